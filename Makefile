@@ -1,0 +1,45 @@
+# polydb — the two commands a newcomer needs: `make run` and `make test`.
+# Every target installs what is missing first (scripts/install-deps.sh).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help deps build release run test bench services-start services-stop clean
+
+help:
+	@echo "make run     install what is missing, build (release) and run the quickstart"
+	@echo "make test    install, build (debug + sanitizers), start local services, run every test"
+	@echo "make bench   benchmarks against the native tools (release build)"
+	@echo "make build   debug build only;  make deps  install dependencies only;  make clean"
+
+deps:
+	@scripts/install-deps.sh
+
+# Debug + ASan/UBSan: what the tests run.
+build: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev
+
+# -O2: what users and benchmarks run.
+release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target polydb_cli_main
+
+run: release
+	@examples/quickstart.sh build/release/src/cli/polydb
+
+# Starts the services, runs the suite, and stops the services even on failure.
+test: build
+	@scripts/run-tests.sh
+
+bench: release
+	@bench/compare/sqlite_copy.sh build/release/src/cli/polydb
+
+services-start: deps
+	@scripts/services.sh start
+
+services-stop:
+	@scripts/services.sh stop
+
+clean:
+	@-scripts/services.sh stop >/dev/null 2>&1
+	rm -rf build

@@ -1,0 +1,190 @@
+#pragma once
+
+/// The connector interface: one API over every backend polydb supports.
+///
+/// Obtain a Connection with polydb::connect(url_or_name). A Connection, and
+/// every reader and writer it returns, is single-threaded (like the client
+/// libraries underneath: libpq, libmariadb, curl easy handles): use one
+/// connection per thread. Readers and writers borrow their connection and must
+/// be destroyed before it. Every call may throw polydb::Error.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "polydb/batch.hpp"
+#include "polydb/filter.hpp"
+#include "polydb/type.hpp"
+#include "polydb/value.hpp"
+
+namespace polydb {
+
+class Config;
+
+/// What a backend can do; tools consult this instead of checking backend names.
+struct Capabilities {
+  bool sql = false;              ///< query()/execute() take SQL
+  bool transactions = false;     ///< writers commit atomically
+  bool bulk_write = false;       ///< writer() has a bulk path
+  bool filter_pushdown = false;  ///< scan() filters run in the backend
+  bool limit_pushdown = false;
+  bool order_pushdown = false;
+  bool partitioned_scan = false;  ///< ScanSpec::partition splits work
+  bool changes = false;           ///< changes() is available
+  bool schemas = false;           ///< tables may be named schema.table
+};
+
+/// A table or view.
+struct TableInfo {
+  std::string name;  ///< as accepted by describe()/scan(), e.g. "public.orders"
+  std::string kind;  ///< "table" or "view"
+};
+
+struct OrderBy {
+  std::string column;
+  bool descending = false;
+};
+
+/// What to read from a table. Columns empty = all columns in table order.
+struct ScanSpec {
+  std::string table;
+  std::vector<std::string> columns;
+  std::optional<Filter> filter;
+  std::vector<OrderBy> order_by;
+  std::optional<uint64_t> limit;
+  /// Read only part `index` of `count` (parallel scans); {0, 1} = everything.
+  struct Partition {
+    uint32_t index = 0;
+    uint32_t count = 1;
+  } partition;
+  size_t batch_rows = 4096;       ///< rows per batch at most
+  size_t batch_bytes = 8u << 20;  ///< approximate byte cap per batch
+};
+
+/// How a scan was executed: what the backend did and what polydb did locally.
+struct ScanPlan {
+  std::string native;  ///< the native query / API call sent
+  bool columns_pushed = false;
+  bool filter_pushed = false;  ///< false: polydb filters locally
+  bool limit_pushed = false;
+  bool order_pushed = false;
+};
+
+/// Streams a result as batches. Single-threaded; borrows its Connection.
+class BatchReader {
+ public:
+  virtual ~BatchReader() = default;
+  /// Schema of every batch this reader returns.
+  virtual const Schema& schema() const = 0;
+  /// The next batch (at most ScanSpec/QueryOptions batch_rows rows, never
+  /// empty), or std::nullopt at the end. A dropped connection or any backend
+  /// failure throws; a result is never silently cut short.
+  virtual std::optional<Batch> next() = 0;
+  /// What was pushed down (scan) or sent (query).
+  virtual ScanPlan plan() const { return {}; }
+};
+
+struct QueryOptions {
+  size_t batch_rows = 4096;
+  size_t batch_bytes = 8u << 20;
+};
+
+/// How a writer treats the target table.
+enum class WriteMode {
+  create,   ///< create the table from the schema; error if it exists
+  append,   ///< insert into an existing table (created when missing)
+  replace,  ///< build the new contents aside and swap them in atomically
+  upsert,   ///< insert, or update rows whose key already exists
+};
+std::string_view to_string(WriteMode mode) noexcept;
+/// "create"|"append"|"replace"|"upsert"; throws Error(invalid_argument).
+WriteMode parse_write_mode(std::string_view text);
+
+struct WriteOptions {
+  WriteMode mode = WriteMode::append;
+  std::vector<std::string> key;  ///< upsert key; defaults to the primary key
+};
+
+struct WriteResult {
+  uint64_t rows = 0;
+};
+
+/// Bulk writer. write() batches (schema as given to writer()), then commit().
+/// Destroying a writer without commit() rolls back: the target is left as it
+/// was before the writer was opened (for backends with transactions).
+class BatchWriter {
+ public:
+  virtual ~BatchWriter() = default;
+  virtual void write(const Batch& batch) = 0;
+  virtual WriteResult commit() = 0;
+  /// Rolls back explicitly; safe to call more than once.
+  virtual void abort() noexcept = 0;
+};
+
+/// Result of ping().
+struct PingResult {
+  std::chrono::microseconds latency{0};  ///< one round trip
+  std::string server_version;
+  std::string role;  ///< e.g. "primary", "replica", "embedded"
+};
+
+/// A live connection to one database. Move-only through unique_ptr;
+/// single-threaded.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  /// Backend name, e.g. "sqlite".
+  virtual std::string_view backend() const noexcept = 0;
+  /// The connection URL with secrets redacted.
+  virtual std::string display_url() const = 0;
+  virtual Capabilities capabilities() const = 0;
+
+  virtual std::vector<TableInfo> list_tables() = 0;
+  /// Throws Error(not_found) for an unknown table.
+  virtual Schema describe(std::string_view table) = 0;
+
+  /// Reads a table with pushdown. The result always honours the whole spec,
+  /// pushed or not.
+  virtual std::unique_ptr<BatchReader> scan(const ScanSpec& spec) = 0;
+  /// Runs a native query (SQL for SQL engines) with bound parameters.
+  virtual std::unique_ptr<BatchReader> query(std::string_view text,
+                                             std::span<const Value> params = {},
+                                             const QueryOptions& options = {}) = 0;
+  /// Runs a native statement; returns the affected row count.
+  virtual uint64_t execute(std::string_view text, std::span<const Value> params = {}) = 0;
+
+  virtual std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
+                                              const WriteOptions& options) = 0;
+  /// Creates `table` from `schema` (with its primary key). Error(conflict) if it exists.
+  virtual void create_table(std::string_view table, const Schema& schema) = 0;
+  virtual void drop_table(std::string_view table, bool if_exists = false) = 0;
+  /// Number of rows, when the backend can tell cheaply or exactly.
+  virtual std::optional<uint64_t> count_rows(std::string_view table) = 0;
+
+  virtual PingResult ping() = 0;
+};
+
+/// Options for connect().
+struct ConnectOptions {
+  const Config* config = nullptr;  ///< resolves connection names; may be null
+  std::chrono::milliseconds timeout{10'000};
+  /// Create the database when it does not exist (embedded backends: the file).
+  /// Off by default so that a mistyped path is an error, not a new empty database.
+  bool create_if_missing = false;
+};
+
+/// Opens a connection from a URL (`sqlite:///x.db`, `postgresql://...`) or a
+/// connection name from `options.config`. A path to an existing SQLite file
+/// (`orders.db`) is accepted too. Throws Error: invalid_argument for a
+/// malformed URL or unknown scheme (listing the known ones), not_found for an
+/// unknown name, and the backend's errors for failures to connect.
+std::unique_ptr<Connection> connect(std::string_view url_or_name,
+                                    const ConnectOptions& options = {});
+
+}  // namespace polydb

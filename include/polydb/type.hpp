@@ -1,0 +1,85 @@
+#pragma once
+
+/// polydb's logical types and table schemas.
+///
+/// Every connector maps its native types to these and back; the mapping is
+/// documented per connector. Physical layout in a Batch follows Apache Arrow
+/// (see batch.hpp for the buffer of each type).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polydb {
+
+/// The logical type of a column or value.
+enum class TypeId : uint8_t {
+  null,          ///< only NULLs (unknown type); Arrow null
+  boolean,       ///< Arrow bool (bit-packed)
+  int64,         ///< Arrow int64
+  float64,       ///< Arrow float64 (IEEE 754 double, NaN and infinities allowed)
+  decimal,       ///< exact decimal(precision, scale); canonical text in a var-length buffer
+  string,        ///< UTF-8 text; Arrow utf8
+  bytes,         ///< binary; Arrow binary
+  date,          ///< days since 1970-01-01; Arrow date32
+  time,          ///< microseconds since midnight; Arrow time64[us]
+  timestamp,     ///< microseconds since 1970-01-01 00:00, no time zone; Arrow timestamp[us]
+  timestamp_tz,  ///< microseconds since the Unix epoch, UTC; Arrow timestamp[us, "UTC"]
+  uuid,          ///< 16 bytes; Arrow fixed_size_binary(16)
+  json,          ///< a JSON document (object, array or scalar) as UTF-8 text
+};
+
+/// A logical type: the id plus decimal precision/scale (0/0 = unconstrained).
+struct Type {
+  TypeId id = TypeId::null;
+  uint16_t precision = 0;
+  uint16_t scale = 0;
+
+  constexpr Type() = default;
+  constexpr Type(TypeId i) : id(i) {}  // NOLINT: implicit on purpose, `Type t = TypeId::int64`
+  constexpr Type(TypeId i, uint16_t p, uint16_t s) : id(i), precision(p), scale(s) {}
+
+  friend bool operator==(const Type&, const Type&) = default;
+};
+
+/// "int64", "decimal(12,2)", "timestamp_tz", ...
+std::string to_string(Type type);
+/// Stable lowercase name of a type id ("int64").
+std::string_view to_string(TypeId id) noexcept;
+/// Parses what to_string(Type) prints; std::nullopt when the text is not a type.
+std::optional<Type> parse_type(std::string_view text);
+
+/// Byte width of a fixed-width type's value in a Batch buffer, 0 for
+/// variable-length (string, bytes, decimal, json), bit-packed (boolean) and null.
+size_t fixed_width(TypeId id) noexcept;
+/// True for types stored as offsets + bytes (string, bytes, decimal, json).
+bool is_variable_width(TypeId id) noexcept;
+
+/// One column of a schema.
+struct Field {
+  std::string name;
+  Type type;
+  bool nullable = true;
+  std::string native_type;  ///< the backend's own type name, e.g. "VARCHAR(20)"; may be empty
+
+  friend bool operator==(const Field&, const Field&) = default;
+};
+
+/// An ordered list of fields plus the primary key (column names, in key order).
+struct Schema {
+  std::vector<Field> fields;
+  std::vector<std::string> primary_key;
+
+  /// Index of the field named `name` (exact match first, then ASCII
+  /// case-insensitive), or std::nullopt.
+  std::optional<size_t> index_of(std::string_view name) const;
+  /// The field named `name`; throws Error(not_found) naming the columns that exist.
+  const Field& field(std::string_view name) const;
+  size_t size() const noexcept { return fields.size(); }
+
+  friend bool operator==(const Schema&, const Schema&) = default;
+};
+
+}  // namespace polydb

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole suite against real local services: starts them, exports the
+# POLYDB_TEST_*_URL variables the tests read, runs ctest, and stops the
+# services on every exit path (success, failure, Ctrl-C).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+trap 'scripts/services.sh stop' EXIT
+scripts/services.sh start
+eval "$(scripts/services.sh env | sed 's/^/export /')"
+
+ctest --preset dev -j "$(nproc)" --timeout 900 "$@"

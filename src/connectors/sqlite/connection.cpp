@@ -1,0 +1,437 @@
+#include "connectors/sqlite/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include "connectors/sqlite/errors.hpp"
+#include "connectors/sqlite/types.hpp"
+#include "core/log.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::sqlite {
+
+std::string quote_ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string TableName::quoted() const {
+  return schema.empty() ? quote_ident(table) : quote_ident(schema) + "." + quote_ident(table);
+}
+
+namespace {
+
+std::string file_path(const Uri& uri) {
+  if (uri.opaque) return uri.path;
+  // sqlite:///abs/path.db -> "/abs/path.db"; sqlite://rel.db -> "rel.db".
+  return uri.host.empty() ? uri.path : uri.host + uri.path;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' ||
+                        s.front() == '\r' || s.front() == ';'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' ||
+                        s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+void bind_params(SqliteConnection& conn, sqlite3_stmt* st, std::span<const Value> params) {
+  const int expected = sqlite3_bind_parameter_count(st);
+  if (static_cast<size_t>(expected) != params.size())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the statement has {} parameter(s) but {} value(s) were given "
+                            "(pass one -p VALUE per ? or $N)",
+                            expected, params.size()),
+                "sqlite");
+  for (size_t i = 0; i < params.size(); ++i) bind_value(st, static_cast<int>(i) + 1, params[i]);
+  (void)conn;
+}
+
+bool pushable_type(TypeId t) {
+  // Decimals are stored as text and JSON has no order: comparing them in
+  // SQLite would not match polydb's semantics, so they are filtered locally.
+  return t != TypeId::decimal && t != TypeId::json && t != TypeId::null;
+}
+
+}  // namespace
+
+SqliteConnection::SqliteConnection(const Uri& uri, const ConnectOptions& options) {
+  display_ = uri.to_string();
+  const std::string path = file_path(uri);
+  if (path.empty())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{} names no database file (write sqlite:///absolute/path.db, "
+                            "sqlite:relative/path.db or sqlite::memory:)",
+                            display_));
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  bool create = options.create_if_missing;
+  if (auto mode = uri.option("mode")) {
+    if (*mode == "ro") flags = (flags & ~SQLITE_OPEN_READWRITE) | SQLITE_OPEN_READONLY;
+    else if (*mode == "rwc") create = true;
+    else if (*mode != "rw")
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("{}: unknown mode '{}' (use ro, rw or rwc)", display_, *mode));
+  }
+  const bool memory = path == ":memory:";
+  if (!memory && !create) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      throw Error(ErrorCode::not_found,
+                  fmt::format("cannot open {}: the file '{}' does not exist (check the path; "
+                              "add ?mode=rwc to create it)",
+                              display_, path),
+                  "sqlite");
+  }
+  if (create) flags |= SQLITE_OPEN_CREATE;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  db_.reset(raw);
+  check(rc, db_.get(), "cannot open " + display_);
+  int timeout_ms = 5000;
+  if (auto t = uri.option("busy_timeout")) timeout_ms = std::atoi(t->c_str());
+  sqlite3_busy_timeout(db_.get(), timeout_ms);
+  // Reading the schema proves that the file is a database (open is lazy).
+  exec("SELECT count(*) FROM sqlite_schema");
+  logger("sqlite")->info("opened {}", display_);
+}
+
+Capabilities SqliteConnection::capabilities() const {
+  Capabilities c;
+  c.sql = c.transactions = c.bulk_write = true;
+  c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
+  c.schemas = true;  // attached databases: aux.table
+  return c;
+}
+
+StmtHandle SqliteConnection::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  StmtHandle stmt(raw);
+  check(rc, db_.get(), "cannot prepare SQL");
+  if (!stmt)
+    throw Error(ErrorCode::invalid_argument, "the SQL text holds no statement", "sqlite");
+  if (tail && !trim(std::string_view(tail, sql.data() + sql.size() - tail)).empty())
+    throw Error(ErrorCode::invalid_argument,
+                "the SQL text holds more than one statement (run them one at a time)", "sqlite");
+  logger("sqlite")->debug("prepared: {}", sql);
+  return stmt;
+}
+
+void SqliteConnection::exec(std::string_view sql) {
+  std::string text(sql);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  check(rc, db_.get(), "SQLite statement failed");
+}
+
+TableName SqliteConnection::resolve(std::string_view table) {
+  TableName plain{"", std::string(table)};
+  const auto dot = table.find('.');
+  if (dot == std::string_view::npos || exists(plain)) return plain;
+  return TableName{std::string(table.substr(0, dot)), std::string(table.substr(dot + 1))};
+}
+
+bool SqliteConnection::exists(const TableName& name) {
+  auto st = prepare(fmt::format(
+      "SELECT 1 FROM {}.sqlite_schema WHERE type IN ('table','view') AND name = ?1",
+      quote_ident(name.schema.empty() ? "main" : name.schema)));
+  sqlite3_bind_text(st.get(), 1, name.table.c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(st.get());
+  check(rc, db_.get(), "cannot read the schema");
+  return rc == SQLITE_ROW;
+}
+
+std::vector<TableInfo> SqliteConnection::list_tables() {
+  auto st = prepare(
+      "SELECT name, type FROM sqlite_schema WHERE type IN ('table','view') "
+      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  std::vector<TableInfo> out;
+  int rc;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
+    out.push_back({reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
+                   reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1))});
+  check(rc, db_.get(), "cannot list tables");
+  return out;
+}
+
+Schema SqliteConnection::describe(std::string_view table) {
+  const TableName name = resolve(table);
+  auto st = prepare(
+      "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1, ?2) ORDER BY cid");
+  sqlite3_bind_text(st.get(), 1, name.table.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.get(), 2, name.schema.empty() ? "main" : name.schema.c_str(), -1,
+                    SQLITE_TRANSIENT);
+  Schema schema;
+  std::vector<std::pair<int, std::string>> pk;
+  int rc;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    Field f;
+    f.name = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+    const char* decl = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
+    f.native_type = decl ? decl : "";
+    f.type = type_from_declared(f.native_type);
+    const int pkpos = sqlite3_column_int(st.get(), 3);
+    f.nullable = sqlite3_column_int(st.get(), 2) == 0 && pkpos == 0;
+    if (pkpos > 0) pk.emplace_back(pkpos, f.name);
+    schema.fields.push_back(std::move(f));
+  }
+  check(rc, db_.get(), "cannot describe table");
+  if (schema.fields.empty())
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
+                            display_),
+                "sqlite");
+  std::sort(pk.begin(), pk.end());
+  for (auto& [pos, col] : pk) schema.primary_key.push_back(col);
+  // A rowid alias (INTEGER PRIMARY KEY) can never hold NULL.
+  return schema;
+}
+
+std::optional<std::string> filter_to_sql(const Filter& f, const Schema& schema,
+                                         std::vector<Value>& params) {
+  switch (f.kind) {
+    case Filter::Kind::all_of:
+    case Filter::Kind::any_of: {
+      if (f.children.empty()) return f.kind == Filter::Kind::all_of ? "1" : "0";
+      std::string out = "(";
+      for (size_t i = 0; i < f.children.size(); ++i) {
+        auto part = filter_to_sql(f.children[i], schema, params);
+        if (!part) return std::nullopt;
+        if (i) out += f.kind == Filter::Kind::all_of ? " AND " : " OR ";
+        out += *part;
+      }
+      return out + ")";
+    }
+    case Filter::Kind::negate: {
+      auto part = filter_to_sql(f.children.at(0), schema, params);
+      if (!part) return std::nullopt;
+      return "(NOT " + *part + ")";
+    }
+    case Filter::Kind::compare: break;
+  }
+  const Field& field = schema.field(f.column);
+  const std::string col = quote_ident(field.name);
+  if (f.op == CompareOp::is_null) return col + " IS NULL";
+  if (f.op == CompareOp::is_not_null) return col + " IS NOT NULL";
+  if (!pushable_type(field.type.id)) return std::nullopt;
+  std::vector<Value> literals;
+  for (const auto& v : f.values) {
+    try {
+      literals.push_back(coerce_value(v, field.type));
+    } catch (const Error&) {
+      return std::nullopt;  // evaluated locally, with polydb's comparison rules
+    }
+  }
+  if (f.op == CompareOp::in) {
+    if (literals.empty()) return "0";
+    std::string out = col + " IN (";
+    for (size_t i = 0; i < literals.size(); ++i) {
+      params.push_back(std::move(literals[i]));
+      out += fmt::format("{}?{}", i ? ", " : "", params.size());
+    }
+    return out + ")";
+  }
+  if (literals.empty()) return std::nullopt;
+  params.push_back(std::move(literals[0]));
+  return fmt::format("{} {} ?{}", col, to_sql(f.op), params.size());
+}
+
+std::unique_ptr<BatchReader> SqliteConnection::scan(const ScanSpec& spec) {
+  const TableName name = resolve(spec.table);
+  const Schema full = describe(spec.table);
+  auto schema = std::make_shared<Schema>();
+  if (spec.columns.empty()) {
+    *schema = full;
+  } else {
+    for (const auto& c : spec.columns) schema->fields.push_back(full.field(c));
+    for (const auto& k : full.primary_key)
+      for (const auto& f : schema->fields)
+        if (f.name == k) schema->primary_key.push_back(k);
+  }
+  std::string cols;
+  for (const auto& f : schema->fields) cols += (cols.empty() ? "" : ", ") + quote_ident(f.name);
+
+  ReaderSetup setup;
+  std::vector<Value> params;
+  std::vector<std::string> where;
+  std::optional<Filter> residual;
+  if (spec.filter) {
+    // Push what SQLite evaluates exactly like polydb; keep the rest local.
+    std::vector<Filter> parts = spec.filter->kind == Filter::Kind::all_of
+                                    ? spec.filter->children
+                                    : std::vector<Filter>{*spec.filter};
+    std::vector<Filter> local;
+    for (auto& part : parts) {
+      const size_t before = params.size();
+      if (auto sql = filter_to_sql(part, full, params)) {
+        where.push_back(std::move(*sql));
+      } else {
+        params.resize(before);
+        local.push_back(std::move(part));
+      }
+    }
+    if (!local.empty())
+      residual = local.size() == 1 ? std::move(local[0]) : Filter::all_of(std::move(local));
+    if (residual)
+      for (const auto& c : residual->columns())
+        if (!schema->index_of(c))
+          throw Error(ErrorCode::invalid_argument,
+                      fmt::format("the filter uses column '{}', which is not among the "
+                                  "selected columns (select it too)",
+                                  c));
+  }
+  if (spec.partition.count == 0 || spec.partition.index >= spec.partition.count)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("partition {} of {} does not exist", spec.partition.index,
+                            spec.partition.count));
+  if (spec.partition.count > 1) {
+    // Split the rowid space into equal ranges: each partition is a range scan.
+    auto st = prepare(fmt::format("SELECT min(rowid), max(rowid) FROM {}", name.quoted()));
+    check(sqlite3_step(st.get()), db_.get(), "cannot partition " + std::string(spec.table));
+    const int64_t lo = sqlite3_column_int64(st.get(), 0);
+    const int64_t hi = sqlite3_column_int64(st.get(), 1);
+    // Unsigned arithmetic: hi - lo + 1 may exceed INT64_MAX.
+    const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+    const uint64_t step = span / spec.partition.count, rem = span % spec.partition.count;
+    const auto bound = [&](uint32_t k) {
+      return static_cast<int64_t>(static_cast<uint64_t>(lo) + step * k + std::min<uint64_t>(k, rem));
+    };
+    params.emplace_back(bound(spec.partition.index));
+    where.push_back(fmt::format("rowid >= ?{}", params.size()));
+    if (spec.partition.index + 1 < spec.partition.count) {
+      params.emplace_back(bound(spec.partition.index + 1));
+      where.push_back(fmt::format("rowid < ?{}", params.size()));
+    }
+  }
+  std::string sql = fmt::format("SELECT {} FROM {}", cols, name.quoted());
+  for (size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
+  if (!spec.order_by.empty()) {
+    sql += " ORDER BY ";
+    for (size_t i = 0; i < spec.order_by.size(); ++i) {
+      const Field& f = full.field(spec.order_by[i].column);
+      std::string expr = quote_ident(f.name);
+      if (f.type.id == TypeId::decimal) expr = "CAST(" + expr + " AS REAL)";
+      sql += (i ? ", " : "") + expr + (spec.order_by[i].descending ? " DESC" : "");
+    }
+  }
+  if (spec.limit && !residual) sql += fmt::format(" LIMIT {}", *spec.limit);
+
+  setup.stmt = prepare(sql);
+  for (size_t i = 0; i < params.size(); ++i)
+    bind_value(setup.stmt.get(), static_cast<int>(i) + 1, params[i]);
+  setup.schema = std::move(schema);
+  setup.residual = std::move(residual);
+  setup.limit = spec.limit;
+  setup.batch_rows = spec.batch_rows;
+  setup.batch_bytes = spec.batch_bytes;
+  setup.plan = {sql, true, spec.filter && !setup.residual, spec.limit && !setup.residual,
+                !spec.order_by.empty()};
+  return make_reader(*this, std::move(setup));
+}
+
+std::unique_ptr<BatchReader> SqliteConnection::query(std::string_view text,
+                                                     std::span<const Value> params,
+                                                     const QueryOptions& options) {
+  ReaderSetup setup;
+  setup.stmt = prepare(text);
+  bind_params(*this, setup.stmt.get(), params);
+  setup.batch_rows = options.batch_rows;
+  setup.batch_bytes = options.batch_bytes;
+  setup.plan.native = std::string(text);
+  return make_reader(*this, std::move(setup));
+}
+
+uint64_t SqliteConnection::execute(std::string_view text, std::span<const Value> params) {
+  auto st = prepare(text);
+  bind_params(*this, st.get(), params);
+  int rc;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+  }
+  check(rc, db_.get(), "statement failed");
+  // Only DML changes count; DDL leaves sqlite3_changes at the last DML's value.
+  return sqlite3_stmt_readonly(st.get()) || sqlite3_column_count(st.get()) > 0
+             ? 0
+             : static_cast<uint64_t>(sqlite3_changes64(db_.get()));
+}
+
+std::unique_ptr<BatchWriter> SqliteConnection::writer(std::string_view table,
+                                                      const Schema& schema,
+                                                      const WriteOptions& options) {
+  return make_writer(*this, table, schema, options);
+}
+
+void SqliteConnection::create_table(std::string_view table, const Schema& schema) {
+  const TableName name = resolve(table);
+  if (schema.fields.empty())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("cannot create table '{}' with no columns", table));
+  if (exists(name))
+    throw Error(ErrorCode::conflict,
+                fmt::format("table '{}' already exists in {} (use --mode append, replace or "
+                            "upsert)",
+                            table, display_),
+                "sqlite");
+  std::string sql = "CREATE TABLE " + name.quoted() + " (";
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const Field& f = schema.fields[i];
+    sql += (i ? ", " : "") + quote_ident(f.name) + " " + declared_type(f.type);
+    if (!f.nullable) sql += " NOT NULL";
+  }
+  if (!schema.primary_key.empty()) {
+    sql += ", PRIMARY KEY (";
+    for (size_t i = 0; i < schema.primary_key.size(); ++i)
+      sql += (i ? ", " : "") + quote_ident(schema.field(schema.primary_key[i]).name);
+    sql += ")";
+  }
+  sql += ")";
+  exec(sql);
+}
+
+void SqliteConnection::drop_table(std::string_view table, bool if_exists) {
+  const TableName name = resolve(table);
+  if (!exists(name)) {
+    if (if_exists) return;
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} to drop", table, display_), "sqlite");
+  }
+  exec("DROP TABLE " + name.quoted());
+}
+
+std::optional<uint64_t> SqliteConnection::count_rows(std::string_view table) {
+  const TableName name = resolve(table);
+  if (!exists(name))
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
+                            display_),
+                "sqlite");
+  auto st = prepare("SELECT count(*) FROM " + name.quoted());
+  check(sqlite3_step(st.get()), db_.get(), "cannot count rows");
+  return static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+PingResult SqliteConnection::ping() {
+  const auto start = std::chrono::steady_clock::now();
+  auto st = prepare("SELECT sqlite_version()");
+  check(sqlite3_step(st.get()), db_.get(), "ping failed");
+  PingResult r;
+  r.server_version = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  r.role = sqlite3_db_readonly(db_.get(), "main") == 1 ? "embedded (read-only)" : "embedded";
+  return r;
+}
+
+}  // namespace polydb::sqlite

@@ -1,0 +1,87 @@
+#pragma once
+
+// The SQLite connection (private to the connector).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/sqlite/handles.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb::sqlite {
+
+/// `"name"` with embedded quotes doubled.
+std::string quote_ident(std::string_view name);
+
+/// A table name split into SQLite schema ("main", "temp", an attached name or
+/// empty) and table.
+struct TableName {
+  std::string schema;
+  std::string table;
+  /// `"schema"."table"` (or `"table"`), quoted for SQL text.
+  std::string quoted() const;
+};
+
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection(const Uri& uri, const ConnectOptions& options);
+
+  std::string_view backend() const noexcept override { return "sqlite"; }
+  std::string display_url() const override { return display_; }
+  Capabilities capabilities() const override;
+
+  std::vector<TableInfo> list_tables() override;
+  Schema describe(std::string_view table) override;
+  std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
+  std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
+                                     const QueryOptions& options) override;
+  uint64_t execute(std::string_view text, std::span<const Value> params) override;
+  std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
+                                      const WriteOptions& options) override;
+  void create_table(std::string_view table, const Schema& schema) override;
+  void drop_table(std::string_view table, bool if_exists) override;
+  std::optional<uint64_t> count_rows(std::string_view table) override;
+  PingResult ping() override;
+
+  // For the reader and writer of this connector.
+  sqlite3* db() const noexcept { return db_.get(); }
+  /// Prepares one statement; throws an Error that quotes `what` or the SQL.
+  StmtHandle prepare(std::string_view sql);
+  /// Runs parameterless SQL (may hold several statements).
+  void exec(std::string_view sql);
+  /// Resolves a user's table name ("t", "main.t", "aux.t").
+  TableName resolve(std::string_view table);
+  bool exists(const TableName& name);
+
+ private:
+  DbHandle db_;
+  std::string display_;
+};
+
+/// Reader over a prepared statement whose parameters are bound. When
+/// `schema` is null, the schema comes from the declared column types or, for
+/// expressions, from the first row's storage classes.
+struct ReaderSetup {
+  StmtHandle stmt;
+  std::shared_ptr<const Schema> schema;
+  std::optional<Filter> residual;    ///< evaluated locally
+  std::optional<uint64_t> limit;     ///< applied locally (after residual)
+  size_t batch_rows = 4096;
+  size_t batch_bytes = 8u << 20;
+  ScanPlan plan;
+};
+std::unique_ptr<BatchReader> make_reader(SqliteConnection& conn, ReaderSetup setup);
+
+std::unique_ptr<BatchWriter> make_writer(SqliteConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options);
+
+/// Translates `filter` into SQLite SQL over `schema`, appending literals to
+/// `params`; std::nullopt when (part of) it cannot be pushed exactly.
+std::optional<std::string> filter_to_sql(const Filter& filter, const Schema& schema,
+                                         std::vector<Value>& params);
+
+}  // namespace polydb::sqlite

@@ -1,0 +1,363 @@
+// The conformance suite: every connector passes the same tests.
+// Backends and their quirks come from backends.cpp.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "backends.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb {
+// Readable values in assertion failures.
+inline void PrintTo(const Value& v, std::ostream* os) {
+  *os << to_string(v.type_id()) << " '" << v.to_text().substr(0, 80) << "'";
+}
+}  // namespace polydb
+
+namespace polydb::conformance {
+namespace {
+
+class Conformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    url_ = GetParam().fresh_url();
+    ConnectOptions o;
+    o.create_if_missing = true;
+    conn_ = connect(url_, o);
+    table_ = "conf_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    for (auto& c : table_)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    conn_->drop_table(table_, true);
+  }
+  void TearDown() override {
+    if (conn_) conn_->drop_table(table_, true);
+  }
+  const Quirks& quirks() const { return GetParam().quirks; }
+
+  static std::shared_ptr<Schema> all_types_schema() {
+    auto s = std::make_shared<Schema>();
+    s->fields = {
+        {"id", TypeId::int64, false, ""},
+        {"b", TypeId::boolean, true, ""},
+        {"i", TypeId::int64, true, ""},
+        {"f", TypeId::float64, true, ""},
+        {"d", Type(TypeId::decimal, 38, 10), true, ""},
+        {"s", TypeId::string, true, ""},
+        {"by", TypeId::bytes, true, ""},
+        {"dt", TypeId::date, true, ""},
+        {"tm", TypeId::time, true, ""},
+        {"ts", TypeId::timestamp, true, ""},
+        {"tz", TypeId::timestamp_tz, true, ""},
+        {"u", TypeId::uuid, true, ""},
+        {"j", TypeId::json, true, ""},
+    };
+    s->primary_key = {"id"};
+    return s;
+  }
+
+  // Writes `batch` into table_ with `mode` and commits.
+  uint64_t write(const Batch& batch, WriteMode mode, std::vector<std::string> key = {}) {
+    auto w = conn_->writer(table_, batch.schema(), {mode, std::move(key)});
+    w->write(batch);
+    return w->commit().rows;
+  }
+
+  std::vector<std::vector<Value>> read_all(ScanSpec spec, size_t* batches = nullptr) {
+    if (spec.table.empty()) spec.table = table_;
+    auto r = conn_->scan(spec);
+    std::vector<std::vector<Value>> rows;
+    size_t n = 0;
+    while (auto b = r->next()) {
+      EXPECT_GT(b->num_rows(), 0u) << "readers never return empty batches";
+      EXPECT_LE(b->num_rows(), spec.batch_rows);
+      ++n;
+      for (size_t i = 0; i < b->num_rows(); ++i) rows.push_back(b->row(i));
+    }
+    if (batches) *batches = n;
+    return rows;
+  }
+
+  Batch numbers(int64_t from, int64_t to, std::string tag = "v") {
+    auto s = std::make_shared<Schema>();
+    s->fields = {{"id", TypeId::int64, false, ""},
+                 {"grp", TypeId::string, true, ""},
+                 {"qty", TypeId::int64, true, ""},
+                 {"price", Type(TypeId::decimal, 12, 2), true, ""}};
+    s->primary_key = {"id"};
+    Batch b(s);
+    for (int64_t i = from; i <= to; ++i)
+      b.append_row(std::vector<Value>{
+          i, i % 7 == 0 ? Value() : Value(tag + std::to_string(i % 3)),
+          i % 11 == 0 ? Value() : Value(i * 10),
+          Decimal{std::to_string(i) + "." + std::to_string(10 + i % 90)}});
+    return b;
+  }
+
+  std::string url_;
+  std::unique_ptr<Connection> conn_;
+  std::string table_;
+};
+
+TEST_P(Conformance, EveryTypeRoundTripsWithEdgeValues) {
+  auto schema = all_types_schema();
+  Batch b(schema);
+  const std::string blob(1 << 20, '\0');
+  std::string big_blob = blob;
+  for (size_t i = 0; i < big_blob.size(); ++i) big_blob[i] = static_cast<char>(i * 31 % 251);
+  Uuid u;
+  for (int i = 0; i < 16; ++i) u.bytes[i] = static_cast<uint8_t>(i * 17);
+  const double inf = std::numeric_limits<double>::infinity();
+  b.append_row(std::vector<Value>{int64_t{1}, true, std::numeric_limits<int64_t>::max(), 1.5,
+                                  Decimal{"1234567890123456789012345678.0123456789"},
+                                  "héllo 世界 🎉 \"quoted\" 'single'", Bytes{big_blob},
+                                  Date{19723}, Time{45296789012}, Timestamp{1704067200123456},
+                                  TimestampTz{-1}, u, Json{R"({"a":[1,2,{"b":null}],"c":"ü"})"}});
+  b.append_row(std::vector<Value>{int64_t{2}, false, std::numeric_limits<int64_t>::min(),
+                                  quirks().stores_infinity ? Value(-inf) : Value(-2.25),
+                                  Decimal{"-0.0000000001"}, "", Bytes{""}, Date{-719162},
+                                  Time{0}, Timestamp{-62135596800000000}, TimestampTz{0},
+                                  Uuid{}, Json{"[]"}});
+  b.append_row(std::vector<Value>{int64_t{3}, Value(), Value(), Value(), Value(), Value(),
+                                  Value(), Value(), Value(), Value(), Value(), Value(), Value()});
+  b.append_row(std::vector<Value>{int64_t{4}, Value(), int64_t{0},
+                                  quirks().stores_infinity ? Value(inf) : Value(0.0),
+                                  Decimal{"0"}, std::string(100000, 'x'), Bytes{std::string("\0\1\2", 3)},
+                                  Date{2932896}, Time{86399999999}, Timestamp{253402300799999999},
+                                  TimestampTz{1700000000000000}, u, Json{"\"just a string\""}});
+  ASSERT_EQ(write(b, WriteMode::create), 4u);
+
+  const Schema described = conn_->describe(table_);
+  ASSERT_EQ(described.fields.size(), schema->fields.size());
+  for (size_t i = 0; i < described.fields.size(); ++i) {
+    EXPECT_EQ(described.fields[i].name, schema->fields[i].name);
+    EXPECT_EQ(described.fields[i].type.id, schema->fields[i].type.id) << described.fields[i].name;
+  }
+  EXPECT_EQ(described.primary_key, std::vector<std::string>{"id"});
+
+  ScanSpec spec;
+  spec.order_by = {{"id"}};
+  const auto rows = read_all(spec);
+  ASSERT_EQ(rows.size(), 4u);
+  for (size_t r = 0; r < 4; ++r)
+    for (size_t c = 0; c < schema->fields.size(); ++c)
+      EXPECT_EQ(rows[r][c], b.row(r)[c])
+          << "row " << r << " column " << schema->fields[c].name << ": got '"
+          << rows[r][c].to_text().substr(0, 80) << "' want '" << b.row(r)[c].to_text().substr(0, 80)
+          << "'";
+}
+
+TEST_P(Conformance, NanIsStoredOrRefusedNeverSilentlyChanged) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"f", TypeId::float64, true, ""}};
+  Batch b(s);
+  b.append_row(std::vector<Value>{int64_t{1}, std::numeric_limits<double>::quiet_NaN()});
+  if (quirks().stores_nan) {
+    write(b, WriteMode::create);
+    auto rows = read_all({});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_TRUE(std::isnan(rows[0][1].as<double>()));
+  } else {
+    try {
+      write(b, WriteMode::create);
+      FAIL() << "NaN must be refused when the backend cannot store it";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::type_mismatch) << e.what();
+    }
+  }
+}
+
+TEST_P(Conformance, ScanStreamsInBoundedBatches) {
+  Batch b = numbers(1, 10000);
+  write(b, WriteMode::create);
+  ScanSpec spec;
+  spec.batch_rows = 777;
+  size_t batches = 0;
+  const auto rows = read_all(spec, &batches);
+  EXPECT_EQ(rows.size(), 10000u);
+  EXPECT_GE(batches, 13u);
+  int64_t sum = 0;
+  for (const auto& r : rows) sum += r[0].as<int64_t>();
+  EXPECT_EQ(sum, 10000 * 10001 / 2);
+  EXPECT_EQ(conn_->count_rows(table_), 10000u);
+}
+
+TEST_P(Conformance, FiltersProjectionLimitAndOrder) {
+  const Batch b = numbers(1, 500);
+  write(b, WriteMode::create);
+  auto expect_ids = [&](const std::string& where, size_t n) {
+    ScanSpec spec;
+    spec.filter = parse_filter(where);
+    spec.batch_rows = 64;
+    const auto got = read_all(spec);
+    const Batch want = apply_filter(*spec.filter, b);
+    EXPECT_EQ(got.size(), want.num_rows()) << where;
+    EXPECT_EQ(got.size(), n) << where;
+  };
+  // Expected counts computed independently (Python over the same generator).
+  expect_ids("qty > 4000", 91);
+  expect_ids("grp = 'v1' AND qty <= 300", 7);
+  expect_ids("grp IN ('v0', 'v2') OR id = 7", 287);
+  expect_ids("grp IS NULL", 71);
+  expect_ids("NOT (id < 490)", 11);
+  expect_ids("price >= 499.5", 2);                  // decimal: filtered exactly
+  expect_ids("qty = 'not a number'", 0);
+
+  ScanSpec proj;
+  proj.columns = {"price", "id"};
+  proj.limit = 5;
+  proj.order_by = {{"id", true}};
+  const auto top = read_all(proj);
+  ASSERT_EQ(top.size(), 5u);
+  EXPECT_EQ(top[0].size(), 2u);
+  EXPECT_EQ(top[0][1], Value(int64_t{500}));
+  EXPECT_EQ(top[4][1], Value(int64_t{496}));
+  EXPECT_EQ(top[0][0], Value(Decimal{"500.60"}));
+
+  ScanSpec limited;
+  limited.filter = parse_filter("grp = 'v2'");
+  limited.limit = 10;
+  limited.batch_rows = 3;
+  EXPECT_EQ(read_all(limited).size(), 10u);
+}
+
+TEST_P(Conformance, PartitionsCoverTheTableExactlyOnce) {
+  write(numbers(1, 1000), WriteMode::create);
+  int64_t sum = 0;
+  size_t rows = 0;
+  for (uint32_t k = 0; k < 3; ++k) {
+    ScanSpec spec;
+    spec.partition = {k, 3};
+    for (const auto& r : read_all(spec)) {
+      sum += r[0].as<int64_t>();
+      ++rows;
+    }
+  }
+  EXPECT_EQ(rows, 1000u);
+  EXPECT_EQ(sum, 1000 * 1001 / 2);
+}
+
+TEST_P(Conformance, AppendReplaceAndCreateConflict) {
+  write(numbers(1, 10), WriteMode::create);
+  EXPECT_THROW(
+      {
+        try {
+          write(numbers(1, 1), WriteMode::create);
+        } catch (const Error& e) {
+          EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
+          throw;
+        }
+      },
+      Error);
+  write(numbers(11, 20), WriteMode::append);
+  EXPECT_EQ(conn_->count_rows(table_), 20u);
+  write(numbers(100, 102), WriteMode::replace);
+  const auto rows = read_all({});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][0], Value(int64_t{100}));
+}
+
+TEST_P(Conformance, UpsertUpdatesExistingKeysAndInsertsNewOnes) {
+  write(numbers(1, 10, "old"), WriteMode::create);
+  write(numbers(5, 15, "new"), WriteMode::upsert);
+  ScanSpec spec;
+  spec.order_by = {{"id"}};
+  const auto rows = read_all(spec);
+  ASSERT_EQ(rows.size(), 15u);
+  EXPECT_EQ(rows[3][1], Value("old1"));   // id 4 untouched
+  EXPECT_EQ(rows[4][1], Value("new2"));   // id 5 updated
+  EXPECT_EQ(rows[14][1], Value("new0"));  // id 15 inserted
+  // Replaying the same upsert changes nothing: idempotent.
+  write(numbers(5, 15, "new"), WriteMode::upsert);
+  EXPECT_EQ(conn_->count_rows(table_), 15u);
+}
+
+TEST_P(Conformance, AbortedWriterLeavesTargetUnchanged) {
+  write(numbers(1, 10), WriteMode::create);
+  {
+    auto w = conn_->writer(table_, numbers(1, 1).schema(), {WriteMode::append, {}});
+    w->write(numbers(11, 500));
+  }  // destroyed without commit
+  {
+    auto w = conn_->writer(table_, numbers(1, 1).schema(), {WriteMode::replace, {}});
+    w->write(numbers(1000, 1005));
+    w->abort();
+  }
+  EXPECT_EQ(conn_->count_rows(table_), 10u);
+  EXPECT_EQ(conn_->list_tables().size(), 1u) << "no leftover tables from replace";
+}
+
+TEST_P(Conformance, WrongTypeIsRefusedAndNothingIsWritten) {
+  write(numbers(1, 10), WriteMode::create);
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"qty", TypeId::string, true, ""}};
+  Batch bad(s);
+  bad.append_row(std::vector<Value>{int64_t{100}, "12"});   // fits after conversion
+  bad.append_row(std::vector<Value>{int64_t{101}, "abc"});  // does not fit
+  try {
+    write(bad, WriteMode::append);
+    FAIL() << "expected type_mismatch";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::type_mismatch) << e.what();
+    EXPECT_NE(std::string(e.what()).find("qty"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(conn_->count_rows(table_), 10u);
+}
+
+TEST_P(Conformance, MissingTableAndBadQueryErrors) {
+  auto code_of = [](auto&& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ErrorCode::internal;
+  };
+  EXPECT_EQ(code_of([&] { conn_->describe("no_such_table_xyz"); }), ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { conn_->scan({.table = "no_such_table_xyz"}); }), ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { conn_->query("SELEC 1 FROM nowhere"); }), ErrorCode::invalid_argument);
+  write(numbers(1, 3), WriteMode::create);
+  EXPECT_EQ(code_of([&] { conn_->scan({.table = table_, .columns = {"nope"}}); }),
+            ErrorCode::not_found);
+}
+
+TEST_P(Conformance, QueryWithBoundParametersAndExecute) {
+  write(numbers(1, 100), WriteMode::create);
+  const auto& ph = quirks().placeholder;
+  const std::vector<Value> params{int64_t{10}, "v1"};
+  auto r = conn_->query("SELECT id, grp FROM " + table_ + " WHERE id <= " + ph(1) +
+                            " AND grp = " + ph(2) + " ORDER BY id",
+                        params, {.batch_rows = 2});
+  std::vector<int64_t> ids;
+  while (auto b = r->next())
+    for (size_t i = 0; i < b->num_rows(); ++i) ids.push_back(b->column(0).int64_at(i));
+  EXPECT_EQ(ids, (std::vector<int64_t>{1, 4, 10}));
+  // A parameter is a value, never SQL: an injection attempt matches nothing.
+  const std::vector<Value> evil{int64_t{0}, "x' OR '1'='1"};
+  auto r2 = conn_->query("SELECT id FROM " + table_ + " WHERE id > " + ph(1) +
+                             " AND grp = " + ph(2),
+                         evil);
+  EXPECT_FALSE(r2->next().has_value());
+  const std::vector<Value> del{int64_t{90}};
+  EXPECT_EQ(conn_->execute("DELETE FROM " + table_ + " WHERE id > " + ph(1), del), 10u);
+  EXPECT_EQ(conn_->count_rows(table_), 90u);
+}
+
+TEST_P(Conformance, ListTablesAndPing) {
+  write(numbers(1, 1), WriteMode::create);
+  bool found = false;
+  for (const auto& t : conn_->list_tables()) found = found || t.name == table_;
+  EXPECT_TRUE(found);
+  const PingResult p = conn_->ping();
+  EXPECT_FALSE(p.server_version.empty());
+  EXPECT_GE(p.latency.count(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::ValuesIn(all_backends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace polydb::conformance

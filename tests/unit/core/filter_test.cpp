@@ -1,0 +1,66 @@
+#include "polydb/filter.hpp"
+
+#include <gtest/gtest.h>
+
+#include "polydb/error.hpp"
+
+namespace polydb {
+namespace {
+
+Batch numbers() {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"n", TypeId::int64, true, ""}, {"price", TypeId::decimal, true, ""},
+               {"tag", TypeId::string, true, ""}};
+  Batch b(s);
+  b.append_row(std::vector<Value>{int64_t{1}, Decimal{"10.50"}, "a"});
+  b.append_row(std::vector<Value>{int64_t{2}, Decimal{"9.99"}, Value()});
+  b.append_row(std::vector<Value>{Value(), Decimal{"100"}, "c"});
+  b.append_row(std::vector<Value>{int64_t{4}, Value(), "a"});
+  return b;
+}
+
+std::vector<Value> ns(const Batch& b) {
+  std::vector<Value> out;
+  for (size_t i = 0; i < b.num_rows(); ++i) out.push_back(b.column(0).value_at(i));
+  return out;
+}
+
+TEST(Filter, ParsesAndEvaluatesWithThreeValuedLogic) {
+  const Batch b = numbers();
+  EXPECT_EQ(ns(apply_filter(parse_filter("n >= 2"), b)), (std::vector<Value>{int64_t{2}, int64_t{4}}));
+  // NULL n is unknown for both n = 1 and NOT (n = 1): never returned.
+  EXPECT_EQ(apply_filter(parse_filter("NOT (n = 1)"), b).num_rows(), 2u);
+  EXPECT_EQ(apply_filter(parse_filter("n IS NULL"), b).num_rows(), 1u);
+  EXPECT_EQ(ns(apply_filter(parse_filter("tag IN ('a', 'c') AND n < 4"), b)),
+            (std::vector<Value>{int64_t{1}}));
+  EXPECT_EQ(apply_filter(parse_filter("tag = 'a' OR n = 2"), b).num_rows(), 3u);
+}
+
+TEST(Filter, DecimalsCompareExactly) {
+  const Batch b = numbers();
+  EXPECT_EQ(ns(apply_filter(parse_filter("price > 10"), b)),
+            (std::vector<Value>{int64_t{1}, Value()}));
+  EXPECT_EQ(ns(apply_filter(parse_filter("price = 10.5"), b)), (std::vector<Value>{int64_t{1}}));
+}
+
+TEST(Filter, ErrorsSayWhatIsWrong) {
+  EXPECT_THROW(parse_filter("n >"), Error);
+  EXPECT_THROW(parse_filter("n = 'open"), Error);
+  EXPECT_THROW(parse_filter("(n = 1"), Error);
+  try {
+    apply_filter(parse_filter("missing = 1"), numbers());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::not_found);
+    EXPECT_NE(e.message().find("missing"), std::string::npos);
+  }
+}
+
+TEST(Filter, ToStringIsReadable) {
+  EXPECT_EQ(parse_filter("a = 'it''s' and b in (1, 2.5)").to_string(),
+            "(a = 'it''s' AND b IN (1, 2.5))");
+  EXPECT_EQ(parse_filter("x is not null").to_string(), "x IS NOT NULL");
+}
+
+}  // namespace
+}  // namespace polydb
