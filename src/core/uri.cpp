@@ -245,8 +245,14 @@ std::string redact_secret_options(std::string_view text) {
       i = key_end;
       continue;
     }
-    const std::size_t end = value_end(text, value_begin);
     out.append(text.substr(i, value_begin - i));
+    if (text.substr(value_begin, 3) == "***") {
+      // Already redacted (a message redacted twice): keep what follows it.
+      out += "***";
+      i = value_begin + 3;
+      continue;
+    }
+    const std::size_t end = value_end(text, value_begin);
     if (end > value_begin) out += "***";
     i = end;
   }

@@ -79,6 +79,17 @@ std::string real_to_decimal(double d) {
   return parse_value(fmt::format("{:f}", d), TypeId::decimal).as<Decimal>().text;
 }
 
+// DECIMAL(p,s) columns have NUMERIC affinity: SQLite keeps '1.50' as REAL 1.5.
+// Restore the declared scale so the value reads as written.
+std::string with_scale(std::string text, uint16_t scale) {
+  if (scale == 0) return text;
+  auto dot = text.find('.');
+  size_t have = dot == std::string::npos ? 0 : text.size() - dot - 1;
+  if (dot == std::string::npos) text += '.';
+  if (have < scale) text.append(scale - have, '0');
+  return text;
+}
+
 }  // namespace
 
 Type type_from_declared(std::string_view declared) {
@@ -224,10 +235,10 @@ void read_cell(sqlite3_stmt* st, int i, Column& out, std::string_view name) {
       break;
     case TypeId::decimal:
       if (storage == SQLITE_INTEGER)
-        return out.append_var(std::to_string(sqlite3_column_int64(st, i)));
+        return out.append_var(with_scale(std::to_string(sqlite3_column_int64(st, i)), type.scale));
       if (storage == SQLITE_FLOAT) {
         double d = sqlite3_column_double(st, i);
-        if (std::isfinite(d)) return out.append_var(real_to_decimal(d));
+        if (std::isfinite(d)) return out.append_var(with_scale(real_to_decimal(d), type.scale));
       }
       break;
     case TypeId::uuid:

@@ -557,3 +557,20 @@ TEST(RedactTextTest, Options) {
 
 }  // namespace
 }  // namespace polydb
+
+namespace polydb {
+namespace {
+
+TEST(RedactUrlText, IsIdempotent) {
+  for (std::string_view text :
+       {"cannot open sqlite:///x.db?password=hunter2: the file does not exist",
+        "postgresql://app:s3cret@db:5432/shop?sslmode=require&token=abc; retry",
+        "Server=h;PWD=p@ss;Database=d"}) {
+    const std::string once = redact_url_text(text);
+    EXPECT_EQ(redact_url_text(once), once) << text;
+  }
+  EXPECT_EQ(redact_url_text("x?password=***: the file"), "x?password=***: the file");
+}
+
+}  // namespace
+}  // namespace polydb

@@ -100,7 +100,8 @@ TEST_F(SqliteConnectionTest, ReadsLooselyTypedTablesFromOtherTools) {
   auto b = r->next();
   ASSERT_TRUE(b.has_value());
   ASSERT_EQ(b->num_rows(), 2u);
-  EXPECT_EQ(b->row(0)[1], Value(Decimal{"12.5"}));
+  EXPECT_EQ(b->row(0)[1], Value(Decimal{"12.50"})) << "declared scale restored";
+  EXPECT_EQ(b->row(1)[1], Value(Decimal{"3.00"})) << "NUMERIC affinity stored 3 as INTEGER";
   EXPECT_EQ(b->row(0)[2].to_text(), "2023-11-14 22:13:20");
   EXPECT_EQ(b->row(1)[2].to_text(), "2024-01-02 03:04:05");
   EXPECT_EQ(b->row(1)[3].to_text(), "2024-03-01");

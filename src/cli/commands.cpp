@@ -1,0 +1,644 @@
+#include "cli/commands.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "cli/copy.hpp"
+#include "cli/output.hpp"
+#include "cli/progress.hpp"
+#include "polydb/config.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/error.hpp"
+#include "polydb/filter.hpp"
+#include "polydb/log.hpp"
+#include "polydb/uri.hpp"
+
+#ifndef POLYDB_VERSION
+#error "POLYDB_VERSION must be defined by the build (src/cli/CMakeLists.txt)"
+#endif
+
+namespace polydb::cli {
+
+namespace {
+
+constexpr size_t kDefaultCopyBatchRows = 10'000;
+
+constexpr std::string_view kParamHelp =
+    "Query parameter, one per ? / ?N placeholder, in order. TYPE:VALUE binds VALUE as that "
+    "polydb type (int, float, decimal, text, bool, date, time, timestamp, timestamp_tz, uuid, "
+    "json, bytes, ...; null: binds NULL). Without a type, a number binds as int64 (42) or "
+    "float64 (1.5, 2e3) and anything else as text; write text:VALUE to force text (e.g. "
+    "text:007, text:date:x). Write --param=-x for text that starts with '-'.";
+
+constexpr std::string_view kEpilog =
+    "CONN is a URL (sqlite:///path.db, sqlite:relative.db, postgresql://user@host/db, ...) or a\n"
+    "connection name from the config file (--config FILE, else ./polydb.yaml when present).\n"
+    "Passwords in URLs and the config are never printed.\n"
+    "\n"
+    "Output: --format defaults to the config's defaults.format, else table on a terminal and\n"
+    "csv otherwise. csv is RFC 4180 with a header row and \\n line endings; NULL is an empty\n"
+    "field and an empty string is \"\". json/ndjson: numbers stay numbers, decimals are strings.\n"
+    "\n"
+    "Exit status: 0 success; 1 operational error (connection, missing table or file, bad SQL,\n"
+    "conflict, interrupted, ...); 2 usage error (unknown command or option, bad option value,\n"
+    "bad -p value, malformed connection URL or unknown scheme).\n";
+
+// A usage error: bad arguments, option values or connection URL. Exit status 2.
+class UsageError : public Error {
+ public:
+  explicit UsageError(const Error& e) : Error(e) {}
+  explicit UsageError(std::string message)
+      : Error(ErrorCode::invalid_argument, std::move(message)) {}
+};
+
+// Runs `fn`, turning any polydb::Error it throws into a UsageError: for
+// parsing what the user typed.
+template <class Fn>
+auto as_usage(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e);
+  }
+}
+
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+// polydb::Error messages and details are redacted where they are thrown (and
+// redacting twice would eat text after a `***`); text that echoes raw
+// arguments, such as CLI11's messages, goes through redact_url_text first.
+void print_error(std::string_view message, std::string_view detail, int verbosity) {
+  std::cerr << "polydb: error: " << one_line(std::string(message)) << '\n';
+  if (verbosity > 0 && !detail.empty())
+    std::cerr << "polydb: detail: " << one_line(std::string(detail)) << '\n';
+  std::cerr.flush();
+}
+
+// ---------------------------------------------------------------- arguments
+
+struct GlobalArgs {
+  std::string config;
+  std::string format;
+  int verbosity = 0;
+  bool quiet = false;
+};
+
+struct ConnArgs {
+  std::string conn;
+};
+
+struct DescribeArgs {
+  std::string conn;
+  std::string table;
+};
+
+struct StatementArgs {
+  std::string conn;
+  std::string text;
+  std::vector<std::string> params;
+};
+
+struct CopyArgs {
+  std::string src;
+  std::string table;
+  std::string dst;
+  std::string dst_table;
+  std::string mode = "create";
+  std::vector<std::string> key;
+  std::optional<size_t> batch_size;
+  std::string where;
+  std::vector<std::string> columns;
+  std::optional<uint64_t> limit;
+};
+
+struct PingArgs {
+  std::vector<std::string> conns;
+};
+
+// ---------------------------------------------------------------- parsing
+
+WriteMode parse_mode(std::string_view text) {
+  try {
+    return parse_write_mode(text);
+  } catch (const Error& e) {
+    throw UsageError("--mode: " + e.message());
+  }
+}
+
+std::optional<Type> param_type(std::string_view name) {
+  static constexpr std::pair<std::string_view, TypeId> kAliases[] = {
+      {"int", TypeId::int64},       {"integer", TypeId::int64},
+      {"bigint", TypeId::int64},    {"float", TypeId::float64},
+      {"double", TypeId::float64},  {"real", TypeId::float64},
+      {"numeric", TypeId::decimal}, {"text", TypeId::string},
+      {"str", TypeId::string},      {"bool", TypeId::boolean},
+      {"blob", TypeId::bytes},      {"timestamptz", TypeId::timestamp_tz},
+  };
+  std::string lower(name);
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (const auto& [alias, id] : kAliases)
+    if (lower == alias) return Type(id);
+  return parse_type(lower);
+}
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// Returns 0 for no number, 1 for an integer, 2 for a fraction or exponent.
+int json_number_kind(std::string_view t) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0')
+    ++i;
+  else if (digits() == 0)
+    return 0;
+  int kind = 1;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (digits() == 0) return 0;
+    kind = 2;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (digits() == 0) return 0;
+    kind = 2;
+  }
+  return i == t.size() ? kind : 0;
+}
+
+// ---------------------------------------------------------------- context
+
+// What every command shares: the config, the output format and verbosity.
+class Context {
+ public:
+  Context(const GlobalArgs& args, bool need_config) : args_(args) {
+    // Validate what the user typed (usage errors) before reading files
+    // (operational errors).
+    std::optional<OutputFormat> format;
+    if (!args.format.empty()) format = as_usage([&] { return parse_output_format(args.format); });
+    if (need_config) load_config();
+    if (!format && config_ && config_->default_format())
+      format = parse_output_format(*config_->default_format());
+    format_ = format.value_or(isatty(STDOUT_FILENO) ? OutputFormat::table : OutputFormat::csv);
+    printer_.color = format_ == OutputFormat::table && isatty(STDOUT_FILENO) &&
+                     std::getenv("NO_COLOR") == nullptr;
+    if (config_ && config_->log_level()) set_log_level(*config_->log_level());
+    if (args.verbosity == 1)
+      set_log_level("info");
+    else if (args.verbosity == 2)
+      set_log_level("debug");
+    else if (args.verbosity > 2)
+      set_log_level("trace");
+  }
+
+  OutputFormat format() const { return format_; }
+  const PrinterOptions& printer() const { return printer_; }
+  bool quiet() const { return args_.quiet; }
+  const Config* config() const { return config_ ? &*config_ : nullptr; }
+
+  /// Connects to CONN; a malformed URL or unknown scheme is a usage error.
+  std::unique_ptr<Connection> open(std::string_view conn, bool create_if_missing) const {
+    ConnectOptions options;
+    options.config = config();
+    options.create_if_missing = create_if_missing;
+    try {
+      return connect(conn, options);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::invalid_argument) throw UsageError(e);
+      throw;
+    }
+  }
+
+  /// How to show CONN in output: a config name as is, a URL redacted.
+  std::string display(std::string_view conn) const {
+    if (config_ && config_->find(conn)) return std::string(conn);
+    try {
+      return Uri::parse(conn).to_string();
+    } catch (const Error&) {
+      return redact_url_text(conn);  // a file path, or a URL that does not parse
+    }
+  }
+
+  std::unique_ptr<ResultPrinter> make_printer() const {
+    return cli::make_printer(format_, std::cout, printer_);
+  }
+
+ private:
+  void load_config() {
+    if (!args_.config.empty()) {
+      config_ = Config::load_file(args_.config);
+      return;
+    }
+    std::error_code ec;
+    if (std::filesystem::exists("polydb.yaml", ec)) config_ = Config::load_file("polydb.yaml");
+  }
+
+  const GlobalArgs& args_;
+  std::optional<Config> config_;
+  OutputFormat format_ = OutputFormat::csv;
+  PrinterOptions printer_;
+};
+
+void print_batch(const Context& ctx, const Batch& batch) {
+  auto printer = ctx.make_printer();
+  printer->begin(batch.schema());
+  if (batch.num_rows() > 0) printer->write(batch);
+  printer->end();
+}
+
+std::shared_ptr<Schema> make_schema(std::initializer_list<std::pair<const char*, Type>> cols) {
+  auto schema = std::make_shared<Schema>();
+  for (const auto& [name, type] : cols) schema->fields.push_back(Field{name, type, true, {}});
+  return schema;
+}
+
+std::vector<Value> parse_params(const std::vector<std::string>& texts) {
+  std::vector<Value> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) {
+    try {
+      out.push_back(parse_param(t));
+    } catch (const Error& e) {
+      throw UsageError(fmt::format("-p '{}': {}", t, e.message()));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- commands
+
+int cmd_ls(const Context& ctx, const ConnArgs& args) {
+  auto conn = ctx.open(args.conn, false);
+  Batch batch(make_schema({{"name", TypeId::string}, {"kind", TypeId::string}}));
+  for (const auto& t : conn->list_tables()) {
+    const Value row[] = {t.name, t.kind};
+    batch.append_row(row);
+  }
+  print_batch(ctx, batch);
+  return kExitOk;
+}
+
+int cmd_describe(const Context& ctx, const DescribeArgs& args) {
+  auto conn = ctx.open(args.conn, false);
+  const Schema schema = conn->describe(args.table);
+  Batch batch(make_schema({{"name", TypeId::string},
+                           {"type", TypeId::string},
+                           {"native_type", TypeId::string},
+                           {"nullable", TypeId::boolean},
+                           {"key", TypeId::int64}}));
+  for (const auto& f : schema.fields) {
+    Value key;
+    for (size_t k = 0; k < schema.primary_key.size(); ++k)
+      if (schema.primary_key[k] == f.name) key = static_cast<int64_t>(k + 1);
+    const Value row[] = {f.name, to_string(f.type), f.native_type, f.nullable, key};
+    batch.append_row(row);
+  }
+  print_batch(ctx, batch);
+  return kExitOk;
+}
+
+int cmd_sql(const Context& ctx, const StatementArgs& args) {
+  const std::vector<Value> params = parse_params(args.params);
+  auto conn = ctx.open(args.conn, false);
+  auto reader = conn->query(args.text, params);
+  auto printer = ctx.make_printer();
+  print_all(*reader, *printer);
+  return kExitOk;
+}
+
+int cmd_exec(const Context& ctx, const StatementArgs& args) {
+  const std::vector<Value> params = parse_params(args.params);
+  auto conn = ctx.open(args.conn, false);
+  const uint64_t rows = conn->execute(args.text, params);
+  if (ctx.format() == OutputFormat::table) {
+    std::cout << fmt::format("{} row{} affected\n", rows, rows == 1 ? "" : "s");
+    return kExitOk;
+  }
+  Batch batch(make_schema({{"rows_affected", TypeId::int64}}));
+  const Value row[] = {static_cast<int64_t>(rows)};
+  batch.append_row(row);
+  print_batch(ctx, batch);
+  return kExitOk;
+}
+
+int cmd_ping(const Context& ctx, const PingArgs& args) {
+  Batch batch(make_schema({{"connection", TypeId::string},
+                           {"status", TypeId::string},
+                           {"latency_ms", Type(TypeId::decimal, 12, 3)},
+                           {"version", TypeId::string},
+                           {"role", TypeId::string},
+                           {"error", TypeId::string}}));
+  size_t failed = 0;
+  for (const auto& name : args.conns) {
+    std::vector<Value> row;
+    try {
+      auto conn = ctx.open(name, false);
+      const PingResult r = conn->ping();
+      const int64_t us = r.latency.count();
+      row = {ctx.display(name), "ok",   Decimal{fmt::format("{}.{:03d}", us / 1000, us % 1000)},
+             r.server_version,  r.role, Value()};
+    } catch (const Error& e) {
+      ++failed;
+      row = {ctx.display(name), "error", Value(), Value(), Value(), one_line(e.message())};
+    }
+    batch.append_row(row);
+  }
+  print_batch(ctx, batch);
+  if (failed == 0) return kExitOk;
+  print_error(fmt::format("{} of {} connection{} failed (see the error column)", failed,
+                          args.conns.size(), args.conns.size() == 1 ? "" : "s"),
+              {}, 0);
+  return kExitFailure;
+}
+
+// Set by SIGINT/SIGTERM during a copy; polled between batches. A signal
+// handler can only reach a global, and may only touch a lock-free atomic.
+std::atomic<bool> copy_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+void on_interrupt(int) { copy_interrupted.store(true, std::memory_order_relaxed); }
+
+// Routes SIGINT and SIGTERM to copy_interrupted while it lives, so that a copy
+// can roll back instead of dying mid-write.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    copy_interrupted.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    install(SIGINT, sa, old_int_);
+    install(SIGTERM, sa, old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  // A signal ignored at start-up stays ignored: shells start background jobs
+  // with SIGINT ignored so that Ctrl-C only stops the foreground job.
+  static void install(int signo, const struct sigaction& sa, struct sigaction& old) {
+    sigaction(signo, nullptr, &old);
+    if (old.sa_handler != SIG_IGN) sigaction(signo, &sa, nullptr);
+  }
+
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+int cmd_copy(const Context& ctx, const CopyArgs& args) {
+  InterruptGuard guard;
+
+  WriteOptions write;
+  write.mode = parse_mode(args.mode);
+  write.key = args.key;
+  ScanSpec scan;
+  scan.table = args.table;
+  scan.columns = args.columns;
+  scan.limit = args.limit;
+  if (!args.where.empty()) scan.filter = as_usage([&] { return parse_filter(args.where); });
+  size_t batch_rows = kDefaultCopyBatchRows;
+  if (args.batch_size)
+    batch_rows = *args.batch_size;
+  else if (ctx.config() && ctx.config()->default_batch_size())
+    batch_rows = *ctx.config()->default_batch_size();
+  if (batch_rows == 0) throw UsageError("--batch-size must be a positive number of rows");
+  scan.batch_rows = batch_rows;
+  const std::string dst_table = args.dst_table.empty() ? args.table : args.dst_table;
+
+  auto src = ctx.open(args.src, false);
+  // Check the source table and the columns the scan names before the
+  // destination is opened, which may create its database file.
+  const Schema source = src->describe(args.table);
+  for (const auto& c : args.columns) (void)source.field(c);
+  if (scan.filter)
+    for (const auto& c : scan.filter->columns()) (void)source.field(c);
+  // The same CONN for both sides shares one connection: two SQLite
+  // connections to one file would block each other's locks for the whole copy.
+  std::unique_ptr<Connection> dst_owned;
+  if (args.dst != args.src) dst_owned = ctx.open(args.dst, true);
+  Connection* dst = dst_owned ? dst_owned.get() : src.get();
+
+  std::optional<ProgressLine> progress;
+  if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
+  const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, &copy_interrupted,
+                                     progress ? &*progress : nullptr);
+  progress.reset();
+  if (!ctx.quiet()) {
+    const double secs = stats.elapsed.count();
+    const double rate = secs > 0 ? static_cast<double>(stats.rows) / secs : 0;
+    std::cerr << fmt::format(
+        "copied {} rows ({}) from {}.{} to {}.{} in {:.2f} s ({:.0f} rows/s)\n", stats.rows,
+        format_bytes(stats.bytes), ctx.display(args.src), args.table, ctx.display(args.dst),
+        dst_table, secs, rate);
+  }
+  return kExitOk;
+}
+
+int cmd_version() {
+  std::cout << "polydb " << POLYDB_VERSION << '\n';
+  return kExitOk;
+}
+
+}  // namespace
+
+Value parse_param(std::string_view text) {
+  if (const auto colon = text.find(':'); colon != std::string_view::npos) {
+    if (const auto type = param_type(text.substr(0, colon))) {
+      const std::string_view rest = text.substr(colon + 1);
+      if (type->id == TypeId::null) {
+        if (!rest.empty())
+          throw Error(ErrorCode::invalid_argument, "null: takes no value (write null:)");
+        return Value();
+      }
+      return parse_value(rest, *type);
+    }
+  }
+  switch (json_number_kind(text)) {
+    case 1: {
+      int64_t v;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec == std::errc{} && r.ptr == text.data() + text.size()) return Value(v);
+      return Value(std::string(text));  // out of int64 range: keep every digit
+    }
+    case 2: {
+      double v;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec == std::errc{} && r.ptr == text.data() + text.size()) return Value(v);
+      return Value(std::string(text));  // out of float64 range
+    }
+    default:
+      return Value(std::string(text));
+  }
+}
+
+int run(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  GlobalArgs global;
+  ConnArgs ls_args;
+  DescribeArgs describe_args;
+  StatementArgs sql_args;
+  StatementArgs exec_args;
+  CopyArgs copy_args;
+  PingArgs ping_args;
+
+  CLI::App app{"polydb: one command line over many databases", "polydb"};
+  app.footer(std::string(kEpilog));
+  // Global options are accepted after the command too.
+  app.fallthrough();
+  app.require_subcommand(0, 1);
+  app.add_option("--config", global.config, "Config file (default: ./polydb.yaml when present)")
+      ->type_name("FILE");
+  app.add_option("--format", global.format, "Output format: table|csv|json|ndjson")
+      ->type_name("FORMAT");
+  app.add_flag("-v,--verbose", global.verbosity,
+               "More logging (-v info, -vv debug, -vvv trace) and error details");
+  app.add_flag("-q,--quiet", global.quiet, "No progress line and no copy summary");
+
+  auto* ls = app.add_subcommand("ls", "List the tables and views of a connection");
+  ls->add_option("CONN", ls_args.conn, "Connection URL or name")->required();
+
+  auto* describe = app.add_subcommand(
+      "describe", "Show a table's columns: name, polydb type, native type, nullable, key");
+  describe->add_option("CONN", describe_args.conn, "Connection URL or name")->required();
+  describe->add_option("TABLE", describe_args.table, "Table name")->required();
+
+  auto* sql = app.add_subcommand("sql", "Run a native query with bound parameters; print rows");
+  sql->add_option("CONN", sql_args.conn, "Connection URL or name")->required();
+  sql->add_option("QUERY", sql_args.text, "Query in the backend's dialect")->required();
+  sql->add_option("-p,--param", sql_args.params, std::string(kParamHelp))
+      ->type_name("VALUE")
+      ->allow_extra_args(false);
+
+  auto* exec = app.add_subcommand("exec", "Run a statement; print the affected row count");
+  exec->add_option("CONN", exec_args.conn, "Connection URL or name")->required();
+  exec->add_option("STATEMENT", exec_args.text, "Statement in the backend's dialect")->required();
+  exec->add_option("-p,--param", exec_args.params, std::string(kParamHelp))
+      ->type_name("VALUE")
+      ->allow_extra_args(false);
+
+  auto* copy = app.add_subcommand("copy", "Copy a table into another connection");
+  copy->add_option("SRC", copy_args.src, "Source connection URL or name")->required();
+  copy->add_option("TABLE", copy_args.table, "Source table")->required();
+  copy->add_option("DST", copy_args.dst,
+                   "Destination connection URL or name (a new SQLite file is created)")
+      ->required();
+  copy->add_option("DST_TABLE", copy_args.dst_table, "Destination table (default: TABLE)");
+  copy->add_option("--mode", copy_args.mode,
+                   "create (default; fails if the table exists), append, replace (atomic "
+                   "swap), upsert (by --key or the primary key)")
+      ->type_name("MODE");
+  copy->add_option("--key", copy_args.key, "Key columns for upsert (and create)")
+      ->delimiter(',')
+      ->type_name("COL[,COL]");
+  copy->add_option("--batch-size", copy_args.batch_size,
+                   "Rows per batch (default: config defaults.batch_size, else 10000)")
+      ->type_name("N");
+  copy->add_option("--where", copy_args.where,
+                   "Filter pushed to the source: col OP literal, AND/OR/NOT, IN (...), "
+                   "IS [NOT] NULL; strings in 'single quotes'")
+      ->type_name("FILTER");
+  copy->add_option("--columns", copy_args.columns, "Columns to copy (default: all)")
+      ->delimiter(',')
+      ->type_name("COL[,COL]");
+  copy->add_option("--limit", copy_args.limit, "Copy at most N rows")->type_name("N");
+
+  auto* ping = app.add_subcommand("ping", "Check connections: status, latency, version, role");
+  ping->add_option("CONN", ping_args.conns, "Connection URLs or names")->required();
+
+  auto* version = app.add_subcommand("version", "Print the polydb version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e);  // --help
+      return kExitOk;
+    }
+    std::string message = e.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) && app.get_subcommands().empty() && argc > 1) {
+      // The first word that is not an option is the mistyped command.
+      for (int i = 1; i < argc; ++i) {
+        if (argv[i][0] == '-') continue;
+        message = fmt::format(
+            "unknown command '{}' (commands: ls, describe, sql, exec, copy, "
+            "ping, version;",
+            argv[i]);
+        break;
+      }
+    }
+    message += message.ends_with(";") ? " see polydb --help)" : " (see polydb --help)";
+    print_error(redact_url_text(message), {}, 0);
+    return kExitUsage;
+  }
+
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+
+  try {
+    if (version->parsed()) return cmd_version();
+    const Context ctx(global, true);
+    int status = kExitOk;
+    if (ls->parsed())
+      status = cmd_ls(ctx, ls_args);
+    else if (describe->parsed())
+      status = cmd_describe(ctx, describe_args);
+    else if (sql->parsed())
+      status = cmd_sql(ctx, sql_args);
+    else if (exec->parsed())
+      status = cmd_exec(ctx, exec_args);
+    else if (copy->parsed())
+      status = cmd_copy(ctx, copy_args);
+    else if (ping->parsed())
+      status = cmd_ping(ctx, ping_args);
+    std::cout.flush();
+    if (!std::cout) {
+      print_error("cannot write the output (is the disk full, or the reader gone?)", {},
+                  global.verbosity);
+      return kExitFailure;
+    }
+    return status;
+  } catch (const UsageError& e) {
+    print_error(e.message(), e.detail(), global.verbosity);
+    return kExitUsage;
+  } catch (const Error& e) {
+    print_error(e.message(), e.detail(), global.verbosity);
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    print_error(fmt::format("internal error: {} (please report it)", e.what()), {},
+                global.verbosity);
+    return kExitFailure;
+  }
+}
+
+}  // namespace polydb::cli

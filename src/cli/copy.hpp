@@ -1,0 +1,61 @@
+#pragma once
+
+// The copy pipeline behind `polydb copy`: scan a table of one connection and
+// bulk-write it into another, batch by batch. It prints nothing (progress
+// goes to a ProgressSink) so that it can move into a library unchanged.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "polydb/connection.hpp"
+
+namespace polydb::cli {
+
+/// Where a running copy stands; handed to ProgressSink::update().
+struct CopyProgress {
+  uint64_t rows = 0;                   ///< rows written so far
+  uint64_t bytes = 0;                  ///< sum of Batch::byte_size() so far
+  std::optional<uint64_t> total_rows;  ///< rows to copy, when known
+  std::chrono::steady_clock::duration elapsed{};
+};
+
+/// Receives progress from copy_table(), after every batch. Called on the
+/// copying thread; an implementation decides how often to show it.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void update(const CopyProgress& progress) = 0;
+};
+
+/// What a finished copy did.
+struct CopyStats {
+  uint64_t rows = 0;   ///< rows committed into the target
+  uint64_t bytes = 0;  ///< sum of Batch::byte_size() of the batches read
+  uint64_t batches = 0;
+  std::chrono::duration<double> elapsed{};  ///< from opening the source to commit
+};
+
+/// Copies the rows `scan` selects from `src` into `dst_table` of `dst`, with
+/// the writer mode and key of `write`. The writer is opened with the source
+/// schema, primary key included, so WriteMode::create creates the key too.
+/// Batches stream from the reader to the writer; memory is bounded by one
+/// batch. Nothing is visible in the target before the final commit (for
+/// backends with transactions).
+///
+/// `cancel` (may be null) is polled between batches: once it reads true the
+/// writer is aborted and Error(cancelled) is thrown. `progress` (may be null)
+/// gets an update after each batch; the total row count is asked of
+/// `src.count_rows()` only when there is a sink and the scan has neither a
+/// filter nor a limit.
+///
+/// Throws what the connections throw; on any error the writer is aborted
+/// before the error propagates. `src` and `dst` must be different
+/// Connection objects (they may name the same database).
+CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
+                     std::string_view dst_table, const WriteOptions& write,
+                     const std::atomic<bool>* cancel = nullptr, ProgressSink* progress = nullptr);
+
+}  // namespace polydb::cli

@@ -1,0 +1,579 @@
+#include "cli/output.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <vector>
+
+#include "polydb/error.hpp"
+#include "polydb/value.hpp"
+
+namespace polydb::cli {
+
+namespace {
+
+constexpr char32_t kInvalid = 0xFFFFFFFF;
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // U+2026
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::string_view kDim = "\x1b[2m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+// Decodes the UTF-8 sequence at s[i] and advances i past it. Returns kInvalid
+// (advancing one byte) for a malformed, overlong or surrogate sequence.
+char32_t next_code_point(std::string_view s, size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  size_t len;
+  char32_t cp;
+  char32_t min;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2, cp = b0 & 0x1F, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, cp = b0 & 0x0F, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    ++i;
+    return kInvalid;
+  }
+  if (i + len > s.size()) {
+    ++i;
+    return kInvalid;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return kInvalid;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return kInvalid;
+  }
+  i += len;
+  return cp;
+}
+
+// Terminal width of one code point, after the usual wcwidth() tables,
+// abridged to the ranges that matter in practice.
+size_t code_point_width(char32_t cp) {
+  if (cp == kInvalid) return 1;
+  if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+      (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x200B && cp <= 0x200F) ||
+      (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+      (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF || (cp >= 0xE0100 && cp <= 0xE01EF))
+    return 0;
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+      (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+      (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+      (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+bool is_numeric(TypeId id) {
+  return id == TypeId::int64 || id == TypeId::float64 || id == TypeId::decimal;
+}
+
+// Text of a non-NULL cell, as csv and table print it (Value::to_text()
+// without materialising a Value). Points into the column or into `scratch`.
+std::string_view cell_text(const Column& c, size_t i, std::string& scratch) {
+  switch (c.type().id) {
+    case TypeId::null:
+      return {};
+    case TypeId::boolean:
+      return c.bool_at(i) ? "true" : "false";
+    case TypeId::int64: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, c.int64_at(i));
+      scratch.assign(buf, r.ptr);
+      return scratch;
+    }
+    case TypeId::float64:
+      scratch = format_double(c.float64_at(i));
+      return scratch;
+    case TypeId::decimal:
+    case TypeId::string:
+    case TypeId::json:
+      return c.var_at(i);
+    case TypeId::bytes:
+      scratch = format_hex(c.var_at(i));
+      return scratch;
+    case TypeId::date:
+      scratch = format_date(Date{c.int32_at(i)});
+      return scratch;
+    case TypeId::time:
+      scratch = format_time(Time{c.int64_at(i)});
+      return scratch;
+    case TypeId::timestamp:
+      scratch = format_timestamp(Timestamp{c.int64_at(i)});
+      return scratch;
+    case TypeId::timestamp_tz:
+      scratch = format_timestamp_tz(TimestampTz{c.int64_at(i)});
+      return scratch;
+    case TypeId::uuid: {
+      Uuid u;
+      std::memcpy(u.bytes.data(), c.fixed_at(i), u.bytes.size());
+      scratch = format_uuid(u);
+      return scratch;
+    }
+  }
+  return {};
+}
+
+// One line per cell in a table: control characters would break the grid.
+std::string table_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    switch (ch) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F)
+          out += '?';
+        else
+          out += ch;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- csv
+
+class CsvPrinter final : public ResultPrinter {
+ public:
+  explicit CsvPrinter(std::ostream& out) : out_(out) {}
+
+  void begin(const Schema& schema) override {
+    if (schema.fields.empty()) return;
+    std::string line;
+    for (size_t c = 0; c < schema.fields.size(); ++c) {
+      if (c) line += ',';
+      line += csv_field(schema.fields[c].name);
+    }
+    line += '\n';
+    out_ << line;
+  }
+
+  void write(const Batch& batch) override {
+    std::string line;
+    std::string scratch;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      line.clear();
+      for (size_t c = 0; c < batch.num_columns(); ++c) {
+        if (c) line += ',';
+        const Column& col = batch.column(c);
+        if (!col.is_null(r)) line += csv_field(cell_text(col, r, scratch));
+      }
+      line += '\n';
+      out_ << line;
+    }
+    out_.flush();
+  }
+
+  void end() override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+};
+
+// ---------------------------------------------------------------- json, ndjson
+
+class JsonPrinter final : public ResultPrinter {
+ public:
+  JsonPrinter(std::ostream& out, bool lines) : out_(out), lines_(lines) {}
+
+  void begin(const Schema& schema) override {
+    for (const auto& f : schema.fields) keys_.push_back(json_string(f.name) + ":");
+    if (!lines_) out_ << "[";
+  }
+
+  void write(const Batch& batch) override {
+    std::string line;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      line.clear();
+      if (!lines_) line += rows_ ? ",\n" : "\n";
+      line += '{';
+      for (size_t c = 0; c < batch.num_columns(); ++c) {
+        if (c) line += ',';
+        line += keys_[c];
+        line += json_cell(batch.column(c), r);
+      }
+      line += '}';
+      if (lines_) line += '\n';
+      out_ << line;
+      ++rows_;
+    }
+    out_.flush();
+  }
+
+  void end() override {
+    if (!lines_) out_ << (rows_ ? "\n]\n" : "]\n");
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  bool lines_;
+  std::vector<std::string> keys_;
+  uint64_t rows_ = 0;
+};
+
+// ---------------------------------------------------------------- table
+
+// Aligned columns. The first batch sizes the columns; later batches are cut
+// and padded to those widths, so memory stays bounded by one batch.
+class TablePrinter final : public ResultPrinter {
+ public:
+  TablePrinter(std::ostream& out, const PrinterOptions& options) : out_(out), options_(options) {}
+
+  void begin(const Schema& schema) override {
+    for (const auto& f : schema.fields) {
+      headers_.push_back(truncate_to_width(table_text(f.name), options_.max_cell_width));
+      right_.push_back(is_numeric(f.type.id));
+    }
+  }
+
+  void write(const Batch& batch) override {
+    std::vector<std::vector<Cell>> rows(batch.num_rows());
+    for (size_t r = 0; r < batch.num_rows(); ++r) rows[r] = render(batch, r);
+    if (!started_) {
+      widths_.resize(headers_.size());
+      for (size_t c = 0; c < headers_.size(); ++c) {
+        widths_[c] = display_width(headers_[c]);
+        for (const auto& row : rows) widths_[c] = std::max(widths_[c], row[c].width);
+      }
+      print_header();
+    }
+    std::string line;
+    for (auto& row : rows) {
+      line.clear();
+      for (size_t c = 0; c < row.size(); ++c) {
+        if (row[c].width > widths_[c]) {
+          row[c].text = truncate_to_width(row[c].text, widths_[c]);
+          row[c].width = display_width(row[c].text);
+        }
+        append_cell(line, c, row[c]);
+      }
+      line += '\n';
+      out_ << line;
+    }
+    rows_ += batch.num_rows();
+    out_.flush();
+  }
+
+  void end() override {
+    if (!started_) {
+      widths_.resize(headers_.size());
+      for (size_t c = 0; c < headers_.size(); ++c) widths_[c] = display_width(headers_[c]);
+      print_header();
+    }
+    if (options_.footer) out_ << fmt::format("({} row{})\n", rows_, rows_ == 1 ? "" : "s");
+    out_.flush();
+  }
+
+ private:
+  struct Cell {
+    std::string text;
+    size_t width = 0;
+    bool null = false;
+  };
+
+  std::vector<Cell> render(const Batch& batch, size_t r) const {
+    std::vector<Cell> row(batch.num_columns());
+    std::string scratch;
+    for (size_t c = 0; c < batch.num_columns(); ++c) {
+      const Column& col = batch.column(c);
+      Cell& cell = row[c];
+      if (col.is_null(r)) {
+        cell.text = "NULL";
+        cell.null = true;
+      } else {
+        cell.text =
+            truncate_to_width(table_text(cell_text(col, r, scratch)), options_.max_cell_width);
+      }
+      cell.width = display_width(cell.text);
+    }
+    return row;
+  }
+
+  void print_header() {
+    started_ = true;
+    if (headers_.empty()) return;
+    std::string line;
+    for (size_t c = 0; c < headers_.size(); ++c)
+      append_cell(line, c, Cell{headers_[c], display_width(headers_[c]), false});
+    line += '\n';
+    for (size_t c = 0; c < headers_.size(); ++c) {
+      if (c) line += "  ";
+      line.append(widths_[c], '-');
+    }
+    line += '\n';
+    out_ << line;
+  }
+
+  void append_cell(std::string& line, size_t c, const Cell& cell) const {
+    if (c) line += "  ";
+    const size_t pad = widths_[c] > cell.width ? widths_[c] - cell.width : 0;
+    const bool last = c + 1 == widths_.size();
+    if (right_[c]) line.append(pad, ' ');
+    if (cell.null && options_.color) {
+      line += kDim;
+      line += cell.text;
+      line += kReset;
+    } else {
+      line += cell.text;
+    }
+    // No trailing blanks after the last column.
+    if (!right_[c] && !last) line.append(pad, ' ');
+  }
+
+  std::ostream& out_;
+  PrinterOptions options_;
+  std::vector<std::string> headers_;
+  std::vector<bool> right_;
+  std::vector<size_t> widths_;
+  bool started_ = false;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+OutputFormat parse_output_format(std::string_view text) {
+  if (text == "table") return OutputFormat::table;
+  if (text == "csv") return OutputFormat::csv;
+  if (text == "json") return OutputFormat::json;
+  if (text == "ndjson") return OutputFormat::ndjson;
+  throw Error(ErrorCode::invalid_argument,
+              fmt::format("unknown output format '{}' (use table, csv, json or ndjson)", text));
+}
+
+std::string_view to_string(OutputFormat format) noexcept {
+  switch (format) {
+    case OutputFormat::table:
+      return "table";
+    case OutputFormat::csv:
+      return "csv";
+    case OutputFormat::json:
+      return "json";
+    case OutputFormat::ndjson:
+      return "ndjson";
+  }
+  return "table";
+}
+
+std::unique_ptr<ResultPrinter> make_printer(OutputFormat format, std::ostream& out,
+                                            const PrinterOptions& options) {
+  switch (format) {
+    case OutputFormat::csv:
+      return std::make_unique<CsvPrinter>(out);
+    case OutputFormat::json:
+      return std::make_unique<JsonPrinter>(out, false);
+    case OutputFormat::ndjson:
+      return std::make_unique<JsonPrinter>(out, true);
+    case OutputFormat::table:
+      break;
+  }
+  return std::make_unique<TablePrinter>(out, options);
+}
+
+uint64_t print_all(BatchReader& reader, ResultPrinter& printer) {
+  uint64_t rows = 0;
+  printer.begin(reader.schema());
+  while (auto batch = reader.next()) {
+    printer.write(*batch);
+    rows += batch->num_rows();
+  }
+  printer.end();
+  return rows;
+}
+
+std::string csv_field(std::string_view text) {
+  const bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                     text.front() == ' ' || text.front() == '\t' || text.back() == ' ' ||
+                     text.back() == '\t';
+  if (!quote) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = i;
+    const char32_t cp = next_code_point(text, i);
+    if (cp == kInvalid) {
+      out += kReplacement;
+      continue;
+    }
+    switch (cp) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (cp < 0x20 || cp == 0x7F)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
+        else
+          out.append(text.substr(start, i - start));
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
+                       static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (const size_t rest = bytes.size() - i) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (rest == 2) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> minify_json(std::string_view text) {
+  if (!nlohmann::json::accept(text)) return std::nullopt;
+  // Valid JSON: dropping whitespace outside strings is all it takes, and it
+  // keeps numbers exactly as written (a parse + dump would round big ones).
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      out += c;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string json_cell(const Column& c, size_t i) {
+  if (c.is_null(i)) return "null";
+  std::string scratch;
+  switch (c.type().id) {
+    case TypeId::null:
+      return "null";
+    case TypeId::boolean:
+      return c.bool_at(i) ? "true" : "false";
+    case TypeId::int64:
+      return std::string(cell_text(c, i, scratch));
+    case TypeId::float64: {
+      const double d = c.float64_at(i);
+      // JSON has no NaN or infinities: spell them as strings.
+      if (!std::isfinite(d)) return json_string(format_double(d));
+      return format_double(d);
+    }
+    case TypeId::json: {
+      if (auto doc = minify_json(c.var_at(i))) return std::move(*doc);
+      return json_string(c.var_at(i));
+    }
+    case TypeId::bytes:
+      return "\"" + base64(c.var_at(i)) + "\"";
+    default:
+      return json_string(cell_text(c, i, scratch));
+  }
+}
+
+size_t display_width(std::string_view text) {
+  size_t width = 0;
+  size_t i = 0;
+  while (i < text.size()) width += code_point_width(next_code_point(text, i));
+  return width;
+}
+
+std::string truncate_to_width(std::string_view text, size_t width) {
+  if (display_width(text) <= width) return std::string(text);
+  if (width == 0) return {};
+  // Keep whole code points up to width - 1 columns, then the ellipsis.
+  const size_t budget = width - 1;
+  size_t used = 0;
+  size_t i = 0;
+  size_t cut = 0;
+  while (i < text.size()) {
+    size_t next = i;
+    const size_t w = code_point_width(next_code_point(text, next));
+    if (used + w > budget) break;
+    used += w;
+    i = next;
+    cut = i;
+  }
+  std::string out(text.substr(0, cut));
+  out += kEllipsis;
+  return out;
+}
+
+}  // namespace polydb::cli
