@@ -37,6 +37,11 @@ class Column {
   /// Bytes held by the buffers (capacity not counted).
   size_t byte_size() const noexcept;
   void reserve(size_t rows);
+  /// Reserves room for `bytes` of variable-length data (string, bytes,
+  /// decimal, json); a no-op for other types.
+  void reserve_bytes(size_t bytes);
+  /// Bytes of variable-length data held (0 for other types).
+  size_t var_bytes() const noexcept { return is_variable_width(type_.id) ? data_.size() : 0; }
   void clear() noexcept;
   /// Keeps the first `rows` values (no-op when rows >= size()).
   void truncate(size_t rows);

@@ -146,12 +146,29 @@ Value parse_value(std::string_view text, Type type);
 /// NULL stays NULL. Anything else throws Error(type_mismatch) naming both types.
 Value coerce_value(const Value& v, Type type);
 
+/// Allocation-free parsers behind parse_value() for bulk paths: false when
+/// `text` is not of that form (`out` is then unspecified). A timestamp without
+/// zone is read as UTC by read_timestamp_tz; read_timestamp refuses a zone.
+bool read_date(std::string_view text, Date& out) noexcept;
+bool read_time(std::string_view text, Time& out) noexcept;
+bool read_timestamp(std::string_view text, Timestamp& out) noexcept;
+bool read_timestamp_tz(std::string_view text, TimestampTz& out) noexcept;
+
 /// Text conversions used by connectors and output (all exact, round-trippable).
 std::string format_date(Date d);
 std::string format_time(Time t);
 std::string format_timestamp(Timestamp t);  ///< "2024-01-31 12:34:56.123456" (fraction trimmed)
 std::string format_timestamp_tz(TimestampTz t);  ///< "2024-01-31 12:34:56.123456+00:00"
 std::string format_uuid(const Uuid& u);
+
+/// Buffer size that holds any text the write_* functions below produce.
+inline constexpr size_t kMaxTemporalText = 48;
+/// Allocation-free forms of format_date/time/timestamp[_tz] for bulk paths:
+/// write into `out` (at least kMaxTemporalText bytes) and return the length.
+size_t write_date(char* out, Date d) noexcept;
+size_t write_time(char* out, Time t) noexcept;
+size_t write_timestamp(char* out, Timestamp t) noexcept;
+size_t write_timestamp_tz(char* out, TimestampTz t) noexcept;
 std::string format_double(double v);  ///< shortest round-trip form; "NaN", "Infinity", "-Infinity"
 std::string format_hex(std::string_view bytes);  ///< "\\x" + lowercase hex
 

@@ -51,9 +51,12 @@ struct CopyStats {
 /// `src.count_rows()` only when there is a sink and the scan has neither a
 /// filter nor a limit.
 ///
+/// With two Connection objects the source is read on a second thread while
+/// this one writes (at most two batches wait in between); when `src` and
+/// `dst` are the same object everything runs on the calling thread.
+///
 /// Throws what the connections throw; on any error the writer is aborted
-/// before the error propagates. `src` and `dst` must be different
-/// Connection objects (they may name the same database).
+/// before the error propagates.
 CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
                      std::string_view dst_table, const WriteOptions& write,
                      const std::atomic<bool>* cancel = nullptr, ProgressSink* progress = nullptr);

@@ -28,6 +28,10 @@ void Column::reserve(size_t rows) {
   else if (size_t w = fixed_width(type_.id)) data_.reserve(rows * w);
 }
 
+void Column::reserve_bytes(size_t bytes) {
+  if (is_variable_width(type_.id)) data_.reserve(bytes);
+}
+
 void Column::clear() noexcept {
   length_ = 0;
   null_count_ = 0;

@@ -40,25 +40,65 @@ constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-std::string format_fraction(int64_t micros) {
-  if (micros == 0) return {};
-  std::string f = fmt::format(".{:06d}", micros);
-  while (f.back() == '0') f.pop_back();
-  return f;
+// Hand-rolled digit writers: dates and timestamps are formatted once per cell
+// in bulk paths, where fmt's parsing of a format string per call showed up in
+// profiles.
+char* put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
 }
 
-std::string format_micros_of_day(int64_t us) {
+// ".ffffff" with trailing zeros trimmed; nothing for 0.
+char* put_fraction(char* p, int64_t micros) {
+  if (micros == 0) return p;
+  *p++ = '.';
+  char digits[6];
+  for (int i = 5; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + micros % 10);
+    micros /= 10;
+  }
+  int n = 6;
+  while (digits[n - 1] == '0') --n;
+  for (int i = 0; i < n; ++i) *p++ = digits[i];
+  return p;
+}
+
+char* put_micros_of_day(char* p, int64_t us) {
   const int64_t secs = us / 1'000'000;
-  return fmt::format("{:02d}:{:02d}:{:02d}{}", secs / 3600, secs / 60 % 60, secs % 60,
-                     format_fraction(us % 1'000'000));
+  p = put2(p, static_cast<unsigned>(secs / 3600));
+  *p++ = ':';
+  p = put2(p, static_cast<unsigned>(secs / 60 % 60));
+  *p++ = ':';
+  p = put2(p, static_cast<unsigned>(secs % 60));
+  return put_fraction(p, us % 1'000'000);
 }
 
-std::string format_civil(int32_t days) {
+char* put_civil(char* p, int32_t days) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  if (y < 0 || y > 9999) return fmt::format("{:+05d}-{:02d}-{:02d}", y, m, d);
-  return fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
+  if (y < 0 || y > 9999) {
+    // ISO 8601 expanded years: sign and at least 4 digits.
+    *p++ = y < 0 ? '-' : '+';
+    uint64_t a = y < 0 ? static_cast<uint64_t>(-y) : static_cast<uint64_t>(y);
+    char digits[24];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + a % 10);
+      a /= 10;
+    } while (a);
+    while (n < 4) digits[n++] = '0';
+    while (n) *p++ = digits[--n];
+  } else {
+    const auto yy = static_cast<unsigned>(y);
+    p = put2(p, yy / 100);
+    p = put2(p, yy % 100);
+  }
+  *p++ = '-';
+  p = put2(p, m);
+  *p++ = '-';
+  return put2(p, d);
 }
 
 [[noreturn]] void bad(std::string_view text, std::string_view what) {
@@ -202,18 +242,41 @@ int hex_digit(char c) {
 
 }  // namespace
 
-std::string format_date(Date d) { return format_civil(d.days); }
+size_t write_date(char* out, Date d) noexcept { return put_civil(out, d.days) - out; }
 
-std::string format_time(Time t) { return format_micros_of_day(t.micros); }
+size_t write_time(char* out, Time t) noexcept { return put_micros_of_day(out, t.micros) - out; }
+
+size_t write_timestamp(char* out, Timestamp t) noexcept {
+  const int64_t day = floor_div(t.micros, kMicrosPerDay);
+  char* p = put_civil(out, static_cast<int32_t>(day));
+  *p++ = ' ';
+  return put_micros_of_day(p, t.micros - day * kMicrosPerDay) - out;
+}
+
+size_t write_timestamp_tz(char* out, TimestampTz t) noexcept {
+  size_t n = write_timestamp(out, Timestamp{t.micros});
+  std::memcpy(out + n, "+00:00", 6);
+  return n + 6;
+}
+
+std::string format_date(Date d) {
+  char buf[kMaxTemporalText];
+  return std::string(buf, write_date(buf, d));
+}
+
+std::string format_time(Time t) {
+  char buf[kMaxTemporalText];
+  return std::string(buf, write_time(buf, t));
+}
 
 std::string format_timestamp(Timestamp t) {
-  const int64_t day = floor_div(t.micros, kMicrosPerDay);
-  return format_civil(static_cast<int32_t>(day)) + " " +
-         format_micros_of_day(t.micros - day * kMicrosPerDay);
+  char buf[kMaxTemporalText];
+  return std::string(buf, write_timestamp(buf, t));
 }
 
 std::string format_timestamp_tz(TimestampTz t) {
-  return format_timestamp(Timestamp{t.micros}) + "+00:00";
+  char buf[kMaxTemporalText];
+  return std::string(buf, write_timestamp_tz(buf, t));
 }
 
 std::string format_uuid(const Uuid& u) {
@@ -280,6 +343,44 @@ std::string Value::to_text() const {
   return std::visit(Visitor{}, v_);
 }
 
+bool read_date(std::string_view text, Date& out) noexcept {
+  Cursor c{text};
+  return parse_date_part(c, out.days) && c.done();
+}
+
+bool read_time(std::string_view text, Time& out) noexcept {
+  Cursor c{text};
+  return parse_time_part(c, out.micros) && c.done() && out.micros <= kMicrosPerDay;
+}
+
+namespace {
+// Date, optional time, optional zone; `zone` tells whether one was present.
+bool read_date_time(std::string_view text, int64_t& micros, bool& zone) noexcept {
+  Cursor c{text};
+  int32_t days;
+  int64_t us = 0;
+  if (!parse_date_part(c, days)) return false;
+  if (!c.done()) {
+    if (!(c.eat(' ') || c.eat('T') || c.eat('t'))) return false;
+    if (!parse_time_part(c, us)) return false;
+  }
+  int64_t offset;
+  if (!parse_zone(c, offset, zone)) return false;
+  micros = static_cast<int64_t>(days) * kMicrosPerDay + us - offset;
+  return true;
+}
+}  // namespace
+
+bool read_timestamp(std::string_view text, Timestamp& out) noexcept {
+  bool zone;
+  return read_date_time(text, out.micros, zone) && !zone;
+}
+
+bool read_timestamp_tz(std::string_view text, TimestampTz& out) noexcept {
+  bool zone;
+  return read_date_time(text, out.micros, zone);
+}
+
 Value parse_value(std::string_view text, Type type) {
   switch (type.id) {
     case TypeId::null:
@@ -337,40 +438,30 @@ Value parse_value(std::string_view text, Type type) {
       return Value(Bytes{std::string(text)});
     }
     case TypeId::date: {
-      Cursor c{text};
-      int32_t days;
-      if (!parse_date_part(c, days) || !c.done()) bad(text, "a date (YYYY-MM-DD)");
-      return Value(Date{days});
+      Date d;
+      if (!read_date(text, d)) bad(text, "a date (YYYY-MM-DD)");
+      return Value(d);
     }
     case TypeId::time: {
-      Cursor c{text};
-      int64_t us;
-      if (!parse_time_part(c, us) || !c.done() || us > kMicrosPerDay)
-        bad(text, "a time (HH:MM:SS[.ffffff])");
-      return Value(Time{us});
+      Time t;
+      if (!read_time(text, t)) bad(text, "a time (HH:MM:SS[.ffffff])");
+      return Value(t);
     }
-    case TypeId::timestamp:
+    case TypeId::timestamp: {
+      Timestamp t;
+      if (!read_timestamp(text, t)) {
+        TimestampTz tz;
+        if (read_timestamp_tz(text, tz))
+          bad(text, "a timestamp without time zone (drop the zone or use timestamp_tz)");
+        bad(text, "a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])");
+      }
+      return Value(t);
+    }
     case TypeId::timestamp_tz: {
-      Cursor c{text};
-      int32_t days;
-      int64_t us = 0;
-      const char* what = type.id == TypeId::timestamp
-                             ? "a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])"
-                             : "a timestamp with zone (YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM)";
-      if (!parse_date_part(c, days)) bad(text, what);
-      if (!c.done()) {
-        if (!(c.eat(' ') || c.eat('T') || c.eat('t'))) bad(text, what);
-        if (!parse_time_part(c, us)) bad(text, what);
-      }
-      int64_t offset;
-      bool zone;
-      if (!parse_zone(c, offset, zone)) bad(text, what);
-      int64_t micros = static_cast<int64_t>(days) * kMicrosPerDay + us;
-      if (type.id == TypeId::timestamp) {
-        if (zone) bad(text, "a timestamp without time zone (drop the zone or use timestamp_tz)");
-        return Value(Timestamp{micros});
-      }
-      return Value(TimestampTz{micros - offset});
+      TimestampTz t;
+      if (!read_timestamp_tz(text, t))
+        bad(text, "a timestamp with zone (YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM)");
+      return Value(t);
     }
     case TypeId::uuid: {
       Uuid u;

@@ -161,7 +161,7 @@ void bind_value(sqlite3_stmt* st, int idx, const Value& v) {
   }
 }
 
-void bind_cell(sqlite3_stmt* st, int idx, const Column& col, size_t row) {
+void bind_cell(sqlite3_stmt* st, int idx, const Column& col, size_t row, char* scratch) {
   if (col.is_null(row)) {
     sqlite3_bind_null(st, idx);
     return;
@@ -182,13 +182,21 @@ void bind_cell(sqlite3_stmt* st, int idx, const Column& col, size_t row) {
       sqlite3_bind_blob64(st, idx, b.data(), b.size(), SQLITE_STATIC);
       return;
     }
-    case TypeId::date: bind_text(st, idx, format_date(Date{col.int32_at(row)}), true); return;
-    case TypeId::time: bind_text(st, idx, format_time(Time{col.int64_at(row)}), true); return;
+    // Temporal text goes into the caller's scratch, which outlives the step:
+    // SQLITE_STATIC spares SQLite an allocation and a copy per cell.
+    case TypeId::date:
+      bind_text(st, idx, {scratch, write_date(scratch, Date{col.int32_at(row)})}, false);
+      return;
+    case TypeId::time:
+      bind_text(st, idx, {scratch, write_time(scratch, Time{col.int64_at(row)})}, false);
+      return;
     case TypeId::timestamp:
-      bind_text(st, idx, format_timestamp(Timestamp{col.int64_at(row)}), true);
+      bind_text(st, idx, {scratch, write_timestamp(scratch, Timestamp{col.int64_at(row)})},
+                false);
       return;
     case TypeId::timestamp_tz:
-      bind_text(st, idx, format_timestamp_tz(TimestampTz{col.int64_at(row)}), true);
+      bind_text(st, idx,
+                {scratch, write_timestamp_tz(scratch, TimestampTz{col.int64_at(row)})}, false);
       return;
     case TypeId::uuid: {
       Uuid u;
@@ -262,6 +270,22 @@ void read_cell(sqlite3_stmt* st, int i, Column& out, std::string_view name) {
   }
   if (storage == SQLITE_TEXT) {
     std::string_view text = column_text(st, i);
+    // Fast paths for the text encodings polydb writes itself.
+    switch (type.id) {
+      case TypeId::date:
+        if (Date d; read_date(text, d)) return out.append_int32_raw(d.days);
+        break;
+      case TypeId::time:
+        if (Time t; read_time(text, t)) return out.append_int64(t.micros);
+        break;
+      case TypeId::timestamp:
+        if (Timestamp t; read_timestamp(text, t)) return out.append_int64(t.micros);
+        break;
+      case TypeId::timestamp_tz:
+        if (TimestampTz t; read_timestamp_tz(text, t)) return out.append_int64(t.micros);
+        break;
+      default: break;
+    }
     try {
       if (type.id == TypeId::date && text.size() > 10) {
         // A timestamp in a DATE column: keep the date part only if no time is lost.

@@ -44,7 +44,9 @@ std::string declared_type(Type type);
 /// Binds `v` at 1-based index `idx` in polydb's encoding. Throws Error.
 void bind_value(sqlite3_stmt* stmt, int idx, const Value& v);
 /// Binds row `row` of `col` (fast path, no Value), in polydb's encoding.
-void bind_cell(sqlite3_stmt* stmt, int idx, const Column& col, size_t row);
+/// `scratch` (kMaxTemporalText bytes, one per bound column) must stay
+/// untouched until the statement has stepped: temporal text is bound from it.
+void bind_cell(sqlite3_stmt* stmt, int idx, const Column& col, size_t row, char* scratch);
 /// Appends result column `i` of the current row to `out` (of out.type()).
 /// Throws Error(type_mismatch) naming `name` when the stored value does not fit.
 void read_cell(sqlite3_stmt* stmt, int i, Column& out, std::string_view name);

@@ -50,12 +50,14 @@ class SqliteWriter final : public BatchWriter {
                   "sqlite");
     sqlite3_stmt* st = insert_.get();
     const size_t ncols = batch.num_columns();
+    scratch_.resize(ncols * kMaxTemporalText);
     for (size_t r = 0; r < batch.num_rows(); ++r) {
       for (size_t c = 0; c < ncols; ++c) {
         const Column& col = batch.column(c);
         const int idx = static_cast<int>(c) + 1;
         try {
-          if (col.type().id == target_types_[c].id) bind_cell(st, idx, col, r);
+          if (col.type().id == target_types_[c].id)
+            bind_cell(st, idx, col, r, scratch_.data() + c * kMaxTemporalText);
           else bind_value(st, idx, coerce_value(col.value_at(r), target_types_[c]));
         } catch (const Error& e) {
           throw Error(e.code(),
@@ -176,6 +178,7 @@ class SqliteWriter final : public BatchWriter {
   Schema source_;
   WriteOptions options_;
   std::vector<Type> target_types_;
+  std::vector<char> scratch_;  // bound temporal text of the current row
   StmtHandle insert_;
   bool in_txn_ = false;
   uint64_t rows_ = 0;
