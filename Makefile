@@ -2,6 +2,9 @@
 # Every target installs what is missing first (scripts/install-deps.sh).
 
 SHELL := /bin/bash
+# ccache: paths relative to the checkout, so another clone (CI) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 .DEFAULT_GOAL := help
 .PHONY: help deps build release run test bench services-start services-stop clean
 
