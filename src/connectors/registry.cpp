@@ -13,12 +13,16 @@ namespace polydb {
 
 // Each backend's folder defines exactly one of these.
 void register_sqlite(Registry& registry);
+void register_postgres(Registry& registry);
+void register_mysql(Registry& registry);
 
 namespace {
 
 Registry build_registry() {
   Registry r;
   register_sqlite(r);
+  register_postgres(r);
+  register_mysql(r);
   return r;
 }
 

@@ -2,8 +2,20 @@
 
 #include <stdlib.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "polydb/connection.hpp"
+#include "polydb/uri.hpp"
 
 namespace polydb::conformance {
 
@@ -18,6 +30,149 @@ std::string temp_sqlite_url() {
   return "sqlite://" + (dir / ("t" + std::to_string(counter++) + ".db")).string() + "?mode=rwc";
 }
 
+// PostgreSQL: one new database per test (list_tables must see only the test's
+// own tables), named polydb_conf_<pid>_<n>. The previous one is dropped when
+// the next is made and the last at exit; ones left by a crashed run are dropped
+// once their process is gone.
+struct PostgresDatabases {
+  std::mutex mutex;
+  std::string admin_url;
+  std::unique_ptr<Connection> admin;
+  std::vector<std::string> created;
+  int counter = 0;
+
+  static PostgresDatabases& get() {
+    static PostgresDatabases* d = new PostgresDatabases;  // outlives the atexit handler
+    return *d;
+  }
+
+  void drop_created() {
+    for (const auto& name : created)
+      admin->execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+    created.clear();
+  }
+
+  void drop_stale() {
+    auto r = admin->query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'polydb\\_conf\\_%'");
+    std::vector<std::string> stale;
+    while (auto b = r->next())
+      for (size_t i = 0; i < b->num_rows(); ++i) {
+        const std::string name(b->column(0).var_at(i));
+        const long pid = std::strtol(name.c_str() + 12, nullptr, 10);
+        if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+          stale.push_back(name);
+      }
+    r.reset();
+    for (const auto& name : stale)
+      admin->execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+  }
+
+  std::string fresh() {
+    const char* base = std::getenv("POLYDB_TEST_POSTGRES_URL");
+    if (!base || !*base)
+      throw std::runtime_error(
+          "POLYDB_TEST_POSTGRES_URL is not set, so the PostgreSQL conformance tests cannot "
+          "run: use `make test`, or start the server with `scripts/services.sh start postgres` "
+          "and export its URL with "
+          "eval \"$(scripts/services.sh env | sed 's/^/export /')\"");
+    std::lock_guard lock(mutex);
+    if (!admin) {
+      admin_url = base;
+      admin = connect(admin_url);
+      drop_stale();
+      // Registered after the connector registry and loggers exist, so it runs
+      // before they are destroyed.
+      std::atexit([] {
+        try {
+          auto& d = get();
+          std::lock_guard l(d.mutex);
+          d.drop_created();
+          d.admin.reset();
+        } catch (...) {
+        }
+      });
+    }
+    drop_created();
+    const std::string name =
+        "polydb_conf_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    admin->execute("CREATE DATABASE \"" + name + "\" TEMPLATE template0 STRATEGY FILE_COPY");
+    created.push_back(name);
+    Uri uri = Uri::parse(admin_url);
+    uri.path = "/" + name;
+    return uri.to_string_with_secrets();
+  }
+};
+
+// MySQL / MariaDB: one new database per test, named polydb_conf_<pid>_<n>,
+// made and dropped like the PostgreSQL ones above.
+struct MysqlDatabases {
+  std::mutex mutex;
+  std::string admin_url;
+  std::unique_ptr<Connection> admin;
+  std::vector<std::string> created;
+  int counter = 0;
+
+  static MysqlDatabases& get() {
+    static MysqlDatabases* d = new MysqlDatabases;  // outlives the atexit handler
+    return *d;
+  }
+
+  void drop_created() {
+    for (const auto& name : created) admin->execute("DROP DATABASE IF EXISTS `" + name + "`");
+    created.clear();
+  }
+
+  void drop_stale() {
+    auto r = admin->query(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE "
+        "'polydb\\_conf\\_%'");
+    std::vector<std::string> stale;
+    while (auto b = r->next())
+      for (size_t i = 0; i < b->num_rows(); ++i) {
+        const std::string name(b->column(0).var_at(i));
+        const long pid = std::strtol(name.c_str() + 12, nullptr, 10);
+        if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+          stale.push_back(name);
+      }
+    r.reset();
+    for (const auto& name : stale) admin->execute("DROP DATABASE IF EXISTS `" + name + "`");
+  }
+
+  std::string fresh() {
+    const char* base = std::getenv("POLYDB_TEST_MYSQL_URL");
+    if (!base || !*base)
+      throw std::runtime_error(
+          "POLYDB_TEST_MYSQL_URL is not set, so the MySQL/MariaDB conformance tests cannot "
+          "run: use `make test`, or start the server with `scripts/services.sh start mariadb` "
+          "and export its URL with "
+          "eval \"$(scripts/services.sh env | sed 's/^/export /')\"");
+    std::lock_guard lock(mutex);
+    if (!admin) {
+      admin_url = base;
+      admin = connect(admin_url);
+      drop_stale();
+      std::atexit([] {
+        try {
+          auto& d = get();
+          std::lock_guard l(d.mutex);
+          d.drop_created();
+          d.admin.reset();
+        } catch (...) {
+        }
+      });
+    }
+    drop_created();
+    const std::string name =
+        "polydb_conf_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    admin->execute("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4");
+    created.push_back(name);
+    Uri uri = Uri::parse(admin_url);
+    uri.path = "/" + name;
+    return uri.to_string_with_secrets();
+  }
+};
+
 }  // namespace
 
 const std::vector<Backend>& all_backends() {
@@ -27,6 +182,15 @@ const std::vector<Backend>& all_backends() {
     sqlite.stores_nan = false;
     sqlite.placeholder = [](int n) { return "?" + std::to_string(n); };
     b.push_back({"sqlite", temp_sqlite_url, sqlite});
+    Quirks postgres;  // $N placeholders; NaN and ±Infinity are stored
+    b.push_back({"postgres", [] { return PostgresDatabases::get().fresh(); }, postgres});
+    // MariaDB's DOUBLE holds neither NaN nor ±Infinity: the connector refuses them.
+    Quirks mysql;
+    mysql.stores_nan = false;
+    mysql.stores_infinity = false;
+    mysql.decimal_keeps_written_scale = false;  // DECIMAL(p,s) has one scale
+    mysql.placeholder = [](int) { return std::string("?"); };
+    b.push_back({"mysql", [] { return MysqlDatabases::get().fresh(); }, mysql});
     return b;
   }();
   return backends;

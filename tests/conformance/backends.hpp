@@ -12,6 +12,10 @@ namespace polydb::conformance {
 struct Quirks {
   bool stores_nan = true;          ///< NaN round-trips (SQLite turns it into NULL: refused)
   bool stores_infinity = true;
+  /// A decimal reads back with the scale it was written with ("0" in a
+  /// decimal(38,10) column reads "0"); false when the backend's fixed-scale
+  /// DECIMAL pads it to the column's scale ("0.0000000000", equal in value).
+  bool decimal_keeps_written_scale = true;
   /// Placeholder text for the n-th (1-based) parameter in native SQL.
   std::function<std::string(int)> placeholder = [](int n) { return "$" + std::to_string(n); };
 };

@@ -303,8 +303,9 @@ std::unique_ptr<BatchReader> SqliteConnection::scan(const ScanSpec& spec) {
     check(sqlite3_step(st.get()), db_.get(), "cannot partition " + std::string(spec.table));
     const int64_t lo = sqlite3_column_int64(st.get(), 0);
     const int64_t hi = sqlite3_column_int64(st.get(), 1);
-    // Unsigned arithmetic: hi - lo + 1 may exceed INT64_MAX.
-    const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+    // Unsigned arithmetic: hi - lo may exceed INT64_MAX (and hi - lo + 1 may
+    // even wrap to 0), but every bound below stays within [lo, hi].
+    const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
     const uint64_t step = span / spec.partition.count, rem = span % spec.partition.count;
     const auto bound = [&](uint32_t k) {
       return static_cast<int64_t>(static_cast<uint64_t>(lo) + step * k + std::min<uint64_t>(k, rem));

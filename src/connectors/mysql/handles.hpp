@@ -1,0 +1,23 @@
+#pragma once
+
+// RAII over libmariadb's C handles: wrap each on the line that creates it.
+
+#include <mysql.h>
+
+#include <memory>
+
+namespace polydb::mysql {
+
+template <auto Fn>
+struct Free {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    if (p) Fn(p);
+  }
+};
+
+using MysqlHandle = std::unique_ptr<MYSQL, Free<&mysql_close>>;
+using StmtHandle = std::unique_ptr<MYSQL_STMT, Free<&mysql_stmt_close>>;
+using ResultHandle = std::unique_ptr<MYSQL_RES, Free<&mysql_free_result>>;
+
+}  // namespace polydb::mysql

@@ -1,0 +1,173 @@
+#pragma once
+
+// The PostgreSQL connection (private to the connector).
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "connectors/postgres/errors.hpp"
+#include "connectors/postgres/handles.hpp"
+#include "connectors/postgres/types.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/secret.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb::postgres {
+
+/// `"name"` with embedded quotes doubled.
+std::string quote_ident(std::string_view name);
+
+/// One way to read a table name the user wrote; schema empty = search_path.
+struct NameCandidate {
+  std::string schema;
+  std::string table;
+  friend bool operator==(const NameCandidate&, const NameCandidate&) = default;
+};
+/// The readings of `text`, most likely first: `orders`, `sales.orders`,
+/// `"Sales"."Order.Lines"` ("" doubles a quote inside quotes). Unquoted
+/// parts match exactly first, then folded to lower case as PostgreSQL does;
+/// an unquoted `a.b` is also tried as one table named "a.b". Throws
+/// Error(invalid_argument) for an empty name, an unterminated quote or more
+/// than two parts.
+std::vector<NameCandidate> parse_table_name(std::string_view text);
+
+/// A resolved table.
+struct TableName {
+  std::string schema;
+  std::string table;
+  /// `"schema"."table"`, quoted for SQL text.
+  std::string quoted() const;
+};
+
+/// libpq keywords for a URL: everything but the password, which stays a
+/// Secret until the call to PQconnectdbParams.
+struct ConnectParams {
+  std::vector<std::pair<std::string, std::string>> keywords;
+  Secret password;
+};
+/// Maps `uri` (postgresql:// or postgres://) and `options` to libpq keywords.
+/// Throws Error(invalid_argument) naming unknown or malformed query options.
+ConnectParams connect_params(const Uri& uri, const ConnectOptions& options);
+
+/// CREATE TABLE text for `name` from `schema` (types by declared_type(),
+/// NOT NULL, primary key). Throws Error(not_found) for an unknown key column.
+std::string create_table_sql(const TableName& name, const Schema& schema);
+
+/// What describe() knows, plus what the reader and writer need.
+struct TableDesc {
+  TableName name;
+  Oid oid = 0;
+  char relkind = 'r';  ///< r table, p partitioned, v view, m materialized view, f foreign
+  Schema schema;
+  std::vector<PgType> types;  ///< per field
+};
+
+/// Translates `filter` over the columns of `desc` into SQL with literals
+/// (see sql_literal); std::nullopt when (part of) it cannot be pushed with
+/// polydb's exact semantics.
+std::optional<std::string> filter_to_sql(const Filter& filter, const TableDesc& desc,
+                                         const QuoteLiteral& quote);
+
+/// Row ranges for part `index` of `count` of a table.
+/// - single integer primary key: `"k" >= lo AND "k" < hi` over [min, max];
+/// - otherwise, for a plain table or materialized view: ctid block ranges
+///   over `blocks` blocks; the last part is open-ended;
+/// - otherwise part 0 reads everything and the others nothing.
+/// `key_range` is the key's [min, max] (nullopt: empty table or no such key).
+std::string partition_predicate(const TableDesc& desc, uint32_t index, uint32_t count,
+                                std::optional<std::pair<int64_t, int64_t>> key_range,
+                                uint64_t blocks);
+/// The single integer primary key column of `desc`, if it has one.
+std::optional<size_t> integer_key(const TableDesc& desc);
+
+/// A libpq connection. Single-threaded, like libpq, and one command at a
+/// time: a reader or writer that is streaming keeps it busy. Readers and
+/// writers borrow it and must be destroyed first.
+class PgConnection final : public Connection {
+ public:
+  /// Connects, retrying a refused or dropped connection a few times. Throws
+  /// Error (connection, timeout, auth, not_found, invalid_argument).
+  PgConnection(const Uri& uri, const ConnectOptions& options);
+
+  std::string_view backend() const noexcept override { return kBackend; }
+  std::string display_url() const override { return display_; }
+  Capabilities capabilities() const override;
+
+  std::vector<TableInfo> list_tables() override;
+  Schema describe(std::string_view table) override;
+  std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
+  std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
+                                     const QueryOptions& options) override;
+  uint64_t execute(std::string_view text, std::span<const Value> params) override;
+  std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
+                                      const WriteOptions& options) override;
+  void create_table(std::string_view table, const Schema& schema) override;
+  void drop_table(std::string_view table, bool if_exists) override;
+  std::optional<uint64_t> count_rows(std::string_view table) override;
+  PingResult ping() override;
+
+  // For the reader and writer of this connector.
+  PGconn* pg() const noexcept { return conn_.get(); }
+  /// Runs `sql` with text parameters (nullopt = NULL) and text results;
+  /// throws an Error saying `what` unless the command succeeds.
+  PgResult run(std::string_view sql, std::span<const std::optional<std::string>> params = {},
+               std::string_view what = "statement failed");
+  /// Resolves a user's table name; nullopt when no table or view matches.
+  std::optional<TableDesc> find_table(std::string_view table);
+  /// find_table() or Error(not_found) naming the table.
+  TableDesc describe_table(std::string_view table);
+  /// Where a new table named `table` goes: its schema (current_schema() when
+  /// the name has none) and name.
+  TableName new_table_name(std::string_view table);
+  /// Resolves type OIDs (domains, enums, arrays, extension types) into
+  /// types_, asking the catalog once per connection for each new OID.
+  void resolve_types(std::span<const Oid> oids);
+  /// The SQL literal quoter of this connection (PQescapeLiteral).
+  QuoteLiteral quoter() const;
+  /// Readers and writers mark the connection busy while they stream: libpq
+  /// can run one command at a time. Throws Error(invalid_argument) when busy.
+  void ensure_idle() const;
+  void set_busy(bool busy) noexcept { busy_ = busy; }
+
+ private:
+  struct BoundParams;
+  /// Prepares `sql` as the unnamed statement and describes it: the result
+  /// carries the result columns; a wrong parameter count is an Error.
+  PgResult prepare(const std::string& sql, const BoundParams& params, std::string_view what);
+
+  PgConn conn_;
+  std::string display_;
+  std::unordered_map<Oid, PgType> types_;
+  bool busy_ = false;
+};
+
+/// Everything a reader needs besides the running command.
+struct ReaderSetup {
+  std::shared_ptr<const Schema> schema;
+  std::vector<PgType> types;       ///< per field: how each arrives
+  std::optional<Filter> residual;  ///< evaluated locally
+  std::optional<uint64_t> limit;   ///< applied locally (after residual)
+  size_t batch_rows = 4096;
+  size_t batch_bytes = 8u << 20;
+  ScanPlan plan;
+};
+/// Reads and discards whatever the running command still sends (COPY data,
+/// results), so that `conn` can run the next command. Never throws.
+void drain(PGconn* conn) noexcept;
+
+/// Runs `copy_sql` (COPY ... TO STDOUT (FORMAT binary)) and streams it.
+std::unique_ptr<BatchReader> make_copy_reader(PgConnection& conn, const std::string& copy_sql,
+                                              ReaderSetup setup);
+/// Streams the single-row-mode result of a query already sent on `conn`.
+std::unique_ptr<BatchReader> make_row_reader(PgConnection& conn, ReaderSetup setup);
+
+std::unique_ptr<BatchWriter> make_writer(PgConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options);
+
+}  // namespace polydb::postgres

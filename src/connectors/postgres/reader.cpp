@@ -1,0 +1,339 @@
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "connectors/postgres/connection.hpp"
+#include "connectors/postgres/errors.hpp"
+#include "connectors/postgres/types.hpp"
+#include "core/log.hpp"
+
+namespace polydb::postgres {
+
+void drain(PGconn* conn) noexcept {
+  while (PGresult* r = PQgetResult(conn)) {
+    const ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    if (st == PGRES_COPY_OUT) {
+      char* buf = nullptr;
+      while (PQgetCopyData(conn, &buf, 0) > 0) PQfreemem(buf);
+    } else if (st == PGRES_COPY_IN) {
+      PQputCopyEnd(conn, "abandoned by polydb");
+    }
+    if (PQstatus(conn) == CONNECTION_BAD) return;
+  }
+}
+
+namespace {
+
+// Asks the server to stop the running command (a separate connection, as the
+// protocol wants), then drains what was already on its way.
+void cancel_and_drain(PGconn* conn, bool copy_out) noexcept {
+  if (PgCancel cancel{PQgetCancel(conn)}) {
+    char err[256];
+    if (!PQcancel(cancel.get(), err, sizeof err))
+      logger("pg")->warn("cannot cancel the running command: {}", err);
+  }
+  if (copy_out) {
+    char* buf = nullptr;
+    while (PQgetCopyData(conn, &buf, 0) > 0) PQfreemem(buf);
+  }
+  drain(conn);
+}
+
+// The batch loop shared by both readers: batch and byte caps, the residual
+// filter and the limit. Subclasses hand out rows one at a time.
+class StreamReader : public BatchReader {
+ public:
+  StreamReader(PgConnection& conn, ReaderSetup setup) : conn_(conn), setup_(std::move(setup)) {
+    if (setup_.batch_rows == 0) setup_.batch_rows = 1;
+  }
+
+  const Schema& schema() const override { return *setup_.schema; }
+  ScanPlan plan() const override { return setup_.plan; }
+
+  std::optional<Batch> next() override {
+    while (!ended_) {
+      if (setup_.limit && emitted_ >= *setup_.limit) {
+        finish_early();
+        break;
+      }
+      Batch batch(setup_.schema);
+      while (batch.num_rows() < setup_.batch_rows) {
+        if (!next_row(batch)) {
+          ended_ = true;
+          break;
+        }
+        // Check the byte cap every 64 rows: cheap, and keeps batches bounded.
+        if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
+      }
+      if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
+      if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
+      if (batch.num_rows() == 0) continue;
+      emitted_ += batch.num_rows();
+      // Free the connection as soon as the last batch is out.
+      if (setup_.limit && emitted_ >= *setup_.limit) finish_early();
+      logger("pg")->trace("batch of {} rows", batch.num_rows());
+      return batch;
+    }
+    return std::nullopt;
+  }
+
+ protected:
+  /// Appends the next row to `batch`; false at the end of the result. Throws
+  /// the command's error.
+  virtual bool next_row(Batch& batch) = 0;
+  /// Abandons the running command, if any (cancel + drain). noexcept.
+  virtual void stop() noexcept = 0;
+
+  PgConnection& conn_;
+  ReaderSetup setup_;
+
+ private:
+  // The limit is reached before the end of the result.
+  void finish_early() {
+    if (ended_) return;
+    ended_ = true;
+    if (setup_.plan.limit_pushed) {
+      // With the limit in the SQL only the end of the stream is left: read it.
+      Batch sink(setup_.schema);
+      while (next_row(sink)) sink.clear();
+    } else {
+      stop();  // the rest may be large
+    }
+  }
+
+  bool ended_ = false;
+  uint64_t emitted_ = 0;
+};
+
+// Binary COPY OUT: a header, then per tuple an int16 field count and per field
+// an int32 length (-1 = NULL) and the bytes, then an int16 -1 trailer. libpq
+// hands out one CopyData message at a time, which need not match tuple
+// boundaries (the header shares the first message), so bytes are buffered.
+class CopyReader final : public StreamReader {
+ public:
+  CopyReader(PgConnection& conn, const std::string& sql, ReaderSetup setup)
+      : StreamReader(conn, std::move(setup)) {
+    conn_.ensure_idle();
+    logger("pg")->debug("{}", sql);
+    PgResult res(PQexec(conn_.pg(), sql.c_str()));
+    if (!res || PQresultStatus(res.get()) != PGRES_COPY_OUT)
+      throw make_error(res.get(), conn_.pg(), "cannot read the table");
+    running_ = true;
+    conn_.set_busy(true);
+  }
+
+  ~CopyReader() override { stop(); }
+
+ protected:
+  bool next_row(Batch& batch) override {
+    for (;;) {
+      if (!running_) return false;
+      if (!header_done_) {
+        if (!parse_header() && !fetch()) throw truncated();
+        continue;
+      }
+      const int r = parse_tuple(batch);
+      if (r > 0) return true;
+      if (r < 0) {
+        // Trailer: the next read reports the end of the COPY.
+        if (fetch())
+          throw Error(ErrorCode::corruption, "data after the end of a binary COPY",
+                      std::string(kBackend));
+        return false;
+      }
+      if (!fetch()) throw truncated();
+    }
+  }
+
+  void stop() noexcept override {
+    if (!running_) return;
+    running_ = false;
+    cancel_and_drain(conn_.pg(), true);
+    conn_.set_busy(false);
+  }
+
+ private:
+  Error truncated() const {
+    return Error(ErrorCode::connection, "the binary COPY stream ended early",
+                 std::string(kBackend));
+  }
+
+  // Appends the next CopyData message to the buffer; false when the COPY is
+  // over (then the command's outcome is checked and thrown on failure).
+  bool fetch() {
+    char* raw = nullptr;
+    const int n = PQgetCopyData(conn_.pg(), &raw, 0);
+    if (n > 0) {
+      PgMemory chunk(raw);
+      if (pos_ == buf_.size()) {
+        buf_.clear();
+        pos_ = 0;
+      } else if (pos_ > buf_.size() / 2) {
+        buf_.erase(0, pos_);
+        pos_ = 0;
+      }
+      buf_.append(chunk.get(), static_cast<size_t>(n));
+      return true;
+    }
+    if (n == -2) {
+      Error e = make_error(nullptr, conn_.pg(), "reading the table failed");
+      running_ = false;
+      drain(conn_.pg());
+      conn_.set_busy(false);
+      throw e;
+    }
+    finish();
+    return false;
+  }
+
+  // Collects the command's results after the data: an error here (a dropped
+  // connection, a failing expression) must not pass for a short result.
+  void finish() {
+    running_ = false;
+    std::optional<Error> failure;
+    while (PgResult r{PQgetResult(conn_.pg())}) {
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && !failure)
+        failure = make_error(r.get(), conn_.pg(), "reading the table failed");
+      if (PQstatus(conn_.pg()) == CONNECTION_BAD) break;
+    }
+    conn_.set_busy(false);
+    if (failure) throw *failure;
+  }
+
+  bool parse_header() {
+    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + '\0': 11 bytes
+    const size_t avail = buf_.size() - pos_;
+    if (avail < 19) return false;
+    const char* p = buf_.data() + pos_;
+    if (std::memcmp(p, kSignature, 11) != 0)
+      throw Error(ErrorCode::corruption, "not a binary COPY stream", std::string(kBackend));
+    const uint32_t ext = wire::get32(p + 15);
+    if (avail < 19 + static_cast<size_t>(ext)) return false;
+    pos_ += 19 + ext;
+    header_done_ = true;
+    return true;
+  }
+
+  // 1: a row was appended; 0: the buffer holds no complete tuple; -1: trailer.
+  int parse_tuple(Batch& batch) {
+    const char* p = buf_.data() + pos_;
+    const size_t avail = buf_.size() - pos_;
+    if (avail < 2) return 0;
+    const auto nfields = static_cast<int16_t>(wire::get16(p));
+    if (nfields == -1) {
+      pos_ += 2;
+      return -1;
+    }
+    const size_t ncols = setup_.types.size();
+    if (nfields < 0 || static_cast<size_t>(nfields) != ncols)
+      throw Error(ErrorCode::corruption,
+                  fmt::format("binary COPY tuple with {} fields, expected {}", nfields, ncols),
+                  std::string(kBackend));
+    // Check that the whole tuple is here before touching the batch.
+    size_t off = 2;
+    for (size_t i = 0; i < ncols; ++i) {
+      if (avail < off + 4) return 0;
+      const auto len = static_cast<int32_t>(wire::get32(p + off));
+      off += 4;
+      if (len > 0) {
+        if (avail - off < static_cast<size_t>(len)) return 0;
+        off += static_cast<size_t>(len);
+      }
+    }
+    off = 2;
+    for (size_t i = 0; i < ncols; ++i) {
+      const auto len = static_cast<int32_t>(wire::get32(p + off));
+      off += 4;
+      decode_field(setup_.types[i], p + off, len, batch.column(i), setup_.schema->fields[i].name);
+      if (len > 0) off += static_cast<size_t>(len);
+    }
+    batch.commit_row();
+    pos_ += off;
+    return 1;
+  }
+
+  std::string buf_;
+  size_t pos_ = 0;
+  bool header_done_ = false;
+  bool running_ = false;
+};
+
+// A query in single-row mode: one PGresult per row, binary format.
+class RowReader final : public StreamReader {
+ public:
+  RowReader(PgConnection& conn, ReaderSetup setup) : StreamReader(conn, std::move(setup)) {
+    running_ = true;
+    conn_.set_busy(true);
+    // Wait for the first row now: statement errors surface here.
+    pending_.reset(PQgetResult(conn_.pg()));
+    check(pending_.get());
+  }
+
+  ~RowReader() override { stop(); }
+
+ protected:
+  bool next_row(Batch& batch) override {
+    if (!running_) return false;
+    PgResult r = pending_ ? std::move(pending_) : PgResult(PQgetResult(conn_.pg()));
+    check(r.get());
+    if (!r || PQresultStatus(r.get()) != PGRES_SINGLE_TUPLE) {
+      // TUPLES_OK (an empty result closes single-row mode) or COMMAND_OK.
+      running_ = false;
+      drain(conn_.pg());
+      conn_.set_busy(false);
+      return false;
+    }
+    const size_t ncols = setup_.types.size();
+    for (size_t i = 0; i < ncols; ++i) {
+      const int c = static_cast<int>(i);
+      const int32_t len = PQgetisnull(r.get(), 0, c) ? -1 : PQgetlength(r.get(), 0, c);
+      decode_field(setup_.types[i], PQgetvalue(r.get(), 0, c), len, batch.column(i),
+                   setup_.schema->fields[i].name);
+    }
+    batch.commit_row();
+    return true;
+  }
+
+  void stop() noexcept override {
+    pending_.reset();
+    if (!running_) return;
+    running_ = false;
+    cancel_and_drain(conn_.pg(), false);
+    conn_.set_busy(false);
+  }
+
+ private:
+  void check(const PGresult* r) {
+    if (!r) return;
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return;
+    Error e = st == PGRES_COPY_IN || st == PGRES_COPY_OUT
+                  ? Error(ErrorCode::unsupported,
+                          "COPY FROM STDIN / TO STDOUT cannot run through query() (use polydb "
+                          "copy)",
+                          std::string(kBackend))
+                  : make_error(r, conn_.pg(), "the query failed");
+    pending_.reset();
+    running_ = false;
+    drain(conn_.pg());
+    conn_.set_busy(false);
+    throw e;
+  }
+
+  PgResult pending_;
+  bool running_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchReader> make_copy_reader(PgConnection& conn, const std::string& copy_sql,
+                                              ReaderSetup setup) {
+  return std::make_unique<CopyReader>(conn, copy_sql, std::move(setup));
+}
+
+std::unique_ptr<BatchReader> make_row_reader(PgConnection& conn, ReaderSetup setup) {
+  return std::make_unique<RowReader>(conn, std::move(setup));
+}
+
+}  // namespace polydb::postgres

@@ -1,0 +1,322 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+
+#include "connectors/postgres/connection.hpp"
+#include "connectors/postgres/errors.hpp"
+#include "connectors/postgres/types.hpp"
+#include "core/log.hpp"
+
+namespace polydb::postgres {
+
+namespace {
+
+// libpq buffers what PQputCopyData is given; hand it ~1 MB at a time.
+constexpr size_t kFlushBytes = 1u << 20;
+
+std::string join_quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote_ident(n);
+  return out;
+}
+
+std::string random_hex() {
+  std::random_device rd;
+  return fmt::format("{:08x}", rd());
+}
+
+// Bulk writer: one transaction, one binary COPY for all batches.
+// - create/append: COPY straight into the table;
+// - replace: COPY into `_polydb_new_<t>_<hex>`, then DROP + RENAME at commit;
+// - upsert: COPY into a temporary table (ON COMMIT DROP), then one
+//   INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE at commit.
+// Nothing is visible to other sessions before commit(); abort() or the
+// destructor rolls back, the side and temporary tables included.
+class PgWriter final : public BatchWriter {
+ public:
+  PgWriter(PgConnection& conn, std::string_view table, const Schema& schema,
+           const WriteOptions& options)
+      : conn_(conn), table_(table), source_(schema), options_(options) {
+    if (source_.fields.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("nothing to write into '{}': the source has no columns", table));
+    conn_.run("BEGIN", {}, "cannot start a transaction");
+    in_txn_ = true;
+    try {
+      open();
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
+
+  ~PgWriter() override { abort(); }
+
+  void write(const Batch& batch) override {
+    if (!in_txn_)
+      throw Error(ErrorCode::invalid_argument, "write() after commit() or abort()",
+                  std::string(kBackend));
+    if (batch.num_columns() != source_.fields.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("batch has {} columns, the writer was opened with {}",
+                              batch.num_columns(), source_.fields.size()),
+                  std::string(kBackend));
+    const size_t ncols = batch.num_columns();
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      const size_t row_start = buf_.size();
+      wire::put16(buf_, static_cast<uint16_t>(ncols));
+      for (size_t c = 0; c < ncols; ++c) {
+        const Column& col = batch.column(c);
+        try {
+          if (col.type().id == target_types_[c].id) {
+            encode_field(pg_types_[c], col, r, buf_);
+          } else {
+            // Convert to the target column's type first (e.g. text '42' into a
+            // bigint column); what does not convert is the caller's error.
+            scratch_[c].clear();
+            scratch_[c].append(coerce_value(col.value_at(r), target_types_[c]));
+            encode_field(pg_types_[c], scratch_[c], 0, buf_);
+          }
+        } catch (const Error& e) {
+          buf_.resize(row_start);  // the row is not sent
+          throw Error(e.code(),
+                      fmt::format("row {}, column '{}': {}", rows_ + 1, source_.fields[c].name,
+                                  e.message()),
+                      std::string(kBackend), e.detail());
+        }
+      }
+      ++rows_;
+      if (buf_.size() >= kFlushBytes) flush();
+    }
+    flush();
+  }
+
+  WriteResult commit() override {
+    if (!in_txn_)
+      throw Error(ErrorCode::invalid_argument, "commit() after commit() or abort()",
+                  std::string(kBackend));
+    try {
+      end_copy();
+      if (options_.mode == WriteMode::upsert) conn_.run(upsert_sql_, {}, "upsert failed");
+      if (!aside_.table.empty()) swap_in();
+      conn_.run("COMMIT", {}, "commit failed");
+    } catch (...) {
+      abort();
+      throw;
+    }
+    in_txn_ = false;
+    logger("pg")->info("committed {} rows into {}", rows_, target_.quoted());
+    return {rows_};
+  }
+
+  void abort() noexcept override {
+    if (!in_txn_) return;
+    in_txn_ = false;
+    PGconn* pg = conn_.pg();
+    if (copying_) {
+      copying_ = false;
+      PQputCopyEnd(pg, "aborted by polydb");
+      drain(pg);
+      conn_.set_busy(false);
+    }
+    // Fails only when the connection is gone, and then the server rolled back.
+    PQclear(PQexec(pg, "ROLLBACK"));
+  }
+
+ private:
+  void open() {
+    const auto existing = conn_.find_table(table_);
+    target_ = existing ? existing->name : conn_.new_table_name(table_);
+    Schema create_schema = source_;
+    if (!options_.key.empty()) create_schema.primary_key = options_.key;
+    TableName write_to = target_;
+    switch (options_.mode) {
+      case WriteMode::create:
+        if (existing)
+          throw Error(ErrorCode::conflict,
+                      fmt::format("table '{}' already exists in {} (use --mode append, replace "
+                                  "or upsert)",
+                                  table_, conn_.display_url()),
+                      std::string(kBackend));
+        conn_.run(create_table_sql(target_, create_schema), {},
+                  fmt::format("cannot create table '{}'", table_));
+        break;
+      case WriteMode::append:
+      case WriteMode::upsert:
+        if (!existing)
+          conn_.run(create_table_sql(target_, create_schema), {},
+                    fmt::format("cannot create table '{}'", table_));
+        break;
+      case WriteMode::replace:
+        if (existing && existing->relkind != 'r' && existing->relkind != 'p')
+          throw Error(ErrorCode::invalid_argument,
+                      fmt::format("'{}' is not a plain table: replace cannot swap it", table_),
+                      std::string(kBackend));
+        replaces_ = existing.has_value();
+        // Identifiers are cut at 63 bytes: keep the side table's name below.
+        aside_ = {target_.schema,
+                  fmt::format("_polydb_new_{}_{}", target_.table.substr(0, 40), random_hex())};
+        conn_.run(create_table_sql(aside_, create_schema), {},
+                  fmt::format("cannot create a table to replace '{}'", table_));
+        write_to = aside_;
+        break;
+    }
+    const TableDesc target = conn_.describe_table(write_to.quoted());
+    std::vector<std::string> cols;
+    for (const auto& f : source_.fields) {
+      const auto idx = target.schema.index_of(f.name);
+      if (!idx) {
+        std::string have;
+        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
+        throw Error(ErrorCode::not_found,
+                    fmt::format("table '{}' has no column '{}' (it has: {}; use --mode replace "
+                                "to recreate it from the source)",
+                                table_, f.name, have),
+                    std::string(kBackend));
+      }
+      const PgType& t = target.types[*idx];
+      if (!can_encode(t))
+        throw Error(ErrorCode::unsupported,
+                    fmt::format("column '{}' of '{}' has type {}, which polydb cannot write yet "
+                                "(write into a text or jsonb column and convert in SQL)",
+                                target.schema.fields[*idx].name, table_, t.name),
+                    std::string(kBackend));
+      cols.push_back(target.schema.fields[*idx].name);
+      pg_types_.push_back(t);
+      target_types_.push_back(target.schema.fields[*idx].type);
+      scratch_.emplace_back(target_types_.back());
+    }
+    std::string copy_into = write_to.quoted();
+    if (options_.mode == WriteMode::upsert) {
+      const std::string tmp = quote_ident("_polydb_upsert_" + random_hex());
+      // Same column types as the target, no constraints: rows are checked
+      // when they reach the target.
+      conn_.run(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO "
+                            "DATA",
+                            tmp, join_quoted(cols), write_to.quoted()),
+                {}, "cannot create a temporary table for the upsert");
+      copy_into = tmp;
+      upsert_sql_ = upsert_sql(target, write_to, tmp, cols);
+    }
+    start_copy(
+        fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", copy_into, join_quoted(cols)));
+  }
+
+  std::string upsert_sql(const TableDesc& target, const TableName& into, const std::string& tmp,
+                         const std::vector<std::string>& cols) const {
+    std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
+    if (key.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("upsert into '{}' needs a key: the table has no primary key (pass "
+                              "--key COL[,COL])",
+                              table_),
+                  std::string(kBackend));
+    for (auto& k : key) {
+      k = target.schema.field(k).name;
+      if (std::find(cols.begin(), cols.end(), k) == cols.end())
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("upsert key column '{}' is not among the written columns", k),
+                    std::string(kBackend));
+    }
+    std::string set;
+    for (const auto& c : cols)
+      if (std::find(key.begin(), key.end(), c) == key.end())
+        set += (set.empty() ? "" : ", ") + quote_ident(c) + " = EXCLUDED." + quote_ident(c);
+    return fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM {2} ON CONFLICT ({3}) DO {4}",
+                       into.quoted(), join_quoted(cols), tmp, join_quoted(key),
+                       set.empty() ? "NOTHING" : "UPDATE SET " + set);
+  }
+
+  void start_copy(const std::string& sql) {
+    logger("pg")->debug("{}", sql);
+    PgResult res(PQexec(conn_.pg(), sql.c_str()));
+    if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN)
+      throw make_error(res.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
+    copying_ = true;
+    conn_.set_busy(true);
+    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + '\0': 11 bytes
+    buf_.assign(kSignature, 11);
+    wire::put32(buf_, 0);  // flags
+    wire::put32(buf_, 0);  // header extension length
+  }
+
+  void flush() {
+    if (buf_.empty()) return;
+    if (PQputCopyData(conn_.pg(), buf_.data(), static_cast<int>(buf_.size())) != 1)
+      throw copy_error();
+    buf_.clear();
+  }
+
+  // The server's error when it rejected the COPY (it stops reading then).
+  Error copy_error() {
+    PgResult r(PQgetResult(conn_.pg()));
+    if (r && PQresultStatus(r.get()) == PGRES_FATAL_ERROR)
+      return make_error(r.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
+    return make_error(nullptr, conn_.pg(), fmt::format("cannot write into '{}'", table_));
+  }
+
+  void end_copy() {
+    if (!copying_) return;
+    wire::put16(buf_, static_cast<uint16_t>(-1));  // trailer
+    flush();
+    if (PQputCopyEnd(conn_.pg(), nullptr) != 1) throw copy_error();
+    PgResult res(PQgetResult(conn_.pg()));
+    copying_ = false;
+    std::optional<Error> failure;
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+      failure = make_error(res.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
+    drain(conn_.pg());
+    conn_.set_busy(false);
+    if (failure) throw *failure;
+  }
+
+  void swap_in() {
+    if (replaces_) conn_.run("DROP TABLE " + target_.quoted(), {}, "replace failed");
+    conn_.run(
+        fmt::format("ALTER TABLE {} RENAME TO {}", aside_.quoted(), quote_ident(target_.table)), {},
+        "replace failed");
+    // The primary key index keeps the side table's name; give it the usual
+    // <table>_pkey when that name is free.
+    const std::string pkey = target_.table + "_pkey";
+    if (pkey.size() > 63) return;
+    const std::optional<std::string> params[] = {target_.schema, target_.table, pkey};
+    PgResult res = conn_.run(
+        "SELECT con.conname FROM pg_catalog.pg_constraint con"
+        " JOIN pg_catalog.pg_class c ON c.oid = con.conrelid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = $1::text AND c.relname = $2::text AND con.contype = 'p'"
+        " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class o"
+        "   WHERE o.relnamespace = n.oid AND o.relname = $3::text)",
+        params, "replace failed");
+    if (PQntuples(res.get()) == 1)
+      conn_.run(fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", target_.quoted(),
+                            quote_ident(PQgetvalue(res.get(), 0, 0)), quote_ident(pkey)),
+                {}, "replace failed");
+  }
+
+  PgConnection& conn_;
+  std::string table_;
+  Schema source_;
+  WriteOptions options_;
+  TableName target_;
+  TableName aside_;        // replace: the side table
+  bool replaces_ = false;  // replace: an old table exists
+  std::string upsert_sql_;
+  std::vector<PgType> pg_types_;  // per source column: the target column's type
+  std::vector<Type> target_types_;
+  std::vector<Column> scratch_;  // per column, for converted values
+  std::string buf_;
+  bool in_txn_ = false;
+  bool copying_ = false;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> make_writer(PgConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options) {
+  return std::make_unique<PgWriter>(conn, table, schema, options);
+}
+
+}  // namespace polydb::postgres

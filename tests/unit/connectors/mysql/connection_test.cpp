@@ -1,0 +1,44 @@
+// URL options are checked before any network traffic: these need no server.
+
+#include "polydb/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include "polydb/error.hpp"
+
+namespace polydb {
+namespace {
+
+Error connect_error(const std::string& url) {
+  try {
+    connect(url);
+  } catch (const Error& e) {
+    return e;
+  }
+  return Error(ErrorCode::internal, "connected");
+}
+
+TEST(MysqlConnection, UnknownOptionsAreNamed) {
+  for (const char* scheme : {"mysql", "mariadb"}) {
+    const Error e = connect_error(std::string(scheme) +
+                                  "://app:s3cret@127.0.0.1:1/shop?sslmode=require&bogus=1");
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+    EXPECT_NE(e.message().find("sslmode, bogus"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("ssl-mode"), std::string::npos) << "lists the known options";
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MysqlConnection, BadOptionValues) {
+  for (const char* url :
+       {"mysql://u@127.0.0.1:1/db?ssl-mode=sometimes", "mysql://u@127.0.0.1:1/db?charset=latin1",
+        "mysql://u@127.0.0.1:1/db?connect-timeout=0", "mysql://u@127.0.0.1:1/db?read-timeout=x",
+        "mysql://u@127.0.0.1:1/db?zero-date=maybe",
+        "mysql://u@127.0.0.1:1/db?tinyint1-as-boolean=perhaps"}) {
+    const Error e = connect_error(url);
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << url << ": " << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace polydb
