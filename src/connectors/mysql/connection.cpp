@@ -12,6 +12,7 @@
 
 #include "connectors/mysql/errors.hpp"
 #include "core/log.hpp"
+#include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -638,50 +639,22 @@ std::vector<TableInfo> MysqlConnection::list_tables() {
 std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
   const TableDescription d = describe_table(resolve(spec.table), spec.table);
   const Schema& full = d.schema;
-  auto schema = std::make_shared<Schema>();
-  if (spec.columns.empty()) {
-    *schema = full;
-  } else {
-    for (const auto& c : spec.columns) schema->fields.push_back(full.field(c));
-    for (const auto& k : full.primary_key)
-      for (const auto& f : schema->fields)
-        if (f.name == k) schema->primary_key.push_back(k);
-  }
+  check_partition(spec.partition);
+  auto schema = std::make_shared<Schema>(project(full, spec.columns));
   std::string cols;
   for (const auto& f : schema->fields) cols += (cols.empty() ? "" : ", ") + quote_ident(f.name);
 
   ReaderSetup setup;
   std::vector<Value> params;
-  std::vector<std::string> where;
-  if (spec.filter) {
-    // Push what the server evaluates exactly like polydb; keep the rest local.
-    std::vector<Filter> parts = spec.filter->kind == Filter::Kind::all_of
-                                    ? spec.filter->children
-                                    : std::vector<Filter>{*spec.filter};
-    std::vector<Filter> local;
-    for (auto& part : parts) {
-      const size_t before = params.size();
-      if (auto sql = filter_to_sql(part, d, options_.types, params)) {
-        where.push_back(std::move(*sql));
-      } else {
-        params.resize(before);
-        local.push_back(std::move(part));
-      }
-    }
-    if (!local.empty())
-      setup.residual = local.size() == 1 ? std::move(local[0]) : Filter::all_of(std::move(local));
-    if (setup.residual)
-      for (const auto& c : setup.residual->columns())
-        if (!schema->index_of(c))
-          throw Error(ErrorCode::invalid_argument,
-                      fmt::format("the filter uses column '{}', which is not among the "
-                                  "selected columns (select it too)",
-                                  c));
-  }
-  if (spec.partition.count == 0 || spec.partition.index >= spec.partition.count)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("partition {} of {} does not exist", spec.partition.index,
-                            spec.partition.count));
+  FilterPushdown pushed;
+  if (spec.filter)
+    pushed = push_conjuncts(
+        *spec.filter,
+        [&](const Filter& leaf) { return filter_to_sql(leaf, d, options_.types, params); },
+        &params);
+  check_residual_columns(pushed.residual, *schema);
+  std::vector<std::string> where = std::move(pushed.sql);
+  setup.residual = std::move(pushed.residual);
   if (spec.partition.count > 1) {
     const auto key_info =
         full.primary_key.size() == 1 ? &d.columns.at(*full.index_of(full.primary_key[0])) : nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -153,30 +154,11 @@ bool is_bytewise_collation(std::string_view collation) {
 
 std::optional<std::string> filter_to_sql(const Filter& f, const TableDescription& table,
                                          const TypeOptions& options, std::vector<Value>& params) {
-  switch (f.kind) {
-    case Filter::Kind::all_of:
-    case Filter::Kind::any_of: {
-      if (f.children.empty()) return f.kind == Filter::Kind::all_of ? "TRUE" : "FALSE";
-      std::string out = "(";
-      for (size_t i = 0; i < f.children.size(); ++i) {
-        auto part = filter_to_sql(f.children[i], table, options, params);
-        if (!part) return std::nullopt;
-        if (i) out += f.kind == Filter::Kind::all_of ? " AND " : " OR ";
-        out += *part;
-      }
-      return out + ")";
-    }
-    case Filter::Kind::negate: {
-      auto part = filter_to_sql(f.children.at(0), table, options, params);
-      if (!part) return std::nullopt;
-      return "(NOT " + *part + ")";
-    }
-    case Filter::Kind::compare:
-      break;
-  }
-  const Field& field = table.schema.field(f.column);
-  const size_t i = *table.schema.index_of(field.name);
-  return compare_sql(f, field, table.columns.at(i), options, params);
+  return polydb::filter_to_sql(f, [&](const Filter& leaf) {
+    const Field& field = table.schema.field(leaf.column);
+    return compare_sql(leaf, field, table.columns.at(*table.schema.index_of(field.name)), options,
+                       params);
+  });
 }
 
 std::string order_expr(const TableDescription& table, size_t i) {

@@ -11,6 +11,7 @@
 
 #include "connectors/postgres/errors.hpp"
 #include "core/log.hpp"
+#include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::postgres {
@@ -304,29 +305,9 @@ std::string partition_predicate(const TableDesc& desc, uint32_t index, uint32_t 
   return index == 0 ? "TRUE" : "FALSE";
 }
 
-std::optional<std::string> filter_to_sql(const Filter& f, const TableDesc& desc,
-                                         const QuoteLiteral& quote) {
-  switch (f.kind) {
-    case Filter::Kind::all_of:
-    case Filter::Kind::any_of: {
-      if (f.children.empty()) return f.kind == Filter::Kind::all_of ? "TRUE" : "FALSE";
-      std::string out = "(";
-      for (size_t i = 0; i < f.children.size(); ++i) {
-        auto part = filter_to_sql(f.children[i], desc, quote);
-        if (!part) return std::nullopt;
-        if (i) out += f.kind == Filter::Kind::all_of ? " AND " : " OR ";
-        out += *part;
-      }
-      return out + ")";
-    }
-    case Filter::Kind::negate: {
-      auto part = filter_to_sql(f.children.at(0), desc, quote);
-      if (!part) return std::nullopt;
-      return "(NOT " + *part + ")";
-    }
-    case Filter::Kind::compare:
-      break;
-  }
+namespace {
+std::optional<std::string> compare_to_sql(const Filter& f, const TableDesc& desc,
+                                          const QuoteLiteral& quote) {
   const Field& field = desc.schema.field(f.column);  // throws not_found
   const PgType& type = desc.types[*desc.schema.index_of(f.column)];
   std::string col = quote_ident(field.name);
@@ -357,6 +338,13 @@ std::optional<std::string> filter_to_sql(const Filter& f, const TableDesc& desc,
   if ((f.op == CompareOp::gt || f.op == CompareOp::ge) && field.type.id == TypeId::float64)
     out = fmt::format("({} AND {} <> 'NaN'::float8)", out, quote_ident(field.name));
   return out;
+}
+}  // namespace
+
+std::optional<std::string> filter_to_sql(const Filter& f, const TableDesc& desc,
+                                         const QuoteLiteral& quote) {
+  return polydb::filter_to_sql(f,
+                               [&](const Filter& leaf) { return compare_to_sql(leaf, desc, quote); });
 }
 
 PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
@@ -603,25 +591,12 @@ Schema PgConnection::describe(std::string_view table) { return describe_table(ta
 
 std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
   const TableDesc desc = describe_table(spec.table);
-  if (spec.partition.count == 0 || spec.partition.index >= spec.partition.count)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("partition {} of {} does not exist", spec.partition.index,
-                            spec.partition.count));
+  check_partition(spec.partition);
   ReaderSetup setup;
-  auto schema = std::make_shared<Schema>();
+  auto schema = std::make_shared<Schema>(project(desc.schema, spec.columns));
   std::vector<size_t> picked;
-  if (spec.columns.empty()) {
-    for (size_t i = 0; i < desc.schema.fields.size(); ++i) picked.push_back(i);
-    schema->primary_key = desc.schema.primary_key;
-  } else {
-    for (const auto& c : spec.columns) {
-      desc.schema.field(c);  // throws not_found naming the columns
-      picked.push_back(*desc.schema.index_of(c));
-    }
-    for (const auto& k : desc.schema.primary_key)
-      for (size_t i : picked)
-        if (desc.schema.fields[i].name == k) schema->primary_key.push_back(k);
-  }
+  for (const auto& f : schema->fields) picked.push_back(*desc.schema.index_of(f.name));
+  schema->fields.clear();
   std::string cols;
   for (size_t i : picked) {
     Field f = desc.schema.fields[i];
@@ -637,31 +612,15 @@ std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
     setup.types.push_back(std::move(t));
   }
 
-  std::vector<std::string> where;
-  std::optional<Filter> residual;
-  if (spec.filter) {
-    // Push what PostgreSQL evaluates exactly like polydb; keep the rest local.
-    std::vector<Filter> parts = spec.filter->kind == Filter::Kind::all_of
-                                    ? spec.filter->children
-                                    : std::vector<Filter>{*spec.filter};
-    std::vector<Filter> local;
-    const QuoteLiteral quote = quoter();
-    for (auto& part : parts) {
-      if (auto sql = filter_to_sql(part, desc, quote))
-        where.push_back(std::move(*sql));
-      else
-        local.push_back(std::move(part));
-    }
-    if (!local.empty())
-      residual = local.size() == 1 ? std::move(local[0]) : Filter::all_of(std::move(local));
-    if (residual)
-      for (const auto& c : residual->columns())
-        if (!schema->index_of(c))
-          throw Error(ErrorCode::invalid_argument,
-                      fmt::format("the filter uses column '{}', which is not among the "
-                                  "selected columns (select it too)",
-                                  c));
-  }
+  // Push what PostgreSQL evaluates exactly like polydb; keep the rest local.
+  const QuoteLiteral quote = quoter();
+  FilterPushdown pushed;
+  if (spec.filter)
+    pushed = push_conjuncts(*spec.filter,
+                            [&](const Filter& leaf) { return compare_to_sql(leaf, desc, quote); });
+  check_residual_columns(pushed.residual, *schema);
+  std::vector<std::string> where = std::move(pushed.sql);
+  std::optional<Filter> residual = std::move(pushed.residual);
   if (spec.partition.count > 1) {
     std::optional<std::pair<int64_t, int64_t>> range;
     uint64_t blocks = 0;

@@ -10,6 +10,7 @@
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
 #include "core/log.hpp"
+#include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::sqlite {
@@ -200,28 +201,8 @@ Schema SqliteConnection::describe(std::string_view table) {
   return schema;
 }
 
-std::optional<std::string> filter_to_sql(const Filter& f, const Schema& schema,
-                                         std::vector<Value>& params) {
-  switch (f.kind) {
-    case Filter::Kind::all_of:
-    case Filter::Kind::any_of: {
-      if (f.children.empty()) return f.kind == Filter::Kind::all_of ? "1" : "0";
-      std::string out = "(";
-      for (size_t i = 0; i < f.children.size(); ++i) {
-        auto part = filter_to_sql(f.children[i], schema, params);
-        if (!part) return std::nullopt;
-        if (i) out += f.kind == Filter::Kind::all_of ? " AND " : " OR ";
-        out += *part;
-      }
-      return out + ")";
-    }
-    case Filter::Kind::negate: {
-      auto part = filter_to_sql(f.children.at(0), schema, params);
-      if (!part) return std::nullopt;
-      return "(NOT " + *part + ")";
-    }
-    case Filter::Kind::compare: break;
-  }
+std::optional<std::string> compare_to_sql(const Filter& f, const Schema& schema,
+                                          std::vector<Value>& params) {
   const Field& field = schema.field(f.column);
   const std::string col = quote_ident(field.name);
   if (f.op == CompareOp::is_null) return col + " IS NULL";
@@ -252,68 +233,32 @@ std::optional<std::string> filter_to_sql(const Filter& f, const Schema& schema,
 std::unique_ptr<BatchReader> SqliteConnection::scan(const ScanSpec& spec) {
   const TableName name = resolve(spec.table);
   const Schema full = describe(spec.table);
-  auto schema = std::make_shared<Schema>();
-  if (spec.columns.empty()) {
-    *schema = full;
-  } else {
-    for (const auto& c : spec.columns) schema->fields.push_back(full.field(c));
-    for (const auto& k : full.primary_key)
-      for (const auto& f : schema->fields)
-        if (f.name == k) schema->primary_key.push_back(k);
-  }
+  check_partition(spec.partition);
+  auto schema = std::make_shared<Schema>(project(full, spec.columns));
   std::string cols;
   for (const auto& f : schema->fields) cols += (cols.empty() ? "" : ", ") + quote_ident(f.name);
 
   ReaderSetup setup;
   std::vector<Value> params;
-  std::vector<std::string> where;
-  std::optional<Filter> residual;
-  if (spec.filter) {
-    // Push what SQLite evaluates exactly like polydb; keep the rest local.
-    std::vector<Filter> parts = spec.filter->kind == Filter::Kind::all_of
-                                    ? spec.filter->children
-                                    : std::vector<Filter>{*spec.filter};
-    std::vector<Filter> local;
-    for (auto& part : parts) {
-      const size_t before = params.size();
-      if (auto sql = filter_to_sql(part, full, params)) {
-        where.push_back(std::move(*sql));
-      } else {
-        params.resize(before);
-        local.push_back(std::move(part));
-      }
-    }
-    if (!local.empty())
-      residual = local.size() == 1 ? std::move(local[0]) : Filter::all_of(std::move(local));
-    if (residual)
-      for (const auto& c : residual->columns())
-        if (!schema->index_of(c))
-          throw Error(ErrorCode::invalid_argument,
-                      fmt::format("the filter uses column '{}', which is not among the "
-                                  "selected columns (select it too)",
-                                  c));
-  }
-  if (spec.partition.count == 0 || spec.partition.index >= spec.partition.count)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("partition {} of {} does not exist", spec.partition.index,
-                            spec.partition.count));
+  FilterPushdown pushed;
+  if (spec.filter)
+    pushed = push_conjuncts(
+        *spec.filter, [&](const Filter& leaf) { return compare_to_sql(leaf, full, params); },
+        &params);
+  check_residual_columns(pushed.residual, *schema);
+  std::vector<std::string> where = std::move(pushed.sql);
+  std::optional<Filter> residual = std::move(pushed.residual);
   if (spec.partition.count > 1) {
     // Split the rowid space into equal ranges: each partition is a range scan.
     auto st = prepare(fmt::format("SELECT min(rowid), max(rowid) FROM {}", name.quoted()));
     check(sqlite3_step(st.get()), db_.get(), "cannot partition " + std::string(spec.table));
     const int64_t lo = sqlite3_column_int64(st.get(), 0);
     const int64_t hi = sqlite3_column_int64(st.get(), 1);
-    // Unsigned arithmetic: hi - lo may exceed INT64_MAX (and hi - lo + 1 may
-    // even wrap to 0), but every bound below stays within [lo, hi].
-    const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
-    const uint64_t step = span / spec.partition.count, rem = span % spec.partition.count;
-    const auto bound = [&](uint32_t k) {
-      return static_cast<int64_t>(static_cast<uint64_t>(lo) + step * k + std::min<uint64_t>(k, rem));
-    };
-    params.emplace_back(bound(spec.partition.index));
+    const auto& part = spec.partition;
+    params.emplace_back(range_split(lo, hi, part.index, part.count));
     where.push_back(fmt::format("rowid >= ?{}", params.size()));
-    if (spec.partition.index + 1 < spec.partition.count) {
-      params.emplace_back(bound(spec.partition.index + 1));
+    if (part.index + 1 < part.count) {
+      params.emplace_back(range_split(lo, hi, part.index + 1, part.count));
       where.push_back(fmt::format("rowid < ?{}", params.size()));
     }
   }

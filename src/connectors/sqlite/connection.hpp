@@ -79,9 +79,10 @@ std::unique_ptr<BatchReader> make_reader(SqliteConnection& conn, ReaderSetup set
 std::unique_ptr<BatchWriter> make_writer(SqliteConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
 
-/// Translates `filter` into SQLite SQL over `schema`, appending literals to
-/// `params`; std::nullopt when (part of) it cannot be pushed exactly.
-std::optional<std::string> filter_to_sql(const Filter& filter, const Schema& schema,
-                                         std::vector<Value>& params);
+/// Renders one comparison of a scan filter in SQLite SQL over `schema`,
+/// appending its literals to `params`; std::nullopt when SQLite would not
+/// evaluate it exactly as polydb does (see core/pushdown.hpp).
+std::optional<std::string> compare_to_sql(const Filter& leaf, const Schema& schema,
+                                          std::vector<Value>& params);
 
 }  // namespace polydb::sqlite
