@@ -15,6 +15,7 @@ namespace polydb {
 void register_sqlite(Registry& registry);
 void register_postgres(Registry& registry);
 void register_mysql(Registry& registry);
+void register_dynamodb(Registry& registry);
 
 namespace {
 
@@ -23,6 +24,7 @@ Registry build_registry() {
   register_sqlite(r);
   register_postgres(r);
   register_mysql(r);
+  register_dynamodb(r);
   return r;
 }
 

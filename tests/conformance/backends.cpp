@@ -173,6 +173,21 @@ struct MysqlDatabases {
   }
 };
 
+// DynamoDB: one endpoint for every test (it has no databases); each test
+// creates and drops its own uniquely named table. The emulator accepts any
+// credentials: dummy ones are set when the environment has none.
+std::string dynamodb_url() {
+  const char* url = std::getenv("POLYDB_TEST_DYNAMODB_URL");
+  if (!url || !*url)
+    throw std::runtime_error(
+        "POLYDB_TEST_DYNAMODB_URL is not set, so the DynamoDB conformance tests cannot run: "
+        "use `make test`, or start the emulator with `scripts/services.sh start dynamodb` and "
+        "export its URL with eval \"$(scripts/services.sh env | sed 's/^/export /')\"");
+  setenv("AWS_ACCESS_KEY_ID", "polydbtest", 0);
+  setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 0);
+  return url;
+}
+
 }  // namespace
 
 const std::vector<Backend>& all_backends() {
@@ -191,6 +206,18 @@ const std::vector<Backend>& all_backends() {
     mysql.decimal_keeps_written_scale = false;  // DECIMAL(p,s) has one scale
     mysql.placeholder = [](int) { return std::string("?"); };
     b.push_back({"mysql", [] { return MysqlDatabases::get().fresh(); }, mysql});
+    // DynamoDB: no SQL, no transactions, no column types (inferred from
+    // items), numbers normalised ("1.50" reads "1.5"), NaN/Infinity refused,
+    // 400 KB items.
+    Quirks dynamodb;
+    dynamodb.stores_nan = false;
+    dynamodb.stores_infinity = false;
+    dynamodb.decimal_keeps_written_scale = false;
+    dynamodb.sql = false;
+    dynamodb.transactional_writes = false;
+    dynamodb.exact_describe = false;
+    dynamodb.max_value_bytes = 256 * 1024;
+    b.push_back({"dynamodb", dynamodb_url, dynamodb});
     return b;
   }();
   return backends;

@@ -3,6 +3,7 @@
 // The backends the conformance suite runs against, and their quirks.
 // Backend differences live here, never in `if (backend == ...)` in the tests.
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,6 +17,19 @@ struct Quirks {
   /// decimal(38,10) column reads "0"); false when the backend's fixed-scale
   /// DECIMAL pads it to the column's scale ("0.0000000000", equal in value).
   bool decimal_keeps_written_scale = true;
+  /// query()/execute() take SQL. false (DynamoDB: its JSON API is the native
+  /// dialect): SQL text must be refused with invalid_argument.
+  bool sql = true;
+  /// Writers are atomic: a writer dropped or aborted before commit() leaves the
+  /// target as it was. false (DynamoDB, no transactions): batches already
+  /// written stay, and replace has already removed the old rows.
+  bool transactional_writes = true;
+  /// describe() returns the written column types. false when the backend has
+  /// no column types and describe() infers them from the items (DynamoDB):
+  /// names and key are checked, values after conversion to the written type.
+  bool exact_describe = true;
+  /// Largest single value the backend stores (DynamoDB: 400 KB per item).
+  size_t max_value_bytes = size_t{1} << 20;
   /// Placeholder text for the n-th (1-based) parameter in native SQL.
   std::function<std::string(int)> placeholder = [](int n) { return "$" + std::to_string(n); };
 };

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -109,7 +110,7 @@ class Conformance : public ::testing::TestWithParam<Backend> {
 TEST_P(Conformance, EveryTypeRoundTripsWithEdgeValues) {
   auto schema = all_types_schema();
   Batch b(schema);
-  const std::string blob(1 << 20, '\0');
+  const std::string blob(std::min<size_t>(1 << 20, quirks().max_value_bytes), '\0');
   std::string big_blob = blob;
   for (size_t i = 0; i < big_blob.size(); ++i) big_blob[i] = static_cast<char>(i * 31 % 251);
   Uuid u;
@@ -137,6 +138,12 @@ TEST_P(Conformance, EveryTypeRoundTripsWithEdgeValues) {
   const Schema described = conn_->describe(table_);
   ASSERT_EQ(described.fields.size(), schema->fields.size());
   for (size_t i = 0; i < described.fields.size(); ++i) {
+    if (!quirks().exact_describe) {
+      // Inferred schema: every written column is there, in some order.
+      EXPECT_TRUE(described.index_of(schema->fields[i].name).has_value())
+          << schema->fields[i].name;
+      continue;
+    }
     EXPECT_EQ(described.fields[i].name, schema->fields[i].name);
     EXPECT_EQ(described.fields[i].type.id, schema->fields[i].type.id) << described.fields[i].name;
   }
@@ -144,10 +151,14 @@ TEST_P(Conformance, EveryTypeRoundTripsWithEdgeValues) {
 
   ScanSpec spec;
   spec.order_by = {{"id"}};
+  if (!quirks().exact_describe)
+    for (const auto& f : schema->fields) spec.columns.push_back(f.name);
   const auto rows = read_all(spec);
   ASSERT_EQ(rows.size(), 4u);
   // A fixed-scale DECIMAL pads to the column's scale: "0" reads "0.0000000000".
-  const auto same_value = [&](const Value& v) {
+  const auto same_value = [&](Value v, Type written) {
+    // Inferred types: compare in the written type (N "1.5" as float64 1.5).
+    if (!quirks().exact_describe) v = coerce_value(v, written);
     if (quirks().decimal_keeps_written_scale || !v.holds<Decimal>()) return v;
     std::string t = v.as<Decimal>().text;
     if (t.find('.') != std::string::npos) {
@@ -158,7 +169,8 @@ TEST_P(Conformance, EveryTypeRoundTripsWithEdgeValues) {
   };
   for (size_t r = 0; r < 4; ++r)
     for (size_t c = 0; c < schema->fields.size(); ++c)
-      EXPECT_EQ(same_value(rows[r][c]), same_value(b.row(r)[c]))
+      EXPECT_EQ(same_value(rows[r][c], schema->fields[c].type),
+                same_value(b.row(r)[c], schema->fields[c].type))
           << "row " << r << " column " << schema->fields[c].name << ": got '"
           << rows[r][c].to_text().substr(0, 80) << "' want '" << b.row(r)[c].to_text().substr(0, 80)
           << "'";
@@ -167,6 +179,7 @@ TEST_P(Conformance, EveryTypeRoundTripsWithEdgeValues) {
 TEST_P(Conformance, NanIsStoredOrRefusedNeverSilentlyChanged) {
   auto s = std::make_shared<Schema>();
   s->fields = {{"id", TypeId::int64, false, ""}, {"f", TypeId::float64, true, ""}};
+  s->primary_key = {"id"};  // key-value stores need one
   Batch b(s);
   b.append_row(std::vector<Value>{int64_t{1}, std::numeric_limits<double>::quiet_NaN()});
   if (quirks().stores_nan) {
@@ -229,7 +242,14 @@ TEST_P(Conformance, FiltersProjectionLimitAndOrder) {
   EXPECT_EQ(top[0].size(), 2u);
   EXPECT_EQ(top[0][1], Value(int64_t{500}));
   EXPECT_EQ(top[4][1], Value(int64_t{496}));
-  EXPECT_EQ(top[0][0], Value(Decimal{"500.60"}));
+  if (quirks().decimal_keeps_written_scale) {
+    EXPECT_EQ(top[0][0], Value(Decimal{"500.60"}));
+  } else {
+    // The same number, with the backend's own scale ("500.6" or "500.60").
+    std::string t = top[0][0].as<Decimal>().text;
+    while (t.back() == '0') t.pop_back();
+    EXPECT_EQ(t, "500.6");
+  }
 
   ScanSpec limited;
   limited.filter = parse_filter("grp = 'v2'");
@@ -280,7 +300,9 @@ TEST_P(Conformance, AppendReplaceAndCreateConflict) {
   write(numbers(100, 102), WriteMode::replace);
   const auto rows = read_all({});
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0][0], Value(int64_t{100}));
+  int64_t min_id = rows[0][0].as<int64_t>();  // a scan has no order: check the smallest
+  for (const auto& r : rows) min_id = std::min(min_id, r[0].as<int64_t>());
+  EXPECT_EQ(min_id, 100);
 }
 
 TEST_P(Conformance, UpsertUpdatesExistingKeysAndInsertsNewOnes) {
@@ -300,17 +322,24 @@ TEST_P(Conformance, UpsertUpdatesExistingKeysAndInsertsNewOnes) {
 
 TEST_P(Conformance, AbortedWriterLeavesTargetUnchanged) {
   write(numbers(1, 10), WriteMode::create);
+  const size_t tables_before = conn_->list_tables().size();
   {
     auto w = conn_->writer(table_, numbers(1, 1).schema(), {WriteMode::append, {}});
     w->write(numbers(11, 500));
   }  // destroyed without commit
+  if (!quirks().transactional_writes) {
+    // No transactions: what write() sent stays, and the capabilities say so.
+    EXPECT_FALSE(conn_->capabilities().transactions);
+    EXPECT_EQ(conn_->count_rows(table_), 500u);
+  }
   {
     auto w = conn_->writer(table_, numbers(1, 1).schema(), {WriteMode::replace, {}});
     w->write(numbers(1000, 1005));
     w->abort();
   }
-  EXPECT_EQ(conn_->count_rows(table_), 10u);
-  EXPECT_EQ(conn_->list_tables().size(), 1u) << "no leftover tables from replace";
+  EXPECT_EQ(conn_->count_rows(table_), quirks().transactional_writes ? 10u : 6u)
+      << "without transactions an aborted replace has already replaced the rows";
+  EXPECT_EQ(conn_->list_tables().size(), tables_before) << "no leftover tables from replace";
 }
 
 TEST_P(Conformance, WrongTypeIsRefusedAndNothingIsWritten) {
@@ -349,6 +378,17 @@ TEST_P(Conformance, MissingTableAndBadQueryErrors) {
 
 TEST_P(Conformance, QueryWithBoundParametersAndExecute) {
   write(numbers(1, 100), WriteMode::create);
+  if (!quirks().sql) {
+    // The native dialect is not SQL: SQL text is refused, never misread.
+    EXPECT_FALSE(conn_->capabilities().sql);
+    try {
+      conn_->query("SELECT id FROM " + table_);
+      FAIL() << "SQL text must be refused";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+    }
+    return;
+  }
   const auto& ph = quirks().placeholder;
   const std::vector<Value> params{int64_t{10}, "v1"};
   auto r = conn_->query("SELECT id, grp FROM " + table_ + " WHERE id <= " + ph(1) +

@@ -1,0 +1,62 @@
+#pragma once
+
+// The DynamoDB JSON protocol (API version 2012-08-10) over polydb_net:
+// POST / with X-Amz-Target: DynamoDB_20120810.<Operation>, a JSON body,
+// SigV4 (service "dynamodb") and retries with backoff.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "net/http.hpp"
+#include "net/retry.hpp"
+#include "net/sigv4.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb::dynamodb {
+
+using Json = nlohmann::ordered_json;  // keeps the attribute order of responses
+
+/// Sends one operation and returns the parsed response; the seam that the
+/// writer's UnprocessedItems loop is unit-tested through.
+using Caller = std::function<Json(std::string_view operation, const Json& body)>;
+
+/// Where and how to reach DynamoDB, from a `dynamodb://REGION?endpoint=URL` URL.
+struct Endpoint {
+  std::string region;
+  std::string url;  ///< "https://dynamodb.us-east-1.amazonaws.com" or the endpoint option
+};
+/// Reads the region (URL host, else AWS_REGION/AWS_DEFAULT_REGION/profile) and
+/// the endpoint. Throws Error(invalid_argument) when there is no region.
+Endpoint endpoint_from_uri(const Uri& uri);
+
+/// One signed HTTP client for DynamoDB. Single-threaded (one curl handle).
+class Api {
+ public:
+  Api(Endpoint endpoint, net::AwsCredentials credentials, net::HttpOptions http,
+      net::RetryPolicy policy);
+
+  /// Calls `operation` ("Scan", "PutItem", ...) with `body`; `what` names
+  /// the call in errors ("DynamoDB Scan on orders"). Retries throttling,
+  /// 5xx and transport failures; throws the classified Error otherwise.
+  Json call(std::string_view operation, const Json& body, std::string_view what = {});
+
+  /// A Caller bound to this Api.
+  Caller caller() {
+    return [this](std::string_view op, const Json& body) { return call(op, body); };
+  }
+
+  const Endpoint& endpoint() const noexcept { return endpoint_; }
+  const net::RetryPolicy& policy() const noexcept { return policy_; }
+
+ private:
+  Endpoint endpoint_;
+  net::SigV4Signer signer_;
+  net::HttpClient client_;
+  net::RetryPolicy policy_;
+};
+
+}  // namespace polydb::dynamodb

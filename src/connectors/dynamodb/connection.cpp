@@ -1,0 +1,675 @@
+#include "connectors/dynamodb/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "connectors/dynamodb/types.hpp"
+#include "core/log.hpp"
+#include "net/aws_credentials.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::dynamodb {
+
+namespace {
+
+// DescribeTable samples this many items to infer the attribute types.
+constexpr int kSampleItems = 100;
+// CreateTable/DeleteTable are asynchronous: poll the status this long at most.
+constexpr std::chrono::seconds kTableWait{300};
+
+// Names and values of one expression: #n0.. and :v0.. placeholders, so that
+// reserved words, dots and any character work in attribute names.
+struct ExpressionParts {
+  Json names = Json::object();
+  Json values = Json::object();
+  std::string name(const std::string& attribute) {
+    for (auto it = names.begin(); it != names.end(); ++it)
+      if (it.value() == attribute) return it.key();
+    std::string ph = "#n" + std::to_string(names.size());
+    names[ph] = attribute;
+    return ph;
+  }
+  std::string value(Json av) {
+    std::string ph = ":v" + std::to_string(values.size());
+    values[ph] = std::move(av);
+    return ph;
+  }
+};
+
+// The attribute value of a filter literal when DynamoDB compares it exactly
+// as polydb does: same attribute type as every item's attribute (a column
+// inferred as pure "S"/"N", or a key), otherwise nullopt (filtered locally only).
+std::optional<Json> comparable_literal(const Field& field, const Value& v, CompareOp op) {
+  if (v.is_null()) return std::nullopt;
+  if (field.native_type == "S" && field.type.id == TypeId::string &&
+      v.type_id() == TypeId::string)
+    return value_to_av(v);
+  if (field.native_type == "N" &&
+      (field.type.id == TypeId::int64 || field.type.id == TypeId::decimal ||
+       field.type.id == TypeId::float64)) {
+    if (v.type_id() == TypeId::int64 || v.type_id() == TypeId::decimal) return value_to_av(v);
+    if (v.type_id() == TypeId::float64 && std::isfinite(v.as<double>())) return value_to_av(v);
+  }
+  if (field.native_type == "BOOL" && v.type_id() == TypeId::boolean &&
+      (op == CompareOp::eq || op == CompareOp::ne))
+    return value_to_av(v);
+  return std::nullopt;
+}
+
+std::string_view op_text(CompareOp op) {
+  switch (op) {
+    case CompareOp::eq: return "=";
+    case CompareOp::ne: return "<>";
+    case CompareOp::lt: return "<";
+    case CompareOp::le: return "<=";
+    case CompareOp::gt: return ">";
+    case CompareOp::ge: return ">=";
+    default: return "";
+  }
+}
+
+std::optional<std::string> to_expression(const Filter& f, const Schema& schema,
+                                         ExpressionParts& parts) {
+  switch (f.kind) {
+    case Filter::Kind::all_of:
+    case Filter::Kind::any_of: {
+      if (f.children.empty()) return std::nullopt;
+      std::string out = "(";
+      for (size_t i = 0; i < f.children.size(); ++i) {
+        auto part = to_expression(f.children[i], schema, parts);
+        if (!part) return std::nullopt;
+        if (i) out += f.kind == Filter::Kind::all_of ? " AND " : " OR ";
+        out += *part;
+      }
+      return out + ")";
+    }
+    case Filter::Kind::negate: return std::nullopt;  // DynamoDB's NOT differs on missing/mistyped
+    case Filter::Kind::compare: break;
+  }
+  const auto idx = schema.index_of(f.column);
+  if (!idx) return std::nullopt;
+  const Field& field = schema.fields[*idx];
+  const std::string n = parts.name(field.name);
+  // polydb's IS NULL: the attribute is missing or of type NULL.
+  if (f.op == CompareOp::is_null)
+    return fmt::format("(attribute_not_exists({0}) OR attribute_type({0}, {1}))", n,
+                       parts.value({{"S", "NULL"}}));
+  if (f.op == CompareOp::is_not_null)
+    return fmt::format("(attribute_exists({0}) AND NOT attribute_type({0}, {1}))", n,
+                       parts.value({{"S", "NULL"}}));
+  std::vector<Json> literals;
+  for (const auto& v : f.values) {
+    auto av = comparable_literal(field, v, f.op);
+    if (!av) return std::nullopt;
+    literals.push_back(std::move(*av));
+  }
+  if (f.op == CompareOp::in) {
+    if (literals.empty() || literals.size() > 100) return std::nullopt;
+    std::string out = n + " IN (";
+    for (size_t i = 0; i < literals.size(); ++i)
+      out += (i ? ", " : "") + parts.value(std::move(literals[i]));
+    return out + ")";
+  }
+  if (literals.size() != 1) return std::nullopt;
+  return fmt::format("{} {} {}", n, op_text(f.op), parts.value(std::move(literals[0])));
+}
+
+// A key condition term: `column op literal` on a key attribute with a literal of its type.
+std::optional<Json> key_literal(const Filter& f, const std::string& key, const std::string& type) {
+  if (f.kind != Filter::Kind::compare || f.column != key || f.values.size() != 1 ||
+      f.op == CompareOp::ne || f.op == CompareOp::in || f.op == CompareOp::is_null ||
+      f.op == CompareOp::is_not_null)
+    return std::nullopt;
+  const Value& v = f.values[0];
+  if (v.is_null()) return std::nullopt;
+  if (type == "N" && v.type_id() != TypeId::int64 && v.type_id() != TypeId::decimal)
+    return std::nullopt;
+  if (type == "S" && v.type_id() != TypeId::string) return std::nullopt;
+  if (type == "B" && v.type_id() != TypeId::bytes) return std::nullopt;
+  return value_to_av(v);
+}
+
+Field key_field(const std::string& name, const std::string& type) {
+  Field f;
+  f.name = name;
+  f.nullable = false;
+  f.native_type = type;
+  f.type = type == "N" ? Type(TypeId::decimal) : type == "B" ? Type(TypeId::bytes)
+                                                             : Type(TypeId::string);
+  return f;
+}
+
+}  // namespace
+
+std::string ScanRequest::describe() const { return operation + " " + body.dump(); }
+
+ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const KeySchema& keys,
+                               const std::vector<std::string>& read_columns) {
+  ScanRequest req;
+  ExpressionParts parts;
+  req.body["TableName"] = spec.table;
+  std::vector<Filter> conjuncts;
+  if (spec.filter)
+    conjuncts = spec.filter->kind == Filter::Kind::all_of ? spec.filter->children
+                                                          : std::vector<Filter>{*spec.filter};
+  // Key equality on the partition key turns the Scan into a Query (one
+  // partition read instead of the whole table). Parallel scans stay Scans.
+  std::optional<size_t> hash_term;
+  if (spec.partition.count <= 1)
+    for (size_t i = 0; i < conjuncts.size() && !hash_term; ++i)
+      if (conjuncts[i].op == CompareOp::eq && key_literal(conjuncts[i], keys.hash, keys.hash_type))
+        hash_term = i;
+  std::vector<bool> used(conjuncts.size(), false);
+  if (hash_term) {
+    req.operation = "Query";
+    used[*hash_term] = true;
+    std::string cond = parts.name(keys.hash) + " = " +
+                       parts.value(*key_literal(conjuncts[*hash_term], keys.hash, keys.hash_type));
+    if (!keys.range.empty()) {
+      std::optional<size_t> lower, upper, exact;
+      for (size_t i = 0; i < conjuncts.size(); ++i) {
+        if (used[i] || !key_literal(conjuncts[i], keys.range, keys.range_type)) continue;
+        const CompareOp op = conjuncts[i].op;
+        if (op == CompareOp::eq && !exact) exact = i;
+        else if ((op == CompareOp::ge || op == CompareOp::gt) && !lower) lower = i;
+        else if ((op == CompareOp::le || op == CompareOp::lt) && !upper) upper = i;
+      }
+      const std::string r = keys.range.empty() ? "" : parts.name(keys.range);
+      auto term = [&](size_t i) {
+        used[i] = true;
+        return fmt::format(" AND {} {} {}", r, op_text(conjuncts[i].op),
+                           parts.value(*key_literal(conjuncts[i], keys.range, keys.range_type)));
+      };
+      if (exact) cond += term(*exact);
+      else if (lower && upper && conjuncts[*lower].op == CompareOp::ge &&
+               conjuncts[*upper].op == CompareOp::le) {
+        used[*lower] = used[*upper] = true;
+        const std::string lo =
+            parts.value(*key_literal(conjuncts[*lower], keys.range, keys.range_type));
+        const std::string hi =
+            parts.value(*key_literal(conjuncts[*upper], keys.range, keys.range_type));
+        cond += fmt::format(" AND {} BETWEEN {} AND {}", r, lo, hi);
+      } else if (lower) cond += term(*lower);
+      else if (upper) cond += term(*upper);
+    }
+    req.body["KeyConditionExpression"] = cond;
+  } else {
+    req.operation = "Scan";
+    if (spec.partition.count > 1) {
+      req.body["Segment"] = spec.partition.index;
+      req.body["TotalSegments"] = spec.partition.count;
+    }
+  }
+  std::vector<std::string> filters;
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    if (used[i]) continue;
+    // A Query's FilterExpression may not name key attributes.
+    if (req.operation == "Query") {
+      const auto cols = conjuncts[i].columns();
+      if (std::any_of(cols.begin(), cols.end(),
+                      [&](const auto& c) { return c == keys.hash || c == keys.range; }))
+        continue;
+    }
+    ExpressionParts attempt = parts;
+    if (auto e = to_expression(conjuncts[i], schema, attempt)) {
+      parts = std::move(attempt);
+      filters.push_back(std::move(*e));
+    }
+  }
+  if (!filters.empty()) {
+    std::string expr;
+    for (const auto& f : filters) expr += (expr.empty() ? "" : " AND ") + f;
+    req.body["FilterExpression"] = expr;
+    req.filter_pushed = true;
+  }
+  req.filter_pushed = req.filter_pushed || hash_term.has_value();
+  if (!read_columns.empty()) {
+    std::string proj;
+    for (const auto& c : read_columns) proj += (proj.empty() ? "" : ", ") + parts.name(c);
+    req.body["ProjectionExpression"] = proj;
+  }
+  if (!parts.names.empty()) req.body["ExpressionAttributeNames"] = parts.names;
+  if (!parts.values.empty()) req.body["ExpressionAttributeValues"] = parts.values;
+  return req;
+}
+
+Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys) {
+  struct Seen {
+    std::vector<std::string> kinds;
+    bool all_int = true;
+    // S values that all round-trip exactly through one of these types.
+    bool uuid = true, date = true, time = true, ts = true, tstz = true;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Seen> seen;
+  for (const std::string* k : {&keys.hash, &keys.range})
+    if (!k->empty()) order.push_back(*k), seen[*k];
+  // DynamoDB items have no column order: take the order of the fullest item
+  // (the order it was written in, when the server keeps it), then newcomers.
+  std::vector<const Json*> by_size = items;
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [](const Json* a, const Json* b) { return a->size() > b->size(); });
+  for (const Json* item : by_size)
+    for (auto it = item->begin(); it != item->end(); ++it) {
+      auto [pos, fresh] = seen.try_emplace(it.key());
+      if (fresh) order.push_back(it.key());
+      Seen& s = pos->second;
+      const std::string kind(av_kind(it.value()));
+      if (kind == "NULL") continue;
+      if (std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end())
+        s.kinds.push_back(kind);
+      if (kind == "N" && av_to_value(it.value()).type_id() != TypeId::int64) s.all_int = false;
+      if (kind == "S") {
+        const std::string text = it.value().begin().value().get<std::string>();
+        Date d;
+        Time t;
+        Timestamp ts;
+        TimestampTz tz;
+        if (s.date) s.date = read_date(text, d) && format_date(d) == text;
+        if (s.time) s.time = read_time(text, t) && format_time(t) == text;
+        if (s.ts) s.ts = read_timestamp(text, ts) && format_timestamp(ts) == text;
+        if (s.tstz)
+          s.tstz = text.size() > 6 && text.find('+', 10) != std::string::npos &&
+                   read_timestamp_tz(text, tz) && format_timestamp_tz(tz) == text;
+        if (s.uuid) {
+          try {
+            s.uuid = text.size() == 36 &&
+                     format_uuid(parse_value(text, TypeId::uuid).as<Uuid>()) == text;
+          } catch (const Error&) {
+            s.uuid = false;
+          }
+        }
+      }
+    }
+  Schema schema;
+  for (const std::string* k : {&keys.hash, &keys.range})
+    if (!k->empty()) schema.primary_key.push_back(*k);
+  for (const auto& name : order) {
+    const Seen& s = seen[name];
+    Field f;
+    f.name = name;
+    const bool is_key = name == keys.hash || name == keys.range;
+    f.nullable = !is_key;
+    if (s.kinds.size() == 1) {
+      const std::string& k = s.kinds[0];
+      f.native_type = k;
+      if (k == "S") {
+        f.type = s.uuid ? TypeId::uuid : s.date ? TypeId::date : s.time ? TypeId::time
+               : s.tstz ? TypeId::timestamp_tz : s.ts ? TypeId::timestamp : TypeId::string;
+      } else if (k == "N") {
+        f.type = s.all_int ? TypeId::int64 : TypeId::decimal;
+      } else if (k == "B") {
+        f.type = TypeId::bytes;
+      } else if (k == "BOOL") {
+        f.type = TypeId::boolean;
+      } else {
+        f.type = TypeId::json;
+      }
+    } else if (s.kinds.empty()) {
+      // Only NULLs (or a key of an empty table): keys take their declared type.
+      f.type = TypeId::string;
+      f.native_type = "NULL";
+      if (is_key) {
+        Field kf = key_field(name, name == keys.hash ? keys.hash_type : keys.range_type);
+        f.type = kf.type == Type(TypeId::decimal) ? Type(TypeId::int64) : kf.type;
+        f.native_type = kf.native_type;
+      }
+    } else {
+      std::string joined;
+      bool json = false;
+      for (const auto& k : s.kinds) {
+        joined += (joined.empty() ? "" : "|") + k;
+        json = json || !(k == "S" || k == "N" || k == "B" || k == "BOOL");
+      }
+      f.native_type = "inferred:" + joined;
+      f.type = json ? TypeId::json : TypeId::string;
+    }
+    schema.fields.push_back(std::move(f));
+  }
+  return schema;
+}
+
+DynamoConnection::DynamoConnection(const Uri& uri, const ConnectOptions& options)
+    : api_(endpoint_from_uri(uri),
+           net::resolve_aws_credentials(net::aws_options_from_uri(uri)),
+           net::HttpOptions{.connect_timeout = options.timeout, .backend = "dynamodb",
+                            .log_name = "dynamodb"},
+           net::RetryPolicy{}) {
+  display_ = uri.to_string();
+  logger("dynamodb")->info("opened {} ({})", display_, api_.endpoint().url);
+}
+
+Capabilities DynamoConnection::capabilities() const {
+  Capabilities c;
+  c.bulk_write = true;
+  c.filter_pushdown = true;  // partly: key conditions and FilterExpression, re-checked locally
+  c.partitioned_scan = true;
+  return c;
+}
+
+std::vector<TableInfo> DynamoConnection::list_tables() {
+  std::vector<TableInfo> out;
+  Json body = Json::object();
+  for (;;) {
+    const Json r = api_.call("ListTables", body, "DynamoDB ListTables");
+    for (const auto& n : r.value("TableNames", Json::array()))
+      out.push_back({n.get<std::string>(), "table"});
+    auto last = r.find("LastEvaluatedTableName");
+    if (last == r.end() || last->is_null()) break;
+    body["ExclusiveStartTableName"] = *last;
+  }
+  return out;
+}
+
+KeySchema DynamoConnection::key_schema(std::string_view table) {
+  Json r;
+  try {
+    r = api_.call("DescribeTable", {{"TableName", table}},
+                  fmt::format("DynamoDB DescribeTable on {}", table));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_found) throw;
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
+                            display_),
+                "dynamodb", e.detail());
+  }
+  const Json& t = r.at("Table");
+  KeySchema k;
+  std::map<std::string, std::string> types;
+  for (const auto& d : t.value("AttributeDefinitions", Json::array()))
+    types[d.at("AttributeName").get<std::string>()] = d.at("AttributeType").get<std::string>();
+  for (const auto& e : t.value("KeySchema", Json::array())) {
+    const std::string name = e.at("AttributeName").get<std::string>();
+    if (e.at("KeyType") == "HASH") k.hash = name, k.hash_type = types[name];
+    else k.range = name, k.range_type = types[name];
+  }
+  return k;
+}
+
+bool DynamoConnection::exists(std::string_view table) {
+  try {
+    key_schema(table);
+    return true;
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::not_found) return false;
+    throw;
+  }
+}
+
+Schema DynamoConnection::describe(std::string_view table) {
+  const KeySchema keys = key_schema(table);
+  const Json r = api_.call("Scan", {{"TableName", table}, {"Limit", kSampleItems}},
+                           fmt::format("DynamoDB Scan (sample) on {}", table));
+  std::vector<const Json*> items;
+  const Json& all = r.at("Items");
+  for (const auto& item : all) items.push_back(&item);
+  return infer_schema(items, keys);
+}
+
+std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
+  const KeySchema keys = key_schema(spec.table);
+  const Schema full = describe(spec.table);
+  auto output = std::make_shared<Schema>();
+  if (spec.columns.empty()) {
+    *output = full;
+  } else {
+    for (const auto& c : spec.columns) output->fields.push_back(full.field(c));
+    for (const auto& k : full.primary_key)
+      for (const auto& f : output->fields)
+        if (f.name == k) output->primary_key.push_back(k);
+  }
+  // Read what the output needs plus what the local filter and sort need.
+  auto read = std::make_shared<Schema>(*output);
+  std::vector<std::string> needed = spec.filter ? spec.filter->columns() : std::vector<std::string>{};
+  for (const auto& o : spec.order_by) needed.push_back(o.column);
+  for (const auto& c : needed)
+    if (!read->index_of(c)) read->fields.push_back(full.field(c));
+  std::vector<std::string> read_columns;
+  if (!spec.columns.empty())
+    for (const auto& f : read->fields) read_columns.push_back(f.name);
+  const ScanRequest req = build_scan_request(spec, full, keys, read_columns);
+
+  ReaderSetup setup;
+  setup.operation = req.operation;
+  setup.body = req.body;
+  setup.what = fmt::format("DynamoDB {} on {}", req.operation, spec.table);
+  setup.schema = read;
+  if (read->fields.size() != output->fields.size()) setup.output = output;
+  setup.residual = spec.filter;
+  setup.order_by = spec.order_by;
+  setup.limit = spec.limit;
+  setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
+  setup.batch_bytes = spec.batch_bytes;
+  setup.keys = keys;
+  setup.plan.native = req.describe();
+  setup.plan.columns_pushed = !read_columns.empty();
+  setup.plan.filter_pushed = false;  // always re-checked locally
+  return make_reader(*this, std::move(setup));
+}
+
+namespace {
+
+Json parse_request(std::string_view text, std::span<const Value> params) {
+  Json body;
+  try {
+    body = Json::parse(text);
+  } catch (const Json::exception& e) {
+    throw Error(ErrorCode::invalid_argument,
+                "DynamoDB queries are DynamoDB API requests in JSON, e.g. {\"TableName\": \"t\", "
+                "\"KeyConditionExpression\": \"pk = :p1\"} with -p values bound to :p1, :p2, ...",
+                "dynamodb", e.what());
+  }
+  if (!body.is_object() || !body.contains("TableName") || !body["TableName"].is_string())
+    throw Error(ErrorCode::invalid_argument,
+                "a DynamoDB request must be a JSON object with a \"TableName\"", "dynamodb");
+  // Parameters are values only: they are bound as :p1, :p2 ... and never
+  // spliced into expression text.
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string ph = ":p" + std::to_string(i + 1);
+    Json& values = body["ExpressionAttributeValues"];
+    if (values.is_null()) values = Json::object();
+    if (values.contains(ph))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("{} is given both in ExpressionAttributeValues and as parameter {}",
+                              ph, i + 1),
+                  "dynamodb");
+    values[ph] = value_to_av(params[i]);
+  }
+  return body;
+}
+
+std::string take_operation(Json& body) {
+  std::string op;
+  if (auto it = body.find("Operation"); it != body.end()) {
+    op = it->get<std::string>();
+    body.erase("Operation");
+  }
+  return op;
+}
+
+}  // namespace
+
+std::unique_ptr<BatchReader> DynamoConnection::query(std::string_view text,
+                                                     std::span<const Value> params,
+                                                     const QueryOptions& options) {
+  Json body = parse_request(text, params);
+  std::string op = take_operation(body);
+  if (op.empty()) op = body.contains("KeyConditionExpression") ? "Query" : "Scan";
+  if (op != "Query" && op != "Scan")
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("query() runs Query and Scan requests, not {} (use execute())", op),
+                "dynamodb");
+  const std::string table = body["TableName"].get<std::string>();
+  ReaderSetup setup;
+  setup.keys = key_schema(table);
+  setup.operation = op;
+  setup.what = fmt::format("DynamoDB {} on {}", op, table);
+  if (auto l = body.find("Limit"); l != body.end() && l->is_number_unsigned()) {
+    setup.limit = l->get<uint64_t>();
+    setup.page_limit = false;
+  }
+  setup.body = std::move(body);
+  setup.batch_rows = std::max<size_t>(1, options.batch_rows);
+  setup.batch_bytes = options.batch_bytes;
+  setup.plan.native = op + " " + setup.body.dump();
+  return make_reader(*this, std::move(setup));
+}
+
+uint64_t DynamoConnection::execute(std::string_view text, std::span<const Value> params) {
+  Json body = parse_request(text, params);
+  std::string op = take_operation(body);
+  if (op.empty())
+    op = body.contains("Item")               ? "PutItem"
+         : body.contains("UpdateExpression") ? "UpdateItem"
+         : body.contains("Key")              ? "DeleteItem"
+                                             : "";
+  const std::string table = body["TableName"].get<std::string>();
+  if (body.contains("ExpressionAttributeValues") && body["ExpressionAttributeValues"].empty())
+    body.erase("ExpressionAttributeValues");
+  if (op == "PutItem" || op == "UpdateItem") {
+    api_.call(op, body, fmt::format("DynamoDB {} on {}", op, table));
+    return 1;
+  }
+  if (op == "DeleteItem") {
+    if (!body.contains("ReturnValues")) body["ReturnValues"] = "ALL_OLD";
+    const Json r = api_.call(op, body, fmt::format("DynamoDB DeleteItem on {}", table));
+    auto a = r.find("Attributes");
+    return a != r.end() && !a->empty() ? 1 : 0;
+  }
+  throw Error(ErrorCode::invalid_argument,
+              fmt::format("execute() runs PutItem, UpdateItem and DeleteItem requests{} (set "
+                          "\"Operation\" or give Item / UpdateExpression / Key)",
+                          op.empty() ? "" : ", not " + op),
+              "dynamodb");
+}
+
+std::unique_ptr<BatchWriter> DynamoConnection::writer(std::string_view table,
+                                                      const Schema& schema,
+                                                      const WriteOptions& options) {
+  return make_writer(*this, table, schema, options);
+}
+
+void DynamoConnection::create_table(std::string_view table, const Schema& schema) {
+  if (schema.primary_key.empty())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("a DynamoDB table needs a key: '{}' has no primary key (pass --key "
+                            "PARTITION[,SORT])",
+                            table),
+                "dynamodb");
+  if (schema.primary_key.size() > 2)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("DynamoDB keys have at most two attributes (partition and sort); "
+                            "'{}' has {} (pass --key PARTITION[,SORT])",
+                            table, schema.primary_key.size()),
+                "dynamodb");
+  Json defs = Json::array(), key_schema_json = Json::array();
+  for (size_t i = 0; i < schema.primary_key.size(); ++i) {
+    const Field& f = schema.field(schema.primary_key[i]);
+    defs.push_back({{"AttributeName", f.name}, {"AttributeType", key_attribute_type(f.type, f.name)}});
+    key_schema_json.push_back({{"AttributeName", f.name}, {"KeyType", i == 0 ? "HASH" : "RANGE"}});
+  }
+  try {
+    api_.call("CreateTable",
+              {{"TableName", table},
+               {"AttributeDefinitions", defs},
+               {"KeySchema", key_schema_json},
+               {"BillingMode", "PAY_PER_REQUEST"}},
+              fmt::format("DynamoDB CreateTable {}", table));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::conflict) throw;
+    throw Error(ErrorCode::conflict,
+                fmt::format("table '{}' already exists in {} (use --mode append, replace or "
+                            "upsert)",
+                            table, display_),
+                "dynamodb", e.detail());
+  }
+  // Tables are CREATING for a while: wait for ACTIVE before writing.
+  const auto deadline = std::chrono::steady_clock::now() + kTableWait;
+  auto delay = std::chrono::milliseconds(20);
+  for (;;) {
+    const Json r = api_.call("DescribeTable", {{"TableName", table}},
+                             fmt::format("DynamoDB DescribeTable on {}", table));
+    if (r.at("Table").value("TableStatus", "") == "ACTIVE") break;
+    if (std::chrono::steady_clock::now() + delay > deadline)
+      throw Error(ErrorCode::timeout,
+                  fmt::format("table '{}' was created but is not ACTIVE after {} s (check it "
+                              "with `aws dynamodb describe-table`)",
+                              table, kTableWait.count()),
+                  "dynamodb");
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+  }
+  logger("dynamodb")->info("created table {}", table);
+}
+
+void DynamoConnection::drop_table(std::string_view table, bool if_exists) {
+  try {
+    api_.call("DeleteTable", {{"TableName", table}}, fmt::format("DynamoDB DeleteTable {}", table));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_found) throw;
+    if (if_exists) return;
+    throw Error(ErrorCode::not_found, fmt::format("no table '{}' in {} to drop", table, display_),
+                "dynamodb", e.detail());
+  }
+  // DELETING tables keep their name: wait until it is free again.
+  const auto deadline = std::chrono::steady_clock::now() + kTableWait;
+  auto delay = std::chrono::milliseconds(20);
+  while (exists(table)) {
+    if (std::chrono::steady_clock::now() + delay > deadline)
+      throw Error(ErrorCode::timeout,
+                  fmt::format("table '{}' is still being deleted after {} s", table,
+                              kTableWait.count()),
+                  "dynamodb");
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+std::optional<uint64_t> DynamoConnection::count_rows(std::string_view table) {
+  key_schema(table);  // not_found with a clear message
+  uint64_t n = 0;
+  Json body = {{"TableName", table}, {"Select", "COUNT"}};
+  for (;;) {
+    const Json r = api_.call("Scan", body, fmt::format("DynamoDB Scan (count) on {}", table));
+    n += r.value("Count", uint64_t{0});
+    auto last = r.find("LastEvaluatedKey");
+    if (last == r.end() || last->empty()) break;
+    body["ExclusiveStartKey"] = *last;
+  }
+  return n;
+}
+
+void DynamoConnection::delete_all_items(std::string_view table, const KeySchema& keys) {
+  ExpressionParts parts;
+  std::string proj = parts.name(keys.hash);
+  if (!keys.range.empty()) proj += ", " + parts.name(keys.range);
+  Json body = {{"TableName", table},
+               {"ProjectionExpression", proj},
+               {"ExpressionAttributeNames", parts.names}};
+  for (;;) {
+    const Json r = api_.call("Scan", body, fmt::format("DynamoDB Scan (keys) on {}", table));
+    std::vector<Json> deletes;
+    for (const auto& item : r.at("Items")) deletes.push_back({{"DeleteRequest", {{"Key", item}}}});
+    batch_write(api_.caller(), table, std::move(deletes), api_.policy());
+    auto last = r.find("LastEvaluatedKey");
+    if (last == r.end() || last->empty()) break;
+    body["ExclusiveStartKey"] = *last;
+  }
+}
+
+PingResult DynamoConnection::ping() {
+  const auto start = std::chrono::steady_clock::now();
+  api_.call("ListTables", {{"Limit", 1}}, "DynamoDB ListTables (ping)");
+  PingResult r;
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  r.server_version = "DynamoDB API 2012-08-10";
+  r.role = "service";
+  return r;
+}
+
+}  // namespace polydb::dynamodb

@@ -1,0 +1,114 @@
+#pragma once
+
+// The DynamoDB connection (private to the connector).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/dynamodb/api.hpp"
+#include "net/retry.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb::dynamodb {
+
+/// The key schema of a table: partition (HASH) and optional sort (RANGE)
+/// attribute with their attribute types ("S", "N", "B").
+struct KeySchema {
+  std::string hash, hash_type;
+  std::string range, range_type;  ///< empty without a sort key
+};
+
+/// A Scan or Query request built from a ScanSpec.
+struct ScanRequest {
+  std::string operation;  ///< "Scan" or "Query"
+  Json body;              ///< without Limit / ExclusiveStartKey
+  bool filter_pushed = false;
+  std::string describe() const;  ///< for ScanPlan::native: "Query {...}"
+};
+
+/// Translates the spec into a Scan, or a Query when the filter fixes the
+/// partition key by equality (range conditions on the sort key join the key
+/// condition). `read_columns` are the attributes to project (empty = all).
+/// Filters DynamoDB can evaluate go into FilterExpression; the caller still
+/// re-checks the whole filter locally (DynamoDB compares only same-typed
+/// values). Pure: unit-tested without a server.
+ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const KeySchema& keys,
+                               const std::vector<std::string>& read_columns);
+
+/// Sends `requests` (WriteRequest objects: {"PutRequest": ...} or
+/// {"DeleteRequest": ...}) for `table` with BatchWriteItem in chunks of 25,
+/// resending UnprocessedItems with exponential backoff until every request is
+/// done. Throws Error(throttled) when the policy's deadline or attempts run
+/// out with items still unprocessed, and whatever `call` throws.
+/// `key_names` (the table's key attributes) keep two requests for one key
+/// out of the same call, which DynamoDB refuses; the later one wins.
+void batch_write(const Caller& call, std::string_view table, std::vector<Json> requests,
+                 const net::RetryPolicy& policy, net::RetryClock* clock = nullptr,
+                 const std::vector<std::string>& key_names = {});
+
+class DynamoConnection final : public Connection {
+ public:
+  DynamoConnection(const Uri& uri, const ConnectOptions& options);
+
+  std::string_view backend() const noexcept override { return "dynamodb"; }
+  std::string display_url() const override { return display_; }
+  Capabilities capabilities() const override;
+
+  std::vector<TableInfo> list_tables() override;
+  Schema describe(std::string_view table) override;
+  std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
+  std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
+                                     const QueryOptions& options) override;
+  uint64_t execute(std::string_view text, std::span<const Value> params) override;
+  std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
+                                      const WriteOptions& options) override;
+  void create_table(std::string_view table, const Schema& schema) override;
+  void drop_table(std::string_view table, bool if_exists) override;
+  std::optional<uint64_t> count_rows(std::string_view table) override;
+  PingResult ping() override;
+
+  // For the reader and writer of this connector.
+  Api& api() noexcept { return api_; }
+  /// DescribeTable: the key schema; Error(not_found) for an unknown table.
+  KeySchema key_schema(std::string_view table);
+  bool exists(std::string_view table);
+  /// Deletes every item of `table` (Scan of the keys + BatchWriteItem).
+  void delete_all_items(std::string_view table, const KeySchema& keys);
+
+ private:
+  Api api_;
+  std::string display_;
+};
+
+/// What a reader streams: pages of one Scan/Query.
+struct ReaderSetup {
+  std::string operation;
+  Json body;
+  std::string what;                      ///< names the call in errors
+  std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
+  std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
+  std::optional<Filter> residual;        ///< re-checked locally
+  std::vector<OrderBy> order_by;         ///< sorted locally (materialises the result)
+  std::optional<uint64_t> limit;         ///< applied locally
+  size_t batch_rows = 4096;
+  size_t batch_bytes = 8u << 20;
+  bool page_limit = true;  ///< send Limit = batch_rows per page
+  KeySchema keys;          ///< named in conversion errors
+  ScanPlan plan;
+};
+std::unique_ptr<BatchReader> make_reader(DynamoConnection& conn, ReaderSetup setup);
+
+/// Infers a schema from items: union of attribute names (keys first, in key
+/// order, then by name), a type per attribute (int64+decimal -> decimal;
+/// strings that all round-trip as uuid/date/time/timestamp get that type;
+/// other mixes -> json when one is a map/list/set, else string).
+Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys);
+
+std::unique_ptr<BatchWriter> make_writer(DynamoConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options);
+
+}  // namespace polydb::dynamodb

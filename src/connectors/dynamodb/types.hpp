@@ -1,0 +1,75 @@
+#pragma once
+
+// DynamoDB attribute values <-> polydb types (documented in docs/dynamodb.md).
+//
+//   attribute    read as (natural type)                 written from
+//   S            string                                  string; date, time, timestamp[_tz],
+//                                                        uuid as polydb's ISO text
+//   N            int64 when an integer that fits, else   int64, decimal (exact text),
+//                decimal (exact text, never a double)    float64 (shortest round-trip text)
+//   B            bytes (base64 on the wire)              bytes
+//   BOOL         boolean                                 boolean
+//   NULL         NULL                                    (NULL cells are omitted)
+//   M, L         json (object / array)                   json objects / arrays
+//   SS, NS, BS   json array (strings, numbers, base64)   —
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "polydb/batch.hpp"
+#include "polydb/type.hpp"
+#include "polydb/value.hpp"
+
+namespace polydb::dynamodb {
+
+using Json = nlohmann::ordered_json;  // keeps the attribute order of responses
+
+std::string base64_encode(std::string_view bytes);
+/// Throws Error(corruption) for text that is not base64.
+std::string base64_decode(std::string_view text);
+
+/// The attribute type letter of an attribute value ("S", "N", "M", ...).
+std::string_view av_kind(const Json& av);
+
+/// The natural polydb value of an attribute value (table above).
+Value av_to_value(const Json& av);
+
+/// The attribute value as plain JSON text (N digits kept exactly, B as
+/// base64 strings, sets as arrays): what a json column holds.
+std::string av_to_json_text(const Json& av);
+
+/// The attribute value for `v` (NULL -> {"NULL": true}). Throws
+/// Error(type_mismatch) for NaN and infinities, which DynamoDB cannot store.
+Json value_to_av(const Value& v);
+
+/// Plain JSON text -> attribute value: objects -> M, arrays -> L, strings ->
+/// S, numbers -> N (exact digits), booleans -> BOOL, null -> NULL; text that
+/// is not JSON -> S.
+Json json_text_to_av(std::string_view text);
+
+/// The attribute value of row `row` of `col`, or nullopt for NULL (omitted).
+std::optional<Json> cell_to_av(const Column& col, size_t row);
+
+/// Appends `av` (nullptr = attribute missing) to `col`, converting to the
+/// column's type without loss (N into a string column -> its text; any
+/// attribute into a json column -> its JSON form). Throws
+/// Error(type_mismatch) saying what did not fit; callers add attribute and key.
+void append_av(Column& col, const Json* av);
+
+/// The polydb type an attribute type reads as for schema inference;
+/// std::nullopt for NULL (no information).
+std::optional<Type> natural_type(const Json& av);
+
+/// The key attribute type ("S", "N", "B") for a polydb key column type;
+/// Error(unsupported) for boolean/json keys.
+std::string key_attribute_type(Type type, std::string_view column);
+
+/// Total order used for local ORDER BY: NULLs first, numbers by value
+/// (int64, decimal, float64 exactly), others by their text.
+int compare_values(const Value& a, const Value& b);
+
+}  // namespace polydb::dynamodb

@@ -1,0 +1,236 @@
+#include <fmt/format.h>
+
+#include <random>
+
+#include "connectors/dynamodb/connection.hpp"
+#include "connectors/dynamodb/types.hpp"
+#include "core/log.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::dynamodb {
+
+namespace {
+
+// BatchWriteItem takes at most 25 requests.
+constexpr size_t kBatchWriteMax = 25;
+
+// The key of a PutRequest/DeleteRequest, to keep duplicates out of one call
+// (BatchWriteItem refuses a call that names one key twice).
+std::string request_key(const Json& request, const std::vector<std::string>& key_names) {
+  const Json* item = nullptr;
+  if (auto p = request.find("PutRequest"); p != request.end()) item = &p->at("Item");
+  else if (auto d = request.find("DeleteRequest"); d != request.end()) item = &d->at("Key");
+  if (!item) return {};
+  std::string out;
+  for (const auto& k : key_names)
+    if (auto it = item->find(k); it != item->end()) out += it->dump() + "\x1f";
+  if (key_names.empty()) out = item->dump();
+  return out;
+}
+
+void send_chunk(const Caller& call, std::string_view table, Json chunk,
+                const net::RetryPolicy& policy, net::RetryClock& clock, std::mt19937_64& rng) {
+  Json body;
+  body["RequestItems"][std::string(table)] = std::move(chunk);
+  const auto start = clock.now();
+  size_t pending = body["RequestItems"][std::string(table)].size();
+  int stalled = 0;  // retries without progress
+  for (int attempt = 1;; ++attempt) {
+    const Json r = call("BatchWriteItem", body);
+    auto un = r.find("UnprocessedItems");
+    if (un == r.end() || un->empty()) return;
+    size_t left = 0;
+    for (auto it = un->begin(); it != un->end(); ++it) left += it.value().size();
+    if (left == 0) return;
+    stalled = left < pending ? 0 : stalled + 1;
+    pending = left;
+    // UnprocessedItems means throttling or a partition at its limit: back off.
+    const auto delay = net::backoff_delay(policy, std::max(1, stalled + 1),
+                                          std::uniform_real_distribution<double>(0, 1)(rng));
+    if (stalled >= policy.max_attempts ||
+        (policy.deadline.count() > 0 && clock.now() + delay - start > policy.deadline))
+      throw Error(ErrorCode::throttled,
+                  fmt::format("DynamoDB BatchWriteItem on {}: {} item(s) still unprocessed after "
+                              "{} attempts (the table is throttled: retry later or raise its "
+                              "capacity)",
+                              table, left, attempt),
+                  "dynamodb")
+          .set_retryable(true);
+    logger("dynamodb")->warn("BatchWriteItem on {}: {} unprocessed item(s), retrying in {} ms",
+                             table, left, delay.count());
+    if (!clock.sleep_for(delay, {}))
+      throw Error(ErrorCode::cancelled, "BatchWriteItem cancelled", "dynamodb");
+    body["RequestItems"] = *un;
+  }
+}
+
+}  // namespace
+
+void batch_write(const Caller& call, std::string_view table, std::vector<Json> requests,
+                 const net::RetryPolicy& policy, net::RetryClock* clock,
+                 const std::vector<std::string>& key_names) {
+  net::RetryClock& c = clock ? *clock : net::system_retry_clock();
+  std::mt19937_64 rng(std::random_device{}());
+  Json chunk = Json::array();
+  std::vector<std::string> chunk_keys;
+  for (auto& r : requests) {
+    std::string key = request_key(r, key_names);
+    const bool dup = std::find(chunk_keys.begin(), chunk_keys.end(), key) != chunk_keys.end();
+    if (chunk.size() == kBatchWriteMax || dup) {
+      send_chunk(call, table, std::move(chunk), policy, c, rng);
+      chunk = Json::array();
+      chunk_keys.clear();
+    }
+    chunk.push_back(std::move(r));
+    chunk_keys.push_back(std::move(key));
+  }
+  if (!chunk.empty()) send_chunk(call, table, std::move(chunk), policy, c, rng);
+}
+
+namespace {
+
+// Bulk writer over BatchWriteItem. DynamoDB has no transactions: every
+// write() is sent before it returns, so commit() only reports and abort()
+// cannot undo anything (documented in docs/dynamodb.md). A write() converts
+// all its rows before sending any, so a value that does not fit fails the
+// call with nothing of that batch written.
+class DynamoWriter final : public BatchWriter {
+ public:
+  DynamoWriter(DynamoConnection& conn, std::string_view table, const Schema& schema,
+               const WriteOptions& options)
+      : conn_(conn), table_(table), source_(schema) {
+    if (source_.fields.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("nothing to write into '{}': the source has no columns", table));
+    Schema create_schema = source_;
+    if (!options.key.empty()) create_schema.primary_key = options.key;
+    const bool existed = conn_.exists(table_);
+    switch (options.mode) {
+      case WriteMode::create: conn_.create_table(table_, create_schema); break;
+      case WriteMode::append:
+      case WriteMode::upsert:
+        if (!existed) conn_.create_table(table_, create_schema);
+        break;
+      case WriteMode::replace:
+        // Not atomic: the old items are deleted first, then the new ones written.
+        if (existed) conn_.delete_all_items(table_, conn_.key_schema(table_));
+        else conn_.create_table(table_, create_schema);
+        break;
+    }
+    keys_ = conn_.key_schema(table_);
+    key_names_ = {keys_.hash};
+    if (!keys_.range.empty()) key_names_.push_back(keys_.range);
+    // Existing attributes keep their type: convert source values to it
+    // ("12" into a numeric attribute is stored as N 12; "abc" is refused).
+    Schema target;
+    if (existed && options.mode != WriteMode::replace) target = conn_.describe(table_);
+    for (const std::string* k : {&keys_.hash, &keys_.range})
+      if (!k->empty() && !source_.index_of(*k))
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("the rows for '{}' have no column '{}', which is part of the "
+                                "table's key",
+                                table, *k),
+                    "dynamodb");
+    for (const auto& f : source_.fields) {
+      std::optional<Type> to;
+      const std::string& key_type = f.name == keys_.hash    ? keys_.hash_type
+                                    : f.name == keys_.range ? keys_.range_type
+                                                            : std::string();
+      if (!key_type.empty()) {
+        bool fits = false;
+        try {
+          fits = key_attribute_type(f.type, f.name) == key_type;
+        } catch (const Error&) {
+        }
+        if (!fits)
+          to = key_type == "N" ? Type(TypeId::decimal) : key_type == "B" ? Type(TypeId::bytes)
+                                                                          : Type(TypeId::string);
+      } else if (auto idx = target.index_of(f.name)) {
+        const Field& t = target.fields[*idx];
+        const bool pure = t.native_type == "S" || t.native_type == "N" ||
+                          t.native_type == "B" || t.native_type == "BOOL";
+        if (pure && t.type.id != f.type.id && t.type.id != TypeId::json) to = t.type;
+      }
+      convert_to_.push_back(to);
+      names_.push_back(f.name);
+    }
+  }
+
+  void write(const Batch& batch) override {
+    if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "dynamodb");
+    if (batch.num_columns() != source_.fields.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("batch has {} columns, the writer was opened with {}",
+                              batch.num_columns(), source_.fields.size()),
+                  "dynamodb");
+    std::vector<Json> requests;
+    requests.reserve(batch.num_rows());
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      Json item = Json::object();
+      for (size_t c = 0; c < names_.size(); ++c) {
+        const Column& col = batch.column(c);
+        try {
+          std::optional<Json> av;
+          if (convert_to_[c] && !col.is_null(r))
+            av = value_to_av(coerce_value(col.value_at(r), *convert_to_[c]));
+          else av = cell_to_av(col, r);
+          if (av) item[names_[c]] = std::move(*av);
+        } catch (const Error& e) {
+          throw Error(e.code(),
+                      fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, names_[c],
+                                  table_, e.message()),
+                      "dynamodb", e.detail());
+        }
+      }
+      for (const auto& k : key_names_)
+        if (!item.contains(k))
+          throw Error(ErrorCode::invalid_argument,
+                      fmt::format("row {} of '{}': the key attribute '{}' is NULL", rows_ + r + 1,
+                                  table_, k),
+                      "dynamodb");
+      requests.push_back({{"PutRequest", {{"Item", std::move(item)}}}});
+    }
+    batch_write(conn_.api().caller(), table_, std::move(requests), conn_.api().policy(), nullptr,
+                key_names_);
+    rows_ += batch.num_rows();
+  }
+
+  WriteResult commit() override {
+    if (done_) throw Error(ErrorCode::invalid_argument, "commit() called twice", "dynamodb");
+    done_ = true;
+    logger("dynamodb")->info("wrote {} items into {}", rows_, table_);
+    return {rows_};
+  }
+
+  void abort() noexcept override {
+    if (done_) return;
+    done_ = true;
+    if (rows_ > 0)
+      logger("dynamodb")->warn(
+          "writer into {} aborted: {} item(s) already written stay (DynamoDB has no "
+          "transactions)",
+          table_, rows_);
+  }
+
+  ~DynamoWriter() override { abort(); }
+
+ private:
+  DynamoConnection& conn_;
+  std::string table_;
+  Schema source_;
+  KeySchema keys_;
+  std::vector<std::string> key_names_;
+  std::vector<std::string> names_;
+  std::vector<std::optional<Type>> convert_to_;
+  bool done_ = false;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> make_writer(DynamoConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options) {
+  return std::make_unique<DynamoWriter>(conn, table, schema, options);
+}
+
+}  // namespace polydb::dynamodb
