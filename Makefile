@@ -34,8 +34,13 @@ run: release
 test: build
 	@scripts/run-tests.sh
 
+# Starts the PostgreSQL and MariaDB servers (left running; make services-stop).
 bench: release
 	@bench/compare/sqlite_copy.sh build/release/src/cli/polydb
+	@scripts/services.sh start postgres mariadb
+	@eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
+	  bench/compare/pg_copy.sh build/release/src/cli/polydb && \
+	  bench/compare/mysql_copy.sh build/release/src/cli/polydb
 
 services-start: deps
 	@scripts/services.sh start

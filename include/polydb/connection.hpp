@@ -37,6 +37,13 @@ struct Capabilities {
   bool partitioned_scan = false;  ///< ScanSpec::partition splits work
   bool changes = false;           ///< changes() is available
   bool schemas = false;           ///< tables may be named schema.table
+  /// open_snapshot_readers() returns connections that share one snapshot.
+  bool shared_snapshot = false;
+  /// A copy within one database should read and write through one connection:
+  /// a second connection would wait on the first one's locks (SQLite files).
+  /// False where one connection cannot stream a read and a write at once
+  /// (PostgreSQL's COPY).
+  bool single_connection_copy = false;
 };
 
 /// A table or view.
@@ -168,6 +175,19 @@ class Connection {
   virtual std::optional<uint64_t> count_rows(std::string_view table) = 0;
 
   virtual PingResult ping() = 0;
+
+  /// Opens `n` (>= 1) NEW connections to the same database that all read one
+  /// consistent snapshot for as long as they live: each sits in a read-only
+  /// transaction opened at the same point in time, so partitioned scans
+  /// spread over them (one per thread) add up to one consistent read. Use
+  /// them for reading only (scan, query, describe); ending one ends its
+  /// transaction. `this` connection is not changed and may keep working.
+  ///
+  /// Throws Error(invalid_argument) for n == 0; Error(unsupported) when the
+  /// backend cannot share a snapshot (Capabilities::shared_snapshot false,
+  /// the default) or the server refuses what it needs (e.g. MySQL without the
+  /// RELOAD privilege); and the backend's errors for failures to connect.
+  virtual std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n);
 };
 
 /// Options for connect().

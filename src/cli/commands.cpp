@@ -128,6 +128,7 @@ struct CopyArgs {
   std::string where;
   std::vector<std::string> columns;
   std::optional<uint64_t> limit;
+  uint32_t parallel = 1;
 };
 
 struct PingArgs {
@@ -432,6 +433,10 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
     batch_rows = *ctx.config()->default_batch_size();
   if (batch_rows == 0) throw UsageError("--batch-size must be a positive number of rows");
   scan.batch_rows = batch_rows;
+  if (args.parallel < 1 || args.parallel > kMaxCopyParallel)
+    throw UsageError(fmt::format("--parallel must be between 1 and {}", kMaxCopyParallel));
+  if (args.parallel > 1 && args.limit)
+    throw UsageError("--limit cannot be combined with --parallel (each worker reads its own part)");
   const std::string dst_table = args.dst_table.empty() ? args.table : args.dst_table;
 
   auto src = ctx.open(args.src, false);
@@ -441,16 +446,26 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   for (const auto& c : args.columns) (void)source.field(c);
   if (scan.filter)
     for (const auto& c : scan.filter->columns()) (void)source.field(c);
-  // The same CONN for both sides shares one connection: two SQLite
-  // connections to one file would block each other's locks for the whole copy.
+  if (args.parallel > 1) {
+    const Capabilities caps = src->capabilities();
+    if (!caps.partitioned_scan || !caps.shared_snapshot)
+      throw UsageError(fmt::format(
+          "--parallel {} needs a source that splits scans and shares one snapshot between "
+          "connections; {} {} (drop --parallel)",
+          args.parallel, ctx.display(args.src),
+          caps.partitioned_scan ? "cannot share a snapshot" : "cannot split scans"));
+  }
+  // The same CONN for both sides shares one connection where the backend asks
+  // for it: two SQLite connections to one file block each other's locks.
   std::unique_ptr<Connection> dst_owned;
-  if (args.dst != args.src) dst_owned = ctx.open(args.dst, true);
+  if (args.dst != args.src || !src->capabilities().single_connection_copy)
+    dst_owned = ctx.open(args.dst, true);
   Connection* dst = dst_owned ? dst_owned.get() : src.get();
 
   std::optional<ProgressLine> progress;
   if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
   const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, &copy_interrupted,
-                                     progress ? &*progress : nullptr);
+                                     progress ? &*progress : nullptr, args.parallel);
   progress.reset();
   if (!ctx.quiet()) {
     const double secs = stats.elapsed.count();
@@ -570,6 +585,13 @@ int run(int argc, char** argv) {
       ->delimiter(',')
       ->type_name("COL[,COL]");
   copy->add_option("--limit", copy_args.limit, "Copy at most N rows")->type_name("N");
+  copy->add_option("--parallel", copy_args.parallel,
+                   "Read with N connections (1-64, default 1), each scanning 1/N of the table, "
+                   "all in one consistent snapshot of the source (PostgreSQL exported "
+                   "snapshot; MySQL/MariaDB FLUSH TABLES WITH READ LOCK, needs RELOAD; "
+                   "SQLite files). The target is still written in one transaction; rows "
+                   "arrive in no particular order. Not with --limit")
+      ->type_name("N");
 
   auto* ping = app.add_subcommand("ping", "Check connections: status, latency, version, role");
   ping->add_option("CONN", ping_args.conns, "Connection URLs or names")->required();

@@ -5,10 +5,12 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "core/log.hpp"
 #include "polydb/error.hpp"
@@ -43,96 +45,177 @@ std::optional<uint64_t> total_rows(Connection& src, const ScanSpec& scan) {
   }
 }
 
-// A bounded hand-over of batches from the reading thread to the writing one:
-// at most kDepth batches wait, so memory stays bounded by a few batches.
+// A bounded hand-over of batches from the reading threads to the writing one:
+// at most `depth` batches wait, so memory stays bounded by a few batches.
 class BatchQueue {
  public:
-  static constexpr size_t kDepth = 2;
+  BatchQueue(size_t depth, size_t producers) : depth_(depth), producers_(producers) {}
 
-  /// Producer: waits for room; false when the consumer has stopped.
+  /// Producer: waits for room; false when the stream has stopped (stop
+  /// requested, or another producer failed).
   bool push(Batch batch, std::stop_token stop) {
     std::unique_lock lock(mu_);
-    if (!room_.wait(lock, stop, [&] { return items_.size() < kDepth; })) return false;
+    if (!room_.wait(lock, stop, [&] { return items_.size() < depth_ || error_; })) return false;
+    if (error_) return false;
     items_.push_back(std::move(batch));
     ready_.notify_one();
     return true;
   }
-  /// Producer: no more batches; `error` (may be null) is rethrown by pop().
-  void close(std::exception_ptr error) {
+  /// Producer: this producer has no more batches. A non-null `error` ends the
+  /// whole stream: pop() rethrows it at once (the first error wins).
+  void finish(std::exception_ptr error) {
     std::lock_guard lock(mu_);
-    closed_ = true;
-    error_ = error;
+    --producers_;
+    if (error && !error_) error_ = error;
     ready_.notify_one();
+    room_.notify_all();
   }
-  /// Consumer: the next batch, or nullopt at the end; rethrows the reader's error.
+  /// The error a producer finished with, if any.
+  std::exception_ptr error() {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+  /// Consumer: the next batch, or nullopt once every producer has finished;
+  /// rethrows a producer's error.
   std::optional<Batch> pop() {
     std::unique_lock lock(mu_);
-    ready_.wait(lock, [&] { return !items_.empty() || closed_; });
-    if (!items_.empty()) {
-      Batch b = std::move(items_.front());
-      items_.pop_front();
-      room_.notify_one();
-      return b;
-    }
+    ready_.wait(lock, [&] { return !items_.empty() || producers_ == 0 || error_; });
     if (error_) std::rethrow_exception(error_);
-    return std::nullopt;
+    if (items_.empty()) return std::nullopt;
+    Batch b = std::move(items_.front());
+    items_.pop_front();
+    room_.notify_one();
+    return b;
   }
 
  private:
+  const size_t depth_;
   std::mutex mu_;
   std::condition_variable_any room_;
   std::condition_variable ready_;
   std::deque<Batch> items_;
-  bool closed_ = false;
+  size_t producers_;
   std::exception_ptr error_;
 };
+
+void check_parallel(Connection& src, const ScanSpec& scan, uint32_t parallel) {
+  if (parallel == 0 || parallel > kMaxCopyParallel)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("parallel must be between 1 and {} (got {})", kMaxCopyParallel,
+                            parallel));
+  if (parallel == 1) return;
+  const Capabilities caps = src.capabilities();
+  if (!caps.partitioned_scan || !caps.shared_snapshot)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("{} cannot be read by parallel workers ({}; copy without "
+                            "parallel workers)",
+                            src.display_url(),
+                            caps.partitioned_scan ? "no shared snapshot" : "no partitioned scans"),
+                std::string(src.backend()));
+  if (scan.limit || !scan.order_by.empty() || scan.partition.count > 1)
+    throw Error(ErrorCode::invalid_argument,
+                "a parallel copy cannot take a limit, an order or a partition of its own (each "
+                "worker reads its own partition; copy without parallel workers)");
+}
 
 }  // namespace
 
 CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
                      std::string_view dst_table, const WriteOptions& write,
-                     const std::atomic<bool>* cancel, ProgressSink* progress) {
+                     const std::atomic<bool>* cancel, ProgressSink* progress, uint32_t parallel) {
   const auto start = std::chrono::steady_clock::now();
+  check_parallel(src, scan, parallel);
   const bool transactional = dst.capabilities().transactions;
   CopyStats stats;
-
-  // Open the source first: a mistyped source table fails before the target
-  // is touched.
-  std::unique_ptr<BatchReader> reader = src.scan(scan);
   CopyProgress shown;
+  // Counted before any reader starts: a connection busy streaming cannot count.
   if (progress) shown.total_rows = total_rows(src, scan);
   if (cancelled(cancel)) throw interrupted(dst, dst_table, transactional, 0);
 
-  std::unique_ptr<BatchWriter> writer = dst.writer(dst_table, reader->schema(), write);
-  logger("copy")->info("copying {} from {} into {} of {} ({} mode)", scan.table, src.display_url(),
-                       dst_table, dst.display_url(), to_string(write.mode));
-  // Two connections: read on a second thread while this one writes, so a copy
+  // Where each reader reads: `src` itself, or N connections sharing a snapshot.
+  std::vector<std::unique_ptr<Connection>> snapshot;
+  std::vector<Connection*> sources{&src};
+  if (parallel > 1) {
+    snapshot = src.open_snapshot_readers(parallel);
+    sources.clear();
+    for (auto& c : snapshot) sources.push_back(c.get());
+  }
+  // Two connections: read on other threads while this one writes, so a copy
   // takes about as long as the slower side instead of the sum of both. One
   // connection (same database) cannot be shared between threads: read inline.
-  BatchQueue queue;
-  std::jthread read_thread;
-  const bool pipelined = &src != &dst;
-  if (pipelined) {
-    read_thread = std::jthread([&queue, &reader](std::stop_token stop) noexcept {
-      try {
-        while (!stop.stop_requested()) {
-          std::optional<Batch> batch = reader->next();
-          if (!batch || !queue.push(std::move(*batch), stop)) break;
-        }
-        queue.close(nullptr);
-      } catch (...) {
-        queue.close(std::current_exception());
-      }
-    });
-  }
-  auto next_batch = [&]() { return pipelined ? queue.pop() : reader->next(); };
-  // Every exit path stops and joins the reading thread before `reader` dies.
+  const bool pipelined = parallel > 1 || &src != &dst;
+  BatchQueue queue(2 * sources.size(), sources.size());
+  std::latch opened(static_cast<std::ptrdiff_t>(sources.size()));
+  std::vector<std::optional<Schema>> schemas(sources.size());
+  std::unique_ptr<BatchReader> inline_reader;
+  std::vector<std::jthread> readers;  // declared last: joined before the rest dies
+  // Every exit path stops and joins the reading threads before their
+  // connections die.
   auto stop_reading = [&]() {
-    if (read_thread.joinable()) {
-      read_thread.request_stop();
-      read_thread.join();
-    }
+    for (auto& t : readers) t.request_stop();
+    for (auto& t : readers)
+      if (t.joinable()) t.join();
   };
+  readers.reserve(sources.size());
+  try {
+    if (pipelined) {
+      // Each thread opens its own reader, so that slow opens (a server cursor
+      // materialising its result) overlap too; the reader lives and dies on
+      // its thread.
+      for (size_t k = 0; k < sources.size(); ++k) {
+        ScanSpec part = scan;
+        if (parallel > 1) part.partition = {static_cast<uint32_t>(k), parallel};
+        readers.emplace_back([&queue, &opened, &schemas, conn = sources[k], part = std::move(part),
+                              k](std::stop_token stop) noexcept {
+          std::unique_ptr<BatchReader> reader;
+          try {
+            reader = conn->scan(part);
+            schemas[k] = reader->schema();
+          } catch (...) {
+            queue.finish(std::current_exception());
+            opened.count_down();
+            return;
+          }
+          opened.count_down();
+          try {
+            while (!stop.stop_requested()) {
+              std::optional<Batch> batch = reader->next();
+              if (!batch || !queue.push(std::move(*batch), stop)) break;
+            }
+            queue.finish(nullptr);
+          } catch (...) {
+            queue.finish(std::current_exception());
+          }
+        });
+      }
+      // Open the source first: a mistyped source table fails before the
+      // target is touched.
+      opened.wait();
+      if (auto error = queue.error()) std::rethrow_exception(error);
+    } else {
+      inline_reader = src.scan(scan);
+      schemas[0] = inline_reader->schema();
+    }
+  } catch (...) {
+    stop_reading();
+    throw;
+  }
+  if (cancelled(cancel)) {
+    stop_reading();
+    throw interrupted(dst, dst_table, transactional, 0);
+  }
+
+  std::unique_ptr<BatchWriter> writer;
+  try {
+    writer = dst.writer(dst_table, *schemas[0], write);
+  } catch (...) {
+    stop_reading();
+    throw;
+  }
+  logger("copy")->info("copying {} from {} into {} of {} ({} mode, {} reader{})", scan.table,
+                       src.display_url(), dst_table, dst.display_url(), to_string(write.mode),
+                       parallel, parallel == 1 ? "" : "s");
+  auto next_batch = [&]() { return pipelined ? queue.pop() : inline_reader->next(); };
   try {
     uint64_t written = 0;
     while (true) {
@@ -152,10 +235,12 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
       }
     }
     if (cancelled(cancel)) throw interrupted(dst, dst_table, transactional, written);
-    // Finish the read before committing: an open read statement on the same
-    // database file would keep the commit waiting for its lock.
+    // Finish the read before committing: an open read statement or snapshot
+    // transaction on the same database file would keep the commit waiting
+    // for its lock.
     stop_reading();
-    reader.reset();
+    inline_reader.reset();
+    snapshot.clear();
     stats.rows = writer->commit().rows;
   } catch (...) {
     stop_reading();

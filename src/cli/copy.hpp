@@ -38,11 +38,14 @@ struct CopyStats {
   std::chrono::duration<double> elapsed{};  ///< from opening the source to commit
 };
 
+/// The most parallel readers copy_table() accepts.
+inline constexpr uint32_t kMaxCopyParallel = 64;
+
 /// Copies the rows `scan` selects from `src` into `dst_table` of `dst`, with
 /// the writer mode and key of `write`. The writer is opened with the source
 /// schema, primary key included, so WriteMode::create creates the key too.
-/// Batches stream from the reader to the writer; memory is bounded by one
-/// batch. Nothing is visible in the target before the final commit (for
+/// Batches stream from the reader to the writer; memory is bounded by a few
+/// batches. Nothing is visible in the target before the final commit (for
 /// backends with transactions).
 ///
 /// `cancel` (may be null) is polled between batches: once it reads true the
@@ -51,14 +54,26 @@ struct CopyStats {
 /// `src.count_rows()` only when there is a sink and the scan has neither a
 /// filter nor a limit.
 ///
-/// With two Connection objects the source is read on a second thread while
-/// this one writes (at most two batches wait in between); when `src` and
-/// `dst` are the same object everything runs on the calling thread.
+/// `parallel` = 1: with two Connection objects the source is read on a second
+/// thread while this one writes (at most two batches wait in between); when
+/// `src` and `dst` are the same object everything runs on the calling thread.
+///
+/// `parallel` = N > 1: `src.open_snapshot_readers(N)` opens N new
+/// connections that read one consistent snapshot; reader k scans partition
+/// {k, N} of `scan` on its own thread, and all feed one bounded queue (at
+/// most 2N batches wait). The writer stays one stream on the calling thread,
+/// in one transaction, so the write mode and atomicity are as with N = 1;
+/// rows arrive in no particular order. An error in any reader stops them all
+/// and aborts the writer. Needs Capabilities::partitioned_scan and
+/// shared_snapshot of `src` (else Error(unsupported)); a scan with a limit,
+/// an order or a partition of its own is Error(invalid_argument), as is N
+/// outside 1..kMaxCopyParallel.
 ///
 /// Throws what the connections throw; on any error the writer is aborted
 /// before the error propagates.
 CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
                      std::string_view dst_table, const WriteOptions& write,
-                     const std::atomic<bool>* cancel = nullptr, ProgressSink* progress = nullptr);
+                     const std::atomic<bool>* cancel = nullptr, ProgressSink* progress = nullptr,
+                     uint32_t parallel = 1);
 
 }  // namespace polydb::cli

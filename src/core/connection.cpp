@@ -24,4 +24,13 @@ WriteMode parse_write_mode(std::string_view text) {
               fmt::format("unknown write mode '{}' (use create, append, replace or upsert)", text));
 }
 
+std::vector<std::unique_ptr<Connection>> Connection::open_snapshot_readers(uint32_t n) {
+  (void)n;
+  throw Error(ErrorCode::unsupported,
+              fmt::format("{} cannot open readers that share one snapshot (read with one "
+                          "connection, without parallel workers)",
+                          backend()),
+              std::string(backend()));
+}
+
 }  // namespace polydb

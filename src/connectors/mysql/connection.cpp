@@ -288,7 +288,11 @@ void Params::add(const Value& v) {
 }
 
 MysqlConnection::MysqlConnection(const Uri& uri, const ConnectOptions& options)
-    : options_(parse_options(uri, options.timeout)), display_(uri.to_string()) {
+    : options_(parse_options(uri, options.timeout)),
+      uri_(uri),
+      connect_options_(options),
+      display_(uri.to_string()) {
+  connect_options_.config = nullptr;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   std::mt19937 jitter(std::random_device{}());
   auto backoff = kFirstBackoff;
@@ -383,7 +387,43 @@ Capabilities MysqlConnection::capabilities() const {
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
   c.schemas = true;  // db.table
+  c.shared_snapshot = true;
   return c;
+}
+
+std::vector<std::unique_ptr<Connection>> MysqlConnection::open_snapshot_readers(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+  // Connect first: the lock below stops every writer, so hold it only for
+  // as long as it takes to start the transactions.
+  std::vector<std::unique_ptr<MysqlConnection>> readers;
+  for (uint32_t k = 0; k < n; ++k) {
+    auto& r = readers.emplace_back(std::make_unique<MysqlConnection>(uri_, connect_options_));
+    r->exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  }
+  MysqlConnection leader(uri_, connect_options_);
+  // FLUSH TABLES WITH READ LOCK waits for running statements; give up after a
+  // minute rather than the server's default of a year.
+  leader.exec("SET SESSION lock_wait_timeout = 60");
+  try {
+    leader.exec("FLUSH TABLES WITH READ LOCK");
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::auth) throw;
+    throw Error(ErrorCode::unsupported,
+                fmt::format("cannot open readers that share one snapshot of {}: FLUSH TABLES WITH "
+                            "READ LOCK needs the RELOAD privilege (GRANT RELOAD ON *.* TO the "
+                            "user, or copy without parallel workers)",
+                            display_),
+                "mysql", e.detail().empty() ? e.message() : e.detail());
+  }
+  // No transaction can commit while the lock is held: every reader's
+  // snapshot starts at the same point. UNLOCK TABLES happens when `leader`
+  // disconnects too, should a reader fail to start.
+  for (auto& r : readers) r->exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+  leader.exec("UNLOCK TABLES");
+  logger("mysql")->debug("{} readers share one snapshot", n);
+  std::vector<std::unique_ptr<Connection>> out;
+  for (auto& r : readers) out.push_back(std::move(r));
+  return out;
 }
 
 Error MysqlConnection::error(std::string_view what) const {

@@ -113,6 +113,11 @@ class MysqlConnection final : public Connection {
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   PingResult ping() override;
+  /// mydumper's technique: a leader connection takes FLUSH TABLES WITH READ
+  /// LOCK (it needs the RELOAD privilege), each reader starts a REPEATABLE
+  /// READ transaction WITH CONSISTENT SNAPSHOT, then the leader unlocks and
+  /// closes. Only InnoDB (transactional) tables read consistently.
+  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
 
   // For the reader and writer of this connector.
   MYSQL* db() const noexcept { return db_.get(); }
@@ -179,6 +184,8 @@ class MysqlConnection final : public Connection {
 
   MysqlHandle db_;
   ConnectionOptions options_;
+  Uri uri_;                        ///< to open more connections to the same database
+  ConnectOptions connect_options_;  ///< config cleared: the URL is already resolved
   std::string display_;
   std::string text_collation_ = "utf8mb4_bin";
   std::string server_version_;

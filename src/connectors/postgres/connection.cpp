@@ -348,7 +348,8 @@ std::optional<std::string> filter_to_sql(const Filter& f, const TableDesc& desc,
 }
 
 PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
-    : display_(uri.to_string()) {
+    : uri_(uri), options_(options), display_(uri.to_string()) {
+  options_.config = nullptr;
   const ConnectParams params = connect_params(uri, options);
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : params.keywords) {
@@ -385,8 +386,34 @@ Capabilities PgConnection::capabilities() const {
   Capabilities c;
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
-  c.schemas = true;
+  c.schemas = c.shared_snapshot = true;
   return c;
+}
+
+std::vector<std::unique_ptr<Connection>> PgConnection::open_snapshot_readers(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+  // A snapshot can be imported only while the exporting transaction is open:
+  // reader 0 exports it and holds it for as long as it lives.
+  std::vector<std::unique_ptr<PgConnection>> readers;
+  std::string snapshot;
+  for (uint32_t k = 0; k < n; ++k) {
+    auto& r = readers.emplace_back(std::make_unique<PgConnection>(uri_, options_));
+    r->run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {},
+           "cannot start a snapshot transaction");
+    if (k == 0) {
+      PgResult res =
+          r->run("SELECT pg_catalog.pg_export_snapshot()", {}, "cannot export a snapshot");
+      snapshot = PQgetvalue(res.get(), 0, 0);
+    } else {
+      // SET TRANSACTION SNAPSHOT takes no bind parameters: quote the id.
+      r->run("SET TRANSACTION SNAPSHOT " + r->quoter()(snapshot), {},
+             "cannot import the snapshot");
+    }
+  }
+  logger("pg")->debug("{} readers share snapshot {}", n, snapshot);
+  std::vector<std::unique_ptr<Connection>> out;
+  for (auto& r : readers) out.push_back(std::move(r));
+  return out;
 }
 
 void PgConnection::ensure_idle() const {

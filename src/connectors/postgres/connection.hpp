@@ -111,6 +111,10 @@ class PgConnection final : public Connection {
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   PingResult ping() override;
+  /// Reader 0 exports its REPEATABLE READ snapshot (pg_export_snapshot) and
+  /// keeps the exporting transaction open for as long as it lives; the others
+  /// import it with SET TRANSACTION SNAPSHOT.
+  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
 
   // For the reader and writer of this connector.
   PGconn* pg() const noexcept { return conn_.get(); }
@@ -142,6 +146,8 @@ class PgConnection final : public Connection {
   PgResult prepare(const std::string& sql, const BoundParams& params, std::string_view what);
 
   PgConn conn_;
+  Uri uri_;  ///< to open more connections to the same database
+  ConnectOptions options_;  ///< config cleared: the URL is already resolved
   std::string display_;
   std::unordered_map<Oid, PgType> types_;
   bool busy_ = false;

@@ -66,7 +66,7 @@ bool pushable_type(TypeId t) {
 
 }  // namespace
 
-SqliteConnection::SqliteConnection(const Uri& uri, const ConnectOptions& options) {
+SqliteConnection::SqliteConnection(const Uri& uri, const ConnectOptions& options) : uri_(uri) {
   display_ = uri.to_string();
   const std::string path = file_path(uri);
   if (path.empty())
@@ -84,6 +84,7 @@ SqliteConnection::SqliteConnection(const Uri& uri, const ConnectOptions& options
                   fmt::format("{}: unknown mode '{}' (use ro, rw or rwc)", display_, *mode));
   }
   const bool memory = path == ":memory:";
+  memory_ = memory;
   if (!memory && !create) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
@@ -111,7 +112,52 @@ Capabilities SqliteConnection::capabilities() const {
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
   c.schemas = true;  // attached databases: aux.table
+  c.single_connection_copy = true;  // a second connection would wait on this one's locks
+  c.shared_snapshot = !memory_;
   return c;
+}
+
+std::vector<std::unique_ptr<Connection>> SqliteConnection::open_snapshot_readers(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+  if (memory_)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("{} is an in-memory database: another connection would see another "
+                            "database (read it with one connection)",
+                            display_),
+                "sqlite");
+  std::string journal;
+  {
+    StmtHandle st = prepare("PRAGMA journal_mode");
+    if (sqlite3_step(st.get()) == SQLITE_ROW)
+      journal = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+  }
+  // A reader's snapshot is fixed by its first read. In WAL mode writers go on
+  // committing beside readers: hold the write lock until every reader has
+  // read once. In the other modes the first reader's shared lock already
+  // keeps every commit out.
+  std::vector<std::unique_ptr<SqliteConnection>> readers;
+  for (uint32_t k = 0; k < n; ++k)
+    readers.push_back(std::make_unique<SqliteConnection>(uri_, ConnectOptions{}));
+  std::optional<SqliteConnection> leader;
+  if (journal == "wal") {
+    leader.emplace(uri_, ConnectOptions{});
+    try {
+      leader->exec("BEGIN IMMEDIATE");
+    } catch (const Error& e) {
+      if (uri_.option("mode") != "ro") throw;
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("cannot open readers that share one snapshot of {}: a read-only "
+                              "connection cannot hold off writers of a WAL database (open it "
+                              "without mode=ro, or read it with one connection)",
+                              display_),
+                  "sqlite", e.message());
+    }
+  }
+  for (auto& r : readers) r->exec("BEGIN; SELECT count(*) FROM sqlite_schema");
+  if (leader) leader->exec("ROLLBACK");
+  std::vector<std::unique_ptr<Connection>> out;
+  for (auto& r : readers) out.push_back(std::move(r));
+  return out;
 }
 
 StmtHandle SqliteConnection::prepare(std::string_view sql) {

@@ -46,6 +46,14 @@ class SqliteConnection final : public Connection {
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   PingResult ping() override;
+  /// Each reader is a new connection in a read transaction that began with a
+  /// first read. In WAL mode a helper holds the write lock (BEGIN IMMEDIATE)
+  /// while the readers start, so no commit lands between their snapshots;
+  /// in rollback-journal mode the first reader's shared lock keeps every
+  /// commit out until the readers end. Error(unsupported) for :memory:
+  /// (another connection is another database) and for a read-only (mode=ro)
+  /// database in WAL mode.
+  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
 
   // For the reader and writer of this connector.
   sqlite3* db() const noexcept { return db_.get(); }
@@ -59,7 +67,9 @@ class SqliteConnection final : public Connection {
 
  private:
   DbHandle db_;
+  Uri uri_;  ///< to open more connections to the same file
   std::string display_;
+  bool memory_ = false;
 };
 
 /// Reader over a prepared statement whose parameters are bound. When
