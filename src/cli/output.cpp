@@ -10,6 +10,7 @@
 #include <ostream>
 #include <vector>
 
+#include "core/encoding.hpp"
 #include "polydb/error.hpp"
 #include "polydb/value.hpp"
 
@@ -17,57 +18,15 @@ namespace polydb::cli {
 
 namespace {
 
-constexpr char32_t kInvalid = 0xFFFFFFFF;
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // U+2026
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view kDim = "\x1b[2m";
 constexpr std::string_view kReset = "\x1b[0m";
 
-// Decodes the UTF-8 sequence at s[i] and advances i past it. Returns kInvalid
-// (advancing one byte) for a malformed, overlong or surrogate sequence.
-char32_t next_code_point(std::string_view s, size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  size_t len;
-  char32_t cp;
-  char32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    ++i;
-    return kInvalid;
-  }
-  if (i + len > s.size()) {
-    ++i;
-    return kInvalid;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      ++i;
-      return kInvalid;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return kInvalid;
-  }
-  i += len;
-  return cp;
-}
 
 // Terminal width of one code point, after the usual wcwidth() tables,
 // abridged to the ranges that matter in practice.
 size_t code_point_width(char32_t cp) {
-  if (cp == kInvalid) return 1;
+  if (cp == kInvalidCodePoint) return 1;
   if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
       (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x200B && cp <= 0x200F) ||
       (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
@@ -205,7 +164,7 @@ class JsonPrinter final : public ResultPrinter {
   JsonPrinter(std::ostream& out, bool lines) : out_(out), lines_(lines) {}
 
   void begin(const Schema& schema) override {
-    for (const auto& f : schema.fields) keys_.push_back(json_string(f.name) + ":");
+    for (const auto& f : schema.fields) keys_.push_back(json_quote(f.name) + ":");
     if (!lines_) out_ << "[";
   }
 
@@ -423,76 +382,7 @@ std::string csv_field(std::string_view text) {
   return out;
 }
 
-std::string json_string(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t start = i;
-    const char32_t cp = next_code_point(text, i);
-    if (cp == kInvalid) {
-      out += kReplacement;
-      continue;
-    }
-    switch (cp) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (cp < 0x20 || cp == 0x7F)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
-        else
-          out.append(text.substr(start, i - start));
-    }
-  }
-  out += '"';
-  return out;
-}
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                       static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (const size_t rest = bytes.size() - i) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 std::optional<std::string> minify_json(std::string_view text) {
   if (!nlohmann::json::accept(text)) return std::nullopt;
@@ -534,17 +424,17 @@ std::string json_cell(const Column& c, size_t i) {
     case TypeId::float64: {
       const double d = c.float64_at(i);
       // JSON has no NaN or infinities: spell them as strings.
-      if (!std::isfinite(d)) return json_string(format_double(d));
+      if (!std::isfinite(d)) return json_quote(format_double(d));
       return format_double(d);
     }
     case TypeId::json: {
       if (auto doc = minify_json(c.var_at(i))) return std::move(*doc);
-      return json_string(c.var_at(i));
+      return json_quote(c.var_at(i));
     }
     case TypeId::bytes:
-      return "\"" + base64(c.var_at(i)) + "\"";
+      return "\"" + base64_encode(c.var_at(i)) + "\"";
     default:
-      return json_string(cell_text(c, i, scratch));
+      return json_quote(cell_text(c, i, scratch));
   }
 }
 

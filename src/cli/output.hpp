@@ -69,13 +69,6 @@ uint64_t print_all(BatchReader& reader, ResultPrinter& printer);
 /// field: the printers write nothing for it.
 std::string csv_field(std::string_view text);
 
-/// `text` as a JSON string literal with quotes. Control characters are
-/// escaped; invalid UTF-8 bytes become U+FFFD so the output is always valid.
-std::string json_string(std::string_view text);
-
-/// Standard base64 (RFC 4648, with padding).
-std::string base64(std::string_view bytes);
-
 /// A JSON document without insignificant whitespace, numbers kept digit for
 /// digit; std::nullopt when `text` is not valid JSON.
 std::optional<std::string> minify_json(std::string_view text);

@@ -6,14 +6,12 @@
 #include <cmath>
 #include <vector>
 
+#include "core/encoding.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::dynamodb {
 
 namespace {
-
-constexpr std::string_view kB64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 [[noreturn]] void mismatch(std::string what) {
   throw Error(ErrorCode::type_mismatch, std::move(what), "dynamodb");
@@ -192,52 +190,6 @@ class AvBuilder final : public nlohmann::json_sax<Json> {
 
 }  // namespace
 
-std::string base64_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kB64[n >> 18];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += kB64[n & 63];
-  }
-  if (i + 1 == in.size()) {
-    const uint32_t n = uint8_t(in[i]) << 16;
-    out += kB64[n >> 18];
-    out += kB64[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kB64[n >> 18];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::string base64_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r') continue;
-    const auto pos = kB64.find(c);
-    if (pos == std::string_view::npos)
-      throw Error(ErrorCode::corruption, "a B attribute is not valid base64", "dynamodb");
-    acc = (acc << 6) | static_cast<uint32_t>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 std::string_view av_kind(const Json& av) {
   if (!av.is_object() || av.size() != 1)
     throw Error(ErrorCode::corruption,
@@ -261,7 +213,13 @@ Value av_to_value(const Json& av) {
     }
     return Value(Decimal{*text});
   }
-  if (kind == "B") return Value(Bytes{base64_decode(v.get<std::string>())});
+  if (kind == "B") {
+    try {
+      return Value(Bytes{base64_decode(v.get<std::string>())});
+    } catch (const Error&) {
+      throw Error(ErrorCode::corruption, "a B attribute is not valid base64", "dynamodb");
+    }
+  }
   if (kind == "BOOL") return Value(v.get<bool>());
   if (kind == "NULL") return Value();
   return Value(polydb::Json{av_to_json_text(av)});

@@ -28,10 +28,6 @@ namespace polydb::dynamodb {
 
 using Json = nlohmann::ordered_json;  // keeps the attribute order of responses
 
-std::string base64_encode(std::string_view bytes);
-/// Throws Error(corruption) for text that is not base64.
-std::string base64_decode(std::string_view text);
-
 /// The attribute type letter of an attribute value ("S", "N", "M", ...).
 std::string_view av_kind(const Json& av);
 

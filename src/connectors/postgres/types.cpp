@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connectors/postgres/errors.hpp"
+#include "core/encoding.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::postgres {
@@ -72,40 +73,6 @@ std::string zone_text(int32_t seconds_west) {
   return out;
 }
 
-void json_string(std::string_view s, std::string& out) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
 
 std::string iso_t(std::string text) {
   if (auto sp = text.find(' '); sp != std::string::npos) text[sp] = 'T';
@@ -135,7 +102,7 @@ void json_of(const Column& col, size_t row, std::string& out) {
       if (std::isfinite(d))
         out += format_double(d);
       else
-        json_string(format_double(d), out);
+        append_json_quoted(format_double(d), out);
       return;
     }
     case TypeId::decimal:
@@ -145,27 +112,27 @@ void json_of(const Column& col, size_t row, std::string& out) {
       out += col.var_at(row);
       return;
     case TypeId::string:
-      json_string(col.var_at(row), out);
+      append_json_quoted(col.var_at(row), out);
       return;
     case TypeId::bytes:
-      json_string(format_hex(col.var_at(row)), out);
+      append_json_quoted(format_hex(col.var_at(row)), out);
       return;
     case TypeId::date:
-      json_string(format_date(Date{col.int32_at(row)}), out);
+      append_json_quoted(format_date(Date{col.int32_at(row)}), out);
       return;
     case TypeId::time:
-      json_string(format_time(Time{col.int64_at(row)}), out);
+      append_json_quoted(format_time(Time{col.int64_at(row)}), out);
       return;
     case TypeId::timestamp:
-      json_string(iso_t(format_timestamp(Timestamp{col.int64_at(row)})), out);
+      append_json_quoted(iso_t(format_timestamp(Timestamp{col.int64_at(row)})), out);
       return;
     case TypeId::timestamp_tz:
-      json_string(iso_t(format_timestamp_tz(TimestampTz{col.int64_at(row)})), out);
+      append_json_quoted(iso_t(format_timestamp_tz(TimestampTz{col.int64_at(row)})), out);
       return;
     case TypeId::uuid: {
       Uuid u;
       std::memcpy(u.bytes.data(), col.fixed_at(row), 16);
-      json_string(format_uuid(u), out);
+      append_json_quoted(format_uuid(u), out);
       return;
     }
   }

@@ -128,27 +128,6 @@ TEST(OutputJson, InvalidJsonColumnBecomesAString) {
   EXPECT_EQ(json_cell(b.column(0), 2), "42");
 }
 
-TEST(OutputJson, StringEscaping) {
-  EXPECT_EQ(json_string("a\"b\\c"), R"("a\"b\\c")");
-  EXPECT_EQ(json_string("tab\tnl\n\x01"), R"("tab\tnl\n\u0001")");
-  EXPECT_EQ(json_string("日本"), "\"日本\"");
-  // Invalid UTF-8 never produces invalid JSON.
-  EXPECT_EQ(json_string("a\xff"
-                        "b"),
-            "\"a\xEF\xBF\xBD"
-            "b\"");
-  EXPECT_EQ(json_string("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
-}
-
-TEST(OutputJson, Base64) {
-  EXPECT_EQ(base64(""), "");
-  EXPECT_EQ(base64("f"), "Zg==");
-  EXPECT_EQ(base64("fo"), "Zm8=");
-  EXPECT_EQ(base64("foo"), "Zm9v");
-  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64(std::string("\0\xff", 2)), "AP8=");
-}
-
 TEST(OutputJson, MinifyKeepsStringsAndNumbers) {
   EXPECT_EQ(minify_json(" [ 1 , \"a b\\\" c\" , 1.000 ] "), "[1,\"a b\\\" c\",1.000]");
   EXPECT_EQ(minify_json("{\"k\":\n  {\"x\": null}}"), "{\"k\":{\"x\":null}}");

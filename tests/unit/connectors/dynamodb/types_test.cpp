@@ -1,4 +1,5 @@
 #include "connectors/dynamodb/types.hpp"
+#include "core/encoding.hpp"
 
 #include <gtest/gtest.h>
 
