@@ -128,3 +128,19 @@ print_results() {
   echo " no peak RSS for the native pipelines: peak_rss.py samples the shell that runs them,"
   echo " not its children, when they stay below its own ~14 MB)"
 }
+
+# verify_copies CHECKSUM_FN ROWHASH_FN WANT WANT_ROWS DB DB2: the server tables
+# bench_copy (polydb) and bench_copy2 (native) and the SQLite files DB (polydb)
+# and DB2 (native) all equal the source; exits loudly otherwise.
+verify_copies() {
+  local checksum=$1 rowhash=$2 want=$3 want_rows=$4 db=$5 db2=$6 table file
+  for table in bench_copy bench_copy2; do
+    verify "table $table" "$want" "$("$checksum" "$table")"
+    verify "table $table (row hash)" "$want_rows" "$("$rowhash" "$table")"
+  done
+  for file in "$db" "$db2"; do
+    verify "$file" "$want" "$(sqlite_checksum "$file")"
+  done
+  verify "$db2 (sha3 of all values, against polydb's $db)" "$(sqlite_sha3 "$db")" "$(sqlite_sha3 "$db2")"
+  echo "verified: all four copies equal the source ($(cut -d' ' -f1-2 <<<"$want") ...)" >&2
+}

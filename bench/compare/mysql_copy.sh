@@ -216,15 +216,7 @@ for n in "${sizes[@]}"; do
     native_mysql_to_sqlite "$dir/sqlite_native.run$run" "$db2"
   done
 
-  for table in bench_copy bench_copy2; do
-    verify "table $table" "$want" "$(mysql_checksum "$table")"
-    verify "table $table (row hash)" "$want_rows" "$(mysql_rowhash "$table")"
-  done
-  for file in "$db" "$db2"; do
-    verify "$file" "$want" "$(sqlite_checksum "$file")"
-  done
-  verify "$db2 (sha3 of all values, against polydb's $db)" "$(sqlite_sha3 "$db")" "$(sqlite_sha3 "$db2")"
-  echo "verified: all four copies equal the source ($(cut -d' ' -f1-2 <<<"$want") ...)" >&2
+  verify_copies mysql_checksum mysql_rowhash "$want" "$want_rows" "$db" "$db2"
 
   add_result mysql-to-mysql "$n" "$dir"/mysql_polydb.run[12] -- "$dir"/mysql_native.run[12]
   add_result mysql-to-sqlite "$n" "$dir"/sqlite_polydb.run[12] -- "$dir"/sqlite_native.run[12]

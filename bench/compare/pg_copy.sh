@@ -176,15 +176,7 @@ for n in "${sizes[@]}"; do
     native_pg_to_sqlite "$dir/sqlite_native.run$run" "$db2"
   done
 
-  for table in bench_copy bench_copy2; do
-    verify "table $table" "$want" "$(pg_checksum "$table")"
-    verify "table $table (row hash)" "$want_rows" "$(pg_rowhash "$table")"
-  done
-  for file in "$db" "$db2"; do
-    verify "$file" "$want" "$(sqlite_checksum "$file")"
-  done
-  verify "$db2 (sha3 of all values, against polydb's $db)" "$(sqlite_sha3 "$db")" "$(sqlite_sha3 "$db2")"
-  echo "verified: all four copies equal the source ($(cut -d' ' -f1-2 <<<"$want") ...)" >&2
+  verify_copies pg_checksum pg_rowhash "$want" "$want_rows" "$db" "$db2"
 
   add_result pg-to-pg "$n" "$dir"/pg_polydb.run[12] -- "$dir"/pg_native.run[12]
   add_result pg-to-sqlite "$n" "$dir"/sqlite_polydb.run[12] -- "$dir"/sqlite_native.run[12]
