@@ -36,6 +36,8 @@ test: build
 
 # Starts the PostgreSQL and MariaDB servers (left running; make services-stop).
 bench: release
+	@cmake --build --preset release --target polydb_micro_bench
+	@build/release/bench/polydb_micro_bench
 	@bench/compare/sqlite_copy.sh build/release/src/cli/polydb
 	@scripts/services.sh start postgres mariadb
 	@eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
