@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -419,100 +420,50 @@ Type polydb_type(const PgType& t, int32_t typmod) {
   return TypeId::string;
 }
 
-std::string declared_type(Type type) {
-  switch (type.id) {
-    case TypeId::boolean:
-      return "boolean";
-    case TypeId::int64:
-      return "bigint";
-    case TypeId::float64:
-      return "double precision";
-    // Unconstrained numeric keeps every value exactly as written, scale
-    // included; numeric(p,s) would round to s digits and pad ("0" reads back
-    // as "0.0000000000"). See docs/postgres.md.
-    case TypeId::decimal:
-      return "numeric";
-    case TypeId::bytes:
-      return "bytea";
-    case TypeId::date:
-      return "date";
-    case TypeId::time:
-      return "time";
-    case TypeId::timestamp:
-      return "timestamp";
-    case TypeId::timestamp_tz:
-      return "timestamptz";
-    case TypeId::uuid:
-      return "uuid";
-    case TypeId::json:
-      return "jsonb";
-    case TypeId::null:
-    case TypeId::string:
-      return "text";
-  }
-  return "text";
+namespace {
+
+// How each polydb type travels to PostgreSQL: the column type polydb creates,
+// the parameter OID it binds (0 = let the server infer from text) and the
+// cast it writes after a literal. One row per type, so the three stay in step.
+struct PgTypeFor {
+  TypeId id;
+  std::string_view ddl;
+  Oid param;
+  std::string_view cast;
+};
+
+// Unconstrained numeric keeps every value exactly as written, scale included;
+// numeric(p,s) would round to s digits and pad ("0" reads back as
+// "0.0000000000"). See docs/postgres.md.
+constexpr PgTypeFor kPgTypes[] = {
+    {TypeId::boolean, "boolean", oid::kBool, "bool"},
+    {TypeId::int64, "bigint", oid::kInt8, "int8"},
+    {TypeId::float64, "double precision", oid::kFloat8, "float8"},
+    {TypeId::decimal, "numeric", oid::kNumeric, "numeric"},
+    {TypeId::bytes, "bytea", oid::kBytea, "bytea"},
+    {TypeId::date, "date", oid::kDate, "date"},
+    {TypeId::time, "time", oid::kTime, "time"},
+    {TypeId::timestamp, "timestamp", oid::kTimestamp, "timestamp"},
+    {TypeId::timestamp_tz, "timestamptz", oid::kTimestamptz, "timestamptz"},
+    {TypeId::uuid, "uuid", oid::kUuid, "uuid"},
+    {TypeId::json, "jsonb", 0, "jsonb"},
+    {TypeId::string, "text", 0, "text"},
+    {TypeId::null, "text", 0, "text"},
+};
+
+const PgTypeFor& pg_type_for(TypeId id) {
+  for (const auto& t : kPgTypes)
+    if (t.id == id) return t;
+  return kPgTypes[std::size(kPgTypes) - 1];
 }
 
-Oid param_oid(TypeId id) {
-  switch (id) {
-    case TypeId::boolean:
-      return oid::kBool;
-    case TypeId::int64:
-      return oid::kInt8;
-    case TypeId::float64:
-      return oid::kFloat8;
-    case TypeId::decimal:
-      return oid::kNumeric;
-    case TypeId::bytes:
-      return oid::kBytea;
-    case TypeId::date:
-      return oid::kDate;
-    case TypeId::time:
-      return oid::kTime;
-    case TypeId::timestamp:
-      return oid::kTimestamp;
-    case TypeId::timestamp_tz:
-      return oid::kTimestamptz;
-    case TypeId::uuid:
-      return oid::kUuid;
-    case TypeId::null:
-    case TypeId::string:
-    case TypeId::json:
-      return 0;
-  }
-  return 0;
-}
+}  // namespace
 
-std::string_view cast_name(TypeId id) {
-  switch (id) {
-    case TypeId::boolean:
-      return "bool";
-    case TypeId::int64:
-      return "int8";
-    case TypeId::float64:
-      return "float8";
-    case TypeId::decimal:
-      return "numeric";
-    case TypeId::bytes:
-      return "bytea";
-    case TypeId::date:
-      return "date";
-    case TypeId::time:
-      return "time";
-    case TypeId::timestamp:
-      return "timestamp";
-    case TypeId::timestamp_tz:
-      return "timestamptz";
-    case TypeId::uuid:
-      return "uuid";
-    case TypeId::json:
-      return "jsonb";
-    case TypeId::null:
-    case TypeId::string:
-      return "text";
-  }
-  return "text";
-}
+std::string declared_type(Type type) { return std::string(pg_type_for(type.id).ddl); }
+
+Oid param_oid(TypeId id) { return pg_type_for(id).param; }
+
+std::string_view cast_name(TypeId id) { return pg_type_for(id).cast; }
 
 std::string decode_numeric(const char* p, int32_t len) {
   auto bad = [] {
