@@ -9,6 +9,7 @@
 
 #include "connectors/dynamodb/types.hpp"
 #include "core/log.hpp"
+#include "core/table_errors.hpp"
 #include "net/aws_credentials.hpp"
 #include "polydb/error.hpp"
 
@@ -581,11 +582,7 @@ void DynamoConnection::create_table(std::string_view table, const Schema& schema
               fmt::format("DynamoDB CreateTable {}", table));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::conflict) throw;
-    throw Error(ErrorCode::conflict,
-                fmt::format("table '{}' already exists in {} (use --mode append, replace or "
-                            "upsert)",
-                            table, display_),
-                "dynamodb", e.detail());
+    throw table_exists_error(table, display_, "dynamodb", e.detail());
   }
   // Tables are CREATING for a while: wait for ACTIVE before writing.
   const auto deadline = std::chrono::steady_clock::now() + kTableWait;

@@ -12,6 +12,7 @@
 
 #include "connectors/mysql/errors.hpp"
 #include "core/log.hpp"
+#include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
@@ -780,15 +781,9 @@ std::unique_ptr<BatchWriter> MysqlConnection::writer(std::string_view table, con
 
 void MysqlConnection::create_table(std::string_view table, const Schema& schema) {
   const TableName name = resolve(table);
-  if (schema.fields.empty())
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cannot create table '{}' with no columns", table));
+  check_schema_creatable(table, schema);
   if (exists(name))
-    throw Error(ErrorCode::conflict,
-                fmt::format("table '{}' already exists in {} (use --mode append, replace or "
-                            "upsert)",
-                            table, display_),
-                "mysql");
+    throw table_exists_error(table, display_, "mysql");
   exec(create_table_sql(name, schema, text_collation_));
 }
 

@@ -11,6 +11,7 @@
 
 #include "connectors/postgres/errors.hpp"
 #include "core/log.hpp"
+#include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
@@ -842,15 +843,9 @@ std::string create_table_sql(const TableName& name, const Schema& schema) {
 }
 
 void PgConnection::create_table(std::string_view table, const Schema& schema) {
-  if (schema.fields.empty())
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cannot create table '{}' with no columns", table));
+  check_schema_creatable(table, schema);
   if (find_table(table))
-    throw Error(ErrorCode::conflict,
-                fmt::format("table '{}' already exists in {} (use --mode append, replace or "
-                            "upsert)",
-                            table, display_),
-                std::string(kBackend));
+    throw table_exists_error(table, display_, std::string(kBackend));
   const TableName name = new_table_name(table);
   run(create_table_sql(name, schema), {}, fmt::format("cannot create table '{}'", table));
 }

@@ -7,6 +7,7 @@
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
 #include "core/log.hpp"
+#include "core/table_errors.hpp"
 
 namespace polydb::postgres {
 
@@ -134,11 +135,7 @@ class PgWriter final : public BatchWriter {
     switch (options_.mode) {
       case WriteMode::create:
         if (existing)
-          throw Error(ErrorCode::conflict,
-                      fmt::format("table '{}' already exists in {} (use --mode append, replace "
-                                  "or upsert)",
-                                  table_, conn_.display_url()),
-                      std::string(kBackend));
+          throw table_exists_error(table_, conn_.display_url(), kBackend);
         conn_.run(create_table_sql(target_, create_schema), {},
                   fmt::format("cannot create table '{}'", table_));
         break;

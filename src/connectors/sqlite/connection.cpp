@@ -10,6 +10,7 @@
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
 #include "core/log.hpp"
+#include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
 #include "polydb/error.hpp"
 
@@ -367,15 +368,9 @@ std::unique_ptr<BatchWriter> SqliteConnection::writer(std::string_view table,
 
 void SqliteConnection::create_table(std::string_view table, const Schema& schema) {
   const TableName name = resolve(table);
-  if (schema.fields.empty())
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cannot create table '{}' with no columns", table));
+  check_schema_creatable(table, schema);
   if (exists(name))
-    throw Error(ErrorCode::conflict,
-                fmt::format("table '{}' already exists in {} (use --mode append, replace or "
-                            "upsert)",
-                            table, display_),
-                "sqlite");
+    throw table_exists_error(table, display_, "sqlite");
   std::string sql = "CREATE TABLE " + name.quoted() + " (";
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     const Field& f = schema.fields[i];

@@ -1,0 +1,23 @@
+#include "core/table_errors.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+
+namespace polydb {
+
+Error table_exists_error(std::string_view table, std::string_view where, std::string_view backend,
+                         std::string_view detail) {
+  return Error(ErrorCode::conflict,
+               fmt::format("table '{}' already exists in {} (use --mode append, replace or upsert)",
+                           table, where),
+               std::string(backend), std::string(detail));
+}
+
+void check_schema_creatable(std::string_view table, const Schema& schema) {
+  if (schema.fields.empty())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("cannot create table '{}' with no columns", table));
+}
+
+}  // namespace polydb
