@@ -35,6 +35,7 @@ PACKAGES=(
   unixodbc unixodbc-dev odbc-postgresql odbc-mariadb tdsodbc
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
   curl procps iproute2
+  python3-botocore pgloader
 )
 
 # --- Node.js / npm: keep a Node >= 18 from another source (e.g. NodeSource),
