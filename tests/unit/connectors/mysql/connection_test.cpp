@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "connectors/mysql/connection.hpp"
 #include "polydb/error.hpp"
+#include "polydb/uri.hpp"
 
 namespace polydb {
 namespace {
@@ -38,6 +40,20 @@ TEST(MysqlConnection, BadOptionValues) {
     const Error e = connect_error(url);
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << url << ": " << e.what();
   }
+}
+
+TEST(MysqlOptions, ManagedHostsVerifyTheServerByDefault) {
+  using namespace std::chrono_literals;
+  const auto rds = mysql::parse_options(
+      Uri::parse("mysql://app@db1.abc123.us-east-1.rds.amazonaws.com/shop"), 10s);
+  EXPECT_EQ(rds.ssl_mode, mysql::SslMode::verify_identity);
+  EXPECT_FALSE(rds.ssl_ca.empty()) << "the system CA bundle";
+  const auto chosen = mysql::parse_options(
+      Uri::parse("mysql://app@srv.mysql.database.azure.com/shop?ssl-mode=REQUIRED"), 10s);
+  EXPECT_EQ(chosen.ssl_mode, mysql::SslMode::required) << "the URL's choice wins";
+  EXPECT_TRUE(chosen.ssl_ca.empty());
+  EXPECT_EQ(mysql::parse_options(Uri::parse("mysql://app@127.0.0.1/shop"), 10s).ssl_mode,
+            mysql::SslMode::preferred);
 }
 
 }  // namespace
