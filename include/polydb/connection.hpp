@@ -115,6 +115,12 @@ WriteMode parse_write_mode(std::string_view text);
 struct WriteOptions {
   WriteMode mode = WriteMode::append;
   std::vector<std::string> key;  ///< upsert key; defaults to the primary key
+  /// Connection::backend() of the connection the batches come from ("" =
+  /// unknown). A writer that creates the table on that same backend declares
+  /// each column with the source's Field::native_type where that is a built-in
+  /// type it can write (an integer stays integer, varchar(20) stays
+  /// varchar(20)); otherwise it maps polydb types (docs/type-mapping.md).
+  std::string source_backend;
 };
 
 struct WriteResult {

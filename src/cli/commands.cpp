@@ -440,6 +440,7 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   const std::string dst_table = args.dst_table.empty() ? args.table : args.dst_table;
 
   auto src = ctx.open(args.src, false);
+  write.source_backend = std::string(src->backend());
   // Check the source table and the columns the scan names before the
   // destination is opened, which may create its database file.
   const Schema source = src->describe(args.table);

@@ -335,6 +335,46 @@ TEST_F(CopyMatrixTest, CopyWithinOneServerDatabaseUsesTwoConnections) {
   }
 }
 
+TEST_F(CopyMatrixTest, CopyWithinOneEngineKeepsTheColumnTypes) {
+  // --mode create between two databases of one engine declares what the
+  // source declares (built-in types only); other pairs map polydb types.
+  ASSERT_FALSE(pg_.empty() || mysql_.empty());
+  struct Case {
+    std::string name, url, ddl;
+    std::vector<std::string> want;  // native types of id, n, s, d, t
+  };
+  const std::vector<Case> cases = {
+      {"postgres", pg_,
+       "(id integer PRIMARY KEY, n smallint, s varchar(20), d numeric(12,2), t timestamp(3))",
+       {"integer", "smallint", "character varying(20)", "numeric(12,2)",
+        "timestamp(3) without time zone"}},
+      {"mysql", mysql_,
+       "(id int PRIMARY KEY, n smallint, s varchar(20), d decimal(12,2), t datetime(3))",
+       {"int(11)", "smallint(6)", "varchar(20)", "decimal(12,2)", "datetime(3)"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string a = unique_name(c.name + "_types_a");
+    const std::string b = unique_name(c.name + "_types_b");
+    auto conn = polydb::connect(c.url);
+    conn->execute("CREATE TABLE " + a + " " + c.ddl);
+    created_.emplace_back(c.url, a);
+    conn->execute("INSERT INTO " + a + " VALUES (1, 2, 'x', 1.25, '2024-01-02 03:04:05.678')");
+    copy(c.url, a, c.url, b);
+    if (HasFatalFailure()) return;
+    const polydb::Schema got = conn->describe(b);
+    ASSERT_EQ(got.fields.size(), c.want.size());
+    for (size_t i = 0; i < c.want.size(); ++i)
+      EXPECT_EQ(got.fields[i].native_type, c.want[i]) << got.fields[i].name;
+    EXPECT_EQ(got.primary_key, std::vector<std::string>{"id"});
+    auto reader = conn->query("SELECT d, t FROM " + b);
+    const auto batch = reader->next();
+    ASSERT_TRUE(batch && batch->num_rows() == 1);
+    EXPECT_EQ(comparable(batch->column(0).value_at(0)), "1.25");
+    EXPECT_EQ(comparable(batch->column(1).value_at(0)), "2024-01-02 03:04:05.678");
+  }
+}
+
 TEST_F(CopyMatrixTest, ParallelCopyFromSqliteGivesExactlyTheSourceRows) {
   const std::string origin = db("rows.db");
   const std::string want = make_rows(origin, "keyed", 20'000, true);

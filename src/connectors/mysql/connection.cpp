@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "connectors/mysql/errors.hpp"
+#include "core/cloud_hosts.hpp"
 #include "core/log.hpp"
 #include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
@@ -142,8 +143,10 @@ ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds defaul
   o.connect_timeout_s =
       static_cast<unsigned>(std::max<int64_t>(1, (default_timeout.count() + 999) / 1000));
   std::vector<std::string> unknown;
+  bool ssl_mode_given = false;
   for (const auto& [key, value] : uri.query) {
     if (option_keys_equal(key, "ssl-mode")) {
+      ssl_mode_given = true;
       const std::string m = upper(value);
       if (m == "DISABLED")
         o.ssl_mode = SslMode::disabled;
@@ -207,6 +210,12 @@ ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds defaul
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("unknown option{} {} in {} (known: {})", unknown.size() > 1 ? "s" : "",
                             names, uri.to_string(), kKnownOptions));
+  }
+  // Managed services (RDS, Azure, Cloud SQL): verify the certificate and the
+  // host name unless the URL says otherwise.
+  if (managed_database(uri.host) && !ssl_mode_given) {
+    o.ssl_mode = SslMode::verify_identity;
+    if (o.ssl_ca.empty()) o.ssl_ca = default_ca_file();
   }
   return o;
 }
@@ -780,11 +789,15 @@ std::unique_ptr<BatchWriter> MysqlConnection::writer(std::string_view table, con
 }
 
 void MysqlConnection::create_table(std::string_view table, const Schema& schema) {
+  create_table(table, schema, false);
+}
+
+void MysqlConnection::create_table(std::string_view table, const Schema& schema, bool native) {
   const TableName name = resolve(table);
   check_schema_creatable(table, schema);
   if (exists(name))
     throw table_exists_error(table, display_, "mysql");
-  exec(create_table_sql(name, schema, text_collation_));
+  exec(create_table_sql(name, schema, text_collation_, native));
 }
 
 void MysqlConnection::drop_table(std::string_view table, bool if_exists) {

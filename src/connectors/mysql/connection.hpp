@@ -110,6 +110,9 @@ class MysqlConnection final : public Connection {
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
+  /// With `native`, columns keep the schema's MySQL native types where they can
+  /// (create_table_sql()): a writer whose source is MySQL too.
+  void create_table(std::string_view table, const Schema& schema, bool native);
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   PingResult ping() override;

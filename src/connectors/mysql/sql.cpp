@@ -116,13 +116,15 @@ std::string TableName::quoted() const {
 std::string TableName::display() const { return schema.empty() ? table : schema + "." + table; }
 
 std::string create_table_sql(const TableName& name, const Schema& schema,
-                             std::string_view text_collation) {
+                             std::string_view text_collation, bool native) {
   std::string sql = "CREATE TABLE " + name.quoted() + " (";
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     const Field& f = schema.fields[i];
     bool in_key = false;
     for (const auto& k : schema.primary_key) in_key = in_key || schema.field(k).name == f.name;
-    const ColumnDdl ddl = column_ddl(f.type, in_key, text_collation);
+    std::optional<ColumnDdl> kept;
+    if (native) kept = native_column_ddl(f.native_type, text_collation);
+    const ColumnDdl ddl = kept ? *kept : column_ddl(f.type, in_key, text_collation);
     sql += (i ? ", " : "") + quote_ident(f.name) + " " + ddl.type;
     sql += f.nullable && !in_key ? " NULL" : " NOT NULL";
     if (!ddl.comment.empty()) sql += " COMMENT " + quote_string(ddl.comment);

@@ -46,8 +46,9 @@ struct TableDescription {
 
 /// CREATE TABLE for `schema` (primary key included), InnoDB, utf8mb4.
 /// `text_collation` as for column_ddl().
+/// With `native`, each field's native_type where native_column_ddl() takes it.
 std::string create_table_sql(const TableName& name, const Schema& schema,
-                             std::string_view text_collation);
+                             std::string_view text_collation, bool native = false);
 
 /// CREATE TEMPORARY TABLE `name` with the same native types as `columns`
 /// (no keys, every column nullable): the staging table of an upsert.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -233,6 +235,39 @@ ColumnDdl column_ddl(Type type, bool in_key, std::string_view text_collation) {
       return {text(in_key ? "VARCHAR(255)" : "LONGTEXT"), ""};
   }
   return {text("LONGTEXT"), ""};
+}
+
+std::optional<ColumnDdl> native_column_ddl(std::string_view column_type,
+                                           std::string_view text_collation) {
+  std::string_view base = column_type, rest;
+  if (const auto open = column_type.find('('); open != std::string_view::npos) {
+    const auto close = column_type.find(')', open);
+    if (close == std::string_view::npos) return std::nullopt;
+    for (char c : column_type.substr(open + 1, close - open - 1))
+      if (!std::isdigit(static_cast<unsigned char>(c)) && c != ',') return std::nullopt;
+    base = column_type.substr(0, open);
+    rest = column_type.substr(close + 1);
+  } else if (const auto space = column_type.find(' '); space != std::string_view::npos) {
+    base = column_type.substr(0, space);
+    rest = column_type.substr(space);
+  }
+  static constexpr std::string_view kInteger[] = {"tinyint", "smallint", "mediumint", "int",
+                                                  "bigint"};
+  static constexpr std::string_view kText[] = {"char", "varchar", "tinytext", "text",
+                                               "mediumtext", "longtext"};
+  static constexpr std::string_view kOther[] = {
+      "decimal", "float",      "double", "binary", "varbinary", "tinyblob", "blob",
+      "mediumblob", "longblob", "date",  "datetime", "time",    "year"};
+  const auto in = [&](const auto& list) {
+    return std::find(std::begin(list), std::end(list), base) != std::end(list);
+  };
+  if (in(kInteger) && (rest.empty() || rest == " unsigned")) return ColumnDdl{std::string(column_type), ""};
+  if (!rest.empty()) return std::nullopt;
+  if (in(kText))
+    return ColumnDdl{fmt::format("{} CHARACTER SET utf8mb4 COLLATE {}", column_type, text_collation),
+                     ""};
+  if (in(kOther)) return ColumnDdl{std::string(column_type), ""};
+  return std::nullopt;
 }
 
 std::optional<int32_t> date_from_parts(const DateTimeParts& p) {

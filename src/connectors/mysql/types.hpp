@@ -119,6 +119,15 @@ struct ColumnDdl {
 };
 ColumnDdl column_ddl(Type type, bool in_key, std::string_view text_collation);
 
+/// The declaration of a MySQL column type as information_schema's COLUMN_TYPE
+/// spells it ("int(11)", "varchar(32)", "decimal(12,2)", "bigint(20) unsigned")
+/// when it is a built-in type that a new table may declare as is and that the
+/// writer fills from the polydb type describe() reads it as; text types get
+/// `text_collation`. std::nullopt for anything else (enum, set, bit, timestamp,
+/// spatial types, ...): those columns get column_ddl().
+std::optional<ColumnDdl> native_column_ddl(std::string_view column_type,
+                                           std::string_view text_collation);
+
 /// Date and time fields as MYSQL_TIME holds them.
 struct DateTimeParts {
   unsigned year = 0, month = 0, day = 0;

@@ -118,7 +118,8 @@ class MysqlWriter final : public BatchWriter {
  public:
   MysqlWriter(MysqlConnection& conn, std::string_view table, const Schema& schema,
               const WriteOptions& options)
-      : conn_(conn), as_given_(table), source_(schema), options_(options) {
+      : conn_(conn), as_given_(table), source_(schema), options_(options),
+        native_(options.source_backend == "mysql") {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("nothing to write into '{}': the source has no columns", table));
@@ -210,13 +211,13 @@ class MysqlWriter final : public BatchWriter {
     TableName write_to = target_;
     switch (options_.mode) {
       case WriteMode::create:
-        conn_.create_table(as_given_, create_schema);
+        conn_.create_table(as_given_, create_schema, native_);
         created_ = true;
         break;
       case WriteMode::append:
       case WriteMode::upsert:
         if (!exists) {
-          conn_.create_table(as_given_, create_schema);
+          conn_.create_table(as_given_, create_schema, native_);
           created_ = true;
         }
         break;
@@ -224,7 +225,7 @@ class MysqlWriter final : public BatchWriter {
         lock();
         drop_orphans();
         aside_ = TableName{target_.schema, aside_name(kNewPrefix, target_.table, random_hex())};
-        conn_.exec(create_table_sql(aside_, create_schema, conn_.text_collation()));
+        conn_.exec(create_table_sql(aside_, create_schema, conn_.text_collation(), native_));
         write_to = aside_;
         break;
       }
@@ -503,6 +504,7 @@ class MysqlWriter final : public BatchWriter {
   std::string as_given_;
   Schema source_;
   WriteOptions options_;
+  bool native_;  // the source is MySQL too: new tables keep its column types
   TableName target_;
   TableName aside_;      // replace: the table being filled
   TableName load_into_;  // where rows are loaded (the target, aside or staging table)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "connectors/postgres/errors.hpp"
+#include "core/cloud_hosts.hpp"
 #include "core/log.hpp"
 #include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
@@ -203,6 +205,37 @@ std::vector<NameCandidate> parse_table_name(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> copyable_query(std::string_view sql) {
+  size_t i = 0;
+  // Leading blanks, comments and parentheses, then the first keyword.
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(') {
+      ++i;
+    } else if (sql.substr(i, 2) == "--") {
+      i = sql.find('\n', i);
+      if (i == std::string_view::npos) return std::nullopt;
+    } else if (sql.substr(i, 2) == "/*") {
+      i = sql.find("*/", i);
+      if (i == std::string_view::npos) return std::nullopt;
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  size_t end = i;
+  while (end < sql.size() && std::isalpha(static_cast<unsigned char>(sql[end]))) ++end;
+  std::string word(sql.substr(i, end - i));
+  for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (word != "SELECT" && word != "VALUES" && word != "TABLE") return std::nullopt;
+  // One statement: a semicolon is only allowed as the last character.
+  std::string_view body = sql;
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
+    body.remove_suffix(1);
+  if (!body.empty() && body.back() == ';') body.remove_suffix(1);
+  if (body.find(';') != std::string_view::npos) return std::nullopt;
+  return std::string(body);
+}
+
 ConnectParams connect_params(const Uri& uri, const ConnectOptions& options) {
   ConnectParams out;
   std::vector<std::string> unknown;
@@ -242,6 +275,14 @@ ConnectParams connect_params(const Uri& uri, const ConnectOptions& options) {
   auto has = [&](std::string_view k) {
     return std::any_of(kw.begin(), kw.end(), [&](const auto& p) { return p.first == k; });
   };
+  // Managed services (RDS, Azure, Cloud SQL): verify the certificate and the
+  // host name unless the URL or PGSSLMODE / PGSSLROOTCERT say otherwise.
+  if (managed_database(uri.host) && !has("sslmode") && !std::getenv("PGSSLMODE")) {
+    kw.emplace_back("sslmode", "verify-full");
+    if (std::string ca = default_ca_file();
+        !has("sslrootcert") && !std::getenv("PGSSLROOTCERT") && !ca.empty())
+      kw.emplace_back("sslrootcert", std::move(ca));
+  }
   if (!has("application_name")) kw.emplace_back("application_name", "polydb");
   if (!has("connect_timeout")) {
     // libpq counts whole seconds; round up so that a short timeout is not 0 (= forever).
@@ -787,15 +828,20 @@ std::unique_ptr<BatchReader> PgConnection::query(std::string_view text,
     schema->fields.push_back(std::move(f));
     setup.types.push_back(t);
   }
+  setup.schema = std::move(schema);
+  setup.batch_rows = options.batch_rows;
+  setup.batch_bytes = options.batch_bytes;
+  setup.plan.native = sql;
+  // Binary COPY streams several times faster than single-row mode (one
+  // PGresult per row); COPY takes no parameters, hence only without them.
+  if (const auto body = copyable_query(sql); body && params.empty() && nfields > 0)
+    return make_copy_reader(*this, "COPY (\n" + *body + "\n) TO STDOUT (FORMAT binary)",
+                            std::move(setup));
   if (!PQsendQueryPrepared(conn_.get(), "", static_cast<int>(bound.values.size()),
                            bound.values.data(), bound.lengths.data(), bound.formats.data(), 1))
     throw make_error(nullptr, conn_.get(), "cannot send the query");
   // One row per PGresult: memory stays bounded by the batch, not the result.
   PQsetSingleRowMode(conn_.get());
-  setup.schema = std::move(schema);
-  setup.batch_rows = options.batch_rows;
-  setup.batch_bytes = options.batch_bytes;
-  setup.plan.native = sql;
   return make_row_reader(*this, std::move(setup));
 }
 
@@ -826,11 +872,13 @@ std::unique_ptr<BatchWriter> PgConnection::writer(std::string_view table, const 
   return make_writer(*this, table, schema, options);
 }
 
-std::string create_table_sql(const TableName& name, const Schema& schema) {
+std::string create_table_sql(const TableName& name, const Schema& schema, bool native) {
   std::string sql = "CREATE TABLE " + name.quoted() + " (";
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     const Field& f = schema.fields[i];
-    sql += (i ? ", " : "") + quote_ident(f.name) + " " + declared_type(f.type);
+    sql += (i ? ", " : "") + quote_ident(f.name) + " " +
+           (native && native_type_declarable(f.native_type) ? f.native_type
+                                                            : declared_type(f.type));
     if (!f.nullable) sql += " NOT NULL";
   }
   if (!schema.primary_key.empty()) {

@@ -52,12 +52,19 @@ struct ConnectParams {
   Secret password;
 };
 /// Maps `uri` (postgresql:// or postgres://) and `options` to libpq keywords.
+/// The text to put in `COPY (...) TO STDOUT` for a query that COPY runs exactly
+/// like the query itself: one SELECT, VALUES or TABLE statement (after blanks,
+/// comments and parentheses), its trailing semicolon removed; std::nullopt for
+/// anything else (WITH, DML, several statements, a semicolon inside).
+std::optional<std::string> copyable_query(std::string_view sql);
+
 /// Throws Error(invalid_argument) naming unknown or malformed query options.
 ConnectParams connect_params(const Uri& uri, const ConnectOptions& options);
 
-/// CREATE TABLE text for `name` from `schema` (types by declared_type(),
+/// CREATE TABLE text for `name` from `schema` (types by declared_type(), or
+/// with `native` each field's native_type where native_type_declarable();
 /// NOT NULL, primary key). Throws Error(not_found) for an unknown key column.
-std::string create_table_sql(const TableName& name, const Schema& schema);
+std::string create_table_sql(const TableName& name, const Schema& schema, bool native = false);
 
 /// What describe() knows, plus what the reader and writer need.
 struct TableDesc {

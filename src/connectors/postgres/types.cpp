@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
+#include <cctype>
 #include <cfloat>
 #include <charconv>
 #include <cmath>
@@ -460,6 +462,26 @@ const PgTypeFor& pg_type_for(TypeId id) {
 }  // namespace
 
 std::string declared_type(Type type) { return std::string(pg_type_for(type.id).ddl); }
+
+bool native_type_declarable(std::string_view native) {
+  // "base", "base(n)", "base(p,s)" or "base(n) suffix" (the time types' precision).
+  std::string base;
+  size_t i = 0;
+  while (i < native.size() && native[i] != '(') base += native[i++];
+  if (i < native.size()) {
+    const size_t close = native.find(')', i);
+    if (close == std::string_view::npos) return false;
+    for (size_t k = i + 1; k < close; ++k)
+      if (!std::isdigit(static_cast<unsigned char>(native[k])) && native[k] != ',') return false;
+    base += native.substr(close + 1);
+  }
+  static constexpr std::string_view kBuiltIn[] = {
+      "smallint", "integer", "bigint", "real", "double precision", "numeric",
+      "character varying", "character", "text", "boolean", "date", "time without time zone",
+      "timestamp without time zone", "timestamp with time zone", "uuid", "json", "jsonb",
+      "bytea"};
+  return std::find(std::begin(kBuiltIn), std::end(kBuiltIn), base) != std::end(kBuiltIn);
+}
 
 Oid param_oid(TypeId id) { return pg_type_for(id).param; }
 

@@ -131,6 +131,13 @@ PgType type_from_catalog(const CatalogType& facts, const PgType* element);
 Type polydb_type(const PgType& type, int32_t typmod = -1);
 /// The PostgreSQL type polydb declares for a column of `type` (create_table).
 std::string declared_type(Type type);
+
+/// True when `native` (a column type as format_type() spells it, e.g.
+/// "character varying(20)", "numeric(12,2)", "timestamp(3) without time zone")
+/// is a built-in type that a new table may declare as is and that the writer
+/// fills from the polydb type describe() reads it as. Arrays, domains, enums,
+/// user types and anything else are false: those columns get declared_type().
+bool native_type_declarable(std::string_view native);
 /// The OID and type name used for a parameter or literal of polydb type `id`
 /// (0 / "" for string, json and null: the server infers those from context).
 Oid param_oid(TypeId id);

@@ -38,7 +38,8 @@ class PgWriter final : public BatchWriter {
  public:
   PgWriter(PgConnection& conn, std::string_view table, const Schema& schema,
            const WriteOptions& options)
-      : conn_(conn), table_(table), source_(schema), options_(options) {
+      : conn_(conn), table_(table), source_(schema), options_(options),
+        native_(options.source_backend == kBackend) {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("nothing to write into '{}': the source has no columns", table));
@@ -136,13 +137,13 @@ class PgWriter final : public BatchWriter {
       case WriteMode::create:
         if (existing)
           throw table_exists_error(table_, conn_.display_url(), kBackend);
-        conn_.run(create_table_sql(target_, create_schema), {},
+        conn_.run(create_table_sql(target_, create_schema, native_), {},
                   fmt::format("cannot create table '{}'", table_));
         break;
       case WriteMode::append:
       case WriteMode::upsert:
         if (!existing)
-          conn_.run(create_table_sql(target_, create_schema), {},
+          conn_.run(create_table_sql(target_, create_schema, native_), {},
                     fmt::format("cannot create table '{}'", table_));
         break;
       case WriteMode::replace:
@@ -154,7 +155,7 @@ class PgWriter final : public BatchWriter {
         // Identifiers are cut at 63 bytes: keep the side table's name below.
         aside_ = {target_.schema,
                   fmt::format("_polydb_new_{}_{}", target_.table.substr(0, 40), random_hex())};
-        conn_.run(create_table_sql(aside_, create_schema), {},
+        conn_.run(create_table_sql(aside_, create_schema, native_), {},
                   fmt::format("cannot create a table to replace '{}'", table_));
         write_to = aside_;
         break;
@@ -296,6 +297,7 @@ class PgWriter final : public BatchWriter {
   std::string table_;
   Schema source_;
   WriteOptions options_;
+  bool native_;  // the source is PostgreSQL too: new tables keep its column types
   TableName target_;
   TableName aside_;        // replace: the side table
   bool replaces_ = false;  // replace: an old table exists

@@ -69,6 +69,29 @@ TEST(MysqlSql, CreateTable) {
             "DECIMAL(65,30) NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
 }
 
+TEST(MysqlSql, CreateTableKeepsBuiltInNativeTypesOnlyWhenAsked) {
+  Schema s;
+  s.fields = {{"id", TypeId::int64, false, "int(11)"},
+              {"big", TypeId::decimal, true, "bigint(20) unsigned"},
+              {"name", TypeId::string, true, "varchar(32)"},
+              {"amount", Type(TypeId::decimal, 12, 2), true, "decimal(12,2)"},
+              {"at", TypeId::timestamp, true, "datetime"},
+              {"ts", TypeId::timestamp_tz, true, "timestamp"},   // session time zone: not kept
+              {"e", TypeId::string, true, "enum('a','b')"},
+              {"z", TypeId::int64, true, "int(11) zerofill"},
+              {"evil", TypeId::string, true, "text) ; DROP TABLE x"}};
+  s.primary_key = {"id"};
+  EXPECT_EQ(create_table_sql({"", "t"}, s, "utf8mb4_nopad_bin", true),
+            "CREATE TABLE `t` (`id` int(11) NOT NULL, `big` bigint(20) unsigned NULL, `name` "
+            "varchar(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL, `amount` "
+            "decimal(12,2) NULL, `at` datetime NULL, `ts` DATETIME(6) NULL COMMENT "
+            "'polydb:timestamp_tz', `e` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin "
+            "NULL, `z` BIGINT NULL, `evil` LONGTEXT CHARACTER SET utf8mb4 COLLATE "
+            "utf8mb4_nopad_bin NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  EXPECT_EQ(create_table_sql({"", "t"}, s, "utf8mb4_nopad_bin").find("int(11)"),
+            std::string::npos);
+}
+
 TEST(MysqlSql, StagingTableCopiesNativeTypes) {
   std::vector<ColumnInfo> cols = {info("id", "bigint"),
                                   info("s", "varchar", "utf8mb4", "utf8mb4_bin"),

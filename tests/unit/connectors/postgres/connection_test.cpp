@@ -194,5 +194,60 @@ TEST(PostgresSql, CreateTableDeclaresTypesNullabilityAndKey) {
             "timestamptz, PRIMARY KEY (\"id\"))");
 }
 
+TEST(PostgresSql, CreateTableKeepsBuiltInNativeTypesOnlyWhenAsked) {
+  Schema s;
+  s.fields = {{"id", TypeId::int64, false, "integer"},
+              {"name", TypeId::string, true, "character varying(20)"},
+              {"amount", Type(TypeId::decimal, 12, 2), true, "numeric(12,2)"},
+              {"at", TypeId::timestamp, true, "timestamp(3) without time zone"},
+              {"mood", TypeId::string, true, "mood"},            // an enum: not declarable
+              {"tags", TypeId::json, true, "text[]"},           // arrays are read as json
+              {"evil", TypeId::string, true, "text); DROP TABLE x; --"}};
+  s.primary_key = {"id"};
+  EXPECT_EQ(create_table_sql({"public", "t"}, s, true),
+            "CREATE TABLE \"public\".\"t\" (\"id\" integer NOT NULL, \"name\" character "
+            "varying(20), \"amount\" numeric(12,2), \"at\" timestamp(3) without time zone, "
+            "\"mood\" text, \"tags\" jsonb, \"evil\" text, PRIMARY KEY (\"id\"))");
+  EXPECT_EQ(create_table_sql({"public", "t"}, s, false).find("integer"), std::string::npos);
+  EXPECT_TRUE(native_type_declarable("double precision"));
+  EXPECT_TRUE(native_type_declarable("timestamp with time zone"));
+  EXPECT_FALSE(native_type_declarable("numeric(12,2"));
+  EXPECT_FALSE(native_type_declarable("character varying(x)"));
+  EXPECT_FALSE(native_type_declarable("integer[]"));
+  EXPECT_FALSE(native_type_declarable(""));
+}
+
+TEST(PostgresSql, OnlySingleReadOnlyQueriesGoThroughCopy) {
+  EXPECT_EQ(copyable_query("SELECT * FROM t"), "SELECT * FROM t");
+  EXPECT_EQ(copyable_query("  -- note\n /* c */ (select 1) UNION (select 2);  \n"),
+            "  -- note\n /* c */ (select 1) UNION (select 2)");
+  EXPECT_EQ(copyable_query("values (1), (2)"), "values (1), (2)");
+  EXPECT_EQ(copyable_query("TABLE t"), "TABLE t");
+  EXPECT_EQ(copyable_query("SELECT 1 -- trailing comment"), "SELECT 1 -- trailing comment")
+      << "the caller closes the parenthesis on a new line";
+  EXPECT_FALSE(copyable_query("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d"));
+  EXPECT_FALSE(copyable_query("INSERT INTO t VALUES (1) RETURNING id"));
+  EXPECT_FALSE(copyable_query("SELECT 1; SELECT 2"));
+  EXPECT_FALSE(copyable_query("SELECT ';'")) << "a semicolon anywhere else: the slow, safe path";
+  EXPECT_FALSE(copyable_query("SELECTED"));
+  EXPECT_FALSE(copyable_query("-- only a comment"));
+  EXPECT_FALSE(copyable_query(""));
+}
+
+TEST(PostgresSql, ManagedHostsVerifyTheServerByDefault) {
+  const auto p = connect_params(Uri::parse("postgresql://app@db1.abc123.eu-west-1.rds.amazonaws.com/shop"), {});
+  EXPECT_EQ(keyword(p, "sslmode"), "verify-full");
+  EXPECT_NE(keyword(p, "sslrootcert"), "<unset>") << "the system CA bundle";
+  const auto azure = connect_params(Uri::parse("postgresql://app@x.postgres.database.azure.com/db"), {});
+  EXPECT_EQ(keyword(azure, "sslmode"), "verify-full");
+  const auto chosen = connect_params(
+      Uri::parse("postgresql://app@db1.abc123.eu-west-1.rds.amazonaws.com/shop?sslmode=require"), {});
+  EXPECT_EQ(keyword(chosen, "sslmode"), "require") << "the URL's choice wins";
+  EXPECT_EQ(keyword(chosen, "sslrootcert"), "<unset>");
+  EXPECT_EQ(keyword(connect_params(Uri::parse("postgresql://app@127.0.0.1/db"), {}), "sslmode"),
+            "<unset>")
+      << "libpq's own default (prefer) elsewhere";
+}
+
 }  // namespace
 }  // namespace polydb::postgres
