@@ -42,7 +42,8 @@ bench: release
 	@scripts/services.sh start postgres mariadb
 	@eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
 	  bench/compare/pg_copy.sh build/release/src/cli/polydb && \
-	  bench/compare/mysql_copy.sh build/release/src/cli/polydb
+	  bench/compare/mysql_copy.sh build/release/src/cli/polydb && \
+	  bench/compare/bulk_tools.sh build/release/src/cli/polydb
 
 services-start: deps
 	@scripts/services.sh start

@@ -48,121 +48,23 @@ set -euo pipefail
 bench=mysql_copy.sh
 # shellcheck source=bench/compare/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=bench/compare/mysql_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/mysql_lib.sh"
 bench_init "${1:-}"
 require_url POLYDB_TEST_MYSQL_URL mariadb
-client=$(command -v mariadb || command -v mysql) ||
-  die "the mariadb (or mysql) client is missing (apt-get install mariadb-client)"
 
 url=$POLYDB_TEST_MYSQL_URL
-shown=$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$url")
 dir="$root/build/bench/mysql_copy"
 tsv="$dir/bench.tsv"
-cnf="$dir/client.cnf"
 mkdir -p "$dir"
+mysql_setup "$url" "$dir"
+client=$my_client cnf=$my_cnf
 
 cleanup() {
-  if [[ -f "$cnf" ]]; then
-    "$client" --defaults-extra-file="$cnf" -e 'DROP TABLE IF EXISTS bench, bench_copy, bench_copy2' \
-      >/dev/null 2>&1 || true
-  fi
-  rm -f "$cnf" "$tsv" "$dir"/*.db "$dir"/*.db-journal "$dir"/*.run[12]
+  mysql_cleanup bench bench_copy bench_copy2
+  rm -f "$tsv" "$dir"/*.db "$dir"/*.db-journal "$dir"/*.run[12]
 }
 trap cleanup EXIT
-
-# The client gets the URL's parts through an option file (no password in argv).
-re='^(mysql|mariadb)://(([^:@/]*)(:([^@/]*))?@)?(\[[^]]*\]|[^:/?]*)(:([0-9]+))?(/([^?]*))?(\?.*)?$'
-[[ "$url" =~ $re ]] ||
-  die "POLYDB_TEST_MYSQL_URL is not a mysql://USER:PASSWORD@HOST:PORT/DB URL: $shown"
-decode() { printf '%b' "${1//%/\\x}"; }
-quote() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
-user=$(decode "${BASH_REMATCH[3]}") password=$(decode "${BASH_REMATCH[5]}")
-host=${BASH_REMATCH[6]:-localhost} port=${BASH_REMATCH[8]:-3306} database=$(decode "${BASH_REMATCH[10]}")
-[[ -n "$database" ]] || die "POLYDB_TEST_MYSQL_URL names no database: $shown"
-host=${host#\[} host=${host%\]}
-(
-  umask 077
-  printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\ndatabase=%s\n' \
-    "$host" "$port" "$(quote "$user")" "$(quote "$password")" "$(quote "$database")" >"$cnf"
-)
-
-my() { "$client" --defaults-extra-file="$cnf" "$@"; }
-my_value() { my --batch --skip-column-names "$@" | tr '\t' ' '; }
-
-my_value -e 'SELECT 1' >/dev/null 2>&1 ||
-  die "cannot connect to $shown (is it running? scripts/services.sh status mariadb)"
-
-# generate N: (re)creates `bench` with N rows. Deterministic values from a hash
-# of id: h is Knuth's multiplicative hash mod the prime P = 2^31 - 1,
-# g = h^2 + c mod P (products < 2^63). Ids come from k digit tables, 10^k >= N.
-generate() {
-  local n=$1 k=1 digits ids from i
-  while ((10 ** k < n)); do k=$((k + 1)); done
-  digits='(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL
-            SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL
-            SELECT 8 UNION ALL SELECT 9)'
-  ids="1" from=""
-  for ((i = 0; i < k; i++)); do
-    ids+=" + $((10 ** i)) * d$i.d"
-    from+="${from:+ CROSS JOIN }$digits d$i"
-  done
-  echo "generating $n source rows in table bench ..." >&2
-  my >/dev/null <<SQL
-DROP TABLE IF EXISTS bench, bench_copy, bench_copy2;
-CREATE TABLE bench (
-  id BIGINT NOT NULL PRIMARY KEY,
-  qty INT NOT NULL,
-  score DOUBLE NOT NULL,
-  code VARCHAR(32) NOT NULL,
-  label VARCHAR(64) NOT NULL,
-  amount DECIMAL(12,2) NOT NULL,
-  day DATE NOT NULL,
-  at DATETIME NOT NULL,
-  flag BOOLEAN NOT NULL,
-  comment VARCHAR(64) NULL
-) ENGINE = InnoDB;
-INSERT INTO bench
-SELECT id,
-       (g >> 12) % 1000,
-       (h % 1000000) / 1000.0 - 250.5,
-       CONCAT('C', LPAD(id % 100000000, 8, '0'), '-', LPAD(g, 10, '0')),
-       SUBSTR(CONCAT('lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod ',
-                     'tempor incididunt ut labore et dolore magna aliqua'),
-              1 + h % 60, 30 + g % 21),
-       ((h >> 4) % 1000000) + (g % 100) / 100,
-       DATE '2020-01-01' + INTERVAL (h % 1826) DAY,
-       TIMESTAMP '2020-01-01 00:00:00' + INTERVAL (g % 157680000) SECOND,
-       (h >> 7) % 2,
-       CASE WHEN g % 10 = 0 THEN NULL ELSE CONCAT('note ', g % 977, ' for order ', id) END
-FROM (SELECT id, h, (h * h + 12345) % 2147483647 AS g
-      FROM (SELECT id, (id * 2654435761) % 2147483647 AS h
-            FROM (SELECT $ids AS id FROM $from) AS n
-            WHERE id <= $n) AS a) AS b
-ORDER BY id;
-ANALYZE TABLE bench;
-SQL
-}
-
-# The checksum: one line that a table and its copies share, whatever the engine
-# (sqlite_checksum in lib.sh computes the same).
-mysql_checksum() {
-  my_value -e "
-    SELECT COUNT(*), SUM(id), SUM(qty), CAST(SUM(ROUND(score * 1000)) AS SIGNED),
-           SUM(CHAR_LENGTH(code)), SUM(CHAR_LENGTH(label)), CAST(SUM(amount * 100) AS SIGNED),
-           COUNT(*) - COUNT(comment), SUM(CHAR_LENGTH(comment)), SUM(flag),
-           SUM(TO_DAYS(day) - TO_DAYS('1970-01-01')),
-           SUM(TIMESTAMPDIFF(SECOND, '1970-01-01', at)), CAST(MIN(day) AS CHAR),
-           DATE_FORMAT(MAX(at), '%Y-%m-%d %H:%i:%s')
-    FROM $1"
-}
-# MySQL copies only: a hash of every row's text, independent of row order (sum of
-# the first 32 bits of each row's MD5) and of the DATETIME precision of the copy.
-mysql_rowhash() {
-  my_value -e "
-    SELECT SUM(CONV(LEFT(MD5(CONCAT_WS('|', id, qty, score, code, label, amount, day,
-                                       DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s'), flag,
-                                       IFNULL(comment, '\\\\N'))), 8), 16, 10))
-    FROM $1"
-}
 
 # The native dump: what both native pipelines start with.
 # shellcheck disable=SC2016  # expanded by the inner shell
@@ -194,11 +96,12 @@ COMMIT;"
 }
 
 print_header "client:  $("$client" --version | head -n 1)" \
-  "server:  $(my_value -e 'SELECT VERSION()') at $shown" \
+  "server:  $(my_value -e 'SELECT VERSION()') at $my_shown" \
   "sqlite3: $(sqlite3 --version | cut -d' ' -f1,2)"
 
 for n in "${sizes[@]}"; do
-  generate "$n"
+  my -e 'DROP TABLE IF EXISTS bench_copy, bench_copy2'
+  mysql_generate "$n"
   want=$(mysql_checksum bench)
   want_rows=$(mysql_rowhash bench)
   db="$dir/polydb_$n.db" db2="$dir/native_$n.db"

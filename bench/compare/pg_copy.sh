@@ -47,12 +47,13 @@ set -euo pipefail
 bench=pg_copy.sh
 # shellcheck source=bench/compare/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=bench/compare/pg_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg_lib.sh"
 bench_init "${1:-}"
 require_url POLYDB_TEST_POSTGRES_URL postgres
-command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
+pg_setup "$POLYDB_TEST_POSTGRES_URL"
 
-url=$POLYDB_TEST_POSTGRES_URL
-shown=$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$url")
+url=$pg_url
 case "$url" in
   *\?*) dst_url="$url&application_name=polydb_bench_dst" ;;
   *) dst_url="$url?application_name=polydb_bench_dst" ;;
@@ -61,74 +62,12 @@ dir="$root/build/bench/pg_copy"
 csv="$dir/bench.csv"
 mkdir -p "$dir"
 
-pg() { psql -X -q -v ON_ERROR_STOP=1 -d "$url" "$@"; }
-pg_value() { psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$url" "$@"; }
-
-pg_value -c 'SELECT 1' >/dev/null 2>&1 ||
-  die "cannot connect to $shown (is it running? scripts/services.sh status postgres)"
-
 cleanup() {
   pg -c 'DROP TABLE IF EXISTS bench, bench_copy, bench_copy2' >/dev/null 2>&1 || true
   rm -f "$csv" "$dir"/*.db "$dir"/*.db-journal "$dir"/*.run[12]
 }
 trap cleanup EXIT
 
-# generate N: (re)creates `bench` with N rows. Deterministic values from a hash
-# of id: h is Knuth's multiplicative hash mod the prime P = 2^31 - 1,
-# g = h^2 + c mod P (products < 2^63).
-generate() {
-  echo "generating $1 source rows in table bench ..." >&2
-  pg <<SQL
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS bench, bench_copy, bench_copy2;
-CREATE TABLE bench (
-  id bigint PRIMARY KEY,
-  qty integer NOT NULL,
-  score double precision NOT NULL,
-  code text NOT NULL,
-  label text NOT NULL,
-  amount numeric(12,2) NOT NULL,
-  day date NOT NULL,
-  at timestamp NOT NULL,
-  flag boolean NOT NULL,
-  comment text);
-INSERT INTO bench
-SELECT id,
-       (g >> 12) % 1000,
-       (h % 1000000) / 1000.0 - 250.5,
-       'C' || lpad((id % 100000000)::text, 8, '0') || '-' || lpad(g::text, 10, '0'),
-       substr('lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod '
-              || 'tempor incididunt ut labore et dolore magna aliqua',
-              1 + (h % 60)::int, 30 + (g % 21)::int),
-       ((h >> 4) % 1000000) + (g % 100) / 100.0,
-       date '2020-01-01' + (h % 1826)::int,
-       timestamp '2020-01-01' + (g % 157680000) * interval '1 second',
-       (h >> 7) % 2 = 1,
-       CASE WHEN g % 10 = 0 THEN NULL ELSE 'note ' || g % 977 || ' for order ' || id END
-FROM (SELECT id, h, (h * h + 12345) % 2147483647 AS g
-      FROM (SELECT id, (id * 2654435761) % 2147483647 AS h
-            FROM generate_series(1::bigint, $1) AS id) a) b;
-VACUUM (FREEZE, ANALYZE) bench;
-SQL
-}
-
-# The checksums: one line that a table and its copies share, whatever the engine.
-pg_checksum() {
-  pg_value -c "
-    SELECT count(*), sum(id), sum(qty), sum(round(score * 1000)::bigint), sum(length(code)),
-           sum(length(label)), sum(amount * 100)::bigint, count(*) - count(comment),
-           sum(length(comment)), sum(flag::int), sum(day - date '1970-01-01'),
-           sum(extract(epoch FROM at))::bigint, min(day)::text, max(at)::text
-    FROM $1"
-}
-# PostgreSQL copies only: a hash of every row's text, independent of row order
-# (sum of the first 32 bits of each row's md5).
-pg_rowhash() {
-  pg_value -c "
-    SELECT sum(('x' || left(md5(concat_ws('|', id, qty, score, code, label, amount, day, at,
-                                          flag, coalesce(comment, '\\N'))), 8))::bit(32)::bigint)
-    FROM $1"
-}
 native_pg_to_pg() {
   # shellcheck disable=SC2016  # expanded by the inner shell
   timed "$1" bash -c 'set -euo pipefail
@@ -154,11 +93,12 @@ COMMIT;"
 }
 
 print_header "psql:    $(psql --version | head -n 1)" \
-  "server:  PostgreSQL $(pg_value -c 'SHOW server_version') at $shown" \
+  "server:  PostgreSQL $(pg_value -c 'SHOW server_version') at $pg_shown" \
   "sqlite3: $(sqlite3 --version | cut -d' ' -f1,2)"
 
 for n in "${sizes[@]}"; do
-  generate "$n"
+  pg -c 'DROP TABLE IF EXISTS bench_copy, bench_copy2' 2>/dev/null
+  pg_generate "$n"
   want=$(pg_checksum bench)
   want_rows=$(pg_rowhash bench)
   db="$dir/polydb_$n.db" db2="$dir/native_$n.db"

@@ -832,6 +832,7 @@ std::unique_ptr<BatchReader> PgConnection::query(std::string_view text,
   setup.batch_rows = options.batch_rows;
   setup.batch_bytes = options.batch_bytes;
   setup.plan.native = sql;
+  setup.is_query = true;
   // Binary COPY streams several times faster than single-row mode (one
   // PGresult per row); COPY takes no parameters, hence only without them.
   if (const auto body = copyable_query(sql); body && params.empty() && nfields > 0)

@@ -169,6 +169,7 @@ struct ReaderSetup {
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
   ScanPlan plan;
+  bool is_query = false;  ///< a query() result, not a table scan: for messages
 };
 /// Reads and discards whatever the running command still sends (COPY data,
 /// results), so that `conn` can run the next command. Never throws.

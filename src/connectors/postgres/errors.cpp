@@ -96,6 +96,7 @@ Classified classify_sqlstate(std::string_view s, std::string_view message) {
     return {E::connection, true, "the connection to the server failed or was lost; retry"};
   if (cls == "28")
     return {E::auth, false, "check the user name and password (URL, PGPASSWORD or ~/.pgpass)"};
+  if (s == "22012") return {E::invalid_argument, false, "an expression divides by zero"};
   if (cls == "22") return {E::type_mismatch, false, "a value does not fit its column's type"};
   if (cls == "23")
     return {E::conflict, false,

@@ -118,7 +118,7 @@ class CopyReader final : public StreamReader {
     logger("pg")->debug("{}", sql);
     PgResult res(PQexec(conn_.pg(), sql.c_str()));
     if (!res || PQresultStatus(res.get()) != PGRES_COPY_OUT)
-      throw make_error(res.get(), conn_.pg(), "cannot read the table");
+      throw make_error(res.get(), conn_.pg(), setup_.is_query ? "cannot run the query" : "cannot read the table");
     running_ = true;
     conn_.set_busy(true);
   }
@@ -144,6 +144,10 @@ class CopyReader final : public StreamReader {
       }
       if (!fetch()) throw truncated();
     }
+  }
+
+  const char* failed() const {
+    return setup_.is_query ? "the query failed" : "reading the table failed";
   }
 
   void stop() noexcept override {
@@ -177,7 +181,7 @@ class CopyReader final : public StreamReader {
       return true;
     }
     if (n == -2) {
-      Error e = make_error(nullptr, conn_.pg(), "reading the table failed");
+      Error e = make_error(nullptr, conn_.pg(), failed());
       running_ = false;
       drain(conn_.pg());
       conn_.set_busy(false);
@@ -194,7 +198,7 @@ class CopyReader final : public StreamReader {
     std::optional<Error> failure;
     while (PgResult r{PQgetResult(conn_.pg())}) {
       if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && !failure)
-        failure = make_error(r.get(), conn_.pg(), "reading the table failed");
+        failure = make_error(r.get(), conn_.pg(), failed());
       if (PQstatus(conn_.pg()) == CONNECTION_BAD) break;
     }
     conn_.set_busy(false);

@@ -260,12 +260,18 @@ TEST_F(PostgresConnection, DroppedConnectionMidReadThrows) {
   conn_->execute("CREATE TABLE " + t("big") +
                  " AS SELECT g AS id, repeat('y', 200) AS pad FROM generate_series(1, 200000) g");
   auto killer = connect(url_);
-  for (bool use_copy : {true, false}) {
+  // A scan and a query without parameters stream through COPY; a query with
+  // parameters in single-row mode.
+  for (int path : {0, 1, 2}) {
+    SCOPED_TRACE(path);
     auto victim = connect(url_);
     auto pid = collect_rows(*victim->query("SELECT pg_backend_pid()"))[0][0].as<int64_t>();
+    const std::vector<Value> zero{Value(int64_t{0})};
     std::unique_ptr<BatchReader> r =
-        use_copy ? victim->scan({.table = t("big"), .batch_rows = 1000})
-                 : victim->query("SELECT * FROM " + t("big"), {}, {.batch_rows = 1000});
+        path == 0   ? victim->scan({.table = t("big"), .batch_rows = 1000})
+        : path == 1 ? victim->query("SELECT * FROM " + t("big"), {}, {.batch_rows = 1000})
+                    : victim->query("SELECT * FROM " + t("big") + " WHERE id > $1", zero,
+                                    {.batch_rows = 1000});
     ASSERT_TRUE(r->next());
     killer->execute("SELECT pg_terminate_backend($1::int)", std::vector<Value>{pid});
     size_t rows = 1000;
@@ -278,6 +284,30 @@ TEST_F(PostgresConnection, DroppedConnectionMidReadThrows) {
     }
     EXPECT_LT(rows, 200000u);
   }
+}
+
+TEST_F(PostgresConnection, QueryErrorsMidStreamThrowOnEveryPath) {
+  // Row 3000 divides by zero after earlier batches went out: the reader throws,
+  // it never ends the result early, through COPY and through single-row mode.
+  const std::string sql = "SELECT x, 1 / (x - 3000) AS q FROM generate_series(1, 5000) x";
+  for (const bool with_param : {false, true}) {
+    SCOPED_TRACE(with_param);
+    const std::vector<Value> one{Value(int64_t{1})};
+    auto r = with_param ? conn_->query(sql + " WHERE x >= $1", one, {.batch_rows = 100})
+                        : conn_->query("-- a comment first\n" + sql + ";", {}, {.batch_rows = 100});
+    size_t rows = 0;
+    try {
+      while (auto b = r->next()) rows += b->num_rows();
+      FAIL() << "division by zero must throw (" << rows << " rows)";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+      EXPECT_NE(e.message().find("division by zero"), std::string::npos) << e.message();
+      EXPECT_NE(e.message().find("query"), std::string::npos) << e.message();
+    }
+    EXPECT_LT(rows, 3000u);
+  }
+  EXPECT_EQ(collect_rows(*conn_->query("SELECT 1 -- trailing comment")).size(), 1u)
+      << "the connection is usable again";
 }
 
 TEST_F(PostgresConnection, PartitionsWithoutIntegerKeyAndOnViews) {
