@@ -26,6 +26,8 @@
 #   mysql-to-pg   polydb copy MYSQL bench PG bench_copy --mode create
 #                 pgloader (its defaults: 4 workers, batches of 25000 rows; creates
 #                 the table, then its primary key) into schema pgloader_target
+#                 (both into a scratch database: pgloader also changes the target
+#                 database's search_path)
 # The native tables are created beforehand (untimed) LIKE bench; polydb's copies
 # create theirs. Each result is the faster of the two runs, with polydb's peak
 # RSS (the largest) and the client processes' CPU time (user + system; the
@@ -37,7 +39,7 @@
 # count, sums over every column, NULL count, date/timestamp range) and a hash
 # of every row's text; every export must have the source's row count (polydb's
 # CSV has a header line). Else the script fails. Everything it created (tables,
-# schema pgloader_target, files in build/bench/bulk_tools/) is removed at the end.
+# the scratch database, files in build/bench/bulk_tools/) is removed at the end.
 set -euo pipefail
 
 bench=bulk_tools.sh
@@ -68,10 +70,11 @@ esac
 src_db="$dir/source.db"
 csv="$dir/bench_copy2.csv"  # mariadb-import loads a file into the table of its name
 load_file="$dir/pgloader.load"
+m2p_db="polydb_bench_m2p_$$"
 
 cleanup() {
   pg -c 'DROP TABLE IF EXISTS bench, bench_copy, bench_copy2' \
-    -c 'DROP SCHEMA IF EXISTS pgloader_target CASCADE' >/dev/null 2>&1 || true
+    -c "DROP DATABASE IF EXISTS $m2p_db WITH (FORCE)" >/dev/null 2>&1 || true
   mysql_cleanup bench bench_copy bench_copy2
   rm -f "$src_db" "$csv" "$load_file" "$dir"/*.out "$dir"/*.run[12] "$dir"/*.log
 }
@@ -82,9 +85,10 @@ trap cleanup EXIT
 pg_parts() {
   local re='^postgres(ql)?://([^:@/]*)(:([^@/]*))?@([^:/?]*)(:([0-9]+))?/([^?]*)'
   [[ "$pg_url" =~ $re ]] || die "POLYDB_TEST_POSTGRES_URL is not postgresql://USER:PASSWORD@HOST:PORT/DB"
-  pg_loader_url="postgresql://${BASH_REMATCH[2]}:${BASH_REMATCH[4]}@${BASH_REMATCH[5]}:${BASH_REMATCH[7]:-5432}/${BASH_REMATCH[8]}"
+  m2p_url="postgresql://${BASH_REMATCH[2]}:${BASH_REMATCH[4]}@${BASH_REMATCH[5]}:${BASH_REMATCH[7]:-5432}/$m2p_db"
 }
 pg_parts
+in_m2p() { local pg_url=$m2p_url; "$@"; }  # runs a pg_lib.sh function on the scratch database
 (
   umask 077
   # pgloader names the target schema after the MySQL database: renamed so that
@@ -92,7 +96,7 @@ pg_parts
   cat >"$load_file" <<LOAD
 LOAD DATABASE
   FROM mysql://$my_user:$my_password@$my_host:$my_port/$my_database
-  INTO $pg_loader_url
+  INTO $m2p_url
   INCLUDING ONLY TABLE NAMES MATCHING 'bench'
   ALTER SCHEMA '$my_database' RENAME TO 'pgloader_target';
 LOAD
@@ -180,14 +184,14 @@ for n in "${sizes[@]}"; do
       verify "MySQL $t (row hash)" "$want_my_rows" "$(mysql_rowhash $t)"
     done
 
-    pg -c 'DROP TABLE IF EXISTS bench_copy' -c 'DROP SCHEMA IF EXISTS pgloader_target CASCADE' -c CHECKPOINT
-    timed "$dir/m2p_polydb.run$run" "$polydb" -q copy "$myurl" bench "$pg_url" bench_copy \
+    pg -c "DROP DATABASE IF EXISTS $m2p_db WITH (FORCE)" -c "CREATE DATABASE $m2p_db" -c CHECKPOINT
+    timed "$dir/m2p_polydb.run$run" "$polydb" -q copy "$myurl" bench "$m2p_url" bench_copy \
       --mode create --batch-size 10000
     pg -c CHECKPOINT
     native_mysql_to_pg "$dir/m2p_native.run$run"
     for t in bench_copy pgloader_target.bench; do
-      verify "PostgreSQL $t (from MySQL)" "$want" "$(pg_checksum $t)"
-      verify "PostgreSQL $t (from MySQL, row hash)" "$want_pg_rows" "$(pg_rowhash $t)"
+      verify "PostgreSQL $t (from MySQL)" "$want" "$(in_m2p pg_checksum $t)"
+      verify "PostgreSQL $t (from MySQL, row hash)" "$want_pg_rows" "$(in_m2p pg_rowhash $t)"
     done
   done
   echo "verified: every import equals the source, every export has its $n rows" >&2

@@ -121,4 +121,20 @@ class Batch {
   size_t num_rows_ = 0;
 };
 
+/// The sizes of a reader's previous batch, so that the next one is allocated
+/// once instead of regrowing (and copying) every buffer as rows arrive:
+/// reserve() each new batch, record() each filled one.
+class BatchSizeHint {
+ public:
+  /// Reserves room for as many rows as the recorded batch held (at most
+  /// `max_rows`; 1024 before the first record()) and, per variable-length
+  /// column, its bytes per row (plus an eighth).
+  void reserve(Batch& batch, size_t max_rows) const;
+  void record(const Batch& batch);
+
+ private:
+  size_t rows_ = 0;
+  std::vector<size_t> var_bytes_;
+};
+
 }  // namespace polydb

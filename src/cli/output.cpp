@@ -135,19 +135,19 @@ class CsvPrinter final : public ResultPrinter {
     out_ << line;
   }
 
+  // The whole batch goes out in one write: no stream call per row or cell.
   void write(const Batch& batch) override {
-    std::string line;
+    text_.clear();
     std::string scratch;
     for (size_t r = 0; r < batch.num_rows(); ++r) {
-      line.clear();
       for (size_t c = 0; c < batch.num_columns(); ++c) {
-        if (c) line += ',';
+        if (c) text_ += ',';
         const Column& col = batch.column(c);
-        if (!col.is_null(r)) line += csv_field(cell_text(col, r, scratch));
+        if (!col.is_null(r)) append_csv_field(text_, cell_text(col, r, scratch));
       }
-      line += '\n';
-      out_ << line;
+      text_ += '\n';
     }
+    out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
     out_.flush();
   }
 
@@ -155,6 +155,7 @@ class CsvPrinter final : public ResultPrinter {
 
  private:
   std::ostream& out_;
+  std::string text_;  // reused: one allocation for the whole result
 };
 
 // ---------------------------------------------------------------- json, ndjson
@@ -368,17 +369,29 @@ uint64_t print_all(BatchReader& reader, ResultPrinter& printer) {
   return rows;
 }
 
-std::string csv_field(std::string_view text) {
-  const bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     text.front() == ' ' || text.front() == '\t' || text.back() == ' ' ||
-                     text.back() == '\t';
-  if (!quote) return std::string(text);
-  std::string out = "\"";
+void append_csv_field(std::string& out, std::string_view text) {
+  // One pass: most fields need no quotes and are appended as they are.
+  bool quote = text.empty() || text.front() == ' ' || text.front() == '\t' ||
+               text.back() == ' ' || text.back() == '\t';
+  for (size_t i = 0; !quote && i < text.size(); ++i) {
+    const char c = text[i];
+    quote = c == ',' || c == '"' || c == '\n' || c == '\r';
+  }
+  if (!quote) {
+    out.append(text);
+    return;
+  }
+  out += '"';
   for (char c : text) {
     if (c == '"') out += '"';
     out += c;
   }
   out += '"';
+}
+
+std::string csv_field(std::string_view text) {
+  std::string out;
+  append_csv_field(out, text);
   return out;
 }
 

@@ -68,6 +68,8 @@ uint64_t print_all(BatchReader& reader, ResultPrinter& printer);
 /// LF, or starts or ends with a space or tab; quotes doubled. NULL is not a
 /// field: the printers write nothing for it.
 std::string csv_field(std::string_view text);
+/// Appends csv_field(text) to `out` without a temporary string.
+void append_csv_field(std::string& out, std::string_view text);
 
 /// A JSON document without insignificant whitespace, numbers kept digit for
 /// digit; std::nullopt when `text` is not valid JSON.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -287,6 +288,23 @@ void Batch::truncate(size_t rows) {
 void Batch::clear() noexcept {
   for (auto& c : columns_) c.clear();
   num_rows_ = 0;
+}
+
+void BatchSizeHint::reserve(Batch& batch, size_t max_rows) const {
+  const size_t rows = std::min(max_rows, rows_ ? rows_ : size_t{1024});
+  batch.reserve(rows);
+  if (rows_ == 0 || var_bytes_.size() != batch.num_columns()) return;
+  for (size_t c = 0; c < var_bytes_.size(); ++c) {
+    const size_t per_row = var_bytes_[c] / rows_ + 1;
+    if (var_bytes_[c]) batch.column(c).reserve_bytes(per_row * rows + per_row * rows / 8);
+  }
+}
+
+void BatchSizeHint::record(const Batch& batch) {
+  if (batch.num_rows() == 0) return;
+  rows_ = batch.num_rows();
+  var_bytes_.resize(batch.num_columns());
+  for (size_t c = 0; c < batch.num_columns(); ++c) var_bytes_[c] = batch.column(c).var_bytes();
 }
 
 }  // namespace polydb

@@ -195,6 +195,7 @@ class StatementReader final : public BatchReader {
     while (!done_) {
       if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
       Batch batch(setup_.schema);
+      sizes_.reserve(batch, setup_.batch_rows);
       const size_t ncols = cells_.size();
       while (batch.num_rows() < setup_.batch_rows && fetch()) {
         for (size_t c = 0; c < ncols; ++c) read_cell(c, batch.column(c));
@@ -202,6 +203,7 @@ class StatementReader final : public BatchReader {
         // Check the byte cap every 64 rows: cheap, and keeps batches bounded.
         if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
       }
+      sizes_.record(batch);
       if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
       if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
       if (batch.num_rows() == 0) continue;
@@ -386,6 +388,7 @@ class StatementReader final : public BatchReader {
   bool rebind_ = false;
   bool done_ = false;
   uint64_t emitted_ = 0;
+  BatchSizeHint sizes_;
 };
 
 }  // namespace

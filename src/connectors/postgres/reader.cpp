@@ -58,6 +58,7 @@ class StreamReader : public BatchReader {
         break;
       }
       Batch batch(setup_.schema);
+      sizes_.reserve(batch, setup_.batch_rows);
       while (batch.num_rows() < setup_.batch_rows) {
         if (!next_row(batch)) {
           ended_ = true;
@@ -66,6 +67,7 @@ class StreamReader : public BatchReader {
         // Check the byte cap every 64 rows: cheap, and keeps batches bounded.
         if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
       }
+      sizes_.record(batch);
       if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
       if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
       if (batch.num_rows() == 0) continue;
@@ -104,6 +106,7 @@ class StreamReader : public BatchReader {
 
   bool ended_ = false;
   uint64_t emitted_ = 0;
+  BatchSizeHint sizes_;
 };
 
 // Binary COPY OUT: a header, then per tuple an int16 field count and per field
