@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "connectors/dynamodb/api.hpp"
+#include "connectors/dynamodb/types.hpp"
 #include "net/retry.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/uri.hpp"
@@ -20,7 +21,27 @@ namespace polydb::dynamodb {
 struct KeySchema {
   std::string hash, hash_type;
   std::string range, range_type;  ///< empty without a sort key
+  std::vector<std::string> global_indexes;  ///< GSI names (no consistent reads there)
 };
+
+/// Options of a dynamodb:// URL besides region, endpoint and credentials.
+struct DynamoOptions {
+  /// `consistent-read=true`: strongly consistent reads for every Scan and
+  /// Query the connection sends (scan(), describe()'s sample, count_rows(),
+  /// query() requests that do not set ConsistentRead themselves).
+  bool consistent_read = false;
+  /// `sets=tags,scores:NS,blobs:BS`: columns written as SS/NS/BS from JSON
+  /// arrays (SetType::infer when no type is given).
+  std::vector<std::pair<std::string, SetType>> sets;
+};
+/// Reads `consistent-read` (true/false/1/0/yes/no/on/off) and `sets` from
+/// `uri`. Throws Error(invalid_argument) for a bad value, naming it.
+DynamoOptions dynamo_options_from_uri(const Uri& uri);
+
+/// Adds ConsistentRead to a Query/Scan `body` when `by_option` and the body
+/// does not choose itself; throws Error(invalid_argument) when a consistent
+/// read would go to a global secondary index (DynamoDB refuses it).
+void apply_consistent_read(Json& body, const KeySchema& keys, bool by_option);
 
 /// A Scan or Query request built from a ScanSpec.
 struct ScanRequest {
@@ -73,6 +94,7 @@ class DynamoConnection final : public Connection {
 
   // For the reader and writer of this connector.
   Api& api() noexcept { return api_; }
+  const DynamoOptions& options() const noexcept { return options_; }
   /// DescribeTable: the key schema; Error(not_found) for an unknown table.
   KeySchema key_schema(std::string_view table);
   bool exists(std::string_view table);
@@ -81,6 +103,7 @@ class DynamoConnection final : public Connection {
 
  private:
   Api api_;
+  DynamoOptions options_;
   std::string display_;
 };
 

@@ -89,6 +89,30 @@ void batch_write(const Caller& call, std::string_view table, std::vector<Json> r
 
 namespace {
 
+// Per source column: the set type when the URL's sets= names it. Every named
+// column must be a json or string column of the rows, and not a key.
+std::vector<std::optional<SetType>> set_types(const DynamoOptions& options, const Schema& source,
+                                              const KeySchema& keys, std::string_view table) {
+  std::vector<std::optional<SetType>> out(source.fields.size());
+  for (const auto& [name, type] : options.sets) {
+    const auto idx = source.index_of(name);
+    const auto bad = [&](std::string_view why) {
+      return Error(ErrorCode::invalid_argument,
+                   fmt::format("sets= names '{}', which {} (the rows for '{}')", name, why, table),
+                   "dynamodb");
+    };
+    if (!idx) throw bad("is not a column of the rows written");
+    if (name == keys.hash || name == keys.range) throw bad("is a key attribute (keys are S, N or B)");
+    const TypeId id = source.fields[*idx].type.id;
+    if (id != TypeId::json && id != TypeId::string)
+      throw bad(fmt::format("is a {} column (sets are written from JSON arrays in json or text "
+                            "columns)",
+                            to_string(source.fields[*idx].type)));
+    out[*idx] = type;
+  }
+  return out;
+}
+
 // Bulk writer over BatchWriteItem. DynamoDB has no transactions: every
 // write() is sent before it returns, so commit() only reports and abort()
 // cannot undo anything (documented in docs/dynamodb.md). A write() converts
@@ -131,6 +155,7 @@ class DynamoWriter final : public BatchWriter {
                                 "table's key",
                                 table, *k),
                     "dynamodb");
+    set_types_ = set_types(conn_.options(), source_, keys_, table_);
     for (const auto& f : source_.fields) {
       std::optional<Type> to;
       const std::string& key_type = f.name == keys_.hash    ? keys_.hash_type
@@ -171,7 +196,9 @@ class DynamoWriter final : public BatchWriter {
         const Column& col = batch.column(c);
         try {
           std::optional<Json> av;
-          if (convert_to_[c] && !col.is_null(r))
+          if (set_types_[c] && !col.is_null(r))
+            av = json_text_to_set_av(col.var_at(r), *set_types_[c]);
+          else if (convert_to_[c] && !col.is_null(r))
             av = value_to_av(coerce_value(col.value_at(r), *convert_to_[c]));
           else av = cell_to_av(col, r);
           if (av) item[names_[c]] = std::move(*av);
@@ -222,6 +249,7 @@ class DynamoWriter final : public BatchWriter {
   std::vector<std::string> key_names_;
   std::vector<std::string> names_;
   std::vector<std::optional<Type>> convert_to_;
+  std::vector<std::optional<SetType>> set_types_;  ///< per column: written as a set
   bool done_ = false;
   uint64_t rows_ = 0;
 };
