@@ -389,7 +389,10 @@ DynamoConnection::DynamoConnection(const Uri& uri, const ConnectOptions& options
            net::HttpOptions{.connect_timeout = options.timeout, .backend = "dynamodb",
                             .log_name = "dynamodb"},
            net::RetryPolicy{}),
-      options_(dynamo_options_from_uri(uri)) {
+      options_(dynamo_options_from_uri(uri)),
+      uri_(uri),
+      connect_options_(options) {
+  connect_options_.config = nullptr;  // the URL is already resolved
   display_ = uri.to_string();
   logger("dynamodb")->info("opened {} ({})", display_, api_.endpoint().url);
 }
@@ -399,7 +402,18 @@ Capabilities DynamoConnection::capabilities() const {
   c.bulk_write = true;
   c.filter_pushdown = true;  // partly: key conditions and FilterExpression, re-checked locally
   c.partitioned_scan = true;
+  // Not a snapshot: see open_snapshot_readers (parallel segments are as
+  // consistent as one Scan, which is all DynamoDB offers).
+  c.shared_snapshot = true;
   return c;
+}
+
+std::vector<std::unique_ptr<Connection>> DynamoConnection::open_snapshot_readers(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+  std::vector<std::unique_ptr<Connection>> out;
+  for (uint32_t k = 0; k < n; ++k)
+    out.push_back(std::make_unique<DynamoConnection>(uri_, connect_options_));
+  return out;
 }
 
 std::vector<TableInfo> DynamoConnection::list_tables() {

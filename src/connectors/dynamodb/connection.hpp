@@ -91,6 +91,11 @@ class DynamoConnection final : public Connection {
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   PingResult ping() override;
+  /// `n` more connections to the same endpoint, for parallel Scan segments.
+  /// DynamoDB has no snapshots, and one Scan is not a snapshot either: each
+  /// page shows the table as it is when read. N segments give the same
+  /// guarantee as one Scan, which is why capabilities() says shared_snapshot.
+  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
 
   // For the reader and writer of this connector.
   Api& api() noexcept { return api_; }
@@ -104,6 +109,8 @@ class DynamoConnection final : public Connection {
  private:
   Api api_;
   DynamoOptions options_;
+  Uri uri_;                       ///< to open more connections (parallel segments)
+  ConnectOptions connect_options_;
   std::string display_;
 };
 

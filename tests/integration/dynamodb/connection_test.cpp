@@ -189,5 +189,28 @@ TEST_F(DynamoTest, AwsCliReadsWhatPolydbWritesAndBack) {
   EXPECT_EQ(rs.field("ts").type.id, TypeId::timestamp);
 }
 
+TEST_F(DynamoTest, ParallelSegmentsOnSeparateConnectionsReadEveryItemOnce) {
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {{"id", TypeId::int64, false, ""}, {"v", TypeId::string, true, ""}};
+  schema->primary_key = {"id"};
+  Batch b(schema);
+  for (int64_t i = 0; i < 300; ++i) b.append_row(std::vector<Value>{i, "v" + std::to_string(i)});
+  auto w = conn_->writer(table_, *schema, {WriteMode::create, {}});
+  w->write(b);
+  w->commit();
+  ASSERT_TRUE(conn_->capabilities().shared_snapshot);
+  auto readers = conn_->open_snapshot_readers(3);
+  ASSERT_EQ(readers.size(), 3u);
+  std::vector<int64_t> ids;
+  for (uint32_t k = 0; k < 3; ++k) {
+    auto r = readers[k]->scan({.table = table_, .partition = {k, 3}, .batch_rows = 50});
+    EXPECT_NE(r->plan().native.find(R"("TotalSegments":3)"), std::string::npos);
+    for (const auto& row : collect(*r)) ids.push_back(row[0].as<int64_t>());
+  }
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), 300u);
+  for (int64_t i = 0; i < 300; ++i) EXPECT_EQ(ids[i], i);
+}
+
 }  // namespace
 }  // namespace polydb::dynamotest
