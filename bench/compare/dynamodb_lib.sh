@@ -56,9 +56,11 @@ drop_tables() {
   for t in "$@"; do aws_dynamodb delete-table --table-name "$t" >/dev/null 2>&1 || true; done
 }
 
-# item_count NAME: the number of items in the table (a COUNT scan).
+# item_count NAME: the number of items in the table (a COUNT scan; the CLI
+# pages through it and prints one count per page).
 item_count() {
-  aws_dynamodb scan --table-name "$1" --select COUNT --output text --query Count
+  aws_dynamodb scan --table-name "$1" --select COUNT --output text --query Count |
+    tr -s '\t ' '\n' | awk '{ s += $1 } END { print s + 0 }'
 }
 
 # sqlite_source FILE N: a SQLite file with table bench_copy of N rows, 10
@@ -67,7 +69,7 @@ item_count() {
 sqlite_source() {
   local file=$1 n=$2
   rm -f "$file"
-  sqlite3 -bail "$file" <<SQL
+  sqlite3 -bail "$file" >/dev/null <<SQL
 PRAGMA journal_mode = OFF;
 BEGIN;
 CREATE TABLE bench_copy (

@@ -12,17 +12,19 @@
 #   POLYDB_BENCH_CLI_FILES=400          batch-write-item files the CLI loads (see below)
 #   POLYDB_BENCH_DYNAMODB_PID           the emulator's process (default: the listener
 #                                       on the endpoint's port)
+#   POLYDB_BENCH_CONCURRENCY=4          BatchWriteItem calls in flight, polydb and Node alike
 #
 # The source is a SQLite table of ITEMS rows and 10 mixed columns (integer key,
 # integer, real, two texts, decimal, date, timestamp, boolean, text with ~10%
 # NULLs: the values of sqlite_copy.sh). Each loader writes the same items into
 # a fresh table (names carry the process id) keyed by `id`:
-#   polydb: polydb -q copy sqlite:///SRC bench_copy DYNAMO_URL TABLE --mode create
-#           (one BatchWriteItem of 25 in flight, reading SQLite on a second thread)
+#   polydb: polydb -q copy sqlite:///SRC bench_copy DYNAMO_URL&write-concurrency=C TABLE
+#           --mode create (C BatchWriteItem calls of 25 in flight, on C
+#           connections; SQLite read on another thread)
 #   node:   bench/compare/dynamodb_batch_write.cjs, @aws-sdk/client-dynamodb
-#           BatchWriteItem of 25 with the same concurrency as polydb (1 call in
-#           flight), reading pre-built DynamoDB-JSON items (converting the rows
-#           is not timed for it, so it is the conservative comparison)
+#           BatchWriteItem of 25 with the same concurrency C, reading pre-built
+#           DynamoDB-JSON items (converting the rows is not timed for it, so it
+#           is the conservative comparison)
 #   aws:    the usual shell way: files of 25 PutRequests, one
 #           `aws dynamodb batch-write-item --request-items file://F` per file.
 #           8000 CLI processes would take over an hour here, so only the first
@@ -50,6 +52,12 @@ export NODE_PATH="$root/tools/emulators/node_modules" NODE_NO_WARNINGS=1
 node -e "require('@aws-sdk/client-dynamodb')" 2>/dev/null ||
   die "@aws-sdk/client-dynamodb is missing: run npm ci in tools/emulators (scripts/install-deps.sh does)"
 cli_files=${POLYDB_BENCH_CLI_FILES:-400}
+concurrency=${POLYDB_BENCH_CONCURRENCY:-4}
+[[ "$concurrency" =~ ^[1-9][0-9]*$ ]] || die "POLYDB_BENCH_CONCURRENCY holds '$concurrency', not a count"
+case "$url" in
+  *\?*) write_url="$url&write-concurrency=$concurrency" ;;
+  *) write_url="$url?write-concurrency=$concurrency" ;;
+esac
 ((cli_files * 25 <= items)) || cli_files=$(((items + 24) / 25))
 
 dir="$root/build/bench/dynamodb_load"
@@ -83,12 +91,12 @@ python3 "$root/bench/compare/dynamodb_items.py" "$src" ndjson "$dir/items.ndjson
 python3 "$root/bench/compare/dynamodb_items.py" "$src" requests "$dir/requests" "$t_cli" "$cli_files"
 
 echo "loading $items items with polydb ..." >&2
-timed_with_emulator polydb "$polydb" -q copy "sqlite://$src" bench_copy "$url" "$t_polydb" \
+timed_with_emulator polydb "$polydb" -q copy "sqlite://$src" bench_copy "$write_url" "$t_polydb" \
   --mode create --key id
 echo "loading $items items with the Node SDK ..." >&2
 create_id_table "$t_node"
 timed_with_emulator node node "$root/bench/compare/dynamodb_batch_write.cjs" \
-  "$endpoint" "$region" "$t_node" "$dir/items.ndjson" 1
+  "$endpoint" "$region" "$t_node" "$dir/items.ndjson" "$concurrency"
 echo "loading $((cli_files * 25)) items with $cli_files aws batch-write-item calls ..." >&2
 create_id_table "$t_cli"
 # shellcheck disable=SC2016  # expanded by the inner shell
@@ -122,12 +130,13 @@ read -r n_s _ n_cpu <"$dir/node"
 read -r c_s _ c_cpu <"$dir/cli"
 p_emu=$(<"$dir/polydb.emu") n_emu=$(<"$dir/node.emu") c_emu=$(<"$dir/cli.emu")
 echo
+echo "concurrency: $concurrency BatchWriteItem calls in flight for polydb and Node; the CLI runs one at a time"
 awk -v n="$items" -v cn="$((cli_files * 25))" -v cf="$cli_files" \
   -v ps="$p_s" -v pk="$p_kib" -v pc="$p_cpu" -v pe="$p_emu" \
   -v ns="$n_s" -v nc="$n_cpu" -v ne="$n_emu" -v cs="$c_s" -v cc="$c_cpu" -v ce="$c_emu" 'BEGIN {
   printf "%-22s %9s %9s %10s %9s %11s %9s\n", "loader", "items", "wall s", "items/s", "cpu s", "emulator s", "emu busy"
   printf "%-22s %9d %9.2f %10.0f %9.2f %11.2f %8.0f%%\n", "polydb copy", n, ps, n / ps, pc, pe, 100 * pe / ps
-  printf "%-22s %9d %9.2f %10.0f %9.2f %11.2f %8.0f%%\n", "node sdk (1 in flight)", n, ns, n / ns, nc, ne, 100 * ne / ns
+  printf "%-22s %9d %9.2f %10.0f %9.2f %11.2f %8.0f%%\n", "node sdk", n, ns, n / ns, nc, ne, 100 * ne / ns
   printf "%-22s %9d %9.2f %10.0f %9.2f %11.2f %8.0f%%\n", "aws cli (sample)", cn, cs, cn / cs, cc, ce, 100 * ce / cs
   printf "%-22s %9d %9.2f %10s   (extrapolated from %d of %d files)\n", "aws cli (all, est.)", n, cs * n / cn, "", cf, (n + 24) / 25
   printf "\npolydb / node sdk: %.2fx items/s   (goal >= 1)\n", (n / ps) / (n / ns)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -243,12 +244,20 @@ DynamoOptions dynamo_options_from_uri(const Uri& uri) {
   if (auto v = uri.option("consistent-read")) {
     std::string t = *v;
     for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (t == "true" || t == "1" || t == "yes" || t == "on") o.consistent_read = true;
+    if (t == "true" || t == "1" || t == "yes" || t == "on")
+      o.consistent_read = true;
     else if (!(t == "false" || t == "0" || t == "no" || t == "off"))
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("consistent-read={} in {} is not true or false", *v,
-                              uri.to_string()),
+                  fmt::format("consistent-read={} in {} is not true or false", *v, uri.to_string()),
                   "dynamodb");
+  }
+  if (auto v = uri.option("write-concurrency")) {
+    unsigned n = 0;
+    const auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (r.ec != std::errc{} || r.ptr != v->data() + v->size() || n < 1 || n > 32)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("write-concurrency={} is not a number from 1 to 32", *v), "dynamodb");
+    o.write_concurrency = n;
   }
   const std::string sets = uri.option("sets").value_or("");
   for (size_t i = 0; i < sets.size();) {
@@ -259,8 +268,11 @@ DynamoOptions dynamo_options_from_uri(const Uri& uri) {
     const auto colon = item.rfind(':');
     const std::string name = item.substr(0, colon);
     const std::string type = colon == std::string::npos ? "" : item.substr(colon + 1);
-    const SetType t = type.empty() ? SetType::infer : type == "SS" ? SetType::SS
-                      : type == "NS" ? SetType::NS : type == "BS" ? SetType::BS : SetType::infer;
+    const SetType t = type.empty()   ? SetType::infer
+                      : type == "SS" ? SetType::SS
+                      : type == "NS" ? SetType::NS
+                      : type == "BS" ? SetType::BS
+                                     : SetType::infer;
     if (name.empty() || (!type.empty() && t == SetType::infer))
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("sets={}: '{}' is not COLUMN or COLUMN:SS|NS|BS", sets, item),

@@ -33,6 +33,9 @@ struct DynamoOptions {
   /// `sets=tags,scores:NS,blobs:BS`: columns written as SS/NS/BS from JSON
   /// arrays (SetType::infer when no type is given).
   std::vector<std::pair<std::string, SetType>> sets;
+  /// `write-concurrency=N` (1-32): BatchWriteItem calls a writer keeps in
+  /// flight, each on its own connection.
+  unsigned write_concurrency = 4;
 };
 /// Reads `consistent-read` (true/false/1/0/yes/no/on/off) and `sets` from
 /// `uri`. Throws Error(invalid_argument) for a bad value, naming it.
@@ -59,6 +62,12 @@ struct ScanRequest {
 /// values). Pure: unit-tested without a server.
 ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const KeySchema& keys,
                                const std::vector<std::string>& read_columns);
+
+/// `requests` cut into BatchWriteItem chunks (JSON arrays of at most 25), a
+/// new chunk whenever a key repeats within the current one; `repeated` is set
+/// when any key appears twice (then the chunks must be sent in order).
+std::vector<Json> write_chunks(std::vector<Json> requests, const std::vector<std::string>& key_names,
+                               bool& repeated);
 
 /// Sends `requests` (WriteRequest objects: {"PutRequest": ...} or
 /// {"DeleteRequest": ...}) for `table` with BatchWriteItem in chunks of 25,
@@ -109,7 +118,7 @@ class DynamoConnection final : public Connection {
  private:
   Api api_;
   DynamoOptions options_;
-  Uri uri_;                       ///< to open more connections (parallel segments)
+  Uri uri_;  ///< to open more connections (parallel segments)
   ConnectOptions connect_options_;
   std::string display_;
 };

@@ -261,12 +261,11 @@ Json json_text_to_av(std::string_view text) {
 std::optional<Json> json_text_to_set_av(std::string_view text, SetType type) {
   const Json list = json_text_to_av(text);
   if (av_kind(list) != "L")
-    mismatch(fmt::format("a set column needs a JSON array, not '{}'",
-                         std::string(text.substr(0, 60))));
+    mismatch(
+        fmt::format("a set column needs a JSON array, not '{}'", std::string(text.substr(0, 60))));
   const Json& elements = list.at("L");
   if (elements.empty()) return std::nullopt;
-  if (type == SetType::infer)
-    type = av_kind(elements.front()) == "N" ? SetType::NS : SetType::SS;
+  if (type == SetType::infer) type = av_kind(elements.front()) == "N" ? SetType::NS : SetType::SS;
   const std::string_view want = type == SetType::NS ? "N" : "S";
   const std::string set_kind = type == SetType::NS ? "NS" : type == SetType::BS ? "BS" : "SS";
   Json out = Json::array();

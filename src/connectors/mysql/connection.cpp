@@ -368,8 +368,8 @@ void MysqlConnection::connect_once(const Uri& uri) {
   // libmariadb sends the password without TLS when REQUIRED meets a server without it.
   if (o.iam && o.ssl_mode == SslMode::required && host != "localhost" &&
       !server_offers_tls(host, uri.port.value_or(3306), std::chrono::seconds(o.connect_timeout_s)))
-    throw net::with_rds_iam_hint(
-        make_error(2026, "", "the server does not offer TLS (SSL), which IAM authentication needs", what));
+    throw net::with_rds_iam_hint(make_error(
+        2026, "", "the server does not offer TLS (SSL), which IAM authentication needs", what));
   if (!mysql_real_connect(m, host.c_str(), uri.user.empty() ? nullptr : uri.user.c_str(),
                           password.empty() ? nullptr : password.c_str(),
                           database.empty() ? nullptr : database.c_str(), uri.port.value_or(3306),

@@ -16,8 +16,8 @@ std::vector<std::string> sorted(json values) {
 
 std::shared_ptr<Schema> set_schema() {
   auto s = std::make_shared<Schema>();
-  s->fields = {{"id", TypeId::int64, false, ""},   {"tags", TypeId::json, true, ""},
-               {"scores", TypeId::json, true, ""}, {"blobs", TypeId::json, true, ""},
+  s->fields = {{"id", TypeId::int64, false, ""},     {"tags", TypeId::json, true, ""},
+               {"scores", TypeId::json, true, ""},   {"blobs", TypeId::json, true, ""},
                {"labels", TypeId::string, true, ""}, {"plain", TypeId::json, true, ""}};
   s->primary_key = {"id"};
   return s;
@@ -27,9 +27,10 @@ TEST_F(DynamoTest, SetsNamedInTheUrlAreWrittenAsSsNsBsAndTheCliReadsThem) {
   auto conn = connect_with("sets=tags,scores:NS,blobs:BS,labels");
   auto schema = set_schema();
   Batch b(schema);
-  b.append_row(std::vector<Value>{int64_t{1}, Json{R"(["b","a","é"])"},
-                                  Json{R"([1, 2.50, 12345678901234567890123456789012345678, -1e-30])"},
-                                  Json{R"(["AP8=","AQI="])"}, Value(R"(["x"])"), Json{"[1,2]"}});
+  b.append_row(
+      std::vector<Value>{int64_t{1}, Json{R"(["b","a","é"])"},
+                         Json{R"([1, 2.50, 12345678901234567890123456789012345678, -1e-30])"},
+                         Json{R"(["AP8=","AQI="])"}, Value(R"(["x"])"), Json{"[1,2]"}});
   b.append_row(std::vector<Value>{int64_t{2}, Json{"[]"}, Value(), Json{"[]"}, Value(), Value()});
   auto w = conn->writer(table_, *schema, {WriteMode::create, {}});
   w->write(b);

@@ -201,8 +201,8 @@ TEST(DynamoOptions, ConsistentReadAndSetsFromTheUrl) {
   EXPECT_EQ(o.sets[1], std::make_pair(std::string("n"), SetType::NS));
   EXPECT_EQ(o.sets[2], std::make_pair(std::string("b"), SetType::BS));
   EXPECT_EQ(o.sets[3], std::make_pair(std::string("s"), SetType::SS));
-  for (const char* bad : {"dynamodb://us-east-1?consistent-read=2", "dynamodb://us-east-1?sets=a:LS",
-                          "dynamodb://us-east-1?sets=:NS"})
+  for (const char* bad : {"dynamodb://us-east-1?consistent-read=2",
+                          "dynamodb://us-east-1?sets=a:LS", "dynamodb://us-east-1?sets=:NS"})
     EXPECT_THROW(dynamo_options_from_uri(Uri::parse(bad)), Error) << bad;
 }
 

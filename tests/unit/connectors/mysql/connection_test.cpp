@@ -31,8 +31,9 @@ TEST(MysqlConnection, UnknownOptionsAreNamed) {
 
 TEST(MysqlConnection, AwsIamAuthNeedsTlsAndNoPassword) {
   for (const char* scheme : {"mysql", "mariadb"}) {
-    Error e = connect_error(std::string(scheme) +
-                            "://app@127.0.0.1:1/shop?auth=aws-iam&region=us-east-1&ssl-mode=DISABLED");
+    Error e =
+        connect_error(std::string(scheme) +
+                      "://app@127.0.0.1:1/shop?auth=aws-iam&region=us-east-1&ssl-mode=DISABLED");
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
     EXPECT_NE(e.message().find("ssl-mode=DISABLED"), std::string::npos) << e.message();
     e = connect_error(std::string(scheme) + "://app:s3cret@127.0.0.1:1/shop?auth=aws-iam&region=x");

@@ -138,7 +138,8 @@ TEST(PostgresSql, AwsIamAuthForcesTlsAndTakesNoPassword) {
   EXPECT_EQ(p.iam->port, 5432);
   EXPECT_EQ(keyword(p, "sslmode"), "require");
   EXPECT_EQ(keyword(p, "auth"), "<unset>") << "polydb's option, not libpq's";
-  EXPECT_EQ(keyword(connect_params(Uri::parse(base + "&sslmode=prefer"), {}), "sslmode"), "require");
+  EXPECT_EQ(keyword(connect_params(Uri::parse(base + "&sslmode=prefer"), {}), "sslmode"),
+            "require");
   EXPECT_EQ(keyword(connect_params(Uri::parse(base + "&sslmode=verify-full"), {}), "sslmode"),
             "verify-full");
   EXPECT_EQ(code_of([&] { connect_params(Uri::parse(base + "&sslmode=disable"), {}); }),
