@@ -34,16 +34,18 @@ run: release
 test: build
 	@scripts/run-tests.sh
 
-# Starts the PostgreSQL and MariaDB servers (left running; make services-stop).
+# Starts the PostgreSQL and MariaDB servers and the DynamoDB emulator (left running; make services-stop).
 bench: release
 	@cmake --build --preset release --target polydb_micro_bench
 	@build/release/bench/polydb_micro_bench
 	@bench/compare/sqlite_copy.sh build/release/src/cli/polydb
-	@scripts/services.sh start postgres mariadb
-	@eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
+	@scripts/services.sh start postgres mariadb dynamodb
+	@eval "$$(scripts/services.sh env postgres mariadb dynamodb | sed 's/^/export /')" && \
 	  bench/compare/pg_copy.sh build/release/src/cli/polydb && \
 	  bench/compare/mysql_copy.sh build/release/src/cli/polydb && \
-	  bench/compare/bulk_tools.sh build/release/src/cli/polydb
+	  bench/compare/bulk_tools.sh build/release/src/cli/polydb && \
+	  bench/compare/dynamodb_load.sh build/release/src/cli/polydb && \
+	  bench/compare/dynamodb_scan.sh build/release/src/cli/polydb
 
 services-start: deps
 	@scripts/services.sh start

@@ -31,8 +31,13 @@ Api::Api(Endpoint endpoint, net::AwsCredentials credentials, net::HttpOptions ht
          net::RetryPolicy policy)
     : endpoint_(std::move(endpoint)),
       signer_(std::move(credentials), endpoint_.region, "dynamodb"),
+      http_(http),
       client_(std::move(http)),
       policy_(policy) {}
+
+std::unique_ptr<Api> Api::clone() const {
+  return std::make_unique<Api>(endpoint_, signer_.credentials(), http_, policy_);
+}
 
 Json Api::call(std::string_view operation, const Json& body, std::string_view what) {
   const std::string text = body.dump();

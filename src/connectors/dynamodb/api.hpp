@@ -44,6 +44,10 @@ class Api {
   /// 5xx and transport failures; throws the classified Error otherwise.
   Json call(std::string_view operation, const Json& body, std::string_view what = {});
 
+  /// Another Api to the same endpoint with the same credentials and options
+  /// (its own connection), for a second thread.
+  std::unique_ptr<Api> clone() const;
+
   /// A Caller bound to this Api.
   Caller caller() {
     return [this](std::string_view op, const Json& body) { return call(op, body); };
@@ -55,6 +59,7 @@ class Api {
  private:
   Endpoint endpoint_;
   net::SigV4Signer signer_;
+  net::HttpOptions http_;
   net::HttpClient client_;
   net::RetryPolicy policy_;
 };

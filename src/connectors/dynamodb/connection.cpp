@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -238,6 +239,66 @@ ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const
   return req;
 }
 
+DynamoOptions dynamo_options_from_uri(const Uri& uri) {
+  DynamoOptions o;
+  if (auto v = uri.option("consistent-read")) {
+    std::string t = *v;
+    for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (t == "true" || t == "1" || t == "yes" || t == "on")
+      o.consistent_read = true;
+    else if (!(t == "false" || t == "0" || t == "no" || t == "off"))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("consistent-read={} in {} is not true or false", *v, uri.to_string()),
+                  "dynamodb");
+  }
+  if (auto v = uri.option("write-concurrency")) {
+    unsigned n = 0;
+    const auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (r.ec != std::errc{} || r.ptr != v->data() + v->size() || n < 1 || n > 32)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("write-concurrency={} is not a number from 1 to 32", *v), "dynamodb");
+    o.write_concurrency = n;
+  }
+  const std::string sets = uri.option("sets").value_or("");
+  for (size_t i = 0; i < sets.size();) {
+    const size_t end = std::min(sets.find(',', i), sets.size());
+    const std::string item = sets.substr(i, end - i);
+    i = end + 1;
+    if (item.empty()) continue;
+    const auto colon = item.rfind(':');
+    const std::string name = item.substr(0, colon);
+    const std::string type = colon == std::string::npos ? "" : item.substr(colon + 1);
+    const SetType t = type.empty()   ? SetType::infer
+                      : type == "SS" ? SetType::SS
+                      : type == "NS" ? SetType::NS
+                      : type == "BS" ? SetType::BS
+                                     : SetType::infer;
+    if (name.empty() || (!type.empty() && t == SetType::infer))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("sets={}: '{}' is not COLUMN or COLUMN:SS|NS|BS", sets, item),
+                  "dynamodb");
+    o.sets.emplace_back(name, t);
+  }
+  return o;
+}
+
+void apply_consistent_read(Json& body, const KeySchema& keys, bool by_option) {
+  auto it = body.find("ConsistentRead");
+  if (it == body.end() && by_option) it = body.emplace("ConsistentRead", true).first;
+  if (it == body.end() || !it->is_boolean() || !it->get<bool>()) return;
+  auto index = body.find("IndexName");
+  if (index == body.end() || !index->is_string()) return;
+  const std::string name = index->get<std::string>();
+  if (std::find(keys.global_indexes.begin(), keys.global_indexes.end(), name) !=
+      keys.global_indexes.end())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("'{}' is a global secondary index, where DynamoDB has no consistent "
+                            "reads (drop consistent-read=true from the URL or ConsistentRead "
+                            "from the request, or read the table or a local index)",
+                            name),
+                "dynamodb");
+}
+
 Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys) {
   struct Seen {
     std::vector<std::string> kinds;
@@ -339,7 +400,11 @@ DynamoConnection::DynamoConnection(const Uri& uri, const ConnectOptions& options
            net::resolve_aws_credentials(net::aws_options_from_uri(uri)),
            net::HttpOptions{.connect_timeout = options.timeout, .backend = "dynamodb",
                             .log_name = "dynamodb"},
-           net::RetryPolicy{}) {
+           net::RetryPolicy{}),
+      options_(dynamo_options_from_uri(uri)),
+      uri_(uri),
+      connect_options_(options) {
+  connect_options_.config = nullptr;  // the URL is already resolved
   display_ = uri.to_string();
   logger("dynamodb")->info("opened {} ({})", display_, api_.endpoint().url);
 }
@@ -349,7 +414,18 @@ Capabilities DynamoConnection::capabilities() const {
   c.bulk_write = true;
   c.filter_pushdown = true;  // partly: key conditions and FilterExpression, re-checked locally
   c.partitioned_scan = true;
+  // Not a snapshot: see open_snapshot_readers (parallel segments are as
+  // consistent as one Scan, which is all DynamoDB offers).
+  c.shared_snapshot = true;
   return c;
+}
+
+std::vector<std::unique_ptr<Connection>> DynamoConnection::open_snapshot_readers(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+  std::vector<std::unique_ptr<Connection>> out;
+  for (uint32_t k = 0; k < n; ++k)
+    out.push_back(std::make_unique<DynamoConnection>(uri_, connect_options_));
+  return out;
 }
 
 std::vector<TableInfo> DynamoConnection::list_tables() {
@@ -388,6 +464,8 @@ KeySchema DynamoConnection::key_schema(std::string_view table) {
     if (e.at("KeyType") == "HASH") k.hash = name, k.hash_type = types[name];
     else k.range = name, k.range_type = types[name];
   }
+  for (const auto& g : t.value("GlobalSecondaryIndexes", Json::array()))
+    k.global_indexes.push_back(g.at("IndexName").get<std::string>());
   return k;
 }
 
@@ -403,8 +481,9 @@ bool DynamoConnection::exists(std::string_view table) {
 
 Schema DynamoConnection::describe(std::string_view table) {
   const KeySchema keys = key_schema(table);
-  const Json r = api_.call("Scan", {{"TableName", table}, {"Limit", kSampleItems}},
-                           fmt::format("DynamoDB Scan (sample) on {}", table));
+  Json body = {{"TableName", table}, {"Limit", kSampleItems}};
+  apply_consistent_read(body, keys, options_.consistent_read);
+  const Json r = api_.call("Scan", body, fmt::format("DynamoDB Scan (sample) on {}", table));
   std::vector<const Json*> items;
   const Json& all = r.at("Items");
   for (const auto& item : all) items.push_back(&item);
@@ -432,7 +511,8 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   std::vector<std::string> read_columns;
   if (!spec.columns.empty())
     for (const auto& f : read->fields) read_columns.push_back(f.name);
-  const ScanRequest req = build_scan_request(spec, full, keys, read_columns);
+  ScanRequest req = build_scan_request(spec, full, keys, read_columns);
+  apply_consistent_read(req.body, keys, options_.consistent_read);
 
   ReaderSetup setup;
   setup.operation = req.operation;
@@ -507,6 +587,7 @@ std::unique_ptr<BatchReader> DynamoConnection::query(std::string_view text,
   const std::string table = body["TableName"].get<std::string>();
   ReaderSetup setup;
   setup.keys = key_schema(table);
+  apply_consistent_read(body, setup.keys, options_.consistent_read);
   setup.operation = op;
   setup.what = fmt::format("DynamoDB {} on {}", op, table);
   if (auto l = body.find("Limit"); l != body.end() && l->is_number_unsigned()) {
@@ -627,9 +708,10 @@ void DynamoConnection::drop_table(std::string_view table, bool if_exists) {
 }
 
 std::optional<uint64_t> DynamoConnection::count_rows(std::string_view table) {
-  key_schema(table);  // not_found with a clear message
+  const KeySchema keys = key_schema(table);  // not_found with a clear message
   uint64_t n = 0;
   Json body = {{"TableName", table}, {"Select", "COUNT"}};
+  apply_consistent_read(body, keys, options_.consistent_read);
   for (;;) {
     const Json r = api_.call("Scan", body, fmt::format("DynamoDB Scan (count) on {}", table));
     n += r.value("Count", uint64_t{0});

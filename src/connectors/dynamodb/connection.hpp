@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "connectors/dynamodb/api.hpp"
+#include "connectors/dynamodb/types.hpp"
 #include "net/retry.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/uri.hpp"
@@ -20,7 +21,30 @@ namespace polydb::dynamodb {
 struct KeySchema {
   std::string hash, hash_type;
   std::string range, range_type;  ///< empty without a sort key
+  std::vector<std::string> global_indexes;  ///< GSI names (no consistent reads there)
 };
+
+/// Options of a dynamodb:// URL besides region, endpoint and credentials.
+struct DynamoOptions {
+  /// `consistent-read=true`: strongly consistent reads for every Scan and
+  /// Query the connection sends (scan(), describe()'s sample, count_rows(),
+  /// query() requests that do not set ConsistentRead themselves).
+  bool consistent_read = false;
+  /// `sets=tags,scores:NS,blobs:BS`: columns written as SS/NS/BS from JSON
+  /// arrays (SetType::infer when no type is given).
+  std::vector<std::pair<std::string, SetType>> sets;
+  /// `write-concurrency=N` (1-32): BatchWriteItem calls a writer keeps in
+  /// flight, each on its own connection.
+  unsigned write_concurrency = 4;
+};
+/// Reads `consistent-read` (true/false/1/0/yes/no/on/off) and `sets` from
+/// `uri`. Throws Error(invalid_argument) for a bad value, naming it.
+DynamoOptions dynamo_options_from_uri(const Uri& uri);
+
+/// Adds ConsistentRead to a Query/Scan `body` when `by_option` and the body
+/// does not choose itself; throws Error(invalid_argument) when a consistent
+/// read would go to a global secondary index (DynamoDB refuses it).
+void apply_consistent_read(Json& body, const KeySchema& keys, bool by_option);
 
 /// A Scan or Query request built from a ScanSpec.
 struct ScanRequest {
@@ -38,6 +62,12 @@ struct ScanRequest {
 /// values). Pure: unit-tested without a server.
 ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const KeySchema& keys,
                                const std::vector<std::string>& read_columns);
+
+/// `requests` cut into BatchWriteItem chunks (JSON arrays of at most 25), a
+/// new chunk whenever a key repeats within the current one; `repeated` is set
+/// when any key appears twice (then the chunks must be sent in order).
+std::vector<Json> write_chunks(std::vector<Json> requests, const std::vector<std::string>& key_names,
+                               bool& repeated);
 
 /// Sends `requests` (WriteRequest objects: {"PutRequest": ...} or
 /// {"DeleteRequest": ...}) for `table` with BatchWriteItem in chunks of 25,
@@ -70,9 +100,15 @@ class DynamoConnection final : public Connection {
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   PingResult ping() override;
+  /// `n` more connections to the same endpoint, for parallel Scan segments.
+  /// DynamoDB has no snapshots, and one Scan is not a snapshot either: each
+  /// page shows the table as it is when read. N segments give the same
+  /// guarantee as one Scan, which is why capabilities() says shared_snapshot.
+  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
 
   // For the reader and writer of this connector.
   Api& api() noexcept { return api_; }
+  const DynamoOptions& options() const noexcept { return options_; }
   /// DescribeTable: the key schema; Error(not_found) for an unknown table.
   KeySchema key_schema(std::string_view table);
   bool exists(std::string_view table);
@@ -81,6 +117,9 @@ class DynamoConnection final : public Connection {
 
  private:
   Api api_;
+  DynamoOptions options_;
+  Uri uri_;  ///< to open more connections (parallel segments)
+  ConnectOptions connect_options_;
   std::string display_;
 };
 

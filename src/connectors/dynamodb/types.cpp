@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <vector>
 
 #include "core/encoding.hpp"
@@ -255,6 +256,48 @@ Json json_text_to_av(std::string_view text) {
   AvBuilder b;
   if (!Json::sax_parse(text, &b) || b.root.is_null()) return {{"S", std::string(text)}};
   return b.root;
+}
+
+std::optional<Json> json_text_to_set_av(std::string_view text, SetType type) {
+  const Json list = json_text_to_av(text);
+  if (av_kind(list) != "L")
+    mismatch(
+        fmt::format("a set column needs a JSON array, not '{}'", std::string(text.substr(0, 60))));
+  const Json& elements = list.at("L");
+  if (elements.empty()) return std::nullopt;
+  if (type == SetType::infer) type = av_kind(elements.front()) == "N" ? SetType::NS : SetType::SS;
+  const std::string_view want = type == SetType::NS ? "N" : "S";
+  const std::string set_kind = type == SetType::NS ? "NS" : type == SetType::BS ? "BS" : "SS";
+  Json out = Json::array();
+  std::set<std::string> seen;  // to report duplicates, which DynamoDB refuses
+  for (const Json& e : elements) {
+    if (av_kind(e) != want)
+      mismatch(fmt::format("{} elements must all be {}, not {}", set_kind,
+                           want == "N" ? "numbers" : "strings", e.dump().substr(0, 60)));
+    std::string v = e.begin().value().get<std::string>();
+    std::string identity = v;
+    if (type == SetType::BS) {
+      try {
+        identity = base64_decode(v);
+      } catch (const Error&) {
+        mismatch(fmt::format("BS elements are base64 strings; '{}' is not", v.substr(0, 60)));
+      }
+      v = base64_encode(identity);
+    } else if (type == SetType::NS) {
+      // Equal values are duplicates whatever their spelling: 1 and 1.0.
+      identity = canonical_number(v).value_or(v);
+      if (identity.find('.') != std::string::npos) {
+        identity.erase(identity.find_last_not_of('0') + 1);
+        if (identity.back() == '.') identity.pop_back();
+      }
+      if (identity == "-0") identity = "0";
+    }
+    if (!seen.insert(std::move(identity)).second)
+      mismatch(fmt::format("{} has the value '{}' twice (DynamoDB sets hold distinct values)",
+                           set_kind, v.substr(0, 60)));
+    out.push_back(std::move(v));
+  }
+  return Json{{set_kind, std::move(out)}};
 }
 
 std::optional<Json> cell_to_av(const Column& col, size_t row) {

@@ -11,7 +11,8 @@
 //   BOOL         boolean                                 boolean
 //   NULL         NULL                                    (NULL cells are omitted)
 //   M, L         json (object / array)                   json objects / arrays
-//   SS, NS, BS   json array (strings, numbers, base64)   —
+//   SS, NS, BS   json array (strings, numbers, base64)   json arrays of columns named in the
+//                                                        URL option sets= (see SetType)
 
 #include <cstdint>
 #include <optional>
@@ -46,6 +47,19 @@ Json value_to_av(const Value& v);
 /// S, numbers -> N (exact digits), booleans -> BOOL, null -> NULL; text that
 /// is not JSON -> S.
 Json json_text_to_av(std::string_view text);
+
+/// The set type a column declared in `sets=` is written as; `infer` takes SS
+/// for an array of strings and NS for an array of numbers (BS must be declared:
+/// its elements are base64 strings, which look like SS).
+enum class SetType { infer, SS, NS, BS };
+
+/// The SS/NS/BS attribute for the JSON array `text` (NS digits kept exactly,
+/// BS elements base64-decoded and re-encoded), or nullopt for an empty array:
+/// DynamoDB has no empty sets, so the attribute is omitted (it reads back as
+/// NULL). Throws Error(type_mismatch) for text that is not a JSON array, and
+/// for elements that are not all strings (SS, BS) or all numbers (NS), are
+/// duplicates, or are not base64 (BS).
+std::optional<Json> json_text_to_set_av(std::string_view text, SetType type);
 
 /// The attribute value of row `row` of `col`, or nullopt for NULL (omitted).
 std::optional<Json> cell_to_av(const Column& col, size_t row);

@@ -1,6 +1,10 @@
 #include <fmt/format.h>
 
+#include <atomic>
+#include <exception>
 #include <random>
+#include <thread>
+#include <unordered_set>
 
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/types.hpp"
@@ -66,28 +70,66 @@ void send_chunk(const Caller& call, std::string_view table, Json chunk,
 
 }  // namespace
 
-void batch_write(const Caller& call, std::string_view table, std::vector<Json> requests,
-                 const net::RetryPolicy& policy, net::RetryClock* clock,
-                 const std::vector<std::string>& key_names) {
-  net::RetryClock& c = clock ? *clock : net::system_retry_clock();
-  std::mt19937_64 rng(std::random_device{}());
+std::vector<Json> write_chunks(std::vector<Json> requests, const std::vector<std::string>& key_names,
+                               bool& repeated) {
+  std::vector<Json> chunks;
+  std::unordered_set<std::string> all_keys;
   Json chunk = Json::array();
   std::vector<std::string> chunk_keys;
+  repeated = false;
   for (auto& r : requests) {
     std::string key = request_key(r, key_names);
     const bool dup = std::find(chunk_keys.begin(), chunk_keys.end(), key) != chunk_keys.end();
+    repeated = repeated || !all_keys.insert(key).second;
     if (chunk.size() == kBatchWriteMax || dup) {
-      send_chunk(call, table, std::move(chunk), policy, c, rng);
+      chunks.push_back(std::move(chunk));
       chunk = Json::array();
       chunk_keys.clear();
     }
     chunk.push_back(std::move(r));
     chunk_keys.push_back(std::move(key));
   }
-  if (!chunk.empty()) send_chunk(call, table, std::move(chunk), policy, c, rng);
+  if (!chunk.empty()) chunks.push_back(std::move(chunk));
+  return chunks;
+}
+
+void batch_write(const Caller& call, std::string_view table, std::vector<Json> requests,
+                 const net::RetryPolicy& policy, net::RetryClock* clock,
+                 const std::vector<std::string>& key_names) {
+  net::RetryClock& c = clock ? *clock : net::system_retry_clock();
+  std::mt19937_64 rng(std::random_device{}());
+  bool repeated = false;
+  for (Json& chunk : write_chunks(std::move(requests), key_names, repeated))
+    send_chunk(call, table, std::move(chunk), policy, c, rng);
 }
 
 namespace {
+
+// Per source column: the set type when the URL's sets= names it. Every named
+// column must be a json or string column of the rows, and not a key.
+std::vector<std::optional<SetType>> set_types(const DynamoOptions& options, const Schema& source,
+                                              const KeySchema& keys, std::string_view table) {
+  std::vector<std::optional<SetType>> out(source.fields.size());
+  for (const auto& [name, type] : options.sets) {
+    const auto idx = source.index_of(name);
+    const auto bad = [&](std::string_view why) {
+      return Error(ErrorCode::invalid_argument,
+                   fmt::format("sets= names '{}', which {} (the rows for '{}')", name, why, table),
+                   "dynamodb");
+    };
+    if (!idx) throw bad("is not a column of the rows written");
+    if (name == keys.hash || name == keys.range)
+      throw bad("is a key attribute (keys are S, N or B)");
+    const TypeId id = source.fields[*idx].type.id;
+    if (id != TypeId::json && id != TypeId::string)
+      throw bad(
+          fmt::format("is a {} column (sets are written from JSON arrays in json or text "
+                      "columns)",
+                      to_string(source.fields[*idx].type)));
+    out[*idx] = type;
+  }
+  return out;
+}
 
 // Bulk writer over BatchWriteItem. DynamoDB has no transactions: every
 // write() is sent before it returns, so commit() only reports and abort()
@@ -131,6 +173,7 @@ class DynamoWriter final : public BatchWriter {
                                 "table's key",
                                 table, *k),
                     "dynamodb");
+    set_types_ = set_types(conn_.options(), source_, keys_, table_);
     for (const auto& f : source_.fields) {
       std::optional<Type> to;
       const std::string& key_type = f.name == keys_.hash    ? keys_.hash_type
@@ -171,7 +214,9 @@ class DynamoWriter final : public BatchWriter {
         const Column& col = batch.column(c);
         try {
           std::optional<Json> av;
-          if (convert_to_[c] && !col.is_null(r))
+          if (set_types_[c] && !col.is_null(r))
+            av = json_text_to_set_av(col.var_at(r), *set_types_[c]);
+          else if (convert_to_[c] && !col.is_null(r))
             av = value_to_av(coerce_value(col.value_at(r), *convert_to_[c]));
           else av = cell_to_av(col, r);
           if (av) item[names_[c]] = std::move(*av);
@@ -190,8 +235,7 @@ class DynamoWriter final : public BatchWriter {
                       "dynamodb");
       requests.push_back({{"PutRequest", {{"Item", std::move(item)}}}});
     }
-    batch_write(conn_.api().caller(), table_, std::move(requests), conn_.api().policy(), nullptr,
-                key_names_);
+    send(std::move(requests));
     rows_ += batch.num_rows();
   }
 
@@ -215,6 +259,38 @@ class DynamoWriter final : public BatchWriter {
   ~DynamoWriter() override { abort(); }
 
  private:
+  // Sends the chunks of one write() on up to write_concurrency connections,
+  // or in order on one when a key repeats (the later request must win).
+  void send(std::vector<Json> requests) {
+    bool repeated = false;
+    std::vector<Json> chunks = write_chunks(std::move(requests), key_names_, repeated);
+    const size_t workers =
+        repeated ? 1 : std::min<size_t>(conn_.options().write_concurrency, chunks.size());
+    while (apis_.size() + 1 < workers) apis_.push_back(conn_.api().clone());
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<std::exception_ptr> errors(workers);
+    auto work = [&](size_t w) noexcept {
+      Api& api = w == 0 ? conn_.api() : *apis_[w - 1];
+      std::mt19937_64 rng(std::random_device{}());
+      try {
+        for (size_t i; !failed && (i = next++) < chunks.size();)
+          send_chunk(api.caller(), table_, std::move(chunks[i]), api.policy(),
+                     net::system_retry_clock(), rng);
+      } catch (...) {
+        errors[w] = std::current_exception();
+        failed = true;
+      }
+    };
+    {
+      std::vector<std::jthread> threads;
+      for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+      if (workers > 0) work(0);
+    }  // joined
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+
   DynamoConnection& conn_;
   std::string table_;
   Schema source_;
@@ -222,6 +298,8 @@ class DynamoWriter final : public BatchWriter {
   std::vector<std::string> key_names_;
   std::vector<std::string> names_;
   std::vector<std::optional<Type>> convert_to_;
+  std::vector<std::optional<SetType>> set_types_;  ///< per column: written as a set
+  std::vector<std::unique_ptr<Api>> apis_;  ///< connections of the 2nd... concurrent sender
   bool done_ = false;
   uint64_t rows_ = 0;
 };

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "connectors/mysql/errors.hpp"
+#include "connectors/mysql/tls_probe.hpp"
 #include "core/cloud_hosts.hpp"
 #include "core/log.hpp"
 #include "core/table_errors.hpp"
@@ -200,7 +201,7 @@ ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds defaul
       o.types.tinyint1_boolean = parse_flag(key, value);
     } else if (option_keys_equal(key, "server-cursor")) {
       o.server_cursor = parse_flag(key, value);
-    } else {
+    } else if (!net::is_rds_iam_option(key)) {
       unknown.push_back(key);
     }
   }
@@ -211,6 +212,13 @@ ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds defaul
                 fmt::format("unknown option{} {} in {} (known: {})", unknown.size() > 1 ? "s" : "",
                             names, uri.to_string(), kKnownOptions));
   }
+  // RDS IAM tokens are passwords: never without TLS.
+  if ((o.iam = net::rds_iam_from_uri(uri, 3306)) && o.ssl_mode == SslMode::disabled)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{}: auth=aws-iam cannot be used with ssl-mode=DISABLED (the IAM token "
+                            "is a password: use REQUIRED, VERIFY_CA or VERIFY_IDENTITY)",
+                            uri.to_string()));
+  if (o.iam && o.ssl_mode == SslMode::preferred) o.ssl_mode = SslMode::required;
   // Managed services (RDS, Azure, Cloud SQL): verify the certificate and the
   // host name unless the URL says otherwise.
   if (managed_database(uri.host) && !ssl_mode_given) {
@@ -360,13 +368,22 @@ void MysqlConnection::connect_once(const Uri& uri) {
   }
   const std::string host = uri.host.empty() ? "localhost" : uri.host;
   const std::string database = uri.database();
-  const std::string& password = uri.password.reveal();
+  // RDS IAM: a fresh token at every attempt, sent by the cleartext plugin RDS asks for.
+  const Secret token = o.iam ? net::generate_rds_auth_token(*o.iam) : Secret();
+  const my_bool cleartext = o.iam.has_value();
+  if (o.iam) mysql_optionsv(m, MYSQL_ENABLE_CLEARTEXT_PLUGIN, &cleartext);
+  const std::string& password = o.iam ? token.reveal() : uri.password.reveal();
   const std::string what = "cannot connect to " + display_;
+  // libmariadb sends the password without TLS when REQUIRED meets a server without it.
+  if (o.iam && o.ssl_mode == SslMode::required && host != "localhost" &&
+      !server_offers_tls(host, uri.port.value_or(3306), std::chrono::seconds(o.connect_timeout_s)))
+    throw net::with_rds_iam_hint(make_error(
+        2026, "", "the server does not offer TLS (SSL), which IAM authentication needs", what));
   if (!mysql_real_connect(m, host.c_str(), uri.user.empty() ? nullptr : uri.user.c_str(),
                           password.empty() ? nullptr : password.c_str(),
                           database.empty() ? nullptr : database.c_str(), uri.port.value_or(3306),
                           o.socket.empty() ? nullptr : o.socket.c_str(), 0)) {
-    Error e = error(what);
+    Error e = o.iam ? net::with_rds_iam_hint(error(what)) : error(what);
     db_.reset();
     throw e;
   }

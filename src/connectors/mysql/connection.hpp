@@ -16,6 +16,7 @@
 #include "connectors/mysql/handles.hpp"
 #include "connectors/mysql/sql.hpp"
 #include "connectors/mysql/types.hpp"
+#include "net/rds_auth.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
@@ -39,6 +40,9 @@ struct ConnectionOptions {
   /// until the reader is done).
   bool server_cursor = true;
   TypeOptions types;
+  /// With `auth=aws-iam`: the RDS IAM token to make at each connect attempt
+  /// (ssl_mode then at least required).
+  std::optional<net::RdsIamAuth> iam;
 };
 
 /// Parses the options of `uri`. Throws Error(invalid_argument) naming every

@@ -138,6 +138,18 @@ void log_notice(void*, const PGresult* res) noexcept {
   }
 }
 
+// RDS IAM tokens are passwords: never without TLS (sslmode=require at least).
+void require_tls_for_iam(std::vector<std::pair<std::string, std::string>>& kw, const Uri& uri) {
+  auto it = std::find_if(kw.begin(), kw.end(), [](const auto& p) { return p.first == "sslmode"; });
+  if (it == kw.end()) it = kw.emplace(kw.end(), "sslmode", "require");
+  if (it->second == "disable")
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{}: auth=aws-iam cannot be used with sslmode=disable (the IAM token "
+                            "is a password: use sslmode=require, verify-ca or verify-full)",
+                            uri.to_string()));
+  if (it->second == "allow" || it->second == "prefer") it->second = "require";
+}
+
 }  // namespace
 
 std::vector<NameCandidate> parse_table_name(std::string_view text) {
@@ -242,6 +254,7 @@ ConnectParams connect_params(const Uri& uri, const ConnectOptions& options) {
   for (const auto& [key, value] : uri.query) {
     bool known = false;
     for (auto k : kPassThrough) known = known || option_keys_equal(key, k);
+    known = known || net::is_rds_iam_option(key);
     if (!known) unknown.push_back("'" + key + "'");
   }
   if (!unknown.empty()) {
@@ -298,6 +311,7 @@ ConnectParams connect_params(const Uri& uri, const ConnectOptions& options) {
   // Text travels as UTF-8 whatever the server's or the environment's encoding.
   kw.emplace_back("client_encoding", "UTF8");
   out.password = uri.password;
+  if ((out.iam = net::rds_iam_from_uri(uri, 5432))) require_tls_for_iam(kw, uri);
   return out;
 }
 
@@ -399,7 +413,8 @@ PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
     values.push_back(v.c_str());
   }
   // Without a password in the URL, libpq reads PGPASSWORD or the passfile.
-  if (!params.password.empty()) {
+  const size_t password_index = keys.size();
+  if (!params.password.empty() || params.iam) {
     keys.push_back("password");
     values.push_back(params.password.reveal().c_str());
   }
@@ -407,10 +422,14 @@ PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
   values.push_back(nullptr);
   std::mt19937 jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
+    // RDS IAM: a fresh token at every attempt (each lives 15 minutes).
+    const Secret token = params.iam ? net::generate_rds_auth_token(*params.iam) : Secret();
+    if (params.iam) values[password_index] = token.reveal().c_str();
     conn_.reset(PQconnectdbParams(keys.data(), values.data(), 0));
     if (!conn_) throw Error(ErrorCode::internal, "libpq could not allocate a connection");
     if (PQstatus(conn_.get()) == CONNECTION_OK) break;
     Error e = make_connect_error(PQerrorMessage(conn_.get()), display_);
+    if (params.iam) e = net::with_rds_iam_hint(e);
     conn_.reset();
     // Only failures that a moment may cure (refused, dropped, server starting);
     // a timeout already waited connect_timeout.

@@ -14,6 +14,7 @@
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/handles.hpp"
 #include "connectors/postgres/types.hpp"
+#include "net/rds_auth.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/secret.hpp"
 #include "polydb/uri.hpp"
@@ -50,6 +51,9 @@ struct TableName {
 struct ConnectParams {
   std::vector<std::pair<std::string, std::string>> keywords;
   Secret password;
+  /// With `auth=aws-iam`: the RDS IAM token to make at each connect attempt
+  /// (then `password` is empty and sslmode at least `require`).
+  std::optional<net::RdsIamAuth> iam;
 };
 /// Maps `uri` (postgresql:// or postgres://) and `options` to libpq keywords.
 /// The text to put in `COPY (...) TO STDOUT` for a query that COPY runs exactly

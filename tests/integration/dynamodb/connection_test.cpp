@@ -1,97 +1,10 @@
 // DynamoDB connector against the emulator of scripts/services.sh (dynalite),
 // cross-checked with the official AWS CLI.
 
-#include <gtest/gtest.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include "fixture.hpp"
 
-#include <array>
-#include <atomic>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
-
-#include "polydb/connection.hpp"
-#include "polydb/error.hpp"
-#include "polydb/uri.hpp"
-
-namespace polydb {
+namespace polydb::dynamotest {
 namespace {
-
-std::string server_url() {
-  const char* url = std::getenv("POLYDB_TEST_DYNAMODB_URL");
-  if (!url || !*url) {
-    ADD_FAILURE() << "POLYDB_TEST_DYNAMODB_URL is not set: use `make test`, or start the "
-                     "emulator with `scripts/services.sh start dynamodb` and export its URL with "
-                     "eval \"$(scripts/services.sh env | sed 's/^/export /')\"";
-    return "dynamodb://us-east-1?endpoint=http://127.0.0.1:1";
-  }
-  return url;
-}
-
-// Runs a shell command and returns its standard output; fails the test on a non-zero status.
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) {
-    ADD_FAILURE() << "cannot run " << cmd;
-    return out;
-  }
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int rc = pclose(p);
-  EXPECT_EQ(rc, 0) << cmd << "\n" << out;
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-class DynamoTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    // The emulator accepts any credentials; the AWS CLI reads the same ones.
-    setenv("AWS_ACCESS_KEY_ID", "polydbtest", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 1);
-    setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
-    setenv("AWS_PAGER", "", 1);
-    url_ = server_url();
-    endpoint_ = Uri::parse(url_).option("endpoint").value_or("");
-    conn_ = connect(url_);
-    static std::atomic<int> counter{0};
-    table_ = "it_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-  }
-  void TearDown() override {
-    if (conn_) conn_->drop_table(table_, true);
-  }
-
-  std::string aws(const std::string& args) {
-    return run("/usr/bin/aws --endpoint-url " + endpoint_ + " dynamodb " + args + " 2>&1");
-  }
-
-  void create_keyed(std::vector<std::string> key, std::vector<Field> fields) {
-    Schema s;
-    s.fields = std::move(fields);
-    s.primary_key = std::move(key);
-    conn_->create_table(table_, s);
-  }
-
-  std::vector<std::vector<Value>> collect(BatchReader& r) {
-    std::vector<std::vector<Value>> rows;
-    while (auto b = r.next())
-      for (size_t i = 0; i < b->num_rows(); ++i) rows.push_back(b->row(i));
-    return rows;
-  }
-
-  std::string url_, endpoint_, table_;
-  std::unique_ptr<Connection> conn_;
-};
 
 TEST_F(DynamoTest, NumbersSetsAndNestedMapsReadExactly) {
   create_keyed({"id"}, {{"id", TypeId::int64, false, ""}});
@@ -276,5 +189,28 @@ TEST_F(DynamoTest, AwsCliReadsWhatPolydbWritesAndBack) {
   EXPECT_EQ(rs.field("ts").type.id, TypeId::timestamp);
 }
 
+TEST_F(DynamoTest, ParallelSegmentsOnSeparateConnectionsReadEveryItemOnce) {
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {{"id", TypeId::int64, false, ""}, {"v", TypeId::string, true, ""}};
+  schema->primary_key = {"id"};
+  Batch b(schema);
+  for (int64_t i = 0; i < 300; ++i) b.append_row(std::vector<Value>{i, "v" + std::to_string(i)});
+  auto w = conn_->writer(table_, *schema, {WriteMode::create, {}});
+  w->write(b);
+  w->commit();
+  ASSERT_TRUE(conn_->capabilities().shared_snapshot);
+  auto readers = conn_->open_snapshot_readers(3);
+  ASSERT_EQ(readers.size(), 3u);
+  std::vector<int64_t> ids;
+  for (uint32_t k = 0; k < 3; ++k) {
+    auto r = readers[k]->scan({.table = table_, .partition = {k, 3}, .batch_rows = 50});
+    EXPECT_NE(r->plan().native.find(R"("TotalSegments":3)"), std::string::npos);
+    for (const auto& row : collect(*r)) ids.push_back(row[0].as<int64_t>());
+  }
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), 300u);
+  for (int64_t i = 0; i < 300; ++i) EXPECT_EQ(ids[i], i);
+}
+
 }  // namespace
-}  // namespace polydb
+}  // namespace polydb::dynamotest

@@ -185,3 +185,45 @@ TEST(DynamoBatchWrite, DuplicateKeysGoToSeparateCalls) {
 
 }  // namespace
 }  // namespace polydb::dynamodb
+
+namespace polydb::dynamodb {
+namespace {
+
+TEST(DynamoOptions, ConsistentReadAndSetsFromTheUrl) {
+  const DynamoOptions none = dynamo_options_from_uri(Uri::parse("dynamodb://us-east-1"));
+  EXPECT_FALSE(none.consistent_read);
+  EXPECT_TRUE(none.sets.empty());
+  const DynamoOptions o = dynamo_options_from_uri(
+      Uri::parse("dynamodb://us-east-1?consistent-read=TRUE&sets=tags,n:NS,b:BS,s:SS"));
+  EXPECT_TRUE(o.consistent_read);
+  ASSERT_EQ(o.sets.size(), 4u);
+  EXPECT_EQ(o.sets[0], std::make_pair(std::string("tags"), SetType::infer));
+  EXPECT_EQ(o.sets[1], std::make_pair(std::string("n"), SetType::NS));
+  EXPECT_EQ(o.sets[2], std::make_pair(std::string("b"), SetType::BS));
+  EXPECT_EQ(o.sets[3], std::make_pair(std::string("s"), SetType::SS));
+  for (const char* bad : {"dynamodb://us-east-1?consistent-read=2",
+                          "dynamodb://us-east-1?sets=a:LS", "dynamodb://us-east-1?sets=:NS"})
+    EXPECT_THROW(dynamo_options_from_uri(Uri::parse(bad)), Error) << bad;
+}
+
+TEST(DynamoOptions, ConsistentReadIsAddedUnlessChosenAndNeverOnGlobalIndexes) {
+  KeySchema keys{.hash = "pk", .hash_type = "S"};
+  keys.global_indexes = {"by_g"};
+  Json body = {{"TableName", "t"}};
+  apply_consistent_read(body, keys, true);
+  EXPECT_EQ(body["ConsistentRead"], true);
+  body = {{"TableName", "t"}, {"ConsistentRead", false}, {"IndexName", "by_g"}};
+  apply_consistent_read(body, keys, true);
+  EXPECT_EQ(body["ConsistentRead"], false) << "the request's own choice wins";
+  body = {{"TableName", "t"}, {"IndexName", "local_idx"}};
+  apply_consistent_read(body, keys, true);
+  EXPECT_EQ(body["ConsistentRead"], true) << "local indexes allow consistent reads";
+  body = {{"TableName", "t"}, {"IndexName", "by_g"}};
+  EXPECT_THROW(apply_consistent_read(body, keys, true), Error);
+  body = {{"TableName", "t"}, {"IndexName", "by_g"}};
+  apply_consistent_read(body, keys, false);
+  EXPECT_FALSE(body.contains("ConsistentRead"));
+}
+
+}  // namespace
+}  // namespace polydb::dynamodb

@@ -98,3 +98,44 @@ TEST(DynamoTypes, CompareValuesIsExactOnNumbers) {
 
 }  // namespace
 }  // namespace polydb::dynamodb
+
+namespace polydb::dynamodb {
+namespace {
+
+ErrorCode set_error(std::string_view text, SetType type) {
+  try {
+    json_text_to_set_av(text, type);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::internal;
+}
+
+TEST(DynamoSets, JsonArraysBecomeSetsWithExactNumbers) {
+  EXPECT_EQ(*json_text_to_set_av(R"(["b","a"])", SetType::infer), av(R"({"SS":["b","a"]})"));
+  EXPECT_EQ(
+      *json_text_to_set_av(R"([1, 2.50, 123456789012345678901234567890123456789])", SetType::infer),
+      av(R"({"NS":["1","2.50","123456789012345678901234567890123456789"]})"));
+  EXPECT_EQ(*json_text_to_set_av(R"(["AP8="])", SetType::BS), av(R"({"BS":["AP8="]})"));
+  EXPECT_EQ(*json_text_to_set_av(R"(["x"])", SetType::SS), av(R"({"SS":["x"]})"));
+  EXPECT_FALSE(json_text_to_set_av("[]", SetType::NS)) << "no empty sets: the attribute is omitted";
+}
+
+TEST(DynamoSets, WhatDynamoDbRefusesIsATypeMismatch) {
+  for (auto [text, type] :
+       std::vector<std::pair<std::string_view, SetType>>{{R"(["a","a"])", SetType::infer},
+                                                         {"[1, 1.0]", SetType::infer},
+                                                         {"[0.10, 0.1]", SetType::NS},
+                                                         {R"(["a", 1])", SetType::infer},
+                                                         {R"(["1"])", SetType::NS},
+                                                         {R"([["a"]])", SetType::SS},
+                                                         {R"([null])", SetType::SS},
+                                                         {R"({"a":1})", SetType::infer},
+                                                         {"not json", SetType::SS},
+                                                         {R"(["%%"])", SetType::BS},
+                                                         {R"(["AP8=", "AP8"])", SetType::BS}})
+    EXPECT_EQ(set_error(text, type), ErrorCode::type_mismatch) << text;
+}
+
+}  // namespace
+}  // namespace polydb::dynamodb

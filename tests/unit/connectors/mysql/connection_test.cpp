@@ -31,6 +31,20 @@ TEST(MysqlConnection, UnknownOptionsAreNamed) {
   }
 }
 
+TEST(MysqlConnection, AwsIamAuthNeedsTlsAndNoPassword) {
+  for (const char* scheme : {"mysql", "mariadb"}) {
+    Error e =
+        connect_error(std::string(scheme) +
+                      "://app@127.0.0.1:1/shop?auth=aws-iam&region=us-east-1&ssl-mode=DISABLED");
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+    EXPECT_NE(e.message().find("ssl-mode=DISABLED"), std::string::npos) << e.message();
+    e = connect_error(std::string(scheme) + "://app:s3cret@127.0.0.1:1/shop?auth=aws-iam&region=x");
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+    EXPECT_NE(e.message().find("password"), std::string::npos) << e.message();
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MysqlConnection, BadOptionValues) {
   for (const char* url :
        {"mysql://u@127.0.0.1:1/db?ssl-mode=sometimes", "mysql://u@127.0.0.1:1/db?charset=latin1",

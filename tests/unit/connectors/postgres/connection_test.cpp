@@ -130,6 +130,27 @@ TEST(PostgresSql, UnknownOrBadUrlOptionsAreRefusedByName) {
       ErrorCode::invalid_argument);
 }
 
+TEST(PostgresSql, AwsIamAuthForcesTlsAndTakesNoPassword) {
+  const std::string base = "postgresql://app@db.x.eu-west-1.rds.amazonaws.com/shop?auth=aws-iam";
+  ConnectParams p = connect_params(Uri::parse(base), {});
+  ASSERT_TRUE(p.iam);
+  EXPECT_EQ(p.iam->region, "eu-west-1");
+  EXPECT_EQ(p.iam->port, 5432);
+  EXPECT_EQ(keyword(p, "sslmode"), "require");
+  EXPECT_EQ(keyword(p, "auth"), "<unset>") << "polydb's option, not libpq's";
+  EXPECT_EQ(keyword(connect_params(Uri::parse(base + "&sslmode=prefer"), {}), "sslmode"),
+            "require");
+  EXPECT_EQ(keyword(connect_params(Uri::parse(base + "&sslmode=verify-full"), {}), "sslmode"),
+            "verify-full");
+  EXPECT_EQ(code_of([&] { connect_params(Uri::parse(base + "&sslmode=disable"), {}); }),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] {
+              connect_params(Uri::parse("postgresql://app:pw@h/db?auth=aws-iam&region=x"), {});
+            }),
+            ErrorCode::invalid_argument);
+  EXPECT_FALSE(connect_params(Uri::parse("postgresql://app:pw@h/db"), {}).iam);
+}
+
 TEST(PostgresSql, ComparisonsArePushedWithTypedLiterals) {
   EXPECT_EQ(pushed("id > 5"), "\"id\" > '5'::int8");
   EXPECT_EQ(pushed("id = '7'"), "\"id\" = '7'::int8")
