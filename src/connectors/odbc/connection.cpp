@@ -407,6 +407,7 @@ TableDescription OdbcConnection::describe_table(const TableName& name, std::stri
 }
 
 void OdbcConnection::add_details(TableDescription& d) {
+  if (dialect_->kind() == DbmsKind::postgresql) return add_numeric_details(d);
   if (dialect_->kind() != DbmsKind::mysql) return;
   // What SQLColumns does not say: COLUMN_TYPE (tinyint(1) is a boolean) and
   // MariaDB's JSON, a LONGTEXT with a CHECK (json_valid(col)).
@@ -430,6 +431,23 @@ void OdbcConnection::add_details(TableDescription& d) {
       if (row.at(0) == c.name) {
         c.full_type = row.at(1).value_or("");
         c.json_check = row.at(2).value_or("0") != "0";
+      }
+}
+
+void OdbcConnection::add_numeric_details(TableDescription& d) {
+  // psqlODBC reports an unconstrained NUMERIC as numeric(28,6); the catalog knows better.
+  const std::vector<Value> params{d.name.schema.empty() ? Value() : Value(d.name.schema),
+                                  Value(d.name.table)};
+  const TextRows rows = collect_text(
+      "SELECT column_name, numeric_precision, numeric_scale FROM information_schema.columns "
+      "WHERE table_schema = COALESCE(?, current_schema()) AND table_name = ? AND data_type = "
+      "'numeric'",
+      params);
+  for (const auto& row : rows)
+    for (auto& c : d.columns)
+      if (row.at(0) == c.name) {
+        c.column_size = row.at(1) ? std::stoll(*row.at(1)) : 0;
+        c.decimal_digits = static_cast<short>(row.at(2) ? std::stoi(*row.at(2)) : 0);
       }
 }
 

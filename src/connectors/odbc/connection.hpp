@@ -105,6 +105,7 @@ class OdbcConnection final : public Connection {
   std::pair<std::optional<std::string>, std::optional<std::string>> catalog_scope(
       const TableName& name) const;
   void add_details(TableDescription& d);
+  void add_numeric_details(TableDescription& d);
   /// Appends the WHERE condition (and its parameters) of one partition.
   void add_partition(const TableDescription& d, const ScanSpec::Partition& part,
                      std::vector<std::string>& where, std::vector<Value>& params);

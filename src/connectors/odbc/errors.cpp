@@ -114,6 +114,10 @@ Classified classify(const DiagRecord& r) noexcept {
       return {ErrorCode::auth, false, "check the user name and password"};
     if (contains_ci(m, "does not exist") && contains_ci(m, "database"))
       return {ErrorCode::not_found, false, "check the database name"};
+    if (contains_ci(m, "Can't open lib"))
+      return {ErrorCode::not_found, false,
+              "the driver is not installed or its library is missing: `odbcinst -q -d` lists "
+              "the drivers"};
     if (contains_ci(m, "Unknown database"))
       return {ErrorCode::not_found, false, "check the database name"};
   }

@@ -192,7 +192,7 @@ class OdbcReader final : public BatchReader {
   [[noreturn]] void truncated(size_t c, SQLLEN got) const {
     throw Error(ErrorCode::internal,
                 fmt::format("column '{}': the driver returned {} bytes where it declared at most "
-                            "{} (report this with the driver's name: {})",
+                            "{} (driver {}; cast the column to text in a query to read it)",
                             schema_->fields[c].name, got, columns_[c].plan.width,
                             conn_.driver_name()),
                 "odbc");
