@@ -417,12 +417,18 @@ std::string driver_defaults(std::string_view connection_string, size_t fetch_row
     return {};
   }
   const auto driver = find_attribute(attrs, "Driver");
-  if (!driver || !(icontains(*driver, "postgres") || icontains(*driver, "psqlodbc"))) return {};
+  if (!driver) return {};
   std::string out;
   const auto missing = [&](std::string_view k) { return !find_attribute(attrs, k); };
-  if (missing("UseDeclareFetch")) out += ";UseDeclareFetch=1";
-  if (missing("Fetch")) out += fmt::format(";Fetch={}", fetch_rows);
-  if (missing("BoolsAsChar")) out += ";BoolsAsChar=0";
+  if (icontains(*driver, "postgres") || icontains(*driver, "psqlodbc")) {
+    if (missing("UseDeclareFetch")) out += ";UseDeclareFetch=1";
+    if (missing("Fetch")) out += fmt::format(";Fetch={}", fetch_rows);
+    if (missing("BoolsAsChar")) out += ";BoolsAsChar=0";
+  } else if (icontains(*driver, "mariadb") || icontains(*driver, "maodbc")) {
+    // OPTION bit 1048576 (NO_CACHE): rows stream from the server
+    // (mysql_use_result) instead of the whole result being stored first.
+    if (missing("OPTION") && missing("OPTIONS")) out += ";OPTION=1048576";
+  }
   return out;
 }
 
