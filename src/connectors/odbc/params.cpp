@@ -125,13 +125,15 @@ Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, si
       continue;
     }
     if (text) {
-      std::u16string units = to_utf16(id == TypeId::string || id == TypeId::json
-                                          ? std::string(col.var_at(r))
-                                          : text_form(col, r));
-      std::memcpy(cell, units.data(), units.size() * sizeof(char16_t));
-      std::memset(cell + units.size() * sizeof(char16_t), 0, sizeof(char16_t));
-      ind[k] = static_cast<SQLLEN>(units.size() * sizeof(char16_t));
-      max_len = std::max(max_len, units.size());
+      // The cell has room for one unit per UTF-8 byte plus the terminator.
+      const bool raw = id == TypeId::string || id == TypeId::json;
+      const std::string formed = raw ? std::string() : text_form(col, r);
+      const std::string_view src = raw ? col.var_at(r) : std::string_view(formed);
+      auto* units = reinterpret_cast<char16_t*>(cell);
+      const size_t n = write_utf16(src, units);
+      units[n] = u'\0';
+      ind[k] = static_cast<SQLLEN>(n * sizeof(char16_t));
+      max_len = std::max(max_len, n);
       continue;
     }
     switch (id) {

@@ -4,26 +4,33 @@
 
 namespace polydb::odbc {
 
-void append_utf16(std::string_view text, std::u16string& out) {
-  out.reserve(out.size() + text.size());
+size_t write_utf16(std::string_view text, char16_t* out) noexcept {
+  char16_t* p = out;
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {  // ASCII fast path
-      out.push_back(static_cast<char16_t>(c));
+      *p++ = static_cast<char16_t>(c);
       ++i;
       continue;
     }
     char32_t cp = next_code_point(text, i);
     if (cp == kInvalidCodePoint) cp = 0xFFFD;
-    if (cp >= 0x10000) {
+    if (cp >= 0x10000) {  // 4 UTF-8 bytes -> 2 units
       cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+      *p++ = static_cast<char16_t>(0xD800 + (cp >> 10));
+      *p++ = static_cast<char16_t>(0xDC00 + (cp & 0x3FF));
     } else {
-      out.push_back(static_cast<char16_t>(cp));
+      *p++ = static_cast<char16_t>(cp);
     }
   }
+  return static_cast<size_t>(p - out);
+}
+
+void append_utf16(std::string_view text, std::u16string& out) {
+  const size_t old = out.size();
+  out.resize(old + text.size());
+  out.resize(old + write_utf16(text, out.data() + old));
 }
 
 std::u16string to_utf16(std::string_view text) {

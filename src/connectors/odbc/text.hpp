@@ -12,6 +12,9 @@ namespace polydb::odbc {
 /// Appends `text` (UTF-8) to `out` as UTF-16 code units. Invalid UTF-8
 /// becomes U+FFFD.
 void append_utf16(std::string_view text, std::u16string& out);
+/// Writes `text` as UTF-16 to `out`, which has room for text.size() units
+/// (never exceeded: a UTF-8 byte makes at most one unit); returns the units written.
+size_t write_utf16(std::string_view text, char16_t* out) noexcept;
 std::u16string to_utf16(std::string_view text);
 
 /// Appends `n` UTF-16 code units at `units` to `out` as UTF-8. Unpaired
