@@ -27,7 +27,8 @@
 # Each runs twice, interleaved; the faster run counts; peak RSS is polydb's
 # (bench/compare/peak_rss.py). The two polydb CSVs must be byte-identical
 # (their md5 sums are compared) and the written tables must match the
-# source's checksum, else the script fails. The tables are dropped at the end.
+# source's checksum, else the script fails. Everything happens in a database
+# of its own (polydb_odbc_bench_PID, needs CREATEDB), dropped at the end.
 set -euo pipefail
 
 bench=odbc_read.sh
@@ -44,7 +45,18 @@ command -v isql >/dev/null || die "isql is missing (apt-get install unixodbc)"
 odbcinst -q -d 2>/dev/null | grep -qx '\[PostgreSQL Unicode\]' ||
   die "the PostgreSQL Unicode ODBC driver is not registered (apt-get install odbc-postgresql)"
 
-url=$POLYDB_TEST_POSTGRES_URL
+# A database of its own: other benchmarks share the server's default database
+# (and change its search_path).
+base_url=$POLYDB_TEST_POSTGRES_URL
+bench_db="polydb_odbc_bench_$$"
+url=$(python3 - "$base_url" "$bench_db" <<'PY'
+import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+print(u.urlunsplit((p.scheme, p.netloc, "/" + sys.argv[2], p.query, p.fragment)))
+PY
+)
+psql -X -q -v ON_ERROR_STOP=1 -d "$base_url" -c "CREATE DATABASE $bench_db" ||
+  die "cannot create database $bench_db (the user needs CREATEDB)"
 shown=$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$url")
 case "$url" in
   *\?*) dst_url="$url&application_name=polydb_bench_dst" ;;
@@ -72,7 +84,7 @@ pg_value() { psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$url" "$@"; }
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 cleanup() {
-  pg -c 'DROP TABLE IF EXISTS odbc_bench, odbc_bench_w, odbc_bench_w2' >/dev/null 2>&1 || true
+  psql -X -q -d "$base_url" -c "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -f "$dir"/*.run[12] "$dir"/*.md5
 }
 trap cleanup EXIT
