@@ -188,6 +188,27 @@ std::string dynamodb_url() {
   return url;
 }
 
+// ODBC: the same fresh PostgreSQL / MariaDB databases as above, reached
+// through the psqlODBC and MariaDB Connector/ODBC drivers with a raw
+// connection string (odbc:///?connection-string=...).
+std::string odbc_url(const std::string& native_url, std::string_view driver,
+                     std::string_view user_key, std::string_view password_key) {
+  const Uri u = Uri::parse(native_url);
+  // Braces only where needed: psqlODBC keeps them as part of a plain value.
+  const auto brace = [](std::string_view v) {
+    if (v.find_first_of(";{}= ") == std::string_view::npos) return std::string(v);
+    std::string out = "{";
+    for (char c : v) out += c == '}' ? std::string("}}") : std::string(1, c);
+    return out + "}";
+  };
+  const std::string cs = "Driver={" + std::string(driver) + "};Server=" + u.host +
+                         ";Port=" + std::to_string(u.port.value_or(0)) +
+                         ";Database=" + brace(u.database()) + ";" + std::string(user_key) + "=" +
+                         brace(u.user) + ";" + std::string(password_key) + "=" +
+                         brace(u.password.reveal());
+  return "odbc:///?connection-string=" + percent_encode(cs);
+}
+
 }  // namespace
 
 const std::vector<Backend>& all_backends() {
@@ -218,6 +239,22 @@ const std::vector<Backend>& all_backends() {
     dynamodb.exact_describe = false;
     dynamodb.max_value_bytes = 256 * 1024;
     b.push_back({"dynamodb", dynamodb_url, dynamodb});
+    // ODBC (gtest names allow no '-'): `?` placeholders; through psqlODBC the
+    // PostgreSQL quirks, through MariaDB Connector/ODBC the MySQL ones.
+    Quirks odbc_postgres = postgres;
+    odbc_postgres.placeholder = [](int) { return std::string("?"); };
+    b.push_back({"odbc_postgres",
+                 [] {
+                   return odbc_url(PostgresDatabases::get().fresh(), "PostgreSQL Unicode", "Uid",
+                                   "Pwd");
+                 },
+                 odbc_postgres});
+    b.push_back({"odbc_mariadb",
+                 [] {
+                   return odbc_url(MysqlDatabases::get().fresh(), "MariaDB Unicode", "User",
+                                   "Password");
+                 },
+                 mysql});
     return b;
   }();
   return backends;

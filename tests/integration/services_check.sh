@@ -122,8 +122,25 @@ check_azure() {
   else fail azure "no HTTP answer from $ep"; fi
 }
 
+# ODBC: unixODBC's isql through psqlODBC and MariaDB Connector/ODBC to the
+# servers above; FreeTDS registered (no SQL Server runs here).
+check_odbc() {
+  command -v isql >/dev/null 2>&1 || { fail odbc "isql not found (unixodbc)"; return; }
+  local pg my out
+  pg="$(hostport "$(url POLYDB_TEST_POSTGRES_URL)")"; my="$(hostport "$(url POLYDB_TEST_MYSQL_URL)")"
+  [ -n "$pg" ] && [ -n "$my" ] || { fail odbc "POLYDB_TEST_POSTGRES_URL / POLYDB_TEST_MYSQL_URL not set"; return; }
+  out="$(echo 'select 1' | isql -b -k "Driver={PostgreSQL Unicode};Server=${pg%:*};Port=${pg##*:};Database=polydb;Uid=polydb;Pwd=polydb" 2>&1 &&
+         echo 'select 1' | isql -b -k "Driver={MariaDB Unicode};Server=${my%:*};Port=${my##*:};Database=polydb;User=polydb;Password=polydb" 2>&1)"
+  if [ "$(printf '%s' "$out" | grep -c '^1 rows fetched')" = 2 ] && odbcinst -q -d 2>/dev/null | grep -qx '\[FreeTDS\]'; then
+    pass odbc
+  else
+    fail odbc "isql through psqlODBC and MariaDB Connector/ODBC, FreeTDS registered: $(printf '%s' "$out" | oneline)"
+  fi
+}
+
 check_postgres
 check_mariadb
+check_odbc
 check_dynamodb
 check_cosmos
 check_firestore

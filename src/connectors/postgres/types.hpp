@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.hpp"  // compact_json, for jsonb
 #include "polydb/batch.hpp"
 #include "polydb/type.hpp"
 #include "polydb/value.hpp"
@@ -176,8 +177,6 @@ struct Interval {
 };
 std::optional<Interval> parse_interval(std::string_view text);
 
-/// jsonb's text output without the blanks it adds after ':' and ','.
-std::string compact_json(std::string_view text);
 
 /// Quotes a string as an SQL literal (PQescapeLiteral on a live connection).
 using QuoteLiteral = std::function<std::string(std::string_view)>;

@@ -1,0 +1,315 @@
+// Bulk writes with parameter arrays (SQL_ATTR_PARAMSET_SIZE rows per
+// SQLExecute, bound column-wise) inside one transaction (autocommit off):
+//  - create / append: INSERT into the table (created first when needed);
+//  - replace: INSERT into `_polydb_new_<t>_<hex>`, swapped in at commit
+//    (DROP + rename in the transaction where DDL is transactional: SQL
+//    Server, PostgreSQL; one atomic RENAME TABLE after the commit on MySQL);
+//  - upsert: one statement per row set by dialect: MERGE (SQL Server, ANSI),
+//    INSERT ... ON CONFLICT (PostgreSQL), ON DUPLICATE KEY UPDATE (MySQL).
+// Nothing is visible before commit(); abort() and the destructor roll back
+// and drop what the writer created.
+
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <random>
+
+#include "connectors/odbc/connection.hpp"
+#include "connectors/odbc/errors.hpp"
+#include "connectors/odbc/params.hpp"
+#include "connectors/odbc/text.hpp"
+#include "core/log.hpp"
+#include "core/table_errors.hpp"
+
+namespace polydb::odbc {
+
+namespace {
+
+std::string random_hex() {
+  std::random_device rd;
+  return fmt::format("{:08x}", rd());
+}
+
+class OdbcWriter final : public BatchWriter {
+ public:
+  OdbcWriter(OdbcConnection& conn, std::string_view table, const Schema& schema,
+             const WriteOptions& options)
+      : conn_(conn), dialect_(conn.dialect()), as_given_(table), source_(schema), options_(options) {
+    if (source_.fields.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("nothing to write into '{}': the source has no columns", table),
+                  "odbc");
+    try {
+      open();
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
+
+  ~OdbcWriter() override { abort(); }
+
+  void write(const Batch& batch) override {
+    if (done_) throw finished("write()");
+    if (batch.num_columns() != source_.fields.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("batch has {} columns, the writer was opened with {}",
+                              batch.num_columns(), source_.fields.size()),
+                  "odbc");
+    try {
+      write_rows(batch);
+    } catch (...) {
+      failed_ = true;
+      abort();
+      throw;
+    }
+  }
+
+  WriteResult commit() override {
+    if (done_) throw finished("commit()");
+    try {
+      stmt_.reset();
+      if (!aside_.table.empty() && dialect_.transactional_ddl()) swap_in();
+      conn_.end_transaction(true);
+      conn_.set_autocommit(true);
+      in_txn_ = false;
+      created_ = false;
+      if (!aside_.table.empty()) swap_in();  // MySQL: after the commit, one atomic RENAME
+    } catch (...) {
+      abort();
+      throw;
+    }
+    done_ = true;
+    logger("odbc")->info("committed {} rows into {}", rows_, target_.display());
+    return {rows_};
+  }
+
+  void abort() noexcept override {
+    if (done_) return;
+    done_ = true;
+    stmt_.reset();
+    if (in_txn_) conn_.rollback_quietly();
+    in_txn_ = false;
+    // Without transactional DDL, what the writer created outlives the rollback.
+    const auto drop = [&](const TableName& t) {
+      try {
+        conn_.exec(dialect_.drop_table_sql(t));
+      } catch (const Error& e) {
+        logger("odbc")->warn("cleanup failed: {}", e.message());
+      } catch (...) {
+      }
+    };
+    if (!dialect_.transactional_ddl()) {
+      if (!aside_.table.empty()) drop(aside_);
+      if (created_) drop(target_);
+    }
+  }
+
+ private:
+  Error finished(std::string_view call) const {
+    return Error(ErrorCode::invalid_argument,
+                 fmt::format("{} on a writer that {}", call,
+                             failed_ ? "rolled back after a failed write" : "is finished"),
+                 "odbc");
+  }
+
+  void begin() {
+    if (in_txn_) return;
+    conn_.set_autocommit(false);
+    in_txn_ = true;
+  }
+
+  void create(const TableName& name, const Schema& schema) {
+    check_schema_creatable(as_given_, schema);
+    conn_.exec(dialect_.create_table_sql(name, schema));
+  }
+
+  void open() {
+    target_ = conn_.resolve(as_given_);
+    const auto existing = conn_.find(target_);
+    // DDL that commits implicitly (MySQL) runs before the transaction starts.
+    if (dialect_.transactional_ddl()) begin();
+    Schema create_schema = source_;
+    if (!options_.key.empty()) create_schema.primary_key = options_.key;
+    TableName write_to = target_;
+    switch (options_.mode) {
+      case WriteMode::create:
+        if (existing) throw table_exists_error(as_given_, conn_.display_url(), "odbc");
+        create(target_, create_schema);
+        created_ = true;
+        break;
+      case WriteMode::append:
+      case WriteMode::upsert:
+        if (!existing) {
+          create(target_, create_schema);
+          created_ = true;
+        }
+        break;
+      case WriteMode::replace: {
+        if (existing && existing->kind != "table")
+          throw Error(ErrorCode::invalid_argument,
+                      fmt::format("'{}' is not a plain table: replace cannot swap it", as_given_),
+                      "odbc");
+        replaces_ = existing.has_value();
+        const std::string hex = random_hex();
+        const size_t room = dialect_.max_identifier() - 12 - 1 - hex.size();
+        aside_ = {target_.schema,
+                  fmt::format("_polydb_new_{}_{}", target_.table.substr(0, room), hex)};
+        create(aside_, create_schema);
+        write_to = aside_;
+        break;
+      }
+    }
+    begin();
+    const TableDescription target = conn_.describe_table(write_to, as_given_);
+    std::vector<std::string> placeholders;
+    for (const auto& f : source_.fields) {
+      const auto idx = target.schema.index_of(f.name);
+      if (!idx) {
+        std::string have;
+        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
+        throw Error(ErrorCode::not_found,
+                    fmt::format("table '{}' has no column '{}' (it has: {}; use --mode replace "
+                                "to recreate it from the source)",
+                                as_given_, f.name, have),
+                    "odbc");
+      }
+      const Field& tf = target.schema.fields[*idx];
+      columns_.push_back(tf.name);
+      target_types_.push_back(tf.type);
+      placeholders.push_back(dialect_.placeholder(tf.type.id, target.columns[*idx].type_name));
+    }
+    const std::string sql =
+        options_.mode == WriteMode::upsert
+            ? dialect_.upsert_sql(write_to, columns_, upsert_key(target), placeholders)
+            : dialect_.insert_sql(write_to, columns_, placeholders);
+    logger("odbc")->debug("prepare: {}", sql);
+    stmt_ = conn_.new_statement();
+    std::u16string text = to_utf16(sql);
+    conn_.check(SQLPrepareW(stmt_.get(), reinterpret_cast<SQLWCHAR*>(text.data()),
+                            static_cast<SQLINTEGER>(text.size())),
+                stmt_.get(), fmt::format("cannot prepare the write into '{}'", as_given_));
+  }
+
+  std::vector<std::string> upsert_key(const TableDescription& target) const {
+    std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
+    if (key.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("upsert into '{}' needs a key: the table has no primary key (pass "
+                              "--key COL[,COL])",
+                              as_given_),
+                  "odbc");
+    for (auto& k : key) {
+      k = target.schema.field(k).name;
+      if (std::find(columns_.begin(), columns_.end(), k) == columns_.end())
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("upsert key column '{}' is not among the written columns", k),
+                    "odbc");
+    }
+    return key;
+  }
+
+  void swap_in() {
+    for (const auto& sql : dialect_.swap_sql(target_, aside_, replaces_)) conn_.exec(sql);
+    aside_ = {};
+  }
+
+  // Each column in the target's type: a value that does not fit fails here,
+  // naming its row and column.
+  std::vector<const Column*> convert(const Batch& batch, std::vector<Column>& converted) const {
+    const size_t n = batch.num_rows();
+    std::vector<const Column*> cols(batch.num_columns());
+    converted.resize(batch.num_columns());
+    for (size_t c = 0; c < batch.num_columns(); ++c) {
+      const Column& in = batch.column(c);
+      const Type want = target_types_[c];
+      if (in.type().id == want.id) {
+        cols[c] = &in;
+        continue;
+      }
+      converted[c] = Column(want);
+      converted[c].reserve(n);
+      for (size_t r = 0; r < n; ++r) {
+        try {
+          converted[c].append(coerce_value(in.value_at(r), want));
+        } catch (const Error& e) {
+          throw Error(ErrorCode::type_mismatch,
+                      fmt::format("row {}, column '{}': {}", rows_ + r + 1, source_.fields[c].name,
+                                  e.message()),
+                      "odbc", e.detail());
+        }
+      }
+      cols[c] = &converted[c];
+    }
+    return cols;
+  }
+
+  void write_rows(const Batch& batch) {
+    std::vector<Column> converted;
+    const std::vector<const Column*> cols = convert(batch, converted);
+    const size_t n = batch.num_rows();
+    size_t first = 0;
+    while (first < n) {
+      const size_t count = ParamArrays::rows_that_fit(cols, dialect_, first, n - first);
+      try {
+        params_.bind(stmt_.get(), cols, dialect_, first, count);
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + first + count,
+                                          e.message()),
+                    "odbc", e.detail());
+      }
+      execute(first, count);
+      first += count;
+    }
+    rows_ += n;
+  }
+
+  void execute(size_t first, size_t count) {
+    const SQLRETURN rc = SQLExecute(stmt_.get());
+    if (succeeded(rc) || rc == SQL_NO_DATA) return;
+    Error e = make_error(collect_diagnostics(SQL_HANDLE_STMT, stmt_.get()),
+                         fmt::format("cannot write into '{}'", as_given_));
+    size_t bad = count;
+    const auto status = params_.status();
+    for (size_t k = 0; k < std::min(status.size(), count); ++k)
+      if (status[k] == SQL_PARAM_ERROR) {
+        bad = k;
+        break;
+      }
+    const std::string where = bad < count ? fmt::format("row {}", rows_ + first + bad + 1)
+                                          : fmt::format("rows {}-{}", rows_ + first + 1,
+                                                        rows_ + first + count);
+    Error out(e.code(), where + ": " + e.message(), "odbc", e.detail());
+    out.set_retryable(e.retryable());
+    throw out;
+  }
+
+  OdbcConnection& conn_;
+  const Dialect& dialect_;
+  std::string as_given_;
+  Schema source_;
+  WriteOptions options_;
+  TableName target_;
+  TableName aside_;  // replace: the table being filled
+  std::vector<std::string> columns_;
+  std::vector<Type> target_types_;
+  StmtHandle stmt_;
+  ParamArrays params_;
+  bool replaces_ = false;
+  bool created_ = false;
+  bool in_txn_ = false;
+  bool done_ = false;
+  bool failed_ = false;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> make_writer(OdbcConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options) {
+  return std::make_unique<OdbcWriter>(conn, table, schema, options);
+}
+
+}  // namespace polydb::odbc

@@ -1,0 +1,189 @@
+// Reads and writes through ODBC: LOBs larger than the SQLGetData chunk,
+// parameter arrays split by size, upserts in each dialect, hash partitions,
+// pushed-down filters.
+
+#include <gtest/gtest.h>
+
+#include "fixture.hpp"
+
+namespace polydb::odbctest {
+namespace {
+
+using ReadWriteTest = OdbcTest;
+
+std::shared_ptr<Schema> kv_schema(Type value_type) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"v", value_type, true, ""}};
+  s->primary_key = {"id"};
+  return s;
+}
+
+TEST_P(ReadWriteTest, LargeObjectsComeBackWholeAcrossChunks) {
+  // 64 KiB chunks: these span many, and split multibyte characters and
+  // UTF-16 surrogate pairs at chunk edges.
+  std::string text;
+  while (text.size() < 300'000) text += "ä世🎉x";
+  std::string blob(200'001, '\0');
+  for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7 % 256);
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""},
+               {"t", TypeId::string, true, ""},
+               {"b", TypeId::bytes, true, ""},
+               {"n", TypeId::int64, true, ""}};
+  s->primary_key = {"id"};
+  Batch batch(s);
+  for (int64_t i = 1; i <= 5; ++i)
+    batch.append_row(std::vector<Value>{i, text + std::to_string(i), Bytes{blob}, i * 10});
+  const std::string t = table("lobs");
+  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
+  w->write(batch);
+  w->commit();
+  ScanSpec spec{.table = t};
+  spec.order_by = {{"id"}};
+  spec.batch_rows = 2;
+  size_t batches = 0;
+  auto r = conn_->scan(spec);
+  const auto rows = collect_rows(*r, &batches);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(batches, 3u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(rows[i][1].as<std::string>(), text + std::to_string(i + 1));
+    EXPECT_EQ(rows[i][2].as<Bytes>().data, blob);
+    EXPECT_EQ(rows[i][3], Value(static_cast<int64_t>((i + 1) * 10)));
+  }
+  auto q = conn_->query("SELECT t, b FROM " + t + " WHERE id = ?", std::vector<Value>{int64_t{3}});
+  const auto one = collect_rows(*q);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0][0].as<std::string>(), text + "3");
+}
+
+TEST_P(ReadWriteTest, ParameterArraysSplitByBytesAndNameTheBadRow) {
+  const std::string t = table("params");
+  auto s = kv_schema(TypeId::string);
+  // 12 rows of 4 MB: more than one execution's 32 MiB of parameter buffers.
+  Batch big(s);
+  for (int64_t i = 1; i <= 12; ++i)
+    big.append_row(std::vector<Value>{i, std::string(4u << 20, static_cast<char>('a' + i))});
+  Batch many(s);
+  for (int64_t i = 100; i < 20100; ++i) many.append_row(std::vector<Value>{i, "row"});
+  {
+    auto w = conn_->writer(t, *s, {WriteMode::create, {}});
+    w->write(big);
+    w->write(many);
+    EXPECT_EQ(w->commit().rows, 20012u);
+  }
+  EXPECT_EQ(conn_->count_rows(t), 20012u);
+  auto q = conn_->query("SELECT v FROM " + t + " WHERE id = ?", std::vector<Value>{int64_t{12}});
+  EXPECT_EQ(collect_rows(*q).at(0).at(0).as<std::string>(), std::string(4u << 20, 'a' + 12));
+
+  // A duplicate key in the middle of an array: the error names the row, and
+  // the whole writer rolls back.
+  Batch dup(s);
+  for (int64_t i = 50000; i < 50010; ++i) dup.append_row(std::vector<Value>{i, "x"});
+  dup.append_row(std::vector<Value>{int64_t{100}, "dup"});
+  auto w = conn_->writer(t, *s, {WriteMode::append, {}});
+  try {
+    w->write(dup);
+    FAIL() << "duplicate key accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
+    EXPECT_NE(e.message().find("row"), std::string::npos) << e.what();
+  }
+  w.reset();
+  EXPECT_EQ(conn_->count_rows(t), 20012u);
+}
+
+TEST_P(ReadWriteTest, UpsertInTheServersDialect) {
+  const std::string t = table("upsert");
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"a", TypeId::int64, false, ""},
+               {"b", TypeId::string, false, ""},
+               {"v", TypeId::float64, true, ""}};
+  s->primary_key = {"a", "b"};
+  Batch first(s), second(s);
+  first.append_row(std::vector<Value>{int64_t{1}, "x", 1.0});
+  first.append_row(std::vector<Value>{int64_t{1}, "y", 2.0});
+  second.append_row(std::vector<Value>{int64_t{1}, "y", 20.0});
+  second.append_row(std::vector<Value>{int64_t{2}, "x", 30.0});
+  for (const Batch* b : {&first, &second}) {
+    auto w = conn_->writer(t, *s, {WriteMode::upsert, {}});
+    w->write(*b);
+    w->commit();
+  }
+  auto r = conn_->query("SELECT a, b, v FROM " + t + " ORDER BY a, b");
+  const auto rows = collect_rows(*r);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][2], Value(1.0));
+  EXPECT_EQ(rows[1][2], Value(20.0));
+  EXPECT_EQ(rows[2][2], Value(30.0));
+  EXPECT_EQ(conn_->ping().server_version.rfind(GetParam().dbms, 0), 0u)
+      << conn_->ping().server_version;
+}
+
+TEST_P(ReadWriteTest, HashPartitionsOfATextKeyCoverEveryRowOnce) {
+  const std::string t = table("parts");
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"k", TypeId::string, false, ""}, {"n", TypeId::int64, true, ""}};
+  s->primary_key = {"k"};
+  Batch b(s);
+  for (int64_t i = 0; i < 1000; ++i) b.append_row(std::vector<Value>{"key" + std::to_string(i), i});
+  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
+  w->write(b);
+  w->commit();
+  int64_t sum = 0;
+  size_t rows = 0;
+  for (uint32_t k = 0; k < 4; ++k) {
+    ScanSpec spec{.table = t};
+    spec.partition = {k, 4};
+    auto r = conn_->scan(spec);
+    for (const auto& row : collect_rows(*r)) sum += row[1].as<int64_t>(), ++rows;
+  }
+  EXPECT_EQ(rows, 1000u);
+  EXPECT_EQ(sum, 999 * 1000 / 2);
+}
+
+TEST_P(ReadWriteTest, FiltersArePushedAndExact) {
+  const std::string t = table("filters");
+  auto s = kv_schema(TypeId::string);
+  Batch b(s);
+  for (const auto& [id, v] : std::vector<std::pair<int64_t, std::string>>{
+           {1, "a"}, {2, "A"}, {3, "a "}, {4, "b"}, {5, "é"}})
+    b.append_row(std::vector<Value>{id, v});
+  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
+  w->write(b);
+  w->commit();
+  for (const auto& [where, n] : std::vector<std::pair<std::string, size_t>>{
+           {"v = 'a'", 1}, {"v > 'a'", 3}, {"v IN ('A', 'é')", 2}, {"id >= 2 AND v <> 'b'", 3}}) {
+    ScanSpec spec{.table = t};
+    spec.filter = parse_filter(where);
+    auto r = conn_->scan(spec);
+    EXPECT_EQ(collect_rows(*r).size(), n) << where;
+    EXPECT_TRUE(r->plan().filter_pushed) << where << ": " << r->plan().native;
+  }
+}
+
+TEST_P(ReadWriteTest, ManyRowsStreamInBatchesOfTheAskedSize) {
+  const std::string t = table("stream");
+  conn_->execute("CREATE TABLE " + t + " (id bigint PRIMARY KEY, v varchar(20))");
+  auto s = kv_schema(TypeId::string);
+  Batch b(s);
+  for (int64_t i = 0; i < 30000; ++i) b.append_row(std::vector<Value>{i, "v" + std::to_string(i)});
+  auto w = conn_->writer(t, *s, {WriteMode::append, {}});
+  w->write(b);
+  w->commit();
+  auto r = conn_->query("SELECT id, v FROM " + t, {}, {.batch_rows = 1000});
+  size_t batches = 0, rows = 0;
+  while (auto batch = r->next()) {
+    EXPECT_LE(batch->num_rows(), 1000u);
+    rows += batch->num_rows();
+    ++batches;
+  }
+  EXPECT_EQ(rows, 30000u);
+  EXPECT_GE(batches, 30u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, ReadWriteTest, ::testing::ValuesIn(drivers()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace polydb::odbctest
