@@ -188,6 +188,22 @@ std::string dynamodb_url() {
   return url;
 }
 
+// Cosmos DB: one database per test run in the emulator (in memory), each
+// test its own uniquely named container, dropped by the test. The emulator
+// checks no key: the well-known emulator key is set when COSMOS_KEY is unset.
+std::string cosmos_url() {
+  const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
+  if (!url || !*url)
+    throw std::runtime_error(
+        "POLYDB_TEST_COSMOS_URL is not set, so the Cosmos DB conformance tests cannot run: use "
+        "`make test`, or start the emulator with `scripts/services.sh start cosmos` and export "
+        "its URL with eval \"$(scripts/services.sh env | sed 's/^/export /')\"");
+  setenv("COSMOS_KEY",
+         "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+         0);
+  return url;
+}
+
 }  // namespace
 
 const std::vector<Backend>& all_backends() {
@@ -218,6 +234,12 @@ const std::vector<Backend>& all_backends() {
     dynamodb.exact_describe = false;
     dynamodb.max_value_bytes = 256 * 1024;
     b.push_back({"dynamodb", dynamodb_url, dynamodb});
+    // Cosmos DB: its SQL is Cosmos SQL (no DML, no GROUP BY or OFFSET/LIMIT
+    // in the emulator), no transactions across partitions, no column types,
+    // JSON numbers (NaN/Infinity refused), 2 MB items (bytes stored as hex text).
+    Quirks cosmos = dynamodb;
+    cosmos.max_value_bytes = 512 * 1024;
+    b.push_back({"cosmos", cosmos_url, cosmos});
     return b;
   }();
   return backends;

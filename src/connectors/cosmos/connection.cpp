@@ -264,6 +264,11 @@ CosmosConnection::CosmosConnection(const Uri& uri, const ConnectOptions& options
   logger("cosmos")->info("opened {} ({})", display_, endpoint_.url);
 }
 
+CosmosConnection::~CosmosConnection() {
+  logger("cosmos")->info("{}: {} requests, request charge {:.2f} RU", display_,
+                         meter_->requests.load(), meter_->total());
+}
+
 Capabilities CosmosConnection::capabilities() const {
   Capabilities c;
   c.bulk_write = true;
@@ -393,7 +398,8 @@ std::vector<std::string> CosmosConnection::partition_key_ranges(std::string_view
       fmt::format("Cosmos DB read of the partition key ranges of {}", container));
   std::vector<std::string> ids;
   for (const auto& range : r.value("PartitionKeyRanges", Json::array()))
-    ids.push_back(range.at("id").get<std::string>());
+    ids.push_back(range.at("id").is_string() ? range.at("id").get<std::string>()
+                                             : range.at("id").dump());  // the emulator's are numbers
   if (ids.empty()) ids.push_back("0");
   return ids;
 }
@@ -424,13 +430,7 @@ Schema CosmosConnection::describe(std::string_view table) {
   for (const auto& d : docs) ptrs.push_back(&d);
   std::vector<std::string> keep;
   if (endpoint_.system_properties) keep = {"_etag", "_ts"};
-  Schema s = infer_schema(ptrs, key.paths, keep);
-  for (auto& f : s.fields) {
-    f.native_type = "inferred:" + f.native_type;
-    if (std::find(key.paths.begin(), key.paths.end(), f.name) != key.paths.end())
-      f.native_type += " (partition key)";
-  }
-  return s;
+  return infer_schema(ptrs, key.paths, keep);
 }
 
 std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {

@@ -55,6 +55,8 @@ std::string property_ref(std::string_view name);
 class CosmosConnection final : public Connection {
  public:
   CosmosConnection(const Uri& uri, const ConnectOptions& options);
+  /// Logs the request charge of the connection's life (info: `polydb -v`).
+  ~CosmosConnection() override;
 
   std::string_view backend() const noexcept override { return "cosmos"; }
   std::string display_url() const override { return display_; }

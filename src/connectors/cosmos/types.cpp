@@ -213,9 +213,11 @@ Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std:
     auto has = [&](const char* k) {
       return std::find(s.kinds.begin(), s.kinds.end(), k) != s.kinds.end();
     };
-    for (const auto& k : s.kinds) f.native_type += (f.native_type.empty() ? "" : "|") + k;
-    if (f.native_type.empty()) f.native_type = name == "id" ? "string" : "null";
-    if (s.kinds.empty()) f.type = name == "id" ? TypeId::string : TypeId::string;
+    std::string kinds;
+    for (const auto& k : s.kinds) kinds += (kinds.empty() ? "" : "|") + k;
+    if (kinds.empty()) kinds = name == "id" ? "string" : "null";
+    f.native_type = "inferred:" + kinds;
+    if (s.kinds.empty()) f.type = TypeId::string;
     else if (has("object") || has("array")) f.type = TypeId::json;
     else if (s.kinds.size() == 1 && has("boolean")) f.type = TypeId::boolean;
     else if (s.kinds.size() == 1 && has("number")) f.type = s.all_int ? TypeId::int64 : TypeId::float64;

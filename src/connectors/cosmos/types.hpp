@@ -65,7 +65,7 @@ std::string_view json_kind(const Json& j) noexcept;
 /// hold) -> int64 or decimal; "id" values that are all integers' canonical
 /// text -> int64 (polydb wrote them from an integer key); objects/arrays ->
 /// json, as is any mix with them; other mixes -> string. Native types name
-/// the JSON kinds seen ("number", "string|number").
+/// the JSON kinds seen ("inferred:number", "inferred:string|number").
 Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std::string>& key_paths,
                     const std::vector<std::string>& keep_system = {});
 

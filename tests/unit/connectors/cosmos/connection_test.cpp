@@ -114,6 +114,7 @@ TEST(CosmosScanQuery, InjectionIsAParameterAndNamesAreQuoted) {
   spec.filter = Filter::compare("we\"ird]", CompareOp::eq, Value("x' OR 1=1 --"));
   const ScanQuery q = build_scan_query(spec, s, {{"id"}}, {});
   EXPECT_EQ(q.text, R"(SELECT * FROM c WHERE c["we\"ird]"] = @p0)");
+  ASSERT_EQ(q.parameters.size(), 1u);
   EXPECT_EQ(q.parameters[0]["value"], "x' OR 1=1 --");
 }
 

@@ -78,7 +78,7 @@ TEST(CosmosTypes, InfersTypesFromASample) {
   EXPECT_EQ(type("s"), TypeId::string);
   EXPECT_EQ(type("d"), TypeId::date);
   EXPECT_EQ(type("big"), TypeId::int64);
-  EXPECT_EQ(s.field("big").native_type, "string|number");
+  EXPECT_EQ(s.field("big").native_type, "inferred:string|number");
   EXPECT_EQ(type("o"), TypeId::json);
   EXPECT_EQ(type("b"), TypeId::boolean);
   EXPECT_FALSE(s.index_of("_rid")) << "system properties are hidden";
