@@ -52,6 +52,12 @@ ScanQuery build_scan_query(const ScanSpec& spec, const Schema& schema, const Par
 /// `name` quoted as a Cosmos SQL property access: c["name"] (JSON string escapes).
 std::string property_ref(std::string_view name);
 
+/// One item as the server returned it, with its etag.
+struct Item {
+  Json doc;
+  std::string etag;
+};
+
 class CosmosConnection final : public Connection {
  public:
   CosmosConnection(const Uri& uri, const ConnectOptions& options);
@@ -76,6 +82,26 @@ class CosmosConnection final : public Connection {
   PingResult ping() override;
   std::optional<RequestCost> request_cost() const override;
 
+  // Item operations (the document API beyond tables). `partition_key` is the
+  // item's partition key value(s) as a JSON array (["tenant-1"], ["t", 7]).
+  // Errors: not_found for a missing item or container, conflict for an
+  // existing id (create) or an etag mismatch (If-Match, HTTP 412).
+  Item create_item(std::string_view container, const Json& doc, const Json& partition_key);
+  Item upsert_item(std::string_view container, const Json& doc, const Json& partition_key);
+  /// Replaces the item with doc's id; with `if_match` only if its etag is still that.
+  Item replace_item(std::string_view container, const Json& doc, const Json& partition_key,
+                    std::string_view if_match = {});
+  /// A point read; nullopt when there is no such item.
+  std::optional<Item> read_item(std::string_view container, std::string_view id,
+                                const Json& partition_key);
+  /// True when an item was deleted, false when there was none.
+  bool delete_item(std::string_view container, std::string_view id, const Json& partition_key,
+                   std::string_view if_match = {});
+  /// Partial update: `operations` as the REST API takes them
+  /// ([{"op": "set", "path": "/qty", "value": 3}, {"op": "incr", ...}]).
+  Item patch_item(std::string_view container, std::string_view id, const Json& partition_key,
+                  const Json& operations, std::string_view if_match = {});
+
   // Containers, items and pages, for the reader, the writer and tests.
   Api& api() noexcept { return api_; }
   const Endpoint& endpoint() const noexcept { return endpoint_; }
@@ -84,6 +110,9 @@ class CosmosConnection final : public Connection {
   std::unique_ptr<Api> new_api() const;
   /// The container's partition key; Error(not_found) for an unknown container.
   PartitionKey partition_key(std::string_view container);
+  /// partition_key() for its not_found: a missing item's 404 and a missing
+  /// container's 404 look alike, so the container is checked.
+  void partition_key_of_existing(std::string_view container) { partition_key(container); }
   bool exists(std::string_view container);
   /// Creates the container with `key` unless it exists; true when created.
   bool create_container(std::string_view container, const PartitionKey& key);

@@ -56,7 +56,8 @@ class PageReader final : public BatchReader {
       while (pos_ >= docs_.size() && !done_) fetch();
       std::vector<const Json*> sample;
       for (const auto& d : docs_) sample.push_back(&d);
-      setup_.schema = std::make_shared<Schema>(infer_schema(sample, setup_.key_paths, {"_etag", "_ts"}));
+      setup_.schema = std::make_shared<Schema>(
+          infer_schema(sample, setup_.key_paths, {"_etag", "_ts"}, /*item_keys=*/false));
     }
     if (!setup_.output) setup_.output = setup_.schema;
   }

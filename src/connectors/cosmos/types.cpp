@@ -165,7 +165,7 @@ void append_json(Column& col, const Json* j) {
 }
 
 Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std::string>& key_paths,
-                    const std::vector<std::string>& keep_system) {
+                    const std::vector<std::string>& keep_system, bool item_keys) {
   struct Seen {
     std::vector<std::string> kinds;
     bool all_int = true;          // every number is integral and fits int64
@@ -178,8 +178,10 @@ Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std:
   auto note = [&](const std::string& name) {
     if (seen.try_emplace(name).second) order.push_back(name);
   };
-  for (const auto& k : key_paths) note(k);
-  note("id");
+  if (item_keys) {
+    for (const auto& k : key_paths) note(k);
+    note("id");
+  }
   for (const Json* doc : docs)
     for (auto it = doc->begin(); it != doc->end(); ++it) {
       const std::string& name = it.key();
@@ -201,9 +203,11 @@ Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std:
       }
     }
   Schema schema;
-  for (const auto& k : key_paths) schema.primary_key.push_back(k);
-  if (std::find(key_paths.begin(), key_paths.end(), "id") == key_paths.end())
-    schema.primary_key.push_back("id");
+  if (item_keys) {
+    for (const auto& k : key_paths) schema.primary_key.push_back(k);
+    if (std::find(key_paths.begin(), key_paths.end(), "id") == key_paths.end())
+      schema.primary_key.push_back("id");
+  }
   for (const auto& name : order) {
     const Seen& s = seen[name];
     Field f;

@@ -66,7 +66,9 @@ std::string_view json_kind(const Json& j) noexcept;
 /// text -> int64 (polydb wrote them from an integer key); objects/arrays ->
 /// json, as is any mix with them; other mixes -> string. Native types name
 /// the JSON kinds seen ("inferred:number", "inferred:string|number").
+/// `item_keys` false (query results, which need not be items): no column
+/// and no key is added for the partition key or `id` unless documents have them.
 Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std::string>& key_paths,
-                    const std::vector<std::string>& keep_system = {});
+                    const std::vector<std::string>& keep_system = {}, bool item_keys = true);
 
 }  // namespace polydb::cosmos
