@@ -5,7 +5,7 @@
 #
 # Usage: bench/compare/cosmos_load.sh [POLYDB_BINARY]
 #   POLYDB_BINARY defaults to build/release/src/cli/polydb
-#   POLYDB_BENCH_ROWS=50000        items to load (default 50000)
+#   POLYDB_BENCH_COSMOS_ROWS=50000 items to load (default 50000; the emulator does ~50-150/s)
 #   POLYDB_BENCH_CONCURRENCY=8     parallel requests of both loaders
 #   POLYDB_TEST_COSMOS_URL         the emulator (scripts/services.sh env)
 #
@@ -21,7 +21,7 @@ set -euo pipefail
 bench=cosmos_load.sh
 # shellcheck source=bench/compare/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-POLYDB_BENCH_ROWS=${POLYDB_BENCH_ROWS:-50000}
+POLYDB_BENCH_ROWS=${POLYDB_BENCH_COSMOS_ROWS:-50000}
 bench_init "${1:-}"
 require_url POLYDB_TEST_COSMOS_URL cosmos
 command -v node >/dev/null || die "node is missing"
@@ -82,7 +82,7 @@ drop() {  # drop the bench containers (ignore missing ones)
       try { await c.database(process.argv[4]).container(n).delete(); } catch (e) {} })();' \
     "$sdk" "$endpoint" "$COSMOS_KEY" "$database"
 }
-export NODE_TLS_REJECT_UNAUTHORIZED=0  # the emulator's self-signed certificate (node children only)
+export NODE_TLS_REJECT_UNAUTHORIZED=0 NODE_NO_WARNINGS=1  # the emulator's self-signed certificate (node children only)
 drop
 print_header "node:    $(node --version), @azure/cosmos $(node -p "require('$sdk/package.json').version")"
 echo "rows:    $n, concurrency $conc"
