@@ -188,9 +188,9 @@ std::string dynamodb_url() {
   return url;
 }
 
-// Cosmos DB: one database per test run in the emulator (in memory), each
-// test its own uniquely named container, dropped by the test. The emulator
-// checks no key: the well-known emulator key is set when COSMOS_KEY is unset.
+// Cosmos DB: the URL's database (created when missing) for every test; each
+// test creates and drops its own container. The emulator checks no key: the
+// well-known emulator key is set when COSMOS_KEY is unset.
 std::string cosmos_url() {
   const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
   if (!url || !*url)
