@@ -445,7 +445,7 @@ env_line() {
     postgres)  echo "POLYDB_TEST_POSTGRES_URL='postgresql://polydb:polydb@127.0.0.1:$PG_PORT/polydb'" ;;
     mariadb)   echo "POLYDB_TEST_MYSQL_URL='mysql://polydb:polydb@127.0.0.1:$MYSQL_PORT/polydb'" ;;
     dynamodb)  echo "POLYDB_TEST_DYNAMODB_URL='dynamodb://us-east-1?endpoint=http://127.0.0.1:$DYNAMODB_PORT'" ;;
-    cosmos)    echo "POLYDB_TEST_COSMOS_URL='cosmos://127.0.0.1:$COSMOS_PORT/polydb?endpoint=https://127.0.0.1:$COSMOS_PORT&tls-verify=false'" ;;
+    cosmos)    echo "POLYDB_TEST_COSMOS_URL='cosmos://127.0.0.1:$COSMOS_PORT/polydb?endpoint=https://127.0.0.1:$COSMOS_PORT&insecure-skip-tls-verify=true'" ;;
     firestore) echo "POLYDB_TEST_FIRESTORE_URL='firestore://polydb-test/(default)?emulator=127.0.0.1:$FIRESTORE_PORT'" ;;
     s3)        echo "POLYDB_TEST_S3_URL='s3://$S3_BUCKET?endpoint=http://127.0.0.1:$S3_PORT&region=us-east-1'" ;;
     azure)     echo "POLYDB_TEST_AZURE_URL='azblob://devstoreaccount1/polydb-test?endpoint=http://127.0.0.1:$AZURE_PORT/devstoreaccount1'" ;;

@@ -44,6 +44,8 @@ struct Capabilities {
   /// False where one connection cannot stream a read and a write at once
   /// (PostgreSQL's COPY).
   bool single_connection_copy = false;
+  /// query() binds parameters by name (QueryOptions::param_names, e.g. "@x").
+  bool named_parameters = false;
 };
 
 /// A table or view.
@@ -99,6 +101,19 @@ class BatchReader {
 struct QueryOptions {
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
+  /// Names of the parameters, parallel to `params` ("@x" for `-p @x=5`);
+  /// empty = positional. Only backends with Capabilities::named_parameters
+  /// read it: check that capability before passing names (the CLI does).
+  std::vector<std::string> param_names;
+};
+
+/// What the requests of a connection have cost so far, for services that bill
+/// per request (Cosmos DB request units). Summed over the connection and every
+/// reader and writer it opened.
+struct RequestCost {
+  double total = 0;       ///< in `unit`
+  std::string unit;       ///< e.g. "RU"
+  uint64_t requests = 0;  ///< requests that reported a cost
 };
 
 /// How a writer treats the target table.
@@ -181,6 +196,10 @@ class Connection {
   virtual std::optional<uint64_t> count_rows(std::string_view table) = 0;
 
   virtual PingResult ping() = 0;
+
+  /// The cost of the requests made so far; nullopt for backends that report
+  /// none (the default). Thread-safe for connectors whose writers use threads.
+  virtual std::optional<RequestCost> request_cost() const { return std::nullopt; }
 
   /// Opens `n` (>= 1) NEW connections to the same database that all read one
   /// consistent snapshot for as long as they live: each sits in a read-only

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -41,7 +42,8 @@ constexpr std::string_view kParamHelp =
     "polydb type (int, float, decimal, text, bool, date, time, timestamp, timestamp_tz, uuid, "
     "json, bytes, ...; null: binds NULL). Without a type, a number binds as int64 (42) or "
     "float64 (1.5, 2e3) and anything else as text; write text:VALUE to force text (e.g. "
-    "text:007, text:date:x). Write --param=-x for text that starts with '-'.";
+    "text:007, text:date:x). Write --param=-x for text that starts with '-'. @NAME=VALUE "
+    "binds a named parameter (@NAME in Cosmos SQL); all -p are then named.";
 
 constexpr std::string_view kEpilog =
     "CONN is a URL (sqlite:///path.db, sqlite:relative.db, postgresql://user@host/db, ...) or a\n"
@@ -277,16 +279,52 @@ std::shared_ptr<Schema> make_schema(std::initializer_list<std::pair<const char*,
   return schema;
 }
 
-std::vector<Value> parse_params(const std::vector<std::string>& texts) {
-  std::vector<Value> out;
-  out.reserve(texts.size());
+// -p values, and their names when they are given as @NAME=VALUE.
+struct Params {
+  std::vector<Value> values;
+  std::vector<std::string> names;  ///< empty, or one per value
+};
+
+Params parse_params(const std::vector<std::string>& texts) {
+  Params out;
+  out.values.reserve(texts.size());
   for (const auto& t : texts) {
     try {
-      out.push_back(parse_param(t));
+      if (auto named = parse_named_param(t)) {
+        out.names.push_back(std::move(named->first));
+        out.values.push_back(std::move(named->second));
+      } else {
+        out.values.push_back(parse_param(t));
+      }
     } catch (const Error& e) {
       throw UsageError(fmt::format("-p '{}': {}", t, e.message()));
     }
   }
+  if (!out.names.empty() && out.names.size() != out.values.size())
+    throw UsageError("-p: name every parameter (@NAME=VALUE) or none");
+  return out;
+}
+
+// Named parameters need a backend that binds by name.
+void check_named(const Connection& conn, const Params& params) {
+  if (!params.names.empty() && !conn.capabilities().named_parameters)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("{} binds parameters by position, not by name: drop the @NAME= "
+                            "prefixes (write text:@x=1 for such text)",
+                            conn.backend()),
+                std::string(conn.backend()));
+}
+
+// "; request charge: 12.5 RU (source) + 80 RU (target)" for connections that report one.
+std::string cost_note(const Connection& src, const Connection& dst) {
+  std::string out;
+  auto add = [&](const Connection& c, std::string_view role) {
+    if (auto cost = c.request_cost())
+      out += fmt::format("{}{:.2f} {} ({})", out.empty() ? "; request charge: " : " + ",
+                         cost->total, cost->unit, role);
+  };
+  add(src, "source");
+  if (&dst != &src) add(dst, "target");
   return out;
 }
 
@@ -323,18 +361,23 @@ int cmd_describe(const Context& ctx, const DescribeArgs& args) {
 }
 
 int cmd_sql(const Context& ctx, const StatementArgs& args) {
-  const std::vector<Value> params = parse_params(args.params);
+  const Params params = parse_params(args.params);
   auto conn = ctx.open(args.conn, false);
-  auto reader = conn->query(args.text, params);
+  check_named(*conn, params);
+  QueryOptions options;
+  options.param_names = params.names;
+  auto reader = conn->query(args.text, params.values, options);
   auto printer = ctx.make_printer();
   print_all(*reader, *printer);
   return kExitOk;
 }
 
 int cmd_exec(const Context& ctx, const StatementArgs& args) {
-  const std::vector<Value> params = parse_params(args.params);
+  const Params params = parse_params(args.params);
+  if (!params.names.empty())
+    throw UsageError("exec binds parameters by position: drop the @NAME= prefixes");
   auto conn = ctx.open(args.conn, false);
-  const uint64_t rows = conn->execute(args.text, params);
+  const uint64_t rows = conn->execute(args.text, params.values);
   if (ctx.format() == OutputFormat::table) {
     std::cout << fmt::format("{} row{} affected\n", rows, rows == 1 ? "" : "s");
     return kExitOk;
@@ -472,9 +515,9 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
     const double secs = stats.elapsed.count();
     const double rate = secs > 0 ? static_cast<double>(stats.rows) / secs : 0;
     std::cerr << fmt::format(
-        "copied {} rows ({}) from {}.{} to {}.{} in {:.2f} s ({:.0f} rows/s)\n", stats.rows,
+        "copied {} rows ({}) from {}.{} to {}.{} in {:.2f} s ({:.0f} rows/s){}\n", stats.rows,
         format_bytes(stats.bytes), ctx.display(args.src), args.table, ctx.display(args.dst),
-        dst_table, secs, rate);
+        dst_table, secs, rate, cost_note(*src, *dst));
   }
   return kExitOk;
 }
@@ -485,6 +528,15 @@ int cmd_version() {
 }
 
 }  // namespace
+
+std::optional<std::pair<std::string, Value>> parse_named_param(std::string_view text) {
+  if (text.size() < 3 || text[0] != '@') return std::nullopt;
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 1) return std::nullopt;
+  for (char c : text.substr(1, eq - 1))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return std::nullopt;
+  return std::make_pair(std::string(text.substr(0, eq)), parse_param(text.substr(eq + 1)));
+}
 
 Value parse_param(std::string_view text) {
   if (const auto colon = text.find(':'); colon != std::string_view::npos) {

@@ -4,7 +4,10 @@
 // ping, version): argument parsing with CLI11, dispatch, and the mapping of
 // errors to exit statuses. Private to src/cli.
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "polydb/value.hpp"
 
@@ -33,5 +36,10 @@ int run(int argc, char** argv);
 ///    numbers out of range (`1e400`, 2^63) included, binds as text.
 /// Throws Error(type_mismatch / invalid_argument) when TEXT does not parse as TYPE.
 Value parse_param(std::string_view text);
+
+/// A named parameter `@NAME=VALUE` (NAME: letters, digits, '_'; VALUE as for
+/// parse_param): {"@NAME", VALUE}. nullopt when `text` is not of that form
+/// (write text:@x=1 to bind such text positionally).
+std::optional<std::pair<std::string, Value>> parse_named_param(std::string_view text);
 
 }  // namespace polydb::cli

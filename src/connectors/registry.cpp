@@ -17,6 +17,7 @@ void register_postgres(Registry& registry);
 void register_mysql(Registry& registry);
 void register_dynamodb(Registry& registry);
 void register_odbc(Registry& registry);
+void register_cosmos(Registry& registry);
 
 namespace {
 
@@ -27,6 +28,7 @@ Registry build_registry() {
   register_mysql(r);
   register_dynamodb(r);
   register_odbc(r);
+  register_cosmos(r);
   return r;
 }
 

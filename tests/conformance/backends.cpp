@@ -207,6 +207,20 @@ std::string odbc_url(const std::string& native_url, std::string_view driver,
                          brace(u.user) + ";" + std::string(password_key) + "=" +
                          brace(u.password.reveal());
   return "odbc:///?connection-string=" + percent_encode(cs);
+// Cosmos DB: the URL's database (created when missing) for every test; each
+// test creates and drops its own container. The emulator checks no key: the
+// well-known emulator key is set when COSMOS_KEY is unset.
+std::string cosmos_url() {
+  const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
+  if (!url || !*url)
+    throw std::runtime_error(
+        "POLYDB_TEST_COSMOS_URL is not set, so the Cosmos DB conformance tests cannot run: use "
+        "`make test`, or start the emulator with `scripts/services.sh start cosmos` and export "
+        "its URL with eval \"$(scripts/services.sh env | sed 's/^/export /')\"");
+  setenv("COSMOS_KEY",
+         "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+         0);
+  return url;
 }
 
 }  // namespace
@@ -255,6 +269,12 @@ const std::vector<Backend>& all_backends() {
                                    "Password");
                  },
                  mysql});
+    // Cosmos DB: its SQL is Cosmos SQL (no DML, no GROUP BY or OFFSET/LIMIT
+    // in the emulator), no transactions across partitions, no column types,
+    // JSON numbers (NaN/Infinity refused), 2 MB items (bytes stored as hex text).
+    Quirks cosmos = dynamodb;
+    cosmos.max_value_bytes = 512 * 1024;
+    b.push_back({"cosmos", cosmos_url, cosmos});
     return b;
   }();
   return backends;

@@ -245,8 +245,9 @@ TEST_P(Conformance, FiltersProjectionLimitAndOrder) {
   if (quirks().decimal_keeps_written_scale) {
     EXPECT_EQ(top[0][0], Value(Decimal{"500.60"}));
   } else {
-    // The same number, with the backend's own scale ("500.6" or "500.60").
-    std::string t = top[0][0].as<Decimal>().text;
+    // The same number, with the backend's own scale ("500.6" or "500.60"); a
+    // backend without column types may read it in another numeric type.
+    std::string t = coerce_value(top[0][0], Type(TypeId::decimal)).as<Decimal>().text;
     while (t.back() == '0') t.pop_back();
     EXPECT_EQ(t, "500.6");
   }

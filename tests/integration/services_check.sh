@@ -75,7 +75,7 @@ check_cosmos() {
   local u ep out; u="$(url POLYDB_TEST_COSMOS_URL)"
   [ -n "$u" ] || { fail cosmos "POLYDB_TEST_COSMOS_URL is not set"; return; }
   ep="$(param "$u" endpoint)"
-  # self-signed, expired certificate: verification is off (tls-verify=false in the URL)
+  # self-signed, expired certificate: verification is off (insecure-skip-tls-verify=true in the URL)
   out="$("${CURL[@]}" -k "$ep/" 2>&1)"
   printf '%s' "$out" | grep -q '"_dbs"' \
     || { fail cosmos "GET $ep/ did not return the account document: $(printf '%s' "$out" | oneline)"; return; }

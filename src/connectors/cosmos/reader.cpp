@@ -1,0 +1,207 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "connectors/cosmos/connection.hpp"
+#include "connectors/cosmos/types.hpp"
+#include "core/log.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::cosmos {
+
+namespace {
+
+// Cosmos DB pages hold at most this many items whatever we ask.
+constexpr size_t kMaxPageItems = 1000;
+
+// Order of two cells of one column (same type): NULLs first.
+int compare_cells(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return int(!a.is_null()) - int(!b.is_null());
+  if (a.type_id() == TypeId::decimal) {
+    const double x = std::strtod(a.as<Decimal>().text.c_str(), nullptr);
+    const double y = std::strtod(b.as<Decimal>().text.c_str(), nullptr);
+    return x < y ? -1 : (y < x ? 1 : 0);
+  }
+  return std::visit(
+      [&](const auto& x) -> int {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate> || std::is_same_v<T, Decimal>) {
+          return 0;
+        } else if constexpr (std::is_same_v<T, Bytes> || std::is_same_v<T, polydb::Json>) {
+          const auto& y = std::get<T>(b.storage());
+          const auto& xs = [&]() -> const std::string& {
+            if constexpr (std::is_same_v<T, Bytes>) return x.data; else return x.text;
+          }();
+          const auto& ys = [&]() -> const std::string& {
+            if constexpr (std::is_same_v<T, Bytes>) return y.data; else return y.text;
+          }();
+          return xs < ys ? -1 : (ys < xs ? 1 : 0);
+        } else {
+          const auto& y = std::get<T>(b.storage());
+          return x < y ? -1 : (y < x ? 1 : 0);
+        }
+      },
+      a.storage());
+}
+
+// Streams the pages of one query (x-ms-continuation paging) as batches:
+// memory is one page plus one batch, except with ORDER BY, which polydb
+// sorts locally after reading everything.
+class PageReader final : public BatchReader {
+ public:
+  PageReader(CosmosConnection& conn, ReaderSetup setup) : conn_(conn), setup_(std::move(setup)) {
+    done_ = setup_.skip;
+    if (!setup_.schema) {
+      // query(): the schema is inferred from the first non-empty page.
+      while (pos_ >= docs_.size() && !done_) fetch();
+      std::vector<const Json*> sample;
+      for (const auto& d : docs_) sample.push_back(&d);
+      setup_.schema = std::make_shared<Schema>(
+          infer_schema(sample, setup_.key_paths, {"_etag", "_ts"}, /*item_keys=*/false));
+    }
+    if (!setup_.output) setup_.output = setup_.schema;
+  }
+
+  const Schema& schema() const override { return *setup_.output; }
+  ScanPlan plan() const override { return setup_.plan; }
+
+  std::optional<Batch> next() override {
+    if (!setup_.order_by.empty()) return next_sorted();
+    while (true) {
+      if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
+      auto raw = read_batch(setup_.batch_rows);
+      if (!raw) return std::nullopt;
+      Batch batch = finish(std::move(*raw));
+      if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
+      if (batch.num_rows() == 0) continue;
+      emitted_ += batch.num_rows();
+      logger("cosmos")->trace("batch of {} rows", batch.num_rows());
+      return batch;
+    }
+  }
+
+ private:
+  void fetch() {
+    Request req = conn_.query_request(setup_.container, setup_.body, setup_.partition_key);
+    size_t page = std::min(setup_.batch_rows, kMaxPageItems);
+    // Without a local filter or order, no more than the limit is needed.
+    if (setup_.limit && !setup_.residual && setup_.order_by.empty())
+      page = std::clamp<size_t>(*setup_.limit - std::min(*setup_.limit, fetched_), 1, page);
+    req.headers.set("x-ms-max-item-count", std::to_string(page));
+    if (!continuation_.empty()) req.headers.set("x-ms-continuation", continuation_);
+    if (range_ < setup_.ranges.size())
+      req.headers.set("x-ms-documentdb-partitionkeyrangeid", setup_.ranges[range_]);
+    const net::HttpResponse r = conn_.api().call(req, setup_.what);
+    Json j = Json::parse(r.body, nullptr, false);
+    docs_ = j.is_object() ? std::move(j["Documents"]) : Json::array();
+    if (!docs_.is_array()) docs_ = Json::array();
+    for (auto& d : docs_)
+      if (!d.is_object()) d = Json{{"value", std::move(d)}};  // SELECT VALUE scalars
+    pos_ = 0;
+    fetched_ += docs_.size();
+    auto next = r.headers.get("x-ms-continuation");
+    continuation_ = next ? std::string(*next) : std::string();
+    if (continuation_.empty() && ++range_ >= setup_.ranges.size()) done_ = true;
+  }
+
+  // Up to `rows` documents converted to the read schema; nullopt at the end.
+  std::optional<Batch> read_batch(size_t rows) {
+    const Schema& schema = *setup_.schema;
+    Batch batch(setup_.schema);
+    while (batch.num_rows() < rows) {
+      if (pos_ >= docs_.size()) {
+        if (done_) break;
+        fetch();
+        continue;
+      }
+      const Json& doc = docs_[pos_++];
+      if (setup_.warn_incomplete && doc.value("id", "") == kReplaceMarkerId) {
+        logger("cosmos")->warn(
+            "container {} holds the marker item '{}': a polydb replace into it did not finish, "
+            "so its contents are incomplete (run the copy again)",
+            setup_.container, kReplaceMarkerId);
+        continue;
+      }
+      for (size_t c = 0; c < schema.fields.size(); ++c) {
+        auto it = doc.find(schema.fields[c].name);
+        try {
+          append_json(batch.column(c), it == doc.end() ? nullptr : &*it);
+        } catch (const Error& e) {
+          throw Error(e.code(),
+                      fmt::format("property '{}' of the item with id '{}' in {}: {}",
+                                  schema.fields[c].name, doc.value("id", "?").substr(0, 60),
+                                  setup_.container, e.message()),
+                      "cosmos", e.detail());
+        }
+      }
+      batch.commit_row();
+      if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
+    }
+    if (batch.num_rows() == 0) return std::nullopt;
+    return batch;
+  }
+
+  // Local filter (always: it guarantees polydb's semantics whatever Cosmos
+  // did) and the projection to the requested columns.
+  Batch finish(Batch batch) const {
+    if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
+    if (setup_.output == setup_.schema) return batch;
+    Batch out(setup_.output);
+    for (size_t c = 0; c < setup_.output->fields.size(); ++c)
+      out.column(c) = std::move(batch.column(c));
+    for (size_t r = 0; r < batch.num_rows(); ++r) out.commit_row();
+    return out;
+  }
+
+  std::optional<Batch> next_sorted() {
+    if (!sorted_) {
+      sorted_ = true;
+      while (auto raw = read_batch(setup_.batch_rows)) {
+        Batch b = setup_.residual ? apply_filter(*setup_.residual, *raw) : std::move(*raw);
+        for (size_t r = 0; r < b.num_rows(); ++r) rows_.push_back(b.row(r));
+      }
+      std::vector<std::pair<size_t, bool>> cols;
+      for (const auto& o : setup_.order_by)
+        cols.emplace_back(*setup_.schema->index_of(o.column), o.descending);
+      std::stable_sort(rows_.begin(), rows_.end(), [&](const auto& a, const auto& b) {
+        for (auto [c, desc] : cols) {
+          const int x = compare_cells(a[c], b[c]);
+          if (x != 0) return desc ? x > 0 : x < 0;
+        }
+        return false;
+      });
+      if (setup_.limit && rows_.size() > *setup_.limit) rows_.resize(*setup_.limit);
+    }
+    if (next_row_ >= rows_.size()) return std::nullopt;
+    Batch out(setup_.output);
+    const size_t n = setup_.output->fields.size();
+    while (next_row_ < rows_.size() && out.num_rows() < setup_.batch_rows) {
+      auto& row = rows_[next_row_++];
+      row.resize(n);
+      out.append_row(row);
+      std::vector<Value>().swap(row);
+    }
+    return out;
+  }
+
+  CosmosConnection& conn_;
+  ReaderSetup setup_;
+  Json docs_ = Json::array();
+  size_t pos_ = 0;
+  size_t range_ = 0;
+  uint64_t fetched_ = 0;
+  std::string continuation_;
+  bool done_ = false;
+  uint64_t emitted_ = 0;
+  bool sorted_ = false;
+  std::vector<std::vector<Value>> rows_;
+  size_t next_row_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchReader> make_reader(CosmosConnection& conn, ReaderSetup setup) {
+  return std::make_unique<PageReader>(conn, std::move(setup));
+}
+
+}  // namespace polydb::cosmos

@@ -1,0 +1,298 @@
+#include <fmt/format.h>
+
+#include <atomic>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "connectors/cosmos/connection.hpp"
+#include "connectors/cosmos/types.hpp"
+#include "core/log.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::cosmos {
+
+namespace {
+
+// Runs op(api, i) for i in [0, count) on up to `workers` threads, each with
+// its own HTTP client. The first error stops the others and is rethrown.
+void run_parallel(const CosmosConnection& conn, size_t count, unsigned workers,
+                  const std::function<void(Api&, size_t)>& op) {
+  if (count == 0) return;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    try {
+      auto api = conn.new_api();
+      for (size_t i; !failed.load() && (i = next.fetch_add(1)) < count;) op(*api, i);
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+      failed = true;
+    }
+  };
+  const size_t n = std::min<size_t>(workers, count);
+  {
+    std::vector<std::jthread> threads;
+    for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+    work();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+std::string random_id() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  Uuid u;
+  for (auto& b : u.bytes) b = static_cast<uint8_t>(rng());
+  u.bytes[6] = static_cast<uint8_t>((u.bytes[6] & 0x0f) | 0x40);  // version 4
+  u.bytes[8] = static_cast<uint8_t>((u.bytes[8] & 0x3f) | 0x80);
+  return format_uuid(u);
+}
+
+// The partition key header value of a document ([{}] for a missing value, as the SDKs send).
+std::string partition_header(const Json& doc, const PartitionKey& key) {
+  Json values = Json::array();
+  for (const auto& p : key.paths) {
+    auto it = doc.find(p);
+    values.push_back(it == doc.end() ? Json::object() : *it);
+  }
+  return values.dump();
+}
+
+}  // namespace
+
+std::string item_id(const std::vector<const Value*>& key_values) {
+  std::string id;
+  for (size_t i = 0; i < key_values.size(); ++i) {
+    if (key_values[i]->is_null()) return {};
+    const std::string text = key_values[i]->to_text();
+    if (key_values.size() == 1 && text.find_first_of("/\\?#") == std::string::npos) return text;
+    if (i) id += '|';
+    for (char c : text) {
+      if (c == '%' || c == '|' || c == '/' || c == '\\' || c == '?' || c == '#')
+        id += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      else id += c;
+    }
+  }
+  return id;
+}
+
+void CosmosConnection::delete_all_items(std::string_view container, const PartitionKey& key) {
+  std::string proj = R"(SELECT VALUE {"id": c["id"])";
+  for (size_t i = 0; i < key.paths.size(); ++i)
+    proj += fmt::format(", {}: {}", Json(key.paths[i]).dump(), property_ref(key.paths[i]));
+  const Json body = {{"query", proj + "} FROM c WHERE c.id != @marker"},
+                     {"parameters", Json::array({{{"name", "@marker"}, {"value", kReplaceMarkerId}}})}};
+  Request req = query_request(container, body, std::nullopt);
+  req.headers.set("x-ms-max-item-count", "1000");
+  for (;;) {
+    const net::HttpResponse r = api_.call(req, fmt::format("Cosmos DB query (ids) on {}", container));
+    const Json docs = Json::parse(r.body, nullptr, false).value("Documents", Json::array());
+    run_parallel(*this, docs.size(), endpoint_.concurrency, [&](Api& api, size_t i) {
+      const std::string id = docs[i].value("id", "");
+      Request del{.method = "DELETE", .path = item_path(container, id), .resource_type = "docs",
+                  .resource_link = item_link(container, id)};
+      del.headers.set("x-ms-documentdb-partitionkey", partition_header(docs[i], key));
+      api.call(del, fmt::format("Cosmos DB delete of item '{}' in {}", id, container), {404});
+    });
+    auto next = r.headers.get("x-ms-continuation");
+    if (!next || next->empty()) break;
+    req.headers.set("x-ms-continuation", std::string(*next));
+  }
+}
+
+namespace {
+
+// Bulk writer: each write() converts the whole batch first (a value that
+// does not fit fails the call with nothing of the batch written), groups
+// the items by partition key value and sends them with `concurrency`
+// parallel requests, one partition's items in row order. Cosmos DB has no
+// transactions across partitions: what write() sent stays (docs/cosmos.md).
+//
+// replace: a marker item (id kReplaceMarkerId) is written first, then the
+// old items are deleted and the new ones written; commit() deletes the
+// marker. An interrupted replace leaves the marker, so the container does
+// not look complete: readers warn about it, and the SDKs see it too.
+class CosmosWriter final : public BatchWriter {
+ public:
+  CosmosWriter(CosmosConnection& conn, std::string_view table, const Schema& schema,
+               const WriteOptions& options)
+      : conn_(conn), table_(table), source_(schema), mode_(options.mode) {
+    if (source_.fields.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("nothing to write into '{}': the source has no columns", table));
+    Schema create_schema = source_;
+    if (!options.key.empty()) create_schema.primary_key = options.key;
+    const bool existed = conn_.exists(table_);
+    if (options.mode == WriteMode::create || !existed) conn_.create_table(table_, create_schema);
+    key_ = conn_.partition_key(table_);
+    for (const auto& p : key_.paths)
+      if (!source_.index_of(p) && p != "id")
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("the rows for '{}' have no column '{}', which is the container's "
+                                "partition key",
+                                table, p),
+                    "cosmos");
+    id_column_ = source_.index_of("id");
+    for (const auto& k : create_schema.primary_key)
+      if (auto i = source_.index_of(k)) key_columns_.push_back(*i);
+    if (existed && options.mode == WriteMode::replace) {
+      write_marker();
+      conn_.delete_all_items(table_, key_);
+    }
+    // Existing properties keep their JSON kind: convert source values to the
+    // inferred type ("12" into a number property is written as 12; "abc" is refused).
+    Schema target;
+    if (existed && (options.mode == WriteMode::append || options.mode == WriteMode::upsert))
+      target = conn_.describe(table_);
+    for (const auto& f : source_.fields) {
+      std::optional<Type> to;
+      if (auto idx = target.index_of(f.name); idx && f.name != "id") {
+        const Field& t = target.fields[*idx];
+        const bool pure = t.native_type.find('|') == std::string::npos &&
+                          t.native_type.find("null") == std::string::npos;
+        if (pure && t.type.id != f.type.id && t.type.id != TypeId::json) to = t.type;
+      }
+      convert_to_.push_back(to);
+    }
+  }
+
+  void write(const Batch& batch) override {
+    if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "cosmos");
+    if (batch.num_columns() != source_.fields.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("batch has {} columns, the writer was opened with {}",
+                              batch.num_columns(), source_.fields.size()),
+                  "cosmos");
+    std::vector<std::string> bodies(batch.num_rows());
+    std::vector<std::string> ids(batch.num_rows());
+    std::map<std::string, std::vector<size_t>> groups;  // partition key -> rows in order
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      Json doc = to_document(batch, r);
+      ids[r] = doc["id"].get<std::string>();
+      groups[partition_header(doc, key_)].push_back(r);
+      bodies[r] = doc.dump();
+    }
+    std::vector<const std::pair<const std::string, std::vector<size_t>>*> work;
+    for (const auto& g : groups) work.push_back(&g);
+    const bool upsert = mode_ == WriteMode::upsert;
+    run_parallel(conn_, work.size(), conn_.endpoint().concurrency, [&](Api& api, size_t i) {
+      for (size_t r : work[i]->second) {
+        Request req{.method = "POST", .path = conn_.docs_path(table_), .resource_type = "docs",
+                    .resource_link = conn_.docs_link(table_), .body = std::move(bodies[r])};
+        req.headers.set("x-ms-documentdb-partitionkey", work[i]->first);
+        if (upsert) req.headers.set("x-ms-documentdb-is-upsert", "True");
+        api.call(req, fmt::format("Cosmos DB {} of item '{}' in {}", upsert ? "upsert" : "create",
+                                  ids[r], table_));
+      }
+    });
+    rows_ += batch.num_rows();
+  }
+
+  WriteResult commit() override {
+    if (done_) throw Error(ErrorCode::invalid_argument, "commit() called twice", "cosmos");
+    done_ = true;
+    if (marker_) {
+      Request del{.method = "DELETE", .path = conn_.item_path(table_, kReplaceMarkerId),
+                  .resource_type = "docs", .resource_link = conn_.item_link(table_, kReplaceMarkerId)};
+      del.headers.set("x-ms-documentdb-partitionkey", marker_header_);
+      conn_.api().call(del, fmt::format("Cosmos DB delete of the replace marker in {}", table_),
+                       {404});
+    }
+    logger("cosmos")->info("wrote {} items into {}", rows_, table_);
+    return {rows_};
+  }
+
+  void abort() noexcept override {
+    if (done_) return;
+    done_ = true;
+    if (rows_ > 0 || marker_)
+      logger("cosmos")->warn(
+          "writer into {} aborted: {} item(s) already written stay (Cosmos DB has no "
+          "transactions across partitions){}",
+          table_, rows_,
+          marker_ ? fmt::format("; the container is incomplete and keeps the marker item '{}'",
+                                kReplaceMarkerId)
+                  : "");
+  }
+
+  ~CosmosWriter() override { abort(); }
+
+ private:
+  void write_marker() {
+    Json marker = {{"id", kReplaceMarkerId}};
+    for (const auto& p : key_.paths)
+      if (p != "id") marker[p] = kReplaceMarkerId;
+    marker["polydb_replace_started"] = static_cast<int64_t>(std::time(nullptr));
+    marker_header_ = partition_header(marker, key_);
+    Request req{.method = "POST", .path = conn_.docs_path(table_), .resource_type = "docs",
+                .resource_link = conn_.docs_link(table_), .body = marker.dump()};
+    req.headers.set("x-ms-documentdb-partitionkey", marker_header_);
+    req.headers.set("x-ms-documentdb-is-upsert", "True");
+    conn_.api().call(req, fmt::format("Cosmos DB write of the replace marker in {}", table_));
+    marker_ = true;
+  }
+
+  Json to_document(const Batch& batch, size_t r) const {
+    Json doc = Json::object();
+    for (size_t c = 0; c < source_.fields.size(); ++c) {
+      const Column& col = batch.column(c);
+      try {
+        Value v = col.value_at(r);
+        if (convert_to_[c] && !v.is_null()) v = coerce_value(v, *convert_to_[c]);
+        if (auto j = value_to_json(v)) doc[source_.fields[c].name] = std::move(*j);
+      } catch (const Error& e) {
+        throw Error(e.code(),
+                    fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1,
+                                source_.fields[c].name, table_, e.message()),
+                    "cosmos", e.detail());
+      }
+    }
+    std::string id;
+    if (id_column_) {
+      const Value v = batch.column(*id_column_).value_at(r);
+      id = v.is_null() ? std::string() : v.to_text();
+    } else if (!key_columns_.empty()) {
+      std::vector<Value> values;
+      for (size_t c : key_columns_) values.push_back(batch.column(c).value_at(r));
+      std::vector<const Value*> ptrs;
+      for (const auto& v : values) ptrs.push_back(&v);
+      id = item_id(ptrs);
+    } else {
+      id = random_id();
+    }
+    if (id.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("row {} of '{}': the id (or a key column) is NULL", rows_ + r + 1,
+                              table_),
+                  "cosmos");
+    doc["id"] = id;
+    return doc;
+  }
+
+  CosmosConnection& conn_;
+  std::string table_;
+  Schema source_;
+  WriteMode mode_;
+  PartitionKey key_;
+  std::optional<size_t> id_column_;
+  std::vector<size_t> key_columns_;
+  std::vector<std::optional<Type>> convert_to_;
+  bool marker_ = false;
+  std::string marker_header_;
+  bool done_ = false;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> make_writer(CosmosConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options) {
+  return std::make_unique<CosmosWriter>(conn, table, schema, options);
+}
+
+}  // namespace polydb::cosmos

@@ -1,0 +1,369 @@
+// Cosmos DB connector against the emulator of scripts/services.sh
+// (@vercel/cosmosdb-server), cross-checked with the official Node SDK
+// (@azure/cosmos). The emulator checks no signature: the signer's real
+// tests are tests/unit/net/cosmos_auth_test.cpp.
+
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "connectors/cosmos/connection.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/error.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb::cosmos {
+namespace {
+
+constexpr const char* kEmulatorKey =
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+std::string server_url() {
+  setenv("COSMOS_KEY", kEmulatorKey, 0);
+  const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
+  if (!url || !*url) {
+    ADD_FAILURE() << "POLYDB_TEST_COSMOS_URL is not set: use `make test`, or start the "
+                     "emulator with `scripts/services.sh start cosmos` and export its URL with "
+                     "eval \"$(scripts/services.sh env | sed 's/^/export /')\"";
+    return "cosmos://127.0.0.1:1/polydb?endpoint=https://127.0.0.1:1";
+  }
+  return url;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs a shell command and returns its standard output; fails the test on a non-zero status.
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    ADD_FAILURE() << "cannot run " << cmd;
+    return out;
+  }
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int rc = pclose(p);
+  EXPECT_EQ(rc, 0) << cmd << "\n" << out;
+  return out;
+}
+
+Json all_rows(BatchReader& r, size_t* batches = nullptr) {
+  Json rows = Json::array();
+  size_t n = 0;
+  while (auto b = r.next()) {
+    ++n;
+    for (size_t i = 0; i < b->num_rows(); ++i) {
+      Json row = Json::object();
+      for (size_t c = 0; c < b->num_columns(); ++c) {
+        const Value v = b->column(c).value_at(i);
+        row[b->schema().fields[c].name] = v.is_null() ? Json() : Json(v.to_text());
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  if (batches) *batches = n;
+  return rows;
+}
+
+ErrorCode code_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::internal;
+}
+
+class CosmosTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = server_url();
+    ConnectOptions o;
+    o.create_if_missing = true;
+    conn_ = connect(url_, o);
+    cosmos_ = dynamic_cast<CosmosConnection*>(conn_.get());
+    ASSERT_NE(cosmos_, nullptr);
+    table_ = "it_" + std::to_string(getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+  void TearDown() override {
+    if (conn_) conn_->drop_table(table_, true);
+  }
+
+  // items(id int64 key, grp string, qty int64, tags json) with ids 1..n.
+  void write_items(int64_t n, WriteMode mode = WriteMode::create) {
+    auto s = std::make_shared<Schema>();
+    s->fields = {{"id", TypeId::int64, false, ""},
+                 {"grp", TypeId::string, true, ""},
+                 {"qty", TypeId::int64, true, ""},
+                 {"tags", TypeId::json, true, ""}};
+    s->primary_key = {"id"};
+    Batch b(s);
+    for (int64_t i = 1; i <= n; ++i)
+      b.append_row(std::vector<Value>{i, "g" + std::to_string(i % 3), i * 10,
+                                      polydb::Json{R"({"n":)" + std::to_string(i) + R"(,"a":[1,"x"]})"}});
+    auto w = conn_->writer(table_, *s, {mode, {}});
+    w->write(b);
+    EXPECT_EQ(w->commit().rows, static_cast<uint64_t>(n));
+  }
+
+  std::string endpoint() const { return Uri::parse(url_).option("endpoint").value_or(""); }
+
+  // Runs a Node script with @azure/cosmos bound to `sdk`, the container as
+  // `container`; TLS verification is off for this child only (the
+  // emulator's certificate is self-signed and expired).
+  std::string node(const std::string& body) {
+    const std::string script =
+        "const {CosmosClient} = require(process.argv[1]);"
+        "const client = new CosmosClient({endpoint: process.argv[2], key: process.argv[3],"
+        "  connectionPolicy: {enableEndpointDiscovery: false}});"
+        "const container = client.database(process.argv[4]).container(process.argv[5]);"
+        "(async () => {" + body + "})().catch((e) => { console.error(e.message); process.exit(3); });";
+    return run("NODE_TLS_REJECT_UNAUTHORIZED=0 node --no-warnings -e " + shell_quote(script) + " " +
+               shell_quote(std::string(POLYDB_SOURCE_DIR) +
+                           "/tools/emulators/node_modules/@azure/cosmos") +
+               " " + shell_quote(endpoint()) + " " + shell_quote(kEmulatorKey) + " " +
+               shell_quote(cosmos_->endpoint().database) + " " + shell_quote(table_));
+  }
+
+  std::string url_;
+  std::unique_ptr<Connection> conn_;
+  CosmosConnection* cosmos_ = nullptr;
+  std::string table_;
+};
+
+TEST_F(CosmosTest, CrudWithEtagsAndPatch) {
+  ASSERT_TRUE(cosmos_->create_container(table_, {{"tenant"}, "Hash"}));
+  EXPECT_FALSE(cosmos_->create_container(table_, {{"tenant"}, "Hash"})) << "create-if-not-exists";
+  const Json pk = Json::array({"t1"});
+  const Item created =
+      cosmos_->create_item(table_, {{"id", "a"}, {"tenant", "t1"}, {"qty", 1}}, pk);
+  EXPECT_FALSE(created.etag.empty());
+  EXPECT_EQ(code_of([&] { cosmos_->create_item(table_, {{"id", "a"}, {"tenant", "t1"}}, pk); }),
+            ErrorCode::conflict);
+  auto read = cosmos_->read_item(table_, "a", pk);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->doc["qty"], 1);
+  const Item replaced = cosmos_->replace_item(
+      table_, {{"id", "a"}, {"tenant", "t1"}, {"qty", 2}}, pk, created.etag);
+  EXPECT_NE(replaced.etag, created.etag);
+  // The old etag no longer matches: 412 -> conflict, and the item is unchanged.
+  try {
+    cosmos_->replace_item(table_, {{"id", "a"}, {"tenant", "t1"}, {"qty", 99}}, pk, created.etag);
+    FAIL() << "a stale etag must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::conflict);
+    EXPECT_NE(e.message().find("412"), std::string::npos) << e.message();
+    EXPECT_FALSE(e.retryable());
+  }
+  EXPECT_EQ(cosmos_->read_item(table_, "a", pk)->doc["qty"], 2);
+  const Item patched = cosmos_->patch_item(
+      table_, "a", pk, Json::array({{{"op", "incr"}, {"path", "/qty"}, {"value", 5}},
+                                    {{"op", "set"}, {"path", "/note"}, {"value", "hi"}}}));
+  EXPECT_EQ(patched.doc["qty"], 7);
+  EXPECT_EQ(patched.doc["note"], "hi");
+  cosmos_->upsert_item(table_, {{"id", "b"}, {"tenant", "t1"}, {"qty", 3}}, pk);
+  cosmos_->upsert_item(table_, {{"id", "b"}, {"tenant", "t1"}, {"qty", 4}}, pk);
+  EXPECT_EQ(conn_->count_rows(table_), 2u);
+  EXPECT_EQ(code_of([&] { cosmos_->delete_item(table_, "a", pk, created.etag); }),
+            ErrorCode::conflict);
+  EXPECT_TRUE(cosmos_->delete_item(table_, "a", pk, patched.etag));
+  EXPECT_FALSE(cosmos_->delete_item(table_, "a", pk));
+  EXPECT_EQ(conn_->count_rows(table_), 1u);
+}
+
+TEST_F(CosmosTest, PagesFollowTheContinuationBatchByBatch) {
+  write_items(1200);
+  const uint64_t before = conn_->request_cost()->requests;
+  QueryOptions o;
+  o.batch_rows = 250;
+  auto r = conn_->query("SELECT * FROM " + table_ + " c", {}, o);
+  size_t batches = 0;
+  const Json rows = all_rows(*r, &batches);
+  EXPECT_EQ(rows.size(), 1200u);
+  EXPECT_GE(batches, 5u);
+  // One request per page of at most 250 items: the continuation was followed.
+  EXPECT_GE(conn_->request_cost()->requests - before, 5u);
+  EXPECT_GT(conn_->request_cost()->total, 0.0) << "x-ms-request-charge is summed";
+}
+
+TEST_F(CosmosTest, NamedParametersAreBoundNeverSpliced) {
+  write_items(30);
+  QueryOptions o;
+  o.param_names = {"@g", "@min"};
+  const std::vector<Value> params{"g1", int64_t{200}};
+  auto r = conn_->query("SELECT c.id, c.qty FROM " + table_ + " c WHERE c.grp = @g AND c.qty > @min",
+                        params, o);
+  const Json rows = all_rows(*r);
+  EXPECT_EQ(rows.size(), 3u) << rows.dump();  // ids 22, 25, 28: i % 3 == 1 and i > 20
+  const std::vector<Value> evil{"g1\" OR 1=1 --", int64_t{0}};
+  EXPECT_EQ(all_rows(*conn_->query("SELECT * FROM " + table_ + " c WHERE c.grp = @g AND c.qty > @min",
+                                   evil, o))
+                .size(),
+            0u);
+  // Positional parameters are @p1, @p2, ...
+  const std::vector<Value> one{int64_t{3}};
+  EXPECT_EQ(all_rows(*conn_->query("SELECT * FROM " + table_ + " c WHERE c.qty < @p1 * 10", one))
+                .size(),
+            2u);
+}
+
+TEST_F(CosmosTest, ScanPushesProjectionFilterAndTop) {
+  write_items(50);
+  ScanSpec spec;
+  spec.table = table_;
+  spec.columns = {"id", "qty"};
+  spec.filter = parse_filter("grp = 'g2' AND qty >= 100");
+  auto r = conn_->scan(spec);
+  const ScanPlan plan = r->plan();
+  EXPECT_NE(plan.native.find(R"(SELECT VALUE {"id": c["id"], "qty": c["qty"], "grp": c["grp"]})"),
+            std::string::npos)
+      << plan.native;
+  EXPECT_NE(plan.native.find(R"(WHERE c["grp"] = @p0 AND c["qty"] >= @p1)"), std::string::npos)
+      << plan.native;
+  EXPECT_TRUE(plan.columns_pushed);
+  EXPECT_TRUE(plan.filter_pushed);
+  EXPECT_EQ(all_rows(*r).size(), 14u);  // 11..50 with i % 3 == 2
+  // The partition key fixed by equality: one partition, TOP pushed.
+  ScanSpec point;
+  point.table = table_;
+  point.filter = parse_filter("id = 7");
+  point.limit = 1;
+  auto p = conn_->scan(point);
+  EXPECT_NE(p->plan().native.find("SELECT TOP 1 "), std::string::npos) << p->plan().native;
+  EXPECT_NE(p->plan().native.find(R"(partition ["7"])"), std::string::npos) << p->plan().native;
+  const Json rows = all_rows(*p);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["qty"], "70");
+}
+
+TEST_F(CosmosTest, HierarchicalPartitionKeys) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"tenant", TypeId::string, false, ""},
+               {"user", TypeId::string, false, ""},
+               {"n", TypeId::int64, true, ""}};
+  s->primary_key = {"tenant", "user"};
+  conn_->create_table(table_, *s);
+  const PartitionKey key = cosmos_->partition_key(table_);
+  EXPECT_EQ(key.kind, "MultiHash");
+  EXPECT_EQ(key.paths, (std::vector<std::string>{"tenant", "user"}));
+  Batch b(s);
+  b.append_row(std::vector<Value>{"t1", "u1", int64_t{1}});
+  b.append_row(std::vector<Value>{"t1", "u/2", int64_t{2}});
+  auto w = conn_->writer(table_, *s, {WriteMode::append, {}});
+  w->write(b);
+  w->commit();
+  // The id of a row without an "id" column is its key, escaped.
+  auto item = cosmos_->read_item(table_, "t1|u%2F2", Json::array({"t1", "u/2"}));
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->doc["n"], 2);
+  const Schema d = conn_->describe(table_);
+  EXPECT_EQ(d.primary_key, (std::vector<std::string>{"tenant", "user", "id"}));
+  ScanSpec spec;
+  spec.table = table_;
+  spec.filter = parse_filter("tenant = 't1' AND user = 'u1'");
+  auto r = conn_->scan(spec);
+  EXPECT_NE(r->plan().native.find(R"(partition ["t1","u1"])"), std::string::npos)
+      << r->plan().native;
+  EXPECT_EQ(all_rows(*r).size(), 1u);
+  s->primary_key = {"a", "b", "c", "d"};
+  EXPECT_EQ(code_of([&] { conn_->create_table(table_ + "x", *s); }), ErrorCode::unsupported);
+}
+
+TEST_F(CosmosTest, ErrorsAreClassifiedWithTheServersWords) {
+  EXPECT_EQ(code_of([&] { conn_->describe("no_such_container"); }), ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { conn_->query("SELECT * FROM no_such_container c"); }),
+            ErrorCode::not_found);
+  write_items(3);
+  try {
+    conn_->query("SELECT * FROM " + table_ + " c GROUP BY c.grp");
+    FAIL() << "the emulator has no GROUP BY";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(e.message().find("HTTP 400"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(code_of([&] { conn_->query("DELETE FROM c"); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { conn_->execute("SELECT 1", {}); }), ErrorCode::unsupported);
+  EXPECT_EQ(code_of([&] { write_items(3); }), ErrorCode::conflict) << "create of an existing table";
+  EXPECT_EQ(code_of([&] { cosmos_->create_item(table_, {{"id", "1"}}, Json::array({"1"})); }),
+            ErrorCode::conflict);
+  // A database that does not exist is not created by reading.
+  Uri other = Uri::parse(url_);
+  other.path = "/polydb_no_such_db";
+  EXPECT_EQ(code_of([&] { connect(other.to_string_with_secrets()); }), ErrorCode::not_found);
+}
+
+TEST_F(CosmosTest, ReplaceThatDoesNotFinishLeavesAMarker) {
+  write_items(20);
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"grp", TypeId::string, true, ""}};
+  s->primary_key = {"id"};
+  Batch b(s);
+  b.append_row(std::vector<Value>{int64_t{100}, "new"});
+  {
+    auto w = conn_->writer(table_, *s, {WriteMode::replace, {}});
+    w->write(b);
+  }  // dropped before commit
+  EXPECT_TRUE(cosmos_->read_item(table_, std::string(kReplaceMarkerId),
+                                 Json::array({std::string(kReplaceMarkerId)})))
+      << "an unfinished replace is visible";
+  EXPECT_EQ(conn_->count_rows(table_), 1u);
+  auto w = conn_->writer(table_, *s, {WriteMode::replace, {}});
+  w->write(b);
+  w->commit();
+  EXPECT_EQ(conn_->count_rows(table_), 1u);
+  EXPECT_FALSE(cosmos_->delete_item(table_, std::string(kReplaceMarkerId),
+                                    Json::array({std::string(kReplaceMarkerId)})))
+      << "commit removes the marker";
+}
+
+TEST_F(CosmosTest, NodeSdkReadsWhatPolydbWrote) {
+  write_items(5);
+  const std::string out = node(
+      "for (const id of ['1', '5']) {"
+      "  const {resource} = await container.item(id, id).read();"
+      "  console.log(JSON.stringify({id: resource.id, grp: resource.grp, qty: resource.qty,"
+      "                              tags: resource.tags}));"
+      "}");
+  EXPECT_EQ(out,
+            "{\"id\":\"1\",\"grp\":\"g1\",\"qty\":10,\"tags\":{\"n\":1,\"a\":[1,\"x\"]}}\n"
+            "{\"id\":\"5\",\"grp\":\"g2\",\"qty\":50,\"tags\":{\"n\":5,\"a\":[1,\"x\"]}}\n");
+}
+
+TEST_F(CosmosTest, PolydbReadsWhatTheNodeSdkWrote) {
+  ASSERT_TRUE(cosmos_->create_container(table_, {{"pk"}, "Hash"}));
+  node(
+      "await container.items.create({id: 'x1', pk: 'p', n: 1.5, ok: true, "
+      "  nested: {a: {b: [1, 2, {c: 'd'}]}}, list: ['u', 'v'], none: null});"
+      "await container.items.create({id: 'x2', pk: 'p', n: 2, ok: false, nested: {}, list: []});");
+  const Schema d = conn_->describe(table_);
+  EXPECT_EQ(d.field("n").type.id, TypeId::float64);
+  EXPECT_EQ(d.field("ok").type.id, TypeId::boolean);
+  EXPECT_EQ(d.field("nested").type.id, TypeId::json);
+  EXPECT_EQ(d.field("list").type.id, TypeId::json);
+  EXPECT_FALSE(d.index_of("_rid"));
+  ScanSpec spec;
+  spec.table = table_;
+  spec.order_by = {{"id"}};
+  const Json rows = all_rows(*conn_->scan(spec));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["nested"], R"({"a":{"b":[1,2,{"c":"d"}]}})");
+  EXPECT_EQ(rows[0]["list"], R"(["u","v"])");
+  EXPECT_EQ(rows[0]["n"], "1.5");
+  EXPECT_EQ(rows[0]["ok"], "true");
+  EXPECT_EQ(rows[1]["n"], "2");
+  EXPECT_EQ(rows[1]["list"], "[]");
+}
+
+}  // namespace
+}  // namespace polydb::cosmos
