@@ -16,6 +16,7 @@ void register_sqlite(Registry& registry);
 void register_postgres(Registry& registry);
 void register_mysql(Registry& registry);
 void register_dynamodb(Registry& registry);
+void register_firestore(Registry& registry);
 
 namespace {
 
@@ -25,6 +26,7 @@ Registry build_registry() {
   register_postgres(r);
   register_mysql(r);
   register_dynamodb(r);
+  register_firestore(r);
   return r;
 }
 
