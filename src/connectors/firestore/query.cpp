@@ -8,6 +8,7 @@
 
 #include "connectors/firestore/api.hpp"
 #include "connectors/firestore/types.hpp"
+#include "core/value_order.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::firestore {
@@ -74,6 +75,20 @@ bool is_numeric_native(std::string_view native) {
          native == "integerValue|doubleValue" || native == "doubleValue|integerValue";
 }
 
+// A decimal literal ("100.5" from a --where) as a doubleValue when the
+// double is exactly that number; nullopt otherwise (0.1 is not a double:
+// Firestore and polydb would compare it differently).
+std::optional<Json> exact_double(const Decimal& d) {
+  try {
+    const Value as_double = coerce_value(Value(d), TypeId::float64);
+    const Value back = coerce_value(as_double, TypeId::decimal);
+    if (compare_for_order(back, Value(d)) != 0) return std::nullopt;
+    return from_value(as_double);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 // The Firestore literal for comparing `field` with `v` when Firestore's
 // comparison agrees with polydb's, else nullopt (see build_scan_query).
 std::optional<Json> literal(const Field& field, const Value& v) {
@@ -85,6 +100,7 @@ std::optional<Json> literal(const Field& field, const Value& v) {
       (field.type.id == TypeId::int64 || field.type.id == TypeId::float64)) {
     if (v.holds<int64_t>()) return from_value(v);
     if (v.holds<double>() && std::isfinite(v.as<double>())) return from_value(v);
+    if (v.holds<Decimal>()) return exact_double(v.as<Decimal>());
   }
   if (native == "booleanValue" && v.holds<bool>()) return from_value(v);
   return std::nullopt;

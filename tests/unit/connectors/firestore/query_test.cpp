@@ -54,6 +54,8 @@ TEST(FirestoreQuery, ComparisonsOfMatchingKindsArePushedWithTheirOrder) {
 TEST(FirestoreQuery, WhatFirestoreWouldEvaluateDifferentlyStaysLocal) {
   EXPECT_FALSE(build("price >= 1.5").filter_pushed);       // decimals are strings
   EXPECT_FALSE(build("qty = 'x'").filter_pushed);          // literal of another kind
+  EXPECT_FALSE(build("qty > 0.1").filter_pushed);          // 0.1 is no double
+  EXPECT_TRUE(build("qty > 1.5").filter_complete);         // 1.5 is
   EXPECT_FALSE(build("name IS NULL").filter_pushed);       // missing fields never match
   EXPECT_FALSE(build("mixed = 'a'").filter_pushed);        // several kinds in the field
   const ScanQuery two = build("qty > 1 AND id < 9");       // one inequality field only
