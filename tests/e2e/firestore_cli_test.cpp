@@ -25,7 +25,8 @@ using polydb::e2e::Process;
 using polydb::e2e::RunResult;
 
 std::string rows_of(const std::string& url, const std::string& sql) {
-  auto reader = polydb::connect(url)->query(sql);
+  auto conn = polydb::connect(url);
+  auto reader = conn->query(sql);
   std::string out;
   while (auto batch = reader->next())
     for (size_t r = 0; r < batch->num_rows(); ++r) {
