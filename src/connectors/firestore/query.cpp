@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
 
 #include "connectors/firestore/api.hpp"
 #include "connectors/firestore/types.hpp"
-#include "core/value_order.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::firestore {
@@ -79,14 +79,27 @@ bool is_numeric_native(std::string_view native) {
 // double is exactly that number; nullopt otherwise (0.1 is not a double:
 // Firestore and polydb would compare it differently).
 std::optional<Json> exact_double(const Decimal& d) {
+  double value = 0;
   try {
-    const Value as_double = coerce_value(Value(d), TypeId::float64);
-    const Value back = coerce_value(as_double, TypeId::decimal);
-    if (compare_for_order(back, Value(d)) != 0) return std::nullopt;
-    return from_value(as_double);
+    value = coerce_value(Value(d), TypeId::float64).as<double>();
   } catch (const Error&) {
     return std::nullopt;
   }
+  if (!std::isfinite(value)) return std::nullopt;
+  // Every double has a finite decimal expansion (at most 1074 fraction digits).
+  std::string exact(1500, '\0');
+  auto r = std::to_chars(exact.data(), exact.data() + exact.size(), value,
+                         std::chars_format::fixed, 1074);
+  exact.resize(static_cast<size_t>(r.ptr - exact.data()));
+  auto trim = [](std::string t) {
+    if (t.find('.') != std::string::npos) {
+      while (t.back() == '0') t.pop_back();
+      if (t.back() == '.') t.pop_back();
+    }
+    return t == "-0" ? std::string("0") : t;
+  };
+  if (trim(exact) != trim(d.text)) return std::nullopt;
+  return from_value(Value(value));
 }
 
 // The Firestore literal for comparing `field` with `v` when Firestore's
