@@ -79,10 +79,9 @@ fresh_project() {
   projects+=("$project")
 }
 
-node_load() {  # node_load MODE PROJECT JSON
-  FIRESTORE_EMULATOR_HOST=$emulator METADATA_SERVER_DETECTION=none NODE_PATH=$modules \
-    node "$root/bench/compare/firestore_load.js" "$@"
-}
+# The Node client, run by peak_rss.py (a command, not a shell function).
+node_load=(env "FIRESTORE_EMULATOR_HOST=$emulator" METADATA_SERVER_DETECTION=none
+  "NODE_PATH=$modules" node "$root/bench/compare/firestore_load.js")
 
 check() {  # check PROJECT N WHAT
   local got
@@ -103,10 +102,10 @@ for n in "${sizes[@]}"; do
       "firestore://$project?emulator=$emulator" bench --batch-size 5000
     check "$project" "$n" polydb
     fresh_project
-    timed "$dir/batch.run$round" node_load batch "$project" bench "${src%.db}.json"
+    timed "$dir/batch.run$round" "${node_load[@]}" batch "$project" bench "${src%.db}.json"
     check "$project" "$n" "node batch"
     fresh_project
-    timed "$dir/bulk.run$round" node_load bulkwriter "$project" bench "${src%.db}.json"
+    timed "$dir/bulk.run$round" "${node_load[@]}" bulkwriter "$project" bench "${src%.db}.json"
     check "$project" "$n" "node BulkWriter"
     for p in "${projects[@]}"; do reset_project "$p"; done
   done
