@@ -43,6 +43,7 @@ bench: release
 	@eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
 	  bench/compare/pg_copy.sh build/release/src/cli/polydb && \
 	  bench/compare/mysql_copy.sh build/release/src/cli/polydb
+	@scripts/services.sh start firestore && eval "$$(scripts/services.sh env firestore | sed 's/^/export /')" && bench/compare/firestore_load.sh build/release/src/cli/polydb
 
 services-start: deps
 	@scripts/services.sh start
