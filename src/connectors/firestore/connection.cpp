@@ -236,6 +236,8 @@ Schema FirestoreConnection::describe(std::string_view table) {
   auto page = api_.run_query(cp.parent, q, fmt::format("Firestore runQuery (sample) on {}", table));
   if (page.documents.empty())
     throw Error(ErrorCode::not_found, not_found_message(table), "firestore");
+  logger("firestore")->debug("schema of {} inferred from {} sampled documents", table,
+                             page.documents.size());
   return infer_schema(page.documents);
 }
 
