@@ -48,6 +48,7 @@ bench: release
 	  bench/compare/dynamodb_scan.sh build/release/src/cli/polydb
 	@eval "$$(scripts/services.sh env postgres | sed 's/^/export /')" && bench/compare/odbc_read.sh build/release/src/cli/polydb
 	@scripts/services.sh start cosmos && eval "$$(scripts/services.sh env cosmos | sed 's/^/export /')" && bench/compare/cosmos_load.sh build/release/src/cli/polydb
+	@scripts/services.sh start firestore && eval "$$(scripts/services.sh env firestore | sed 's/^/export /')" && bench/compare/firestore_load.sh build/release/src/cli/polydb
 
 services-start: deps
 	@scripts/services.sh start

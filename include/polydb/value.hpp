@@ -142,7 +142,8 @@ Value parse_value(std::string_view text, Type type);
 /// int64 -> float64 (when exact), decimal, boolean (0/1 only); boolean -> int64;
 /// decimal -> float64; float64 -> decimal (finite only); any -> string (its
 /// text form); string -> any type by parse_value(); string <-> json;
-/// timestamp -> timestamp_tz (taken as UTC); date -> timestamp[_tz].
+/// timestamp -> timestamp_tz (taken as UTC) and back (the UTC wall clock);
+/// date -> timestamp[_tz].
 /// NULL stays NULL. Anything else throws Error(type_mismatch) naming both types.
 Value coerce_value(const Value& v, Type type);
 

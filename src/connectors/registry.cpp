@@ -18,6 +18,7 @@ void register_mysql(Registry& registry);
 void register_dynamodb(Registry& registry);
 void register_odbc(Registry& registry);
 void register_cosmos(Registry& registry);
+void register_firestore(Registry& registry);
 
 namespace {
 
@@ -29,6 +30,7 @@ Registry build_registry() {
   register_dynamodb(r);
   register_odbc(r);
   register_cosmos(r);
+  register_firestore(r);
   return r;
 }
 

@@ -9,11 +9,17 @@ namespace polydb {
 
 namespace {
 
-// "2024-01-31T12:00:00" compares as "2024-01-31 12:00:00" (ISO 8601's 'T').
-std::string space_form(std::string_view text) {
-  std::string s(text);
-  if (s.size() > 10 && s[10] == 'T') s[10] = ' ';
-  return s;
+bool round_trips(std::string_view text, TypeId type) {
+  try {
+    const Value v = parse_value(text, type);
+    switch (type) {
+      case TypeId::uuid: return format_uuid(v.as<Uuid>()) == text;
+      case TypeId::decimal: return v.as<Decimal>().text == text;
+      default: return false;
+    }
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 bool is_hex_bytes(std::string_view text) {
@@ -25,7 +31,7 @@ bool is_hex_bytes(std::string_view text) {
 
 }  // namespace
 
-void TextTypeGuess::observe(std::string_view text) {
+void TextTypeGuess::add(std::string_view text) {
   any_ = true;
   Date d;
   Time t;
@@ -33,31 +39,32 @@ void TextTypeGuess::observe(std::string_view text) {
   TimestampTz tz;
   if (date_) date_ = read_date(text, d) && format_date(d) == text;
   if (time_) time_ = read_time(text, t) && format_time(t) == text;
-  if (ts_ || tstz_) {
-    const std::string s = space_form(text);
-    if (ts_) ts_ = read_timestamp(s, ts) && format_timestamp(ts) == s;
-    if (tstz_)
-      tstz_ = s.size() > 19 && read_timestamp_tz(s, tz) &&
-              (format_timestamp_tz(tz) == s ||
-               (s.back() == 'Z' && format_timestamp_tz(tz) == s.substr(0, s.size() - 1) + "+00:00"));
+  // ISO 8601's 'T' compares as polydb's ' ', and 'Z' as "+00:00".
+  std::string s(text);
+  if (options_.iso_8601 && s.size() > 10 && s[10] == 'T') s[10] = ' ';
+  if (options_.iso_8601 && s.size() > 19 && s.back() == 'Z') s.replace(s.size() - 1, 1, "+00:00");
+  if (ts_) ts_ = read_timestamp(s, ts) && format_timestamp(ts) == s;
+  // Only text with an explicit offset: a zoneless timestamp is a timestamp.
+  if (tstz_)
+    tstz_ = s.size() > 10 && s.find_first_of("+-", 10) != std::string::npos &&
+            read_timestamp_tz(s, tz) && format_timestamp_tz(tz) == s;
+  if (uuid_) uuid_ = text.size() == 36 && round_trips(text, TypeId::uuid);
+  if (decimal_) {
+    decimal_ = options_.decimal && !text.empty() && text.size() < 80 &&
+               round_trips(text, TypeId::decimal);
+    decimal_point_ = decimal_point_ || text.find('.') != std::string_view::npos;
   }
-  if (uuid_) {
-    try {
-      uuid_ = text.size() == 36 && format_uuid(parse_value(text, TypeId::uuid).as<Uuid>()) == text;
-    } catch (const Error&) {
-      uuid_ = false;
-    }
-  }
-  if (bytes_) bytes_ = is_hex_bytes(text);
+  if (bytes_) bytes_ = options_.hex_bytes && is_hex_bytes(text);
 }
 
-TypeId TextTypeGuess::best() const noexcept {
+Type TextTypeGuess::type() const {
   if (!any_) return TypeId::string;
   if (uuid_) return TypeId::uuid;
   if (date_) return TypeId::date;
   if (time_) return TypeId::time;
   if (tstz_) return TypeId::timestamp_tz;
   if (ts_) return TypeId::timestamp;
+  if (decimal_ && decimal_point_) return TypeId::decimal;
   if (bytes_) return TypeId::bytes;
   return TypeId::string;
 }

@@ -531,6 +531,9 @@ Value coerce_value(const Value& v, Type type) {
       break;
     case TypeId::timestamp:
       if (have == TypeId::date) return Value(Timestamp{int64_t{v.as<Date>().days} * kMicrosPerDay});
+      // Backends with only zoned timestamps (Firestore) read back what was
+      // written as a plain timestamp taken as UTC: its UTC wall clock.
+      if (have == TypeId::timestamp_tz) return Value(Timestamp{v.as<TimestampTz>().micros});
       break;
     default: break;
   }

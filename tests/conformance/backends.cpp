@@ -221,6 +221,20 @@ std::string cosmos_url() {
          "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
          0);
   return url;
+// Firestore: one new project per test on the emulator (projects are created
+// on first use and keep tests apart, list_tables included); TearDown's
+// drop_table deletes the test's documents.
+std::string firestore_url() {
+  const char* url = std::getenv("POLYDB_TEST_FIRESTORE_URL");
+  if (!url || !*url)
+    throw std::runtime_error(
+        "POLYDB_TEST_FIRESTORE_URL is not set, so the Firestore conformance tests cannot run: "
+        "use `make test`, or start the emulator with `scripts/services.sh start firestore` and "
+        "export its URL with eval \"$(scripts/services.sh env | sed 's/^/export /')\"");
+  static std::atomic<int> counter{0};
+  Uri uri = Uri::parse(url);
+  uri.host = "polydb-conf-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  return uri.to_string_with_secrets();
 }
 
 }  // namespace
@@ -275,6 +289,14 @@ const std::vector<Backend>& all_backends() {
     Quirks cosmos = dynamodb;
     cosmos.max_value_bytes = 512 * 1024;
     b.push_back({"cosmos", cosmos_url, cosmos});
+    // Firestore: no SQL (structured-query JSON), batchWrite is not
+    // transactional, schemas are inferred from documents, 1 MiB documents.
+    Quirks firestore;
+    firestore.sql = false;
+    firestore.transactional_writes = false;
+    firestore.exact_describe = false;
+    firestore.max_value_bytes = 256 * 1024;
+    b.push_back({"firestore", firestore_url, firestore});
     return b;
   }();
   return backends;

@@ -171,7 +171,7 @@ Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std:
     bool all_int = true;          // every number is integral and fits int64
     bool strings_numeric = true;  // every string holds an exact number
     bool strings_int = true;      // every string is a canonical int64
-    TextTypeGuess text;
+    TextTypeGuess text{{.hex_bytes = true, .iso_8601 = true}};
   };
   std::vector<std::string> order;
   std::map<std::string, Seen> seen;
@@ -197,7 +197,7 @@ Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std:
       if (kind == "number" && json_to_value(v).type_id() != TypeId::int64) s.all_int = false;
       if (kind == "string") {
         const std::string& text = v.get_ref<const std::string&>();
-        s.text.observe(text);
+        s.text.add(text);
         if (s.strings_int) s.strings_int = canonical_int(text).has_value();
         if (s.strings_numeric) s.strings_numeric = is_exact_number_text(text);
       }
@@ -226,7 +226,7 @@ Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std:
     else if (s.kinds.size() == 1 && has("boolean")) f.type = TypeId::boolean;
     else if (s.kinds.size() == 1 && has("number")) f.type = s.all_int ? TypeId::int64 : TypeId::float64;
     else if (s.kinds.size() == 1 && has("string"))
-      f.type = name == "id" && s.strings_int ? TypeId::int64 : s.text.best();
+      f.type = name == "id" && s.strings_int ? TypeId::int64 : s.text.type().id;
     else if (s.kinds.size() == 2 && has("number") && has("string") && s.strings_numeric)
       f.type = s.all_int && s.strings_int ? Type(TypeId::int64) : Type(TypeId::decimal);
     else f.type = TypeId::string;

@@ -83,6 +83,7 @@ TEST(CoerceValue, WideningsAndRefusals) {
   EXPECT_EQ(coerce_value(Value(int64_t{-7}), TypeId::decimal), Value(Decimal{"-7"}));
   EXPECT_EQ(coerce_value(Value(2.5), TypeId::decimal), Value(Decimal{"2.5"}));
   EXPECT_EQ(coerce_value(Value("17"), TypeId::int64), Value(int64_t{17}));
+  EXPECT_EQ(coerce_value(Value(TimestampTz{-1}), TypeId::timestamp), Value(Timestamp{-1}));
   EXPECT_THROW(coerce_value(Value("seventeen"), TypeId::int64), Error);
   EXPECT_THROW(coerce_value(Value(1.5), TypeId::int64), Error);
   EXPECT_EQ(coerce_value(Value(), TypeId::int64), Value());

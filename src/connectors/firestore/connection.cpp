@@ -1,0 +1,397 @@
+#include "connectors/firestore/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+
+#include "connectors/firestore/errors.hpp"
+#include "connectors/firestore/types.hpp"
+#include "core/log.hpp"
+#include "core/pushdown.hpp"
+#include "core/table_errors.hpp"
+#include "core/text_types.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::firestore {
+
+namespace {
+
+// describe() infers the fields from this many documents.
+constexpr int kSampleDocuments = 200;
+// batchWrite and commit take at most 500 writes.
+constexpr size_t kMaxWrites = 500;
+// Documents listed per page when deleting a collection.
+constexpr int kDeletePage = 500;
+
+struct FieldSeen {
+  std::vector<std::string> kinds;  // non-null kinds, in order of appearance
+  TextTypeGuess text{{.decimal = true}};
+  size_t present = 0;
+  bool holds_id = true;  // equals the document id wherever seen
+};
+
+bool holds_document_id(const Json& v, std::string_view id) {
+  const std::string_view kind = value_kind(v);
+  if (kind == "stringValue") return v.begin().value().get<std::string>() == id;
+  if (kind == "integerValue") return to_value(v).to_text() == id;
+  return false;
+}
+
+Field typed_field(const std::string& name, const FieldSeen& s) {
+  Field f;
+  f.name = name;
+  std::string native;
+  for (const auto& k : s.kinds) native += (native.empty() ? "" : "|") + k;
+  f.native_type = native.empty() ? "nullValue" : native;
+  const std::set<std::string> kinds(s.kinds.begin(), s.kinds.end());
+  auto only = [&](std::initializer_list<const char*> allowed) {
+    return std::all_of(kinds.begin(), kinds.end(), [&](const std::string& k) {
+      return std::find(allowed.begin(), allowed.end(), k) != allowed.end();
+    });
+  };
+  if (kinds.empty()) f.type = TypeId::string;
+  else if (only({"booleanValue"})) f.type = TypeId::boolean;
+  else if (only({"integerValue"})) f.type = TypeId::int64;
+  else if (only({"integerValue", "doubleValue"})) f.type = TypeId::float64;
+  else if (only({"timestampValue"})) f.type = TypeId::timestamp_tz;
+  else if (only({"stringValue"})) f.type = s.text.type();
+  else if (only({"referenceValue"})) f.type = TypeId::string;
+  else if (only({"bytesValue"})) f.type = TypeId::bytes;
+  else if (only({"booleanValue", "integerValue", "doubleValue", "timestampValue", "stringValue",
+                 "referenceValue", "bytesValue"}))
+    f.type = TypeId::string;  // mixed scalars: their text
+  else f.type = TypeId::json;
+  return f;
+}
+
+Field id_field() {
+  return Field{std::string(kIdColumn), TypeId::string, false, "document id"};
+}
+
+}  // namespace
+
+std::string_view document_id(std::string_view name) noexcept {
+  const auto slash = name.rfind('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+Schema infer_schema(const std::vector<Json>& documents) {
+  std::vector<std::string> order;
+  std::map<std::string, FieldSeen> seen;
+  std::vector<const Json*> by_size;
+  for (const auto& d : documents) by_size.push_back(&d);
+  // Fields have no order in Firestore: take the fullest document's, then newcomers.
+  std::stable_sort(by_size.begin(), by_size.end(), [](const Json* a, const Json* b) {
+    return a->value("fields", Json::object()).size() > b->value("fields", Json::object()).size();
+  });
+  for (const Json* doc : by_size) {
+    const std::string name = doc->value("name", "");
+    const std::string_view id = document_id(name);
+    const Json fields = doc->value("fields", Json::object());
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      auto [pos, fresh] = seen.try_emplace(it.key());
+      if (fresh) order.push_back(it.key());
+      FieldSeen& s = pos->second;
+      ++s.present;
+      s.holds_id = s.holds_id && holds_document_id(it.value(), id);
+      const std::string kind(value_kind(it.value()));
+      if (kind == "nullValue") continue;
+      if (std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end()) s.kinds.push_back(kind);
+      if (kind == "stringValue") s.text.add(it.value().begin().value().get<std::string>());
+    }
+  }
+  Schema schema;
+  std::optional<std::string> key;
+  for (const auto& name : order) {
+    const FieldSeen& s = seen[name];
+    if (s.holds_id && s.present == documents.size()) {
+      key = name;
+      break;
+    }
+  }
+  if (key) {
+    Field f = typed_field(*key, seen[*key]);
+    f.nullable = false;
+    schema.fields.push_back(std::move(f));
+    schema.primary_key = {*key};
+  } else {
+    schema.fields.push_back(id_field());
+    schema.primary_key = {std::string(kIdColumn)};
+  }
+  for (const auto& name : order)
+    if (name != key) schema.fields.push_back(typed_field(name, seen[name]));
+  return schema;
+}
+
+void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::RetryPolicy& policy,
+                 std::string_view what, net::RetryClock* clock) {
+  net::RetryClock& c = clock ? *clock : net::system_retry_clock();
+  std::mt19937_64 rng(std::random_device{}());
+  auto name_of = [](const Json& w) {
+    if (auto u = w.find("update"); u != w.end()) return u->value("name", "");
+    return w.value("delete", "");
+  };
+  auto send = [&](std::vector<Json> chunk) {
+    for (int attempt = 1;; ++attempt) {
+      const Json r = call({{"writes", chunk}});
+      const Json status = r.value("status", Json::array());
+      std::vector<Json> again;
+      std::string last_status, last_message;
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        const Json s = i < status.size() ? status[i] : Json::object();
+        const int code = s.value("code", 0);
+        if (code == 0) continue;
+        const std::string name(status_name(code));
+        const std::string message = s.value("message", "");
+        if (!is_retryable_status(name))
+          throw make_status_error(name, message,
+                                  fmt::format("{}: writing {}", what, document_id(name_of(chunk[i]))));
+        again.push_back(std::move(chunk[i]));
+        last_status = name, last_message = message;
+      }
+      if (again.empty()) return;
+      if (attempt >= policy.max_attempts)
+        throw make_status_error(last_status, last_message,
+                                fmt::format("{}: {} write(s) still failing after {} attempts", what,
+                                            again.size(), attempt))
+            .set_retryable(true);
+      const auto delay =
+          net::backoff_delay(policy, attempt, std::uniform_real_distribution<double>(0, 1)(rng));
+      logger("firestore")->warn("{}: {} write(s) failed with {}, retrying in {} ms", what,
+                                again.size(), last_status, delay.count());
+      if (!c.sleep_for(delay, {})) throw Error(ErrorCode::cancelled, "batchWrite cancelled", "firestore");
+      chunk = std::move(again);
+    }
+  };
+  std::vector<Json> chunk;
+  std::set<std::string> names;
+  for (auto& w : writes) {
+    std::string name = name_of(w);
+    if (chunk.size() == kMaxWrites || names.count(name)) {
+      send(std::move(chunk));
+      chunk.clear();
+      names.clear();
+    }
+    chunk.push_back(std::move(w));
+    names.insert(std::move(name));
+  }
+  if (!chunk.empty()) send(std::move(chunk));
+}
+
+FirestoreConnection::FirestoreConnection(const Uri& uri, const ConnectOptions& options)
+    : api_(endpoint_from_uri(uri),
+           net::HttpOptions{.connect_timeout = options.timeout, .backend = "firestore",
+                            .log_name = "firestore"},
+           net::RetryPolicy{}) {
+  display_ = uri.to_string();
+  logger("firestore")->info("opened {} ({})", display_, api_.endpoint().base_url);
+}
+
+Capabilities FirestoreConnection::capabilities() const {
+  Capabilities c;
+  c.bulk_write = true;
+  c.filter_pushdown = true;  // partly: see build_scan_query; always re-checked locally
+  c.limit_pushdown = true;   // when the whole filter is pushed
+  return c;
+}
+
+std::string FirestoreConnection::not_found_message(std::string_view table) const {
+  return fmt::format("no collection '{}' in {}: it has no documents (`polydb ls` lists the "
+                     "collections; subcollections are named COLLECTION/DOCUMENT/SUBCOLLECTION)",
+                     table, display_);
+}
+
+std::vector<TableInfo> FirestoreConnection::list_tables() {
+  std::vector<TableInfo> out;
+  Json body = {{"pageSize", 300}};
+  const std::string path = encode_path(api_.endpoint().root()) + ":listCollectionIds";
+  for (;;) {
+    const Json r = api_.call("POST", path, &body, "Firestore listCollectionIds");
+    for (const auto& id : r.value("collectionIds", Json::array()))
+      out.push_back({id.get<std::string>(), "table"});
+    const std::string token = r.value("nextPageToken", "");
+    if (token.empty()) break;
+    body["pageToken"] = token;
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+bool FirestoreConnection::exists(const CollectionPath& collection) {
+  Json q = {{"from", Json::array({{{"collectionId", collection.id}}})},
+            {"select", {{"fields", Json::array({{{"fieldPath", kNameColumn}}})}}},
+            {"limit", 1}};
+  return !api_.run_query(collection.parent, q,
+                         fmt::format("Firestore runQuery on {}", collection.path()))
+              .documents.empty();
+}
+
+Schema FirestoreConnection::describe(std::string_view table) {
+  const CollectionPath cp = parse_collection(table);
+  Json q = {{"from", Json::array({{{"collectionId", cp.id}}})}, {"limit", kSampleDocuments}};
+  auto page = api_.run_query(cp.parent, q, fmt::format("Firestore runQuery (sample) on {}", table));
+  if (page.documents.empty())
+    throw Error(ErrorCode::not_found, not_found_message(table), "firestore");
+  logger("firestore")->debug("schema of {} inferred from {} sampled documents", table,
+                             page.documents.size());
+  return infer_schema(page.documents);
+}
+
+std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
+  check_partition(spec.partition);
+  const CollectionPath cp = parse_collection(spec.table);
+  Schema full = describe(spec.table);
+  // __id__ and __name__ can be read from every collection, listed or not.
+  auto field_of = [&](const std::string& name) -> Field {
+    if (auto i = full.index_of(name)) return full.fields[*i];
+    if (name == kIdColumn) return id_field();
+    if (name == kNameColumn) return Field{std::string(kNameColumn), TypeId::string, false, "document name"};
+    return full.field(name);  // Error(not_found) naming the columns
+  };
+  auto output = std::make_shared<Schema>();
+  if (spec.columns.empty()) {
+    *output = full;
+  } else {
+    for (const auto& c : spec.columns) output->fields.push_back(field_of(c));
+    for (const auto& k : full.primary_key)
+      if (output->index_of(k)) output->primary_key.push_back(k);
+  }
+  auto read = std::make_shared<Schema>(*output);
+  std::vector<std::string> needed = spec.filter ? spec.filter->columns() : std::vector<std::string>{};
+  for (const auto& o : spec.order_by) needed.push_back(o.column);
+  for (const auto& c : needed)
+    if (!read->index_of(c)) read->fields.push_back(field_of(c));
+  std::vector<std::string> select;
+  if (!spec.columns.empty())
+    for (const auto& f : read->fields) select.push_back(f.name);
+  const ScanQuery sq =
+      build_scan_query(spec, full, cp.id, select, api_.endpoint().name(cp.path()));
+
+  ReaderSetup setup;
+  setup.parent = cp.parent;
+  setup.query = sq.query;
+  setup.what = fmt::format("Firestore runQuery on {}", spec.table);
+  setup.schema = read;
+  if (read->fields.size() != output->fields.size()) setup.output = output;
+  setup.residual = spec.filter;
+  if (!sq.order_pushed) setup.local_order = spec.order_by;
+  setup.limit = spec.limit;
+  const bool exact = (!spec.filter || sq.filter_complete) && (spec.order_by.empty() || sq.order_pushed) &&
+                     spec.partition.count <= 1;
+  if (exact) setup.query_limit = spec.limit;
+  setup.partition = spec.partition;
+  setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
+  setup.batch_bytes = spec.batch_bytes;
+  setup.plan.native = "runQuery " + sq.query.dump();
+  setup.plan.columns_pushed = !select.empty();
+  setup.plan.filter_pushed = sq.filter_complete && spec.filter.has_value();
+  setup.plan.limit_pushed = exact && spec.limit.has_value();
+  setup.plan.order_pushed = sq.order_pushed;
+  return make_reader(*this, std::move(setup));
+}
+
+std::unique_ptr<BatchReader> FirestoreConnection::query(std::string_view text,
+                                                        std::span<const Value> params,
+                                                        const QueryOptions& options) {
+  NativeQuery nq = parse_native_query(text, params);
+  complete_order(nq.query);
+  ReaderSetup setup;
+  setup.parent = nq.parent;
+  setup.what = "Firestore runQuery";
+  setup.query = std::move(nq.query);
+  setup.query_limit = nq.limit;
+  setup.offset = nq.offset;
+  setup.batch_rows = std::max<size_t>(1, options.batch_rows);
+  setup.batch_bytes = options.batch_bytes;
+  setup.plan.native = "runQuery " + setup.query.dump();
+  return make_reader(*this, std::move(setup));
+}
+
+uint64_t FirestoreConnection::execute(std::string_view text, std::span<const Value> params) {
+  const Json body = parse_native_writes(text, params, api_.endpoint().root());
+  const size_t n = body["writes"].size();
+  if (n > kMaxWrites)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("a commit takes at most {} writes, the statement has {}", kMaxWrites, n),
+                "firestore");
+  // commit: all writes or none.
+  api_.call("POST", encode_path(api_.endpoint().root()) + ":commit", &body, "Firestore commit");
+  return n;
+}
+
+std::unique_ptr<BatchWriter> FirestoreConnection::writer(std::string_view table,
+                                                         const Schema& schema,
+                                                         const WriteOptions& options) {
+  return make_writer(*this, table, schema, options);
+}
+
+void FirestoreConnection::create_table(std::string_view table, const Schema& schema) {
+  check_schema_creatable(table, schema);
+  // Collections exist while they hold documents: creating one only checks
+  // that it is empty; it appears with its first document.
+  if (exists(parse_collection(table))) throw table_exists_error(table, display_, "firestore");
+}
+
+void FirestoreConnection::drop_table(std::string_view table, bool if_exists) {
+  const uint64_t n = delete_all(parse_collection(table));
+  if (n == 0 && !if_exists)
+    throw Error(ErrorCode::not_found, not_found_message(table) + " to drop", "firestore");
+}
+
+uint64_t FirestoreConnection::delete_all(const CollectionPath& collection) {
+  uint64_t deleted = 0;
+  const std::string what = fmt::format("Firestore delete documents of {}", collection.path());
+  for (;;) {
+    // Deleted documents are gone from the next page: always read the first one.
+    Json q = {{"from", Json::array({{{"collectionId", collection.id}}})},
+              {"select", {{"fields", Json::array({{{"fieldPath", kNameColumn}}})}}},
+              {"limit", kDeletePage}};
+    auto page = api_.run_query(collection.parent, q, what);
+    if (page.documents.empty()) break;
+    std::vector<Json> deletes;
+    for (const auto& d : page.documents) deletes.push_back({{"delete", d.value("name", "")}});
+    deleted += deletes.size();
+    write_all(std::move(deletes), what);
+  }
+  return deleted;
+}
+
+void FirestoreConnection::write_all(std::vector<Json> writes, std::string_view what) {
+  const std::string path = encode_path(api_.endpoint().root()) + ":batchWrite";
+  batch_write([&](const Json& body) { return api_.call("POST", path, &body, what); },
+              std::move(writes), api_.policy(), what);
+}
+
+std::optional<uint64_t> FirestoreConnection::count_rows(std::string_view table) {
+  const CollectionPath cp = parse_collection(table);
+  const Json body = {
+      {"structuredAggregationQuery",
+       {{"structuredQuery", {{"from", Json::array({{{"collectionId", cp.id}}})}}},
+        {"aggregations", Json::array({{{"alias", "n"}, {"count", Json::object()}}})}}}};
+  const Json r = api_.call("POST", encode_path(api_.endpoint().name(cp.parent)) + ":runAggregationQuery",
+                           &body, fmt::format("Firestore count on {}", table));
+  for (const auto& element : r)
+    if (auto res = element.find("result"); res != element.end())
+      return static_cast<uint64_t>(to_value(res->at("aggregateFields").at("n")).as<int64_t>());
+  return 0;
+}
+
+PingResult FirestoreConnection::ping() {
+  const auto start = std::chrono::steady_clock::now();
+  const Json body = {{"pageSize", 1}};
+  api_.call("POST", encode_path(api_.endpoint().root()) + ":listCollectionIds", &body,
+            "Firestore listCollectionIds (ping)");
+  PingResult r;
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  r.server_version = api_.endpoint().emulator.empty() ? "Firestore API v1"
+                                                      : "Firestore API v1 (emulator)";
+  r.role = api_.endpoint().emulator.empty() ? "service" : "emulator";
+  return r;
+}
+
+}  // namespace polydb::firestore

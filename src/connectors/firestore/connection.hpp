@@ -1,0 +1,106 @@
+#pragma once
+
+// The Firestore connection (private to the connector). Tables are
+// collections ("users", or "users/u1/orders" for a subcollection); rows are
+// documents; the document id is the key.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/firestore/api.hpp"
+#include "connectors/firestore/query.hpp"
+#include "net/retry.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb::firestore {
+
+/// Sends one batchWrite request body and returns the answer: the seam the
+/// per-write retry loop is unit-tested through.
+using BatchCaller = std::function<Json(const Json& body)>;
+
+/// Sends `writes` (Firestore Write objects) with batchWrite in chunks of at
+/// most 500, never two writes of one document in a chunk (the later is sent
+/// in a later chunk). Writes that fail with a retryable status (ABORTED,
+/// UNAVAILABLE, RESOURCE_EXHAUSTED, ...) are resent with backoff; the first
+/// other failure throws its classified Error naming the document. Throws
+/// Error(throttled) when writes still fail after the policy's attempts.
+/// batchWrite is not atomic: writes before a failure stay.
+void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::RetryPolicy& policy,
+                 std::string_view what, net::RetryClock* clock = nullptr);
+
+/// Infers a schema from sampled documents: the union of their top-level
+/// fields (the fullest document's order first), each typed by the kinds of
+/// value it holds (docs/firestore.md), native_type the kinds joined by '|'.
+/// A field that holds the document id (integer or string) in every document
+/// is the key and comes first; without one, `__id__` (string) is the key.
+Schema infer_schema(const std::vector<Json>& documents);
+
+/// The document id: the last segment of a document name.
+std::string_view document_id(std::string_view name) noexcept;
+
+class FirestoreConnection final : public Connection {
+ public:
+  FirestoreConnection(const Uri& uri, const ConnectOptions& options);
+
+  std::string_view backend() const noexcept override { return "firestore"; }
+  std::string display_url() const override { return display_; }
+  Capabilities capabilities() const override;
+
+  std::vector<TableInfo> list_tables() override;
+  Schema describe(std::string_view table) override;
+  std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
+  std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
+                                     const QueryOptions& options) override;
+  uint64_t execute(std::string_view text, std::span<const Value> params) override;
+  std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
+                                      const WriteOptions& options) override;
+  void create_table(std::string_view table, const Schema& schema) override;
+  void drop_table(std::string_view table, bool if_exists) override;
+  std::optional<uint64_t> count_rows(std::string_view table) override;
+  PingResult ping() override;
+
+  // For the reader and writer of this connector.
+  Api& api() noexcept { return api_; }
+  /// True when the collection holds at least one document.
+  bool exists(const CollectionPath& collection);
+  /// Deletes every document of the collection (not their subcollections).
+  /// Returns how many.
+  uint64_t delete_all(const CollectionPath& collection);
+  /// batch_write() through this connection's Api.
+  void write_all(std::vector<Json> writes, std::string_view what);
+
+ private:
+  std::string not_found_message(std::string_view table) const;
+
+  Api api_;
+  std::string display_;
+};
+
+/// What a reader streams: the pages of one structured query.
+struct ReaderSetup {
+  std::string parent;  ///< the collection's parent document ("" for root collections)
+  Json query;          ///< StructuredQuery with a complete orderBy, without limit/cursor
+  std::string what;    ///< names the call in errors
+  std::shared_ptr<const Schema> schema;  ///< what is read; null: inferred from the first page
+  std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
+  std::optional<Filter> residual;        ///< re-checked locally
+  std::vector<OrderBy> local_order;      ///< sorted locally (materialises the result)
+  std::optional<uint64_t> limit;         ///< rows handed out at most
+  std::optional<uint64_t> query_limit;   ///< documents Firestore returns at most
+  uint64_t offset = 0;                   ///< documents Firestore skips first
+  ScanSpec::Partition partition;         ///< keeps documents whose id hashes to it
+  size_t batch_rows = 4096;
+  size_t batch_bytes = 8u << 20;
+  ScanPlan plan;
+};
+std::unique_ptr<BatchReader> make_reader(FirestoreConnection& conn, ReaderSetup setup);
+
+std::unique_ptr<BatchWriter> make_writer(FirestoreConnection& conn, std::string_view table,
+                                         const Schema& schema, const WriteOptions& options);
+
+}  // namespace polydb::firestore

@@ -1,0 +1,464 @@
+// Firestore connector against the Google Cloud Firestore emulator of
+// scripts/services.sh, cross-checked with the official Node client
+// (@google-cloud/firestore) in both directions.
+
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "net/http.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/error.hpp"
+#include "polydb/uri.hpp"
+
+namespace polydb {
+namespace {
+
+using nlohmann::json;
+
+std::string server_url() {
+  const char* url = std::getenv("POLYDB_TEST_FIRESTORE_URL");
+  if (!url || !*url) {
+    ADD_FAILURE() << "POLYDB_TEST_FIRESTORE_URL is not set: use `make test`, or start the "
+                     "emulator with `scripts/services.sh start firestore` and export its URL with "
+                     "eval \"$(scripts/services.sh env | sed 's/^/export /')\"";
+    return "firestore://missing?emulator=127.0.0.1:1";
+  }
+  return url;
+}
+
+// Runs a shell command and returns its standard output; fails the test on a non-zero status.
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    ADD_FAILURE() << "cannot run " << cmd;
+    return out;
+  }
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int rc = pclose(p);
+  EXPECT_EQ(rc, 0) << cmd << "\n" << out;
+  return out;
+}
+
+class FirestoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Uri uri = Uri::parse(server_url());
+    emulator_ = uri.option("emulator").value_or("127.0.0.1:1");
+    static std::atomic<int> counter{0};
+    // A project of its own per test: nothing else sees or resets its data.
+    project_ = "polydb-it-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+    uri.host = project_;
+    url_ = uri.to_string_with_secrets();
+    conn_ = connect(url_);
+  }
+  void TearDown() override {
+    conn_.reset();
+    // The emulator's reset endpoint, for this test's own project only.
+    net::HttpClient http;
+    net::HttpRequest req;
+    req.method = "DELETE";
+    req.url = "http://" + emulator_ + "/emulator/v1/projects/" + project_ +
+              "/databases/(default)/documents";
+    http.send(req);
+  }
+
+  std::string sdk(const std::string& cmd, const std::string& collection) {
+    // The SDK would probe a metadata server on a non-loopback address without
+    // METADATA_SERVER_DETECTION=none.
+    return run("FIRESTORE_EMULATOR_HOST=" + emulator_ +
+               " METADATA_SERVER_DETECTION=none NODE_PATH=" POLYDB_SOURCE_DIR
+               "/tools/emulators/node_modules node " POLYDB_SOURCE_DIR
+               "/tests/integration/firestore/sdk_client.js " +
+               cmd + " " + project_ + " " + collection + " 2>&1");
+  }
+
+  static std::shared_ptr<Schema> numbers_schema() {
+    auto s = std::make_shared<Schema>();
+    s->fields = {{"id", TypeId::int64, false, ""},
+                 {"grp", TypeId::string, true, ""},
+                 {"qty", TypeId::int64, true, ""},
+                 {"score", TypeId::float64, true, ""},
+                 {"ok", TypeId::boolean, true, ""}};
+    s->primary_key = {"id"};
+    return s;
+  }
+  static Batch numbers(int64_t from, int64_t to) {
+    Batch b(numbers_schema());
+    for (int64_t i = from; i <= to; ++i)
+      b.append_row(std::vector<Value>{i, i % 5 == 0 ? Value() : Value("g" + std::to_string(i % 4)),
+                                      i % 9 == 0 ? Value() : Value(i * 3), i / 2.0, i % 2 == 0});
+    return b;
+  }
+  void write(const std::string& table, const Batch& b, WriteMode mode = WriteMode::append) {
+    auto w = conn_->writer(table, b.schema(), {mode, {}});
+    w->write(b);
+    w->commit();
+  }
+  std::vector<std::vector<Value>> read_all(ScanSpec spec, size_t* batches = nullptr) {
+    auto r = conn_->scan(spec);
+    std::vector<std::vector<Value>> rows;
+    while (auto b = r->next()) {
+      if (batches) ++*batches;
+      EXPECT_LE(b->num_rows(), spec.batch_rows);
+      for (size_t i = 0; i < b->num_rows(); ++i) rows.push_back(b->row(i));
+    }
+    return rows;
+  }
+  std::vector<std::vector<Value>> query_all(const std::string& text, std::vector<Value> params = {},
+                                            size_t batch_rows = 4096) {
+    auto r = conn_->query(text, params, {.batch_rows = batch_rows});
+    std::vector<std::vector<Value>> rows;
+    while (auto b = r->next())
+      for (size_t i = 0; i < b->num_rows(); ++i) rows.push_back(b->row(i));
+    return rows;
+  }
+  json get_raw(const std::string& path) {
+    net::HttpClient http;
+    net::HttpRequest req;
+    req.url = "http://" + emulator_ + "/v1/projects/" + project_ + "/databases/(default)/documents/" + path;
+    return json::parse(http.send(req).body);
+  }
+
+  std::string emulator_, project_, url_;
+  std::unique_ptr<Connection> conn_;
+};
+
+ErrorCode code_of(const std::function<void()>& fn, std::string* message = nullptr) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (message) *message = e.what();
+    return e.code();
+  }
+  return ErrorCode::internal;
+}
+
+TEST_F(FirestoreTest, EveryValueTypeRoundTripsAndIsStoredAsTheFirestoreKind) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::string, false, ""},  {"b", TypeId::boolean, true, ""},
+               {"i", TypeId::int64, true, ""},     {"f", TypeId::float64, true, ""},
+               {"d", TypeId::decimal, true, ""},   {"s", TypeId::string, true, ""},
+               {"by", TypeId::bytes, true, ""},    {"dt", TypeId::date, true, ""},
+               {"tm", TypeId::time, true, ""},     {"ts", TypeId::timestamp, true, ""},
+               {"tz", TypeId::timestamp_tz, true, ""}, {"u", TypeId::uuid, true, ""},
+               {"j", TypeId::json, true, ""}};
+  s->primary_key = {"id"};
+  Batch b(s);
+  Uuid u;
+  for (int i = 0; i < 16; ++i) u.bytes[i] = static_cast<uint8_t>(i * 3);
+  b.append_row(std::vector<Value>{"k1", true, std::numeric_limits<int64_t>::min(), 2.5,
+                                  Decimal{"12345678901234567890.123"}, "ü 🎉", Bytes{std::string("\0\xff", 2)},
+                                  Date{19723}, Time{3723000001}, Timestamp{1704067200123456},
+                                  TimestampTz{-1}, u, Json{R"({"a":[1,{"b":null}],"c":"x"})"}});
+  b.append_row(std::vector<Value>{"k2", false, int64_t{0}, std::nan(""), Decimal{"-0.5"}, "",
+                                  Bytes{""}, Date{0}, Time{0}, Timestamp{0}, TimestampTz{0}, u,
+                                  Json{"[1,2]"}});
+  write("types", b, WriteMode::create);
+
+  const json raw = get_raw("types/k1")["fields"];
+  EXPECT_EQ(raw["i"], (json{{"integerValue", "-9223372036854775808"}}));
+  EXPECT_EQ(raw["f"], (json{{"doubleValue", 2.5}}));
+  EXPECT_EQ(raw["d"], (json{{"stringValue", "12345678901234567890.123"}}));
+  EXPECT_EQ(raw["by"], (json{{"bytesValue", "AP8="}}));
+  EXPECT_EQ(raw["ts"], (json{{"timestampValue", "2024-01-01T00:00:00.123456Z"}}));
+  EXPECT_EQ(raw["tz"], (json{{"timestampValue", "1969-12-31T23:59:59.999999Z"}}));
+  EXPECT_TRUE(raw["j"].contains("mapValue"));
+  EXPECT_EQ(get_raw("types/k2")["fields"]["f"], (json{{"doubleValue", "NaN"}}));
+
+  const Schema described = conn_->describe("types");
+  EXPECT_EQ(described.primary_key, std::vector<std::string>{"id"});
+  const std::vector<std::pair<std::string, TypeId>> inferred = {
+      {"b", TypeId::boolean}, {"i", TypeId::int64},     {"f", TypeId::float64},
+      {"d", TypeId::decimal}, {"s", TypeId::string},    {"by", TypeId::bytes},
+      {"dt", TypeId::date},   {"tm", TypeId::time},     {"ts", TypeId::timestamp_tz},
+      {"tz", TypeId::timestamp_tz}, {"u", TypeId::uuid}, {"j", TypeId::json}};
+  for (const auto& [name, type] : inferred) EXPECT_EQ(described.field(name).type.id, type) << name;
+
+  ScanSpec spec{.table = "types"};
+  for (const auto& f : s->fields) spec.columns.push_back(f.name);
+  spec.order_by = {{"__id__"}};
+  const auto rows = read_all(spec);
+  ASSERT_EQ(rows.size(), 2u);
+  for (size_t r = 0; r < 2; ++r)
+    for (size_t c = 0; c < s->fields.size(); ++c) {
+      const Value want = b.row(r)[c];
+      const Value got = coerce_value(rows[r][c], s->fields[c].type);
+      if (want.holds<double>() && std::isnan(want.as<double>())) {
+        EXPECT_TRUE(std::isnan(got.as<double>()));
+        continue;
+      }
+      EXPECT_EQ(got, want) << "row " << r << " column " << s->fields[c].name << ": "
+                           << got.to_text().substr(0, 80);
+    }
+}
+
+TEST_F(FirestoreTest, FirestoreOnlyKindsReadAsJsonAndStrings) {
+  // Written natively (execute = commit): geo points, references, maps,
+  // arrays and timestamps with nanoseconds.
+  const std::vector<Value> params{Value(TimestampTz{1700000000123456})};
+  EXPECT_EQ(conn_->execute(R"({"writes": [{"update": {"name": "places/p1", "fields": {
+      "where": {"geoPointValue": {"latitude": 48.5, "longitude": -2.25}},
+      "ref": {"referenceValue": "projects/)" + project_ + R"(/databases/(default)/documents/places/p2"},
+      "tags": {"arrayValue": {"values": [{"stringValue": "a"}, {"integerValue": "2"}]}},
+      "nested": {"mapValue": {"fields": {"at": {"timestampValue": "2024-01-01T00:00:00.123456789Z"}}}},
+      "at": {"param": 1}}}}]})",
+                           params),
+            1u);
+  const auto rows = query_all(R"({"collection": "places"})");
+  ASSERT_EQ(rows.size(), 1u);
+  auto r = conn_->query(R"({"collection": "places"})");
+  const Schema& schema = r->schema();
+  auto cell = [&](const std::string& name) { return rows[0][*schema.index_of(name)]; };
+  EXPECT_EQ(cell("__id__"), Value("p1"));
+  EXPECT_EQ(json::parse(cell("where").as<Json>().text), (json{{"latitude", 48.5}, {"longitude", -2.25}}));
+  EXPECT_EQ(cell("ref"), Value("projects/" + project_ + "/databases/(default)/documents/places/p2"));
+  EXPECT_EQ(json::parse(cell("tags").as<Json>().text), json::parse(R"(["a",2])"));
+  EXPECT_EQ(cell("at"), Value(TimestampTz{1700000000123456}));
+  EXPECT_EQ(json::parse(cell("nested").as<Json>().text)["at"].get<std::string>().substr(0, 26),
+            "2024-01-01T00:00:00.123456");
+}
+
+TEST_F(FirestoreTest, EachFilterOperatorMatchesPolydbsOwnEvaluation) {
+  const Batch b = numbers(1, 300);
+  write("nums", b, WriteMode::create);
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"qty = 30", true},          {"qty <> 30", true},        {"qty < 100", true},
+      {"qty <= 99", true},         {"qty > 800", true},        {"qty >= 801", true},
+      {"grp IN ('g1', 'g3')", true}, {"NOT (grp IN ('g1', 'g3'))", true},
+      {"grp IS NOT NULL", true},   {"grp IS NULL", false},     {"ok = true", true},
+      {"score > 100.5", true},     {"grp = 'g1' OR id = 7", true},
+      {"grp = 'g2' AND qty < 300 AND ok = true", true},
+      {"qty > 5 AND score < 50", false}};  // second inequality field: partly local
+  for (const auto& [where, pushed] : cases) {
+    ScanSpec spec{.table = "nums", .filter = parse_filter(where), .batch_rows = 64};
+    auto r = conn_->scan(spec);
+    EXPECT_EQ(r->plan().filter_pushed, pushed) << where << "\n" << r->plan().native;
+    size_t n = 0;
+    while (auto batch = r->next()) n += batch->num_rows();
+    EXPECT_EQ(n, apply_filter(*spec.filter, b).num_rows()) << where;
+  }
+  // The document id, a pseudo-column here (the key field holds it), by equality.
+  ScanSpec ids{.table = "nums", .filter = parse_filter("__id__ IN ('3', '4', '999')")};
+  EXPECT_TRUE(conn_->scan(ids)->plan().filter_pushed);
+  EXPECT_EQ(read_all(ids).size(), 2u);
+}
+
+TEST_F(FirestoreTest, NativeQueriesWithEveryOperatorAndTypedParameters) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"tags", TypeId::json, true, ""},
+               {"n", TypeId::int64, true, ""}};
+  s->primary_key = {"id"};
+  Batch b(s);
+  for (int64_t i = 1; i <= 20; ++i)
+    b.append_row(std::vector<Value>{i, Json{"[\"t" + std::to_string(i % 3) + "\",\"all\"]"}, i});
+  write("tagged", b, WriteMode::create);
+  auto count = [&](const std::string& op, const std::string& value, std::vector<Value> params) {
+    return query_all(R"({"collection": "tagged", "where": {"fieldFilter": {"field": {"fieldPath": ")" +
+                         std::string(op.rfind("ARRAY", 0) == 0 ? "tags" : "n") + R"("}, "op": ")" + op +
+                         R"(", "value": )" + value + "}}}",
+                     params)
+        .size();
+  };
+  EXPECT_EQ(count("ARRAY_CONTAINS", R"({"param": 1})", {Value("t1")}), 7u);
+  EXPECT_EQ(count("ARRAY_CONTAINS_ANY",
+                  R"({"arrayValue": {"values": [{"param": 1}, {"param": 2}]}})", {Value("t0"), Value("t2")}),
+            13u);
+  EXPECT_EQ(count("IN", R"({"arrayValue": {"values": [{"param": 1}, {"param": 2}]}})",
+                  {Value(int64_t{3}), Value(int64_t{30})}),
+            1u);
+  EXPECT_EQ(count("NOT_IN", R"({"arrayValue": {"values": [{"param": 1}]}})", {Value(int64_t{3})}), 19u);
+  EXPECT_EQ(count("NOT_EQUAL", R"({"param": 1})", {Value(int64_t{3})}), 19u);
+  EXPECT_EQ(count("LESS_THAN_OR_EQUAL", R"({"param": 1})", {Value(int64_t{5})}), 5u);
+  EXPECT_EQ(count("EQUAL", R"({"param": 1})", {Value("5")}), 0u) << "a string is not a number";
+  // OR, orderBy descending, limit: paged in batches of 2.
+  const auto top = query_all(R"({"collection": "tagged", "where": {"compositeFilter": {"op": "OR",
+      "filters": [{"fieldFilter": {"field": {"fieldPath": "n"}, "op": "EQUAL", "value": {"param": 1}}},
+                  {"fieldFilter": {"field": {"fieldPath": "n"}, "op": "GREATER_THAN", "value": {"param": 2}}}]}},
+      "orderBy": [{"field": {"fieldPath": "n"}, "direction": "DESCENDING"}], "limit": 5})",
+                             {Value(int64_t{1}), Value(int64_t{15})}, 2);
+  ASSERT_EQ(top.size(), 5u);
+  EXPECT_EQ(top[0][0], Value(int64_t{20}));
+  EXPECT_EQ(top[4][0], Value(int64_t{16}));
+}
+
+TEST_F(FirestoreTest, PagingWalksSeveralPagesWithoutLosingOrRepeatingDocuments) {
+  write("paged", numbers(1, 2600), WriteMode::create);
+  for (const std::string where : {"", "qty > 1500", "grp = 'g1'"}) {
+    ScanSpec spec{.table = "paged", .batch_rows = 250};
+    if (!where.empty()) spec.filter = parse_filter(where);
+    size_t batches = 0;
+    const auto rows = read_all(spec, &batches);
+    std::set<int64_t> ids;
+    for (const auto& r : rows) ids.insert(r[0].as<int64_t>());
+    EXPECT_EQ(ids.size(), rows.size()) << where;
+    const size_t want = where.empty() ? 2600 : apply_filter(*spec.filter, numbers(1, 2600)).num_rows();
+    EXPECT_EQ(rows.size(), want) << where;
+    EXPECT_GE(batches, want / 250) << where;
+  }
+  // A native query pages with its own order plus __name__.
+  const auto desc = query_all(R"({"collection": "paged", "orderBy": [{"field": {"fieldPath": "score"},
+      "direction": "DESCENDING"}], "limit": 1234})", {}, 100);
+  ASSERT_EQ(desc.size(), 1234u);
+  EXPECT_EQ(desc[0][0], Value(int64_t{2600}));
+  EXPECT_EQ(desc[1233][0], Value(int64_t{2600 - 1233}));
+  ScanSpec limited{.table = "paged", .filter = parse_filter("grp = 'g2'"), .limit = 333, .batch_rows = 100};
+  auto r = conn_->scan(limited);
+  EXPECT_TRUE(r->plan().limit_pushed);
+  size_t n = 0;
+  while (auto b = r->next()) n += b->num_rows();
+  EXPECT_EQ(n, 333u);
+}
+
+TEST_F(FirestoreTest, BatchWritesOver500AndUpsertMergesFields) {
+  write("bulk", numbers(1, 1234), WriteMode::create);
+  EXPECT_EQ(conn_->count_rows("bulk"), 1234u);
+  // Upsert changes only the columns it writes (updateMask): qty stays.
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"grp", TypeId::string, true, ""}};
+  s->primary_key = {"id"};
+  Batch up(s);
+  for (int64_t i = 1200; i <= 1300; ++i) up.append_row(std::vector<Value>{i, "new"});
+  write("bulk", up, WriteMode::upsert);
+  EXPECT_EQ(conn_->count_rows("bulk"), 1300u);
+  const json doc = get_raw("bulk/1201")["fields"];
+  EXPECT_EQ(doc["grp"], (json{{"stringValue", "new"}}));
+  EXPECT_EQ(doc["qty"], (json{{"integerValue", "3603"}}));
+  // Appending an existing id is a conflict, as in a SQL table.
+  std::string message;
+  EXPECT_EQ(code_of([&] { write("bulk", numbers(5, 5)); }, &message), ErrorCode::conflict);
+  EXPECT_NE(message.find("writing 5"), std::string::npos) << message;
+}
+
+TEST_F(FirestoreTest, SubcollectionsAreTablesNamedByTheirPath) {
+  write("users", numbers(1, 2), WriteMode::create);
+  write("users/1/orders", numbers(10, 14), WriteMode::create);
+  write("users/2/orders", numbers(20, 20), WriteMode::create);
+  std::set<std::string> tables;
+  for (const auto& t : conn_->list_tables()) tables.insert(t.name);
+  EXPECT_EQ(tables, (std::set<std::string>{"users"}));
+  EXPECT_EQ(conn_->count_rows("users/1/orders"), 5u);
+  EXPECT_EQ(read_all({.table = "users/2/orders"}).size(), 1u);
+  EXPECT_EQ(conn_->describe("users/1/orders").primary_key, std::vector<std::string>{"id"});
+  conn_->drop_table("users/1/orders");
+  EXPECT_EQ(code_of([&] { conn_->describe("users/1/orders"); }), ErrorCode::not_found);
+  EXPECT_EQ(conn_->count_rows("users"), 2u);
+  EXPECT_EQ(code_of([&] { conn_->describe("users/1"); }), ErrorCode::invalid_argument);
+}
+
+TEST_F(FirestoreTest, ErrorsAreClassifiedWithTheServersWords) {
+  write("errs", numbers(1, 3), WriteMode::create);
+  std::string message;
+  EXPECT_EQ(code_of([&] { conn_->describe("nothing_here"); }), ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { write("errs", numbers(9, 9), WriteMode::create); }), ErrorCode::conflict);
+  EXPECT_EQ(code_of([&] { conn_->query("SELECT * FROM errs"); }, &message), ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("StructuredQuery"), std::string::npos) << message;
+  // The server refuses an unknown operator: its status and words come through.
+  EXPECT_EQ(code_of([&] {
+              query_all(R"({"collection": "errs", "where": {"fieldFilter": {"field": {"fieldPath": "qty"},
+                  "op": "SOUNDS_LIKE", "value": {"integerValue": "1"}}}})");
+            }, &message),
+            ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("INVALID_ARGUMENT"), std::string::npos) << message;
+  EXPECT_EQ(code_of([&] { conn_->execute(R"({"delete": "errs/1", "currentDocument": {"exists": false}})"); },
+                    &message),
+            ErrorCode::conflict)
+      << message;
+  EXPECT_EQ(code_of([&] {
+              conn_->execute(R"({"update": {"name": "errs/404", "fields": {}}, "currentDocument": {"exists": true}})");
+            }, &message),
+            ErrorCode::not_found)
+      << message;
+  // Nothing listening: a connection error, retried then reported.
+  EXPECT_EQ(code_of([&] {
+              connect("firestore://p?emulator=127.0.0.1:1")->list_tables();
+            }, &message),
+            ErrorCode::connection)
+      << message;
+  // The real service without credentials: an auth error that says what to set.
+  const char* saved = std::getenv("GOOGLE_APPLICATION_CREDENTIALS");
+  unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+  unsetenv("FIRESTORE_EMULATOR_HOST");
+  EXPECT_EQ(code_of([&] { connect("firestore://some-project"); }, &message), ErrorCode::auth);
+  EXPECT_NE(message.find("GOOGLE_APPLICATION_CREDENTIALS"), std::string::npos) << message;
+  if (saved) setenv("GOOGLE_APPLICATION_CREDENTIALS", saved, 1);
+}
+
+TEST_F(FirestoreTest, EmulatorHostFromTheEnvironment) {
+  write("envtest", numbers(1, 4), WriteMode::create);
+  setenv("FIRESTORE_EMULATOR_HOST", emulator_.c_str(), 1);
+  auto c = connect("firestore://" + project_);
+  unsetenv("FIRESTORE_EMULATOR_HOST");
+  EXPECT_EQ(c->count_rows("envtest"), 4u);
+  EXPECT_EQ(c->ping().role, "emulator");
+}
+
+TEST_F(FirestoreTest, DataWrittenByPolydbReadsCorrectlyInTheNodeSdk) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::string, false, ""}, {"n", TypeId::int64, true, ""},
+               {"f", TypeId::float64, true, ""}, {"at", TypeId::timestamp_tz, true, ""},
+               {"raw", TypeId::bytes, true, ""}, {"doc", TypeId::json, true, ""},
+               {"gone", TypeId::string, true, ""}};
+  s->primary_key = {"id"};
+  Batch b(s);
+  b.append_row(std::vector<Value>{"a", int64_t{123456789}, 0.5, TimestampTz{1700000000123456},
+                                  Bytes{std::string("\0\x01\xfe", 3)},
+                                  Json{R"({"list":[1,"two",{"three":3}],"ok":true})"}, Value()});
+  write("frompolydb", b, WriteMode::create);
+  const json got = json::parse(sdk("read", "frompolydb"));
+  const json& a = got["a"];
+  EXPECT_EQ(a["id"], "a");
+  EXPECT_EQ(a["n"], 123456789);
+  EXPECT_EQ(a["f"], 0.5);
+  EXPECT_EQ(a["at"], (json{{"ts", {1700000000, 123456000}}}));
+  EXPECT_EQ(a["raw"], (json{{"bytes", "AAH+"}}));
+  EXPECT_EQ(a["doc"], json::parse(R"({"list":[1,"two",{"three":3}],"ok":true})"));
+  EXPECT_TRUE(a.contains("gone") && a["gone"].is_null());
+}
+
+TEST_F(FirestoreTest, DataWrittenByTheNodeSdkReadsCorrectlyInPolydb) {
+  sdk("write", "fromsdk");
+  const Schema schema = conn_->describe("fromsdk");
+  EXPECT_EQ(schema.primary_key, std::vector<std::string>{"__id__"});
+  EXPECT_EQ(schema.field("at").type.id, TypeId::timestamp_tz);
+  EXPECT_EQ(schema.field("blob").type.id, TypeId::bytes);
+  EXPECT_EQ(schema.field("where").type.id, TypeId::json);
+  EXPECT_EQ(schema.field("ref").type.id, TypeId::string);
+  EXPECT_EQ(schema.field("nested").type.id, TypeId::json);
+  ScanSpec spec{.table = "fromsdk", .filter = parse_filter("__id__ = 'sdk1'")};
+  const auto rows = read_all(spec);
+  ASSERT_EQ(rows.size(), 1u);
+  auto cell = [&](const std::string& name) { return rows[0][*schema.index_of(name)]; };
+  EXPECT_EQ(cell("name"), Value("from the SDK ✓"));
+  EXPECT_EQ(cell("n"), Value(int64_t{42}));
+  EXPECT_EQ(cell("f"), Value(1.25));
+  EXPECT_EQ(cell("flag"), Value(true));
+  EXPECT_TRUE(cell("nothing").is_null());
+  // The emulator keeps microseconds of the SDK's 123456789 ns.
+  EXPECT_EQ(cell("at"), Value(TimestampTz{1700000000123456}));
+  EXPECT_EQ(cell("blob"), Value(Bytes{std::string("\0\x01\x02\xff", 4)}));
+  EXPECT_EQ(json::parse(cell("where").as<Json>().text), (json{{"latitude", 48.8566}, {"longitude", 2.3522}}));
+  EXPECT_EQ(cell("ref"), Value("projects/" + project_ + "/databases/(default)/documents/fromsdk/sdk2"));
+  EXPECT_EQ(json::parse(cell("tags").as<Json>().text), json::parse(R"(["a","b",3])"));
+  const json nested = json::parse(cell("nested").as<Json>().text);
+  EXPECT_EQ(nested["level1"], json::parse(R"({"level2":[1,{"deep":"yes"}]})"));
+  EXPECT_EQ(nested["when"].get<std::string>().substr(0, 19), "1970-01-01T00:00:01");
+  EXPECT_EQ(read_all({.table = "fromsdk/sdk1/items"}).size(), 1u);
+}
+
+}  // namespace
+}  // namespace polydb
