@@ -207,6 +207,8 @@ std::string odbc_url(const std::string& native_url, std::string_view driver,
                          brace(u.user) + ";" + std::string(password_key) + "=" +
                          brace(u.password.reveal());
   return "odbc:///?connection-string=" + percent_encode(cs);
+}
+
 // Cosmos DB: the URL's database (created when missing) for every test; each
 // test creates and drops its own container. The emulator checks no key: the
 // well-known emulator key is set when COSMOS_KEY is unset.
@@ -221,6 +223,8 @@ std::string cosmos_url() {
          "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
          0);
   return url;
+}
+
 // Firestore: one new project per test on the emulator (projects are created
 // on first use and keep tests apart, list_tables included); TearDown's
 // drop_table deletes the test's documents.
