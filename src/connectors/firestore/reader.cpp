@@ -4,6 +4,7 @@
 
 #include "connectors/firestore/connection.hpp"
 #include "connectors/firestore/types.hpp"
+#include "core/local_rows.hpp"
 #include "core/log.hpp"
 #include "core/value_order.hpp"
 #include "polydb/error.hpp"
@@ -143,45 +144,17 @@ class PageReader final : public BatchReader {
     return batch;
   }
 
-  // The local filter (always: pushed comparisons are exact, the rest is not
-  // pushed) and the projection to the requested columns.
   Batch finish(Batch batch) const {
-    if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
-    if (setup_.output == setup_.schema) return batch;
-    Batch out(setup_.output);
-    for (size_t c = 0; c < setup_.output->fields.size(); ++c)
-      out.column(c) = std::move(batch.column(c));
-    for (size_t r = 0; r < batch.num_rows(); ++r) out.commit_row();
-    return out;
+    return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
+  // ORDER BY the backend cannot do (core/local_rows: holds the whole result).
   std::optional<Batch> next_sorted() {
-    if (!sorted_) {
-      sorted_ = true;
-      while (auto raw = read_batch()) {
-        Batch b = setup_.residual ? apply_filter(*setup_.residual, *raw) : std::move(*raw);
-        for (size_t r = 0; r < b.num_rows(); ++r) rows_.push_back(b.row(r));
-      }
-      std::vector<std::pair<size_t, bool>> keys;
-      for (const auto& o : setup_.local_order)
-        keys.emplace_back(*setup_.schema->index_of(o.column), o.descending);
-      std::stable_sort(rows_.begin(), rows_.end(), [&](const auto& a, const auto& b) {
-        for (auto [c, desc] : keys)
-          if (const int x = compare_for_order(a[c], b[c]); x != 0) return desc ? x > 0 : x < 0;
-        return false;
-      });
-      if (setup_.limit && rows_.size() > *setup_.limit) rows_.resize(*setup_.limit);
+    if (!sort_) {
+      sort_.emplace(*setup_.schema, setup_.local_order, compare_for_order);
+      sort_->load([&] { return read_batch(); }, setup_.residual, setup_.limit);
     }
-    if (next_row_ >= rows_.size()) return std::nullopt;
-    Batch out(setup_.output);
-    const size_t n = setup_.output->fields.size();
-    while (next_row_ < rows_.size() && out.num_rows() < setup_.batch_rows) {
-      auto& row = rows_[next_row_++];
-      row.resize(n);
-      out.append_row(row);
-      std::vector<Value>().swap(row);
-    }
-    return out;
+    return sort_->next(setup_.output, setup_.batch_rows);
   }
 
   FirestoreConnection& conn_;
@@ -194,9 +167,7 @@ class PageReader final : public BatchReader {
   bool first_ = true;
   bool done_ = false;
   uint64_t emitted_ = 0;
-  bool sorted_ = false;
-  std::vector<std::vector<Value>> rows_;
-  size_t next_row_ = 0;
+  std::optional<LocalSort> sort_;  // made when the schema is known
 };
 
 }  // namespace

@@ -136,7 +136,13 @@ TEST(PostgresSql, AwsIamAuthForcesTlsAndTakesNoPassword) {
   ASSERT_TRUE(p.iam);
   EXPECT_EQ(p.iam->region, "eu-west-1");
   EXPECT_EQ(p.iam->port, 5432);
-  EXPECT_EQ(keyword(p, "sslmode"), "require");
+  EXPECT_EQ(keyword(p, "sslmode"), "verify-full") << "an RDS host: verified by default";
+  EXPECT_EQ(keyword(connect_params(Uri::parse("postgresql://app@10.1.2.3/shop?auth=aws-iam&"
+                                              "region=eu-west-1"),
+                                   {}),
+                    "sslmode"),
+            "require")
+      << "elsewhere at least require";
   EXPECT_EQ(keyword(p, "auth"), "<unset>") << "polydb's option, not libpq's";
   EXPECT_EQ(keyword(connect_params(Uri::parse(base + "&sslmode=prefer"), {}), "sslmode"),
             "require");

@@ -1,0 +1,52 @@
+#include "core/local_rows.hpp"
+
+#include <algorithm>
+
+namespace polydb {
+
+Batch filter_and_project(Batch batch, const std::optional<Filter>& residual,
+                         const std::shared_ptr<const Schema>& output) {
+  if (residual) batch = apply_filter(*residual, batch);
+  if (output == batch.schema_ptr()) return batch;
+  Batch out(output);
+  for (size_t c = 0; c < output->fields.size(); ++c) out.column(c) = std::move(batch.column(c));
+  for (size_t r = 0; r < batch.num_rows(); ++r) out.commit_row();
+  return out;
+}
+
+LocalSort::LocalSort(const Schema& schema, std::span<const OrderBy> order,
+                     std::function<int(const Value&, const Value&)> compare)
+    : compare_(std::move(compare)) {
+  for (const auto& o : order) keys_.emplace_back(*schema.index_of(o.column), o.descending);
+}
+
+void LocalSort::load(const std::function<std::optional<Batch>()>& source,
+                     const std::optional<Filter>& residual, std::optional<uint64_t> limit) {
+  loaded_ = true;
+  while (auto raw = source()) {
+    const Batch b = residual ? apply_filter(*residual, *raw) : std::move(*raw);
+    for (size_t r = 0; r < b.num_rows(); ++r) rows_.push_back(b.row(r));
+  }
+  std::stable_sort(rows_.begin(), rows_.end(), [&](const auto& a, const auto& b) {
+    for (auto [c, desc] : keys_)
+      if (const int x = compare_(a[c], b[c]); x != 0) return desc ? x > 0 : x < 0;
+    return false;
+  });
+  if (limit && rows_.size() > *limit) rows_.resize(*limit);
+}
+
+std::optional<Batch> LocalSort::next(const std::shared_ptr<const Schema>& output,
+                                     size_t batch_rows) {
+  if (next_row_ >= rows_.size()) return std::nullopt;
+  Batch out(output);
+  const size_t n = output->fields.size();
+  while (next_row_ < rows_.size() && out.num_rows() < batch_rows) {
+    auto& row = rows_[next_row_++];
+    row.resize(n);
+    out.append_row(row);
+    std::vector<Value>().swap(row);  // release as it goes out
+  }
+  return out;
+}
+
+}  // namespace polydb
