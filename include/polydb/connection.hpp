@@ -105,6 +105,11 @@ struct QueryOptions {
   /// empty = positional. Only backends with Capabilities::named_parameters
   /// read it: check that capability before passing names (the CLI does).
   std::vector<std::string> param_names;
+  /// The caller runs nothing else on this connection until the reader is read
+  /// to the end or destroyed: a backend may then stream the result instead of
+  /// keeping the connection free between batches (MySQL: no server cursor,
+  /// whose temporary table costs the server a full copy of the result).
+  bool exclusive = false;
 };
 
 /// What the requests of a connection have cost so far, for services that bill

@@ -366,6 +366,7 @@ int cmd_sql(const Context& ctx, const StatementArgs& args) {
   check_named(*conn, params);
   QueryOptions options;
   options.param_names = params.names;
+  options.exclusive = true;  // printed to the end: nothing else runs on `conn`
   auto reader = conn->query(args.text, params.values, options);
   auto printer = ctx.make_printer();
   print_all(*reader, *printer);

@@ -780,6 +780,7 @@ std::unique_ptr<BatchReader> MysqlConnection::query(std::string_view text,
   setup.batch_rows = options.batch_rows;
   setup.batch_bytes = options.batch_bytes;
   setup.plan.native = std::string(text);
+  setup.cursor = !options.exclusive;
   return make_reader(*this, std::move(setup));
 }
 

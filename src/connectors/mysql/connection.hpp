@@ -215,6 +215,7 @@ struct ReaderSetup {
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
   ScanPlan plan;
+  bool cursor = true;  ///< a server cursor where the URL allows one (server-cursor)
 };
 std::unique_ptr<BatchReader> make_reader(MysqlConnection& conn, ReaderSetup setup);
 

@@ -145,7 +145,7 @@ class StatementReader final : public BatchReader {
   StatementReader(MysqlConnection& conn, ReaderSetup setup)
       : conn_(conn), setup_(std::move(setup)) {
     if (setup_.batch_rows == 0) setup_.batch_rows = 1;
-    stmt_ = conn_.run(setup_.sql, setup_.params, /*cursor=*/true,
+    stmt_ = conn_.run(setup_.sql, setup_.params, setup_.cursor,
                       static_cast<unsigned long>(setup_.batch_rows));
     MYSQL_STMT* st = stmt_.get();
     const unsigned n = mysql_stmt_field_count(st);
