@@ -1,6 +1,11 @@
 #include "core/local_rows.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <string>
+
+#include "polydb/error.hpp"
 
 namespace polydb {
 
@@ -12,6 +17,35 @@ Batch filter_and_project(Batch batch, const std::optional<Filter>& residual,
   for (size_t c = 0; c < output->fields.size(); ++c) out.column(c) = std::move(batch.column(c));
   for (size_t r = 0; r < batch.num_rows(); ++r) out.commit_row();
   return out;
+}
+
+std::vector<const Column*> columns_as(const Batch& batch, std::span<const Type> want,
+                                      uint64_t first_row, std::string_view backend,
+                                      std::vector<Column>& storage) {
+  const size_t n = batch.num_rows();
+  std::vector<const Column*> cols(batch.num_columns());
+  storage.resize(batch.num_columns());
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    const Column& in = batch.column(c);
+    if (in.type().id == want[c].id) {
+      cols[c] = &in;
+      continue;
+    }
+    storage[c] = Column(want[c]);
+    storage[c].reserve(n);
+    for (size_t r = 0; r < n; ++r) {
+      try {
+        storage[c].append(coerce_value(in.value_at(r), want[c]));
+      } catch (const Error& e) {
+        throw Error(ErrorCode::type_mismatch,
+                    fmt::format("row {}, column '{}': {}", first_row + r + 1,
+                                batch.schema().fields[c].name, e.message()),
+                    std::string(backend), e.detail());
+      }
+    }
+    cols[c] = &storage[c];
+  }
+  return cols;
 }
 
 LocalSort::LocalSort(const Schema& schema, std::span<const OrderBy> order,

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,14 @@ namespace polydb {
 /// filter needed.
 Batch filter_and_project(Batch batch, const std::optional<Filter>& residual,
                          const std::shared_ptr<const Schema>& output);
+
+/// Each column of `batch` in the type of `want` (same index): a column
+/// already of that type as is, others converted into `storage`. A value that
+/// does not fit throws Error(type_mismatch, backend) naming its row (counting
+/// from `first_row` + 1) and column.
+std::vector<const Column*> columns_as(const Batch& batch, std::span<const Type> want,
+                                      uint64_t first_row, std::string_view backend,
+                                      std::vector<Column>& storage);
 
 /// ORDER BY evaluated by polydb: every row of the result is held in memory
 /// (so readers use it only when the backend cannot sort), sorted stably, cut

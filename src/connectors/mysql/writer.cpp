@@ -10,6 +10,7 @@
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/errors.hpp"
 #include "connectors/mysql/types.hpp"
+#include "core/local_rows.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -373,29 +374,9 @@ class MysqlWriter final : public BatchWriter {
     const size_t n = batch.num_rows();
     // Convert each column to the target's type first: a value that does not
     // fit fails here, naming its row and column.
-    std::vector<Column> converted(batch.num_columns());
-    std::vector<const Column*> cols(batch.num_columns());
-    for (size_t c = 0; c < batch.num_columns(); ++c) {
-      const Column& in = batch.column(c);
-      const Type want = target_types_[c];
-      if (in.type().id == want.id) {
-        cols[c] = &in;
-        continue;
-      }
-      converted[c] = Column(want);
-      converted[c].reserve(n);
-      for (size_t r = 0; r < n; ++r) {
-        try {
-          converted[c].append(coerce_value(in.value_at(r), want));
-        } catch (const Error& e) {
-          throw Error(ErrorCode::type_mismatch,
-                      fmt::format("row {}, column '{}': {}", rows_ + r + 1, source_.fields[c].name,
-                                  e.message()),
-                      "mysql", e.detail());
-        }
-      }
-      cols[c] = &converted[c];
-    }
+    std::vector<Column> converted;
+    const std::vector<const Column*> cols =
+        columns_as(batch, target_types_, rows_, "mysql", converted);
     bool loaded = false;
     if (conn_.local_infile_allowed()) {
       BatchSource source(file_, cols, n, rows_, columns_);

@@ -20,6 +20,7 @@
 #include "connectors/odbc/errors.hpp"
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
+#include "core/local_rows.hpp"
 #include "core/log.hpp"
 #include "core/table_errors.hpp"
 
@@ -219,31 +220,7 @@ class OdbcWriter final : public BatchWriter {
   // Each column in the target's type: a value that does not fit fails here,
   // naming its row and column.
   std::vector<const Column*> convert(const Batch& batch, std::vector<Column>& converted) const {
-    const size_t n = batch.num_rows();
-    std::vector<const Column*> cols(batch.num_columns());
-    converted.resize(batch.num_columns());
-    for (size_t c = 0; c < batch.num_columns(); ++c) {
-      const Column& in = batch.column(c);
-      const Type want = target_types_[c];
-      if (in.type().id == want.id) {
-        cols[c] = &in;
-        continue;
-      }
-      converted[c] = Column(want);
-      converted[c].reserve(n);
-      for (size_t r = 0; r < n; ++r) {
-        try {
-          converted[c].append(coerce_value(in.value_at(r), want));
-        } catch (const Error& e) {
-          throw Error(ErrorCode::type_mismatch,
-                      fmt::format("row {}, column '{}': {}", rows_ + r + 1, source_.fields[c].name,
-                                  e.message()),
-                      "odbc", e.detail());
-        }
-      }
-      cols[c] = &converted[c];
-    }
-    return cols;
+    return columns_as(batch, target_types_, rows_, "odbc", converted);
   }
 
   void write_rows(const Batch& batch) {
