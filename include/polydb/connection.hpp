@@ -199,6 +199,14 @@ class Connection {
   virtual void drop_table(std::string_view table, bool if_exists = false) = 0;
   /// Number of rows, when the backend can tell cheaply or exactly.
   virtual std::optional<uint64_t> count_rows(std::string_view table) = 0;
+  /// A cheap estimate of the number of rows from the backend's statistics
+  /// (PostgreSQL pg_class.reltuples, MySQL information_schema.TABLES,
+  /// DynamoDB's ItemCount, ...), without reading the table; nullopt when the
+  /// backend keeps none (the default). May be stale; for planning only.
+  virtual std::optional<uint64_t> estimate_rows(std::string_view table) {
+    (void)table;
+    return std::nullopt;
+  }
 
   virtual PingResult ping() = 0;
 
