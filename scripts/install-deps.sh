@@ -36,6 +36,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
   curl procps iproute2
   python3-botocore pgloader
+  postgresql-15-mysql-fdw  # mysql_fdw for services.sh's PostgreSQL 15 (bench/compare/federated.sh)
 )
 
 # --- Node.js / npm: keep a Node >= 18 from another source (e.g. NodeSource),
