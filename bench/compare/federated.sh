@@ -76,6 +76,15 @@ fdw_db="polydb_fedbench_fdw_$$"
 dir="$root/build/bench/federated"
 mkdir -p "$dir"
 
+cleanup() {  # the data databases stay (see above)
+  if [[ -n "${pg_base:-}" ]]; then
+    local pg_url=$pg_base
+    pg -c "DROP DATABASE IF EXISTS $fdw_db WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -f ${my_cnf:+"$my_cnf"} "$dir"/*.csv "$dir"/*.run[12]
+}
+trap cleanup EXIT
+
 # url_with_db URL DB: URL naming database DB instead of its own.
 url_with_db() {
   [[ "$1" =~ ^([^/]*//[^/?]*)(/[^?]*)?(\?.*)?$ ]] || die "cannot parse the URL $(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$1")"
@@ -101,14 +110,6 @@ pg_user=$(my_decode "${BASH_REMATCH[2]}") pg_password=$(my_decode "${BASH_REMATC
 pg_host=${BASH_REMATCH[5]} pg_port=${BASH_REMATCH[7]:-5432}
 
 in_fdw() { local pg_url=$fdw_url; "$@"; }  # runs a pg_lib.sh function on the scratch database
-
-cleanup() {
-  local pg_url=$pg_base
-  pg -c "DROP DATABASE IF EXISTS $fdw_db WITH (FORCE)" >/dev/null 2>&1 || true
-  [[ -f "${my_cnf:-}" ]] && rm -f "$my_cnf"
-  rm -f "$dir"/*.csv "$dir"/*.run[12]
-}
-trap cleanup EXIT
 
 readonly FINGERPRINT_ORDERS="polydb fedbench v1: orders=$n_orders customers=$n_customers"
 readonly FINGERPRINT_CUSTOMERS="polydb fedbench v1: customers=$n_customers"
