@@ -160,7 +160,7 @@ generate_customers() {
   echo "generating $n_customers customers in MariaDB database $fed_db ..." >&2
   [[ "$(my_value -e "SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'SEQUENCE'")" == YES ]] ||
     die "the MariaDB server has no Sequence engine (seq_1_to_N): MariaDB >= 10.0 is needed"
-  my <<SQL
+  my >/dev/null <<SQL
 DROP TABLE IF EXISTS customers;
 CREATE TABLE customers (
   id BIGINT NOT NULL PRIMARY KEY,
