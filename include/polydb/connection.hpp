@@ -44,6 +44,8 @@ struct Capabilities {
   /// False where one connection cannot stream a read and a write at once
   /// (PostgreSQL's COPY).
   bool single_connection_copy = false;
+  /// scan() places NULLs as OrderBy::nulls_first asks.
+  bool order_nulls = false;
   /// query() binds parameters by name (QueryOptions::param_names, e.g. "@x").
   bool named_parameters = false;
 };
@@ -57,6 +59,9 @@ struct TableInfo {
 struct OrderBy {
   std::string column;
   bool descending = false;
+  /// Where NULLs go; std::nullopt = the backend's default. Honoured by
+  /// backends with Capabilities::order_nulls.
+  std::optional<bool> nulls_first;
 };
 
 /// What to read from a table. Columns empty = all columns in table order.
