@@ -96,8 +96,8 @@ std::chrono::milliseconds UnprocessedBackoff::delay(size_t left, int attempt) {
                             what_, left, unit_, attempt),
                 "dynamodb")
         .set_retryable(true);
-  logger("dynamodb")->warn("{}: {} unprocessed {}, retrying in {} ms", what_, left, unit_,
-                           d.count());
+  logger("dynamodb")
+      ->warn("{}: {} unprocessed {}, retrying in {} ms", what_, left, unit_, d.count());
   return d;
 }
 

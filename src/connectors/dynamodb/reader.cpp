@@ -14,6 +14,9 @@ namespace polydb::dynamodb {
 
 namespace {
 
+// Items read at least per batch when a limit is near (see next()).
+constexpr uint64_t kMinLimitedRead = 100;
+
 // Streams the pages of a PageSource as batches: memory is one response plus
 // one batch, except with ORDER BY, which DynamoDB cannot do and polydb sorts
 // locally after reading everything.
@@ -21,10 +24,8 @@ class PageReader final : public BatchReader {
  public:
   PageReader(DynamoConnection& conn, ReaderSetup setup)
       : setup_(std::move(setup)),
-        source_([&api = conn.api(), what = setup_.what](std::string_view op,
-                                                         const Json& body) {
-                  return api.call(op, body, what);
-                },
+        source_([&api = conn.api(), what = setup_.what](
+                    std::string_view op, const Json& body) { return api.call(op, body, what); },
                 setup_.operation, std::move(setup_.calls), conn.api().policy()) {
     if (!setup_.schema) {
       // query(): the schema is inferred from the first non-empty page.
@@ -45,8 +46,11 @@ class PageReader final : public BatchReader {
       size_t rows = setup_.batch_rows;
       if (setup_.limit) {
         if (emitted_ >= *setup_.limit) return std::nullopt;
-        // No more items than the limit needs: a key list stops early.
-        rows = static_cast<size_t>(std::min<uint64_t>(rows, *setup_.limit - emitted_));
+        // Read little more than the limit needs, so that a key list stops
+        // after one BatchGetItem response (100 items) when that is enough;
+        // not less, so that a selective local filter does not make tiny batches.
+        const uint64_t want = std::max<uint64_t>(*setup_.limit - emitted_, kMinLimitedRead);
+        rows = static_cast<size_t>(std::min<uint64_t>(rows, want));
       }
       auto raw = read_batch(rows);
       if (!raw) return std::nullopt;
@@ -153,8 +157,10 @@ std::optional<Json> PageSource::next(size_t page_rows) {
 
 Json PageSource::take_page(Json& response) {
   auto last = response.find("LastEvaluatedKey");
-  if (last == response.end() || last->empty()) next_request();
-  else body_["ExclusiveStartKey"] = std::move(*last);
+  if (last == response.end() || last->empty())
+    next_request();
+  else
+    body_["ExclusiveStartKey"] = std::move(*last);
   Json& items = response["Items"];
   return items.is_array() ? std::move(items) : Json::array();
 }

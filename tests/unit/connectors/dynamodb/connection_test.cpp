@@ -264,10 +264,11 @@ Filter id_in(int64_t first, int64_t count) {
 TEST(DynamoKeyList, HashOnlyTableUsesBatchGetItemInChunksOf100WithoutDuplicates) {
   ScanSpec spec{.table = "orders"};
   Filter in = id_in(0, 250);
-  in.values.push_back(int64_t{7});            // a repeat
+  in.values.push_back(int64_t{7});             // a repeat
   in.values.push_back(Value(Decimal{"8.0"}));  // 8 again, as a decimal
   spec.filter = Filter::all_of({in, parse_filter("qty > 5")});
-  const ScanRequest r = build_scan_request(spec, hash_only_schema(), kHashOnly, {"name", "id", "qty"});
+  const ScanRequest r =
+      build_scan_request(spec, hash_only_schema(), kHashOnly, {"name", "id", "qty"});
   EXPECT_EQ(r.operation, "BatchGetItem");
   EXPECT_EQ(r.keys, 250u);
   EXPECT_TRUE(r.filter_pushed);
@@ -349,8 +350,8 @@ TEST(DynamoKeyList, ScansStayScans) {
   EXPECT_EQ(r.keys, 0u);
   spec.partition = {};
   // A literal that is no key of the partition key's type; IN under OR; IN on another column.
-  for (const char* where : {"id IN (1, 'x')", "id IN (1, NULL)",
-                            "id IN (1) OR qty = 2", "qty IN (1, 2)", "NOT (id IN (1))"}) {
+  for (const char* where : {"id IN (1, 'x')", "id IN (1, NULL)", "id IN (1) OR qty = 2",
+                            "qty IN (1, 2)", "NOT (id IN (1))"}) {
     spec.filter = parse_filter(where);
     r = build_scan_request(spec, hash_only_schema(), kHashOnly, {});
     EXPECT_EQ(r.operation, "Scan") << where;
@@ -441,8 +442,8 @@ TEST(DynamoPageSource, PagesEachQueryThroughLastEvaluatedKey) {
   };
   ScanSpec spec{.table = "t"};
   spec.filter = parse_filter("pk IN ('a', 'b') AND sk > 1");
-  PageSource source(service, "Query",
-                    build_scan_request(spec, sample_schema(), kKeys, {}).calls, net::RetryPolicy{});
+  PageSource source(service, "Query", build_scan_request(spec, sample_schema(), kKeys, {}).calls,
+                    net::RetryPolicy{});
   size_t pages = 0;
   while (source.next(7)) ++pages;
   EXPECT_EQ(pages, 4u);
