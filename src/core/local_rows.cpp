@@ -106,41 +106,40 @@ constexpr size_t kMaxRunBuffer = 4u << 20;
 }  // namespace
 
 // Rows gathered in memory (columnar, as fetched) and sorted through an index.
+// Nothing grows by doubling (whose copy would briefly hold three times the
+// memory counted): keys are kept per batch, the index is made once in sort().
 class LocalSort::Buffer {
  public:
   explicit Buffer(const KeyOrder& order) : order_(order) {}
 
   void add(Batch batch) {
-    const auto index = static_cast<uint32_t>(batches_.size());
-    const size_t first_key = keys_.size();
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      where_.push_back({index, static_cast<uint32_t>(r)});
-      order_.extract(batch, r, keys_);
-    }
-    for (size_t k = first_key; k < keys_.size(); ++k) held_ += heap_bytes(keys_[k]);
-    held_ += batch.byte_size();
+    std::vector<Value> keys;
+    keys.reserve(batch.num_rows() * order_.size());
+    for (size_t r = 0; r < batch.num_rows(); ++r) order_.extract(batch, r, keys);
+    for (const auto& k : keys) held_ += heap_bytes(k);
+    held_ += batch.byte_size() + keys.capacity() * sizeof(Value) + sizeof(Batch) +
+             batch.num_rows() * kIndexBytesPerRow;
+    rows_ += batch.num_rows();
+    keys_.push_back(std::move(keys));
     batches_.push_back(std::move(batch));
   }
-  /// Memory held: the batches, the keys, the index and the sort's scratch.
-  size_t bytes() const noexcept {
-    return held_ + where_.capacity() * sizeof(Where) + keys_.capacity() * sizeof(Value) +
-           where_.size() * 2 * sizeof(uint32_t);
-  }
-  size_t rows() const noexcept { return where_.size(); }
+  /// Memory held: the batches, their keys, and the index sort() will make.
+  size_t bytes() const noexcept { return held_; }
+  size_t rows() const noexcept { return rows_; }
 
   void sort() {
-    sorted_.resize(where_.size());
-    for (size_t i = 0; i < sorted_.size(); ++i) sorted_[i] = static_cast<uint32_t>(i);
+    sorted_.reserve(rows_);
+    for (uint32_t b = 0; b < batches_.size(); ++b)
+      for (uint32_t r = 0; r < batches_[b].num_rows(); ++r) sorted_.push_back({b, r});
     const size_t k = order_.size();
-    std::stable_sort(sorted_.begin(), sorted_.end(), [&](uint32_t a, uint32_t b) {
-      return order_(keys_.data() + a * k, keys_.data() + b * k) < 0;
+    std::stable_sort(sorted_.begin(), sorted_.end(), [&](const Where& a, const Where& b) {
+      return order_(keys_[a.batch].data() + a.row * k, keys_[b.batch].data() + b.row * k) < 0;
     });
     next_ = 0;
   }
   /// Row `i` in sorted order, after sort().
   std::pair<const Batch*, size_t> at(size_t i) const {
-    const Where w = where_[sorted_[i]];
-    return {&batches_[w.batch], w.row};
+    return {&batches_[sorted_[i].batch], sorted_[i].row};
   }
   /// Appends the next row in sorted order to `out`; false at the end.
   bool pop_into(Batch& out) {
@@ -149,14 +148,12 @@ class LocalSort::Buffer {
     append_row_cells(out, *batch, row);
     return true;
   }
-  // Empties the buffer and frees its memory (bytes() counts capacities).
+  // Empties the buffer and frees its memory.
   void clear() {
     std::vector<Batch>().swap(batches_);
-    std::vector<Where>().swap(where_);
-    std::vector<Value>().swap(keys_);
-    std::vector<uint32_t>().swap(sorted_);
-    held_ = 0;
-    next_ = 0;
+    std::vector<std::vector<Value>>().swap(keys_);
+    std::vector<Where>().swap(sorted_);
+    held_ = rows_ = next_ = 0;
   }
 
  private:
@@ -164,12 +161,15 @@ class LocalSort::Buffer {
     uint32_t batch;
     uint32_t row;
   };
+  // The index and stable_sort's scratch (half the index).
+  static constexpr size_t kIndexBytesPerRow = sizeof(Where) * 3 / 2;
+
   const KeyOrder& order_;
   std::vector<Batch> batches_;
-  std::vector<Where> where_;  // input order
-  std::vector<Value> keys_;   // order_.size() per row, parallel to where_
-  std::vector<uint32_t> sorted_;
+  std::vector<std::vector<Value>> keys_;  // per batch: order_.size() per row
+  std::vector<Where> sorted_;
   size_t held_ = 0;
+  size_t rows_ = 0;
   size_t next_ = 0;
 };
 
