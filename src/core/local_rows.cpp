@@ -15,7 +15,6 @@
 #include <variant>
 
 #include "core/row_codec.hpp"
-
 #include "polydb/error.hpp"
 
 namespace polydb {
@@ -85,9 +84,12 @@ size_t heap_bytes(const Value& v) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) n = x.size();
-        else if constexpr (std::is_same_v<T, Bytes>) n = x.data.size();
-        else if constexpr (std::is_same_v<T, Decimal> || std::is_same_v<T, Json>) n = x.text.size();
+        if constexpr (std::is_same_v<T, std::string>)
+          n = x.size();
+        else if constexpr (std::is_same_v<T, Bytes>)
+          n = x.data.size();
+        else if constexpr (std::is_same_v<T, Decimal> || std::is_same_v<T, Json>)
+          n = x.text.size();
       },
       v.storage());
   return n > 15 ? n + 1 : 0;
@@ -99,7 +101,7 @@ void append_row_cells(Batch& out, const Batch& in, size_t r) {
   out.commit_row();
 }
 
-constexpr size_t kWindowRows = 1024;        // rows decoded at a time from a run
+constexpr size_t kWindowRows = 1024;         // rows decoded at a time from a run
 constexpr size_t kMinRunBuffer = 16u << 10;  // file read size per run, whatever the run count
 constexpr size_t kMaxRunBuffer = 4u << 20;
 
@@ -186,6 +188,7 @@ class LocalSort::TopRows {
       return c != 0 ? c < 0 : a.seq < b.seq;
     };
   }
+
  public:
   TopRows(const KeyOrder& order, uint64_t limit) : order_(order), limit_(limit) {}
 
@@ -282,8 +285,12 @@ class LocalSort::Merge {
    public:
     Cursor(const SpillFile& file, std::pair<uint64_t, uint64_t> run, size_t buffer_bytes,
            const std::shared_ptr<const Schema>& schema, const KeyOrder& order)
-        : file_(&file), pos_(run.first), end_(run.second), buffer_bytes_(buffer_bytes),
-          window_(schema), order_(&order) {
+        : file_(&file),
+          pos_(run.first),
+          end_(run.second),
+          buffer_bytes_(buffer_bytes),
+          window_(schema),
+          order_(&order) {
       refill();
     }
     bool valid() const noexcept { return row_ < window_.num_rows(); }
@@ -315,7 +322,8 @@ class LocalSort::Merge {
     bool read_more() {
       if (pos_ == end_) {
         if (used_ != buf_.size())
-          throw Error(ErrorCode::corruption, "a run of the temporary file of a sort ends inside a row");
+          throw Error(ErrorCode::corruption,
+                      "a run of the temporary file of a sort ends inside a row");
         return false;
       }
       buf_.erase(0, used_);
@@ -356,7 +364,8 @@ class LocalSort::Merge {
         const KeyOrder& order, const std::shared_ptr<const Schema>& schema, size_t memory_bytes)
       : order_(order) {
     // A read buffer and a decoded window per run share the memory.
-    const size_t per_run = std::clamp(memory_bytes / (2 * runs.size()), kMinRunBuffer, kMaxRunBuffer);
+    const size_t per_run =
+        std::clamp(memory_bytes / (2 * runs.size()), kMinRunBuffer, kMaxRunBuffer);
     cursors_.reserve(runs.size());
     for (const auto& run : runs) {
       cursors_.emplace_back(file, run, per_run, schema, order);
@@ -369,8 +378,10 @@ class LocalSort::Merge {
     std::pop_heap(heap_.begin(), heap_.end(), after());
     Cursor& c = cursors_[heap_.back()];
     append_row_cells(out, c.window(), c.row());
-    if (c.advance()) std::push_heap(heap_.begin(), heap_.end(), after());
-    else heap_.pop_back();
+    if (c.advance())
+      std::push_heap(heap_.begin(), heap_.end(), after());
+    else
+      heap_.pop_back();
     return true;
   }
 
@@ -399,8 +410,10 @@ size_t LocalSort::spilled_runs() const noexcept { return runs_.size(); }
 void LocalSort::load(const std::function<std::optional<Batch>()>& source,
                      const std::optional<Filter>& residual, std::optional<uint64_t> limit) {
   loaded_ = true;
-  if (limit) top_ = std::make_unique<TopRows>(*order_, *limit);
-  else buffer_ = std::make_unique<Buffer>(*order_);
+  if (limit)
+    top_ = std::make_unique<TopRows>(*order_, *limit);
+  else
+    buffer_ = std::make_unique<Buffer>(*order_);
   if (limit && *limit == 0) return;
   while (auto raw = source()) {
     Batch b = residual ? apply_filter(*residual, *raw) : std::move(*raw);
@@ -443,8 +456,8 @@ std::optional<Batch> LocalSort::next(const std::shared_ptr<const Schema>& output
                                      size_t batch_rows) {
   Batch out(output);
   while (out.num_rows() < batch_rows) {
-    const bool more = top_ ? top_->pop_into(out)
-                      : merge_ ? merge_->pop_into(out)
+    const bool more = top_      ? top_->pop_into(out)
+                      : merge_  ? merge_->pop_into(out)
                       : buffer_ ? buffer_->pop_into(out)
                                 : false;
     if (!more) break;

@@ -98,8 +98,10 @@ void encode_row(const Batch& batch, size_t row, std::string& out) {
   const size_t bitmap = out.size();
   out.append((n + 7) / 8, '\0');
   for (size_t c = 0; c < n; ++c) {
-    if (is_null(c)) out[bitmap + (c >> 3)] = static_cast<char>(out[bitmap + (c >> 3)] | (1 << (c & 7)));
-    else encode_cell(batch.column(c), row, out);
+    if (is_null(c))
+      out[bitmap + (c >> 3)] = static_cast<char>(out[bitmap + (c >> 3)] | (1 << (c & 7)));
+    else
+      encode_cell(batch.column(c), row, out);
   }
 }
 
@@ -120,8 +122,10 @@ size_t decode_row(std::string_view in, Batch& out) {
   pos = (n + 7) / 8;
   if (pos > payload.size()) truncated();
   for (size_t c = 0; c < n; ++c) {
-    if ((static_cast<uint8_t>(payload[c >> 3]) >> (c & 7)) & 1) out.column(c).append_null();
-    else decode_cell(payload, pos, out.column(c));
+    if ((static_cast<uint8_t>(payload[c >> 3]) >> (c & 7)) & 1)
+      out.column(c).append_null();
+    else
+      decode_cell(payload, pos, out.column(c));
   }
   if (pos != payload.size())
     throw Error(ErrorCode::corruption, "a sort spill file holds a row of the wrong size");
@@ -131,10 +135,14 @@ size_t decode_row(std::string_view in, Batch& out) {
 
 void append_cell(Column& out, const Column& in, size_t row) {
   const TypeId t = in.type().id;
-  if (in.is_null(row) || t == TypeId::null) out.append_null();
-  else if (t == TypeId::boolean) out.append_bool(in.bool_at(row));
-  else if (is_variable_width(t)) out.append_var(in.var_at(row));
-  else out.append_fixed(in.fixed_at(row), fixed_width(t));
+  if (in.is_null(row) || t == TypeId::null)
+    out.append_null();
+  else if (t == TypeId::boolean)
+    out.append_bool(in.bool_at(row));
+  else if (is_variable_width(t))
+    out.append_var(in.var_at(row));
+  else
+    out.append_fixed(in.fixed_at(row), fixed_width(t));
 }
 
 }  // namespace polydb

@@ -123,7 +123,8 @@ std::vector<BulkTask> plan_bulk(const std::vector<Item>& items,
     BulkTask own(1);  // a big group: consecutive requests of its own
     size_t own_bytes = 0;
     for (size_t r : rows) {
-      if (!own.back().empty() && (own.back().size() == kBulkItems || own_bytes + cost(r) > kBulkBytes)) {
+      if (!own.back().empty() &&
+          (own.back().size() == kBulkItems || own_bytes + cost(r) > kBulkBytes)) {
         own.emplace_back();
         own_bytes = 0;
       }
@@ -309,8 +310,11 @@ class CosmosWriter final : public BatchWriter {
  private:
   void send_item(Api& api, Item& item) {
     const bool upsert = mode_ == WriteMode::upsert;
-    Request req{.method = "POST", .path = conn_.docs_path(table_), .resource_type = "docs",
-                .resource_link = conn_.docs_link(table_), .body = std::move(item.body)};
+    Request req{.method = "POST",
+                .path = conn_.docs_path(table_),
+                .resource_type = "docs",
+                .resource_link = conn_.docs_link(table_),
+                .body = std::move(item.body)};
     req.headers.set("x-ms-documentdb-partitionkey", item.partition);
     if (upsert) req.headers.set("x-ms-documentdb-is-upsert", "True");
     api.call(req, fmt::format("Cosmos DB {} of item '{}' in {}", upsert ? "upsert" : "create",
@@ -326,7 +330,10 @@ class CosmosWriter final : public BatchWriter {
     for (size_t done = 0; done < rows.size();) {
       std::optional<std::chrono::milliseconds> wait;
       net::retry(
-          retry_policy_, [&](const Error& e) { return net::RetryAdvice{e.retryable(), wait}; },
+          retry_policy_,
+          [&](const Error& e) {
+            return net::RetryAdvice{e.retryable(), wait};
+          },
           [&] { done += send_bulk_request(api, items, rows.subspan(done), wait); },
           {.what = what, .log_name = "cosmos"});
     }
@@ -350,8 +357,11 @@ class CosmosWriter final : public BatchWriter {
       body += '}';
     }
     body += ']';
-    Request req{.method = "POST", .path = conn_.docs_path(table_), .resource_type = "docs",
-                .resource_link = conn_.docs_link(table_), .body = std::move(body)};
+    Request req{.method = "POST",
+                .path = conn_.docs_path(table_),
+                .resource_type = "docs",
+                .resource_link = conn_.docs_link(table_),
+                .body = std::move(body)};
     req.headers.set("x-ms-cosmos-is-batch-request", "True");
     req.headers.set("x-ms-cosmos-batch-atomic", "False");
     req.headers.set("x-ms-cosmos-batch-continue-on-error", "False");
@@ -374,8 +384,8 @@ class CosmosWriter final : public BatchWriter {
       if (auto ms = result.find("retryAfterMilliseconds"); ms != result.end() && ms->is_number())
         wait = std::chrono::milliseconds(ms->get<int64_t>());
       throw make_error(net::HttpResponse{.status = status, .body = result.dump()},
-                       fmt::format("Cosmos DB {} of item '{}' in {} (in a bulk request)",
-                                   op_name(), items[rows[i]].id, table_));
+                       fmt::format("Cosmos DB {} of item '{}' in {} (in a bulk request)", op_name(),
+                                   items[rows[i]].id, table_));
     }
     return rows.size();
   }

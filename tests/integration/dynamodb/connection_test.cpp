@@ -214,7 +214,8 @@ TEST_F(DynamoTest, ParallelSegmentsOnSeparateConnectionsReadEveryItemOnce) {
 
 TEST_F(DynamoTest, OrderByANonKeyAttributeSpillsBeyondTheSortMemory) {
   auto schema = std::make_shared<Schema>();
-  schema->fields = {{"id", TypeId::int64, false, ""}, {"v", TypeId::int64, true, ""},
+  schema->fields = {{"id", TypeId::int64, false, ""},
+                    {"v", TypeId::int64, true, ""},
                     {"label", TypeId::string, true, ""}};
   schema->primary_key = {"id"};
   Batch b(schema);
@@ -224,7 +225,9 @@ TEST_F(DynamoTest, OrderByANonKeyAttributeSpillsBeyondTheSortMemory) {
   auto w = conn_->writer(table_, *schema, {WriteMode::create, {}});
   w->write(b);
   w->commit();
-  ScanSpec spec{.table = table_, .columns = {"id", "label"}, .order_by = {{"v", true}, {"id"}},
+  ScanSpec spec{.table = table_,
+                .columns = {"id", "label"},
+                .order_by = {{"v", true}, {"id"}},
                 .batch_rows = 100};
   spec.sort_memory_bytes = 16u << 10;  // a few hundred items: several runs
 
@@ -239,8 +242,10 @@ TEST_F(DynamoTest, OrderByANonKeyAttributeSpillsBeyondTheSortMemory) {
     EXPECT_EQ(e.code(), ErrorCode::io) << e.what();
     EXPECT_NE(e.message().find("polydb-no-such-dir"), std::string::npos) << e.message();
   }
-  if (old) setenv("TMPDIR", saved.c_str(), 1);
-  else unsetenv("TMPDIR");
+  if (old)
+    setenv("TMPDIR", saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
 
   const auto rows = collect(*conn_->scan(spec));
   ASSERT_EQ(rows.size(), 1500u);

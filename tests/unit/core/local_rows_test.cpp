@@ -220,7 +220,12 @@ TEST(LocalSort, LimitKeepsTheBestRowsAndNeverSpills) {
   const auto schema = table_schema();
   LocalSort none(*schema, Order{{"k"}}, compare_for_order);
   bool read = false;
-  none.load([&]() -> std::optional<Batch> { read = true; return std::nullopt; }, std::nullopt, 0);
+  none.load(
+      [&]() -> std::optional<Batch> {
+        read = true;
+        return std::nullopt;
+      },
+      std::nullopt, 0);
   EXPECT_FALSE(read);
   EXPECT_FALSE(none.next(schema, 10));
 }
@@ -244,8 +249,10 @@ TEST(LocalSort, AResultThatFitsWritesNoFile) {
     EXPECT_NE(e.message().find("No such file or directory"), std::string::npos) << e.message();
     EXPECT_NE(e.message().find("TMPDIR"), std::string::npos) << e.message();
   }
-  if (old) setenv("TMPDIR", saved.c_str(), 1);
-  else unsetenv("TMPDIR");
+  if (old)
+    setenv("TMPDIR", saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
 }
 
 TEST(LocalSort, AFullDiskIsAnIoErrorNamingTheDirectory) {

@@ -36,7 +36,8 @@ TEST(RowCodec, EveryTypeRoundTrips) {
 
 TEST(RowCodec, NullsTakeOneBitEach) {
   auto schema = std::make_shared<Schema>();
-  for (int c = 0; c < 9; ++c) schema->fields.push_back({"c" + std::to_string(c), TypeId::int64, true, ""});
+  for (int c = 0; c < 9; ++c)
+    schema->fields.push_back({"c" + std::to_string(c), TypeId::int64, true, ""});
   Batch b(schema);
   b.append_row(std::vector<Value>(9));
   std::string encoded;

@@ -16,9 +16,9 @@ namespace polydb::testrows {
 // One column of every type a batch can hold.
 inline std::shared_ptr<Schema> every_type() {
   auto s = std::make_shared<Schema>();
-  const TypeId ids[] = {TypeId::null,      TypeId::boolean, TypeId::int64,     TypeId::float64,
-                        TypeId::decimal,   TypeId::string,  TypeId::bytes,     TypeId::date,
-                        TypeId::time,      TypeId::timestamp, TypeId::timestamp_tz, TypeId::uuid,
+  const TypeId ids[] = {TypeId::null,    TypeId::boolean,   TypeId::int64,        TypeId::float64,
+                        TypeId::decimal, TypeId::string,    TypeId::bytes,        TypeId::date,
+                        TypeId::time,    TypeId::timestamp, TypeId::timestamp_tz, TypeId::uuid,
                         TypeId::json};
   for (TypeId id : ids) s->fields.push_back({std::string(to_string(id)), Type(id), true, ""});
   return s;
