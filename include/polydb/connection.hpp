@@ -78,6 +78,9 @@ struct ScanSpec {
   } partition;
   size_t batch_rows = 4096;       ///< rows per batch at most
   size_t batch_bytes = 8u << 20;  ///< approximate byte cap per batch
+  /// Memory for an ORDER BY that polydb evaluates itself (backends that cannot
+  /// sort that way): beyond it, sorted runs go to a temporary file in $TMPDIR.
+  size_t sort_memory_bytes = 64u << 20;
 };
 
 /// How a scan was executed: what the backend did and what polydb did locally.

@@ -672,6 +672,7 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   setup.limit = spec.limit;
   setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
   setup.batch_bytes = spec.batch_bytes;
+  setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.keys = keys;
   setup.plan.columns_pushed = !read_columns.empty();
   return make_reader(*this, std::move(setup));

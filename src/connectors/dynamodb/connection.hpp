@@ -151,10 +151,11 @@ struct ReaderSetup {
   std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (materialises the result)
+  std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< applied locally
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
+  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
   bool page_limit = true;  ///< send Limit = batch_rows per Scan/Query page
   KeySchema keys;          ///< named in conversion errors
   ScanPlan plan;
