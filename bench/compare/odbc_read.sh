@@ -24,7 +24,7 @@
 #     isql:          isql -b -d, -k 'Driver=...;...' with the query on stdin
 #   write: copy odbc_bench (read natively) into a new table:
 #     polydb odbc:   polydb -q copy PG odbc_bench ODBC odbc_bench_w --batch-size 10000
-#                    (INSERT with parameter arrays of 10000 rows in one transaction)
+#                    (500-row INSERTs in parameter arrays, one transaction)
 #     polydb native: polydb -q copy PG odbc_bench PG' odbc_bench_w2 --batch-size 10000
 #                    (binary COPY)
 # Each runs twice, interleaved; the faster run counts; peak RSS is polydb's
