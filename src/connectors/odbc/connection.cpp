@@ -186,8 +186,8 @@ void OdbcConnection::setup_session(const std::string& forced_dialect) {
   // when it truncates a bound wide-character LOB in SQLFetch (AddressSanitizer
   // in our tests): it keeps one row per fetch for such results.
   if (succeeded(SQLGetInfo(dbc_.get(), SQL_GETDATA_EXTENSIONS, &getdata, sizeof getdata, nullptr)))
-    getdata_in_blocks_ = (getdata & kBlocks) == kBlocks &&
-                         driver_name_.find("maodbc") == std::string::npos;
+    getdata_in_blocks_ =
+        (getdata & kBlocks) == kBlocks && driver_name_.find("maodbc") == std::string::npos;
   const DbmsKind kind = forced_dialect.empty() ? dbms_kind_from_name(dbms_name_)
                                                : parse_dbms_kind(forced_dialect).value();
   dialect_ = make_dialect(kind);

@@ -91,8 +91,7 @@ class MysqlDialect final : public Dialect {
 
   std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                          const std::vector<std::string>& key,
-                         const std::vector<std::string>& placeholders,
-                         size_t rows) const override {
+                         const std::vector<std::string>& placeholders, size_t rows) const override {
     std::vector<std::string> set;
     for (const auto& c : columns)
       if (std::find(key.begin(), key.end(), c) == key.end())

@@ -286,10 +286,11 @@ void ParamArrays::bind(SQLHSTMT stmt, std::span<const Column* const> columns,
         fill(*columns[c], dialect, first, count, per_set, width, buf.data, buf.indicator);
     for (size_t j = 0; j < per_set; ++j) {
       const size_t param = j * columns.size() + c + 1;
-      check(SQLBindParameter(stmt, static_cast<SQLUSMALLINT>(param), SQL_PARAM_INPUT, b.c_type,
-                             b.sql_type, b.column_size, b.digits, buf.data.data() + j * sets * width,
-                             static_cast<SQLLEN>(width), buf.indicator.data() + j * sets),
-            stmt, fmt::format("cannot bind parameter {}", param));
+      check(
+          SQLBindParameter(stmt, static_cast<SQLUSMALLINT>(param), SQL_PARAM_INPUT, b.c_type,
+                           b.sql_type, b.column_size, b.digits, buf.data.data() + j * sets * width,
+                           static_cast<SQLLEN>(width), buf.indicator.data() + j * sets),
+          stmt, fmt::format("cannot bind parameter {}", param));
     }
   }
 }

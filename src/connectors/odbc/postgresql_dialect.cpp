@@ -85,8 +85,7 @@ class PostgresqlDialect final : public Dialect {
 
   std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                          const std::vector<std::string>& key,
-                         const std::vector<std::string>& placeholders,
-                         size_t rows) const override {
+                         const std::vector<std::string>& placeholders, size_t rows) const override {
     std::vector<std::string> set, keys;
     for (const auto& k : key) keys.push_back(quote_ident(k));
     for (const auto& c : columns)

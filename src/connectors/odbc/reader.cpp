@@ -8,7 +8,6 @@
 // last bound column and only with one row per fetch: a result with an
 // unbounded column binds the columns before it and fetches one row at a time.
 
-
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -167,8 +167,8 @@ FetchPlan fetch_plan(Type type, const ColumnMeta& c) {
   p.long_data = c.sql_type == SQL_LONGVARCHAR || c.sql_type == SQL_WLONGVARCHAR ||
                 c.sql_type == kSqlSsXml || c.column_size <= 0 || c.column_size > kMaxBoundChars;
   // A character may take two UTF-16 units; plus the terminator.
-  p.width = p.long_data ? kLobGuessBytes
-                        : static_cast<size_t>(c.column_size * 2 + 1) * sizeof(char16_t);
+  p.width =
+      p.long_data ? kLobGuessBytes : static_cast<size_t>(c.column_size * 2 + 1) * sizeof(char16_t);
   return p;
 }
 

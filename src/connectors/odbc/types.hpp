@@ -58,7 +58,7 @@ enum class FetchKind {
 struct FetchPlan {
   FetchKind kind = FetchKind::wtext;
   short c_type = 0;
-  size_t width = 0;   ///< bytes per cell of a bound buffer (a LOB's: a first guess)
+  size_t width = 0;        ///< bytes per cell of a bound buffer (a LOB's: a first guess)
   bool long_data = false;  ///< unbounded (LOB): may not fit any bound buffer
 };
 

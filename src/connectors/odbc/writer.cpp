@@ -15,7 +15,6 @@
 // Nothing is visible before commit(); abort() and the destructor roll back
 // and drop what the writer created.
 
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -289,10 +288,10 @@ class OdbcWriter final : public BatchWriter {
     try {
       params_.bind(stmt, cols, dialect_, first, count, per_set);
     } catch (const Error& e) {
-      throw Error(e.code(),
-                  fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + first + count,
-                              e.message()),
-                  "odbc", e.detail());
+      throw Error(
+          e.code(),
+          fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + first + count, e.message()),
+          "odbc", e.detail());
     }
     execute(stmt, first, count, per_set);
   }
@@ -344,11 +343,10 @@ class OdbcWriter final : public BatchWriter {
         break;
       }
     const uint64_t from = rows_ + first + 1;
-    const std::string where =
-        bad == sets     ? fmt::format("rows {}-{}", from, from + count - 1)
-        : per_set == 1  ? fmt::format("row {}", from + bad)
-                        : fmt::format("rows {}-{}", from + bad * per_set,
-                                     from + (bad + 1) * per_set - 1);
+    const std::string where = bad == sets    ? fmt::format("rows {}-{}", from, from + count - 1)
+                              : per_set == 1 ? fmt::format("row {}", from + bad)
+                                             : fmt::format("rows {}-{}", from + bad * per_set,
+                                                           from + (bad + 1) * per_set - 1);
     Error out(e.code(), where + ": " + e.message(), "odbc", e.detail());
     out.set_retryable(e.retryable());
     throw out;
@@ -364,9 +362,9 @@ class OdbcWriter final : public BatchWriter {
   std::vector<std::string> columns_;
   std::vector<Type> target_types_;
   static constexpr size_t kMaxStatements = 4;
-  std::function<std::string(size_t)> sql_for_rows_;  // the statement of n rows
+  std::function<std::string(size_t)> sql_for_rows_;        // the statement of n rows
   std::vector<std::pair<size_t, StmtHandle>> statements_;  // prepared, by rows
-  size_t per_stmt_ = 1;  // rows per full statement
+  size_t per_stmt_ = 1;                                    // rows per full statement
   std::vector<size_t> key_columns_;  // upsert keys to keep unique per statement
   ParamArrays params_;
   bool replaces_ = false;

@@ -68,7 +68,8 @@ TEST_P(ReadWriteTest, ShortAndLongValuesOfUnboundedColumnsShareRowArrays) {
   s->primary_key = {"id"};
   const auto text_of = [](int64_t i) {
     std::string t = i % 5 == 0 ? "" : "é" + std::to_string(i);
-    if (i % 7 == 0) while (t.size() < 9000) t += "世🎉";
+    if (i % 7 == 0)
+      while (t.size() < 9000) t += "世🎉";
     return t;
   };
   const auto bytes_of = [](int64_t i) {
@@ -182,8 +183,8 @@ TEST_P(ReadWriteTest, UpsertOfAKeyTwiceInABatchKeepsTheLaterRow) {
     auto q = conn_->query("SELECT v FROM " + t + " WHERE id = ?", std::vector<Value>{id});
     return collect_rows(*q).at(0).at(0).as<std::string>();
   };
-  for (const auto& [prefix, keys] : std::vector<std::pair<std::string, int64_t>>{{"a", 700},
-                                                                                 {"b", 300}}) {
+  for (const auto& [prefix, keys] :
+       std::vector<std::pair<std::string, int64_t>>{{"a", 700}, {"b", 300}}) {
     Batch b(s);
     for (int64_t i = 0; i < 1500; ++i)
       b.append_row(std::vector<Value>{i % keys, prefix + std::to_string(i)});
