@@ -110,6 +110,18 @@ TEST_P(ReadWriteTest, ShortAndLongValuesOfUnboundedColumnsShareRowArrays) {
   }
 }
 
+TEST_P(ReadWriteTest, DecimalsWiderThanTheirCellComeBackWhole) {
+  // Decimals are bound as 160-character text. PostgreSQL's unconstrained
+  // numeric holds more: psqlODBC re-reads such a value with SQLGetData.
+  const std::string digits(is_postgres() ? 200 : 35, '9');
+  const std::string type = is_postgres() ? "numeric" : "DECIMAL(65,30)";
+  auto r = conn_->query("SELECT CAST('" + digits + ".5' AS " + type + ") AS n");
+  const auto rows = collect_rows(*r);
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string want = digits + (is_postgres() ? ".5" : ".5" + std::string(29, '0'));
+  EXPECT_EQ(rows[0][0].to_text(), want);
+}
+
 TEST_P(ReadWriteTest, ParameterArraysSplitByBytesAndNameTheBadRow) {
   const std::string t = table("params");
   auto s = kv_schema(TypeId::string);
