@@ -9,19 +9,22 @@
 #                             scripts/services.sh start postgres, then
 #                             eval "$(scripts/services.sh env | sed 's/^/export /')")
 #   POLYDB_BENCH_ROWS="2000000"  row counts to measure (e.g. 100000 for a quick run)
+#   POLYDB_BENCH_TEXT=1          declare label and comment as unbounded `text`
+#                                (psqlODBC: SQL_LONGVARCHAR) instead of varchar(n)
 #
 # For each row count, generates server-side (generate_series) a table
 # odbc_bench of 10 mixed-type columns (bigint key, integer, double precision,
 # varchar(40), varchar(60), numeric(12,2), date, timestamp, boolean,
-# varchar(80) with ~10% NULLs: bounded types, which ODBC fetches in row
-# arrays; unbounded text would be fetched one row at a time, see docs/odbc.md), then
+# varchar(80) with ~10% NULLs: bounded types; with POLYDB_BENCH_TEXT=1 the
+# two labels are unbounded text, bound with a first-guess buffer, see
+# docs/odbc.md), then
 #   read:  SELECT * FROM odbc_bench to CSV on stdout (discarded after a checksum):
 #     polydb odbc:   polydb --format csv sql 'odbc://...?driver=PostgreSQL Unicode' QUERY
 #     polydb native: polydb --format csv sql postgresql://... QUERY
 #     isql:          isql -b -d, -k 'Driver=...;...' with the query on stdin
 #   write: copy odbc_bench (read natively) into a new table:
 #     polydb odbc:   polydb -q copy PG odbc_bench ODBC odbc_bench_w --batch-size 10000
-#                    (INSERT with parameter arrays of 10000 rows in one transaction)
+#                    (500-row INSERTs in parameter arrays, one transaction)
 #     polydb native: polydb -q copy PG odbc_bench PG' odbc_bench_w2 --batch-size 10000
 #                    (binary COPY)
 # Each runs twice, interleaved; the faster run counts; peak RSS is polydb's
@@ -39,6 +42,8 @@ polydb=${1:-build/release/src/cli/polydb}
 [[ -x "$polydb" ]] ||
   die "no polydb binary at $polydb (cmake --preset release && cmake --build --preset release --target polydb_cli_main)"
 read -r -a sizes <<<"${POLYDB_BENCH_ROWS:-2000000}"
+label_type="varchar(60)" comment_type="varchar(80)"
+if [[ "${POLYDB_BENCH_TEXT:-0}" == 1 ]]; then label_type=text comment_type=text; fi
 require_url POLYDB_TEST_POSTGRES_URL postgres
 command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
 command -v isql >/dev/null || die "isql is missing (apt-get install unixodbc)"
@@ -90,13 +95,13 @@ cleanup() {
 trap cleanup EXIT
 
 generate() {
-  echo "generating $1 source rows in PostgreSQL table odbc_bench ..." >&2
+  echo "generating $1 source rows in PostgreSQL table odbc_bench (label $label_type, comment $comment_type) ..." >&2
   pg <<SQL
 DROP TABLE IF EXISTS odbc_bench;
 CREATE TABLE odbc_bench (
   id bigint PRIMARY KEY, qty integer NOT NULL, score double precision NOT NULL,
-  code varchar(40) NOT NULL, label varchar(60) NOT NULL, amount numeric(12,2) NOT NULL,
-  day date NOT NULL, at timestamp NOT NULL, flag boolean NOT NULL, comment varchar(80));
+  code varchar(40) NOT NULL, label $label_type NOT NULL, amount numeric(12,2) NOT NULL,
+  day date NOT NULL, at timestamp NOT NULL, flag boolean NOT NULL, comment $comment_type);
 INSERT INTO odbc_bench
 SELECT id, (g >> 12) % 1000, (h % 1000000) / 1000.0 - 250.5,
        'C' || lpad((id % 100000000)::text, 8, '0') || '-' || lpad(g::text, 10, '0'),
@@ -146,6 +151,7 @@ print_read() {
 echo "polydb:  $("$polydb" version 2>&1 | head -n 1)"
 echo "server:  PostgreSQL $(pg_value -c 'SHOW server_version') at $shown"
 echo "odbc:    unixODBC $(odbcinst --version | awk '{print $2}'), psqlODBC $(dpkg-query -W -f='${Version}' odbc-postgresql 2>/dev/null || echo '?')"
+echo "table:   odbc_bench, 10 columns (label $label_type, comment $comment_type)"
 echo "machine: $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 
 for n in "${sizes[@]}"; do

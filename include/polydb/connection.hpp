@@ -44,6 +44,8 @@ struct Capabilities {
   /// False where one connection cannot stream a read and a write at once
   /// (PostgreSQL's COPY).
   bool single_connection_copy = false;
+  /// scan() places NULLs as OrderBy::nulls_first asks.
+  bool order_nulls = false;
   /// query() binds parameters by name (QueryOptions::param_names, e.g. "@x").
   bool named_parameters = false;
 };
@@ -57,6 +59,9 @@ struct TableInfo {
 struct OrderBy {
   std::string column;
   bool descending = false;
+  /// Where NULLs go; std::nullopt = the backend's default. Honoured by
+  /// backends with Capabilities::order_nulls.
+  std::optional<bool> nulls_first;
 };
 
 /// What to read from a table. Columns empty = all columns in table order.
@@ -73,6 +78,9 @@ struct ScanSpec {
   } partition;
   size_t batch_rows = 4096;       ///< rows per batch at most
   size_t batch_bytes = 8u << 20;  ///< approximate byte cap per batch
+  /// Memory for an ORDER BY that polydb evaluates itself (backends that cannot
+  /// sort that way): beyond it, sorted runs go to a temporary file in $TMPDIR.
+  size_t sort_memory_bytes = 64u << 20;
 };
 
 /// How a scan was executed: what the backend did and what polydb did locally.

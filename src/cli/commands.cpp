@@ -25,6 +25,8 @@
 #include "polydb/error.hpp"
 #include "polydb/filter.hpp"
 #include "polydb/log.hpp"
+#include "polydb/query.hpp"
+#include "core/log.hpp"
 #include "polydb/uri.hpp"
 
 #ifndef POLYDB_VERSION
@@ -131,6 +133,15 @@ struct CopyArgs {
   std::vector<std::string> columns;
   std::optional<uint64_t> limit;
   uint32_t parallel = 1;
+};
+
+struct QueryArgs {
+  std::string text;
+  std::vector<std::string> attach;
+  std::vector<std::string> params;
+  bool explain = false;
+  bool analyze = false;
+  std::optional<uint64_t> max_remote_calls;
 };
 
 struct PingArgs {
@@ -422,17 +433,17 @@ int cmd_ping(const Context& ctx, const PingArgs& args) {
 
 // Set by SIGINT/SIGTERM during a copy; polled between batches. A signal
 // handler can only reach a global, and may only touch a lock-free atomic.
-std::atomic<bool> copy_interrupted{false};
+std::atomic<bool> interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-void on_interrupt(int) { copy_interrupted.store(true, std::memory_order_relaxed); }
+void on_interrupt(int) { interrupted.store(true, std::memory_order_relaxed); }
 
-// Routes SIGINT and SIGTERM to copy_interrupted while it lives, so that a copy
+// Routes SIGINT and SIGTERM to interrupted while it lives, so that a copy
 // can roll back instead of dying mid-write.
 class InterruptGuard {
  public:
   InterruptGuard() {
-    copy_interrupted.store(false);
+    interrupted.store(false);
     struct sigaction sa {};
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
@@ -509,7 +520,7 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
 
   std::optional<ProgressLine> progress;
   if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
-  const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, &copy_interrupted,
+  const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, &interrupted,
                                      progress ? &*progress : nullptr, args.parallel);
   progress.reset();
   if (!ctx.quiet()) {
@@ -520,6 +531,79 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
         format_bytes(stats.bytes), ctx.display(args.src), args.table, ctx.display(args.dst),
         dst_table, secs, rate, cost_note(*src, *dst));
   }
+  return kExitOk;
+}
+
+// One row per step of SQLite's plan; steps that read a remote table carry
+// what was pushed down to it (and, with --analyze, what it cost).
+void print_plan(const Context& ctx, const FederatedPlan& plan, bool analyze) {
+  Batch batch(make_schema({{"step", TypeId::string},
+                           {"table", TypeId::string},
+                           {"access", TypeId::string},
+                           {"columns", TypeId::string},
+                           {"filter", TypeId::string},
+                           {"order", TypeId::string},
+                           {"limit", TypeId::string},
+                           {"strategy", TypeId::string},
+                           {"native", TypeId::string},
+                           {"remote_calls", TypeId::int64},
+                           {"rows_fetched", TypeId::int64},
+                           {"probes", TypeId::int64},
+                           {"remote_ms", Type(TypeId::decimal, 12, 1)}}));
+  size_t next_table = 0;
+  auto text = [](const std::string& s) { return s.empty() ? Value() : Value(s); };
+  for (const auto& step : plan.steps) {
+    std::vector<Value> row(13);
+    row[0] = step;
+    if (step.find("VIRTUAL TABLE INDEX") != std::string::npos && next_table < plan.tables.size()) {
+      const RemoteAccess& t = plan.tables[next_table++];
+      row[1] = t.table;
+      row[2] = t.access;
+      row[3] = text(t.columns);
+      row[4] = text(t.filter);
+      row[5] = text(t.order);
+      row[6] = text(t.limit);
+      if (analyze) {
+        row[7] = text(t.strategy);
+        row[8] = text(t.native);
+        row[9] = static_cast<int64_t>(t.remote_calls);
+        row[10] = static_cast<int64_t>(t.rows_fetched);
+        row[11] = static_cast<int64_t>(t.probes);
+        row[12] = Decimal{fmt::format("{:.1f}", t.seconds * 1000)};
+      }
+    }
+    batch.append_row(row);
+  }
+  print_batch(ctx, batch);
+}
+
+int cmd_query(const Context& ctx, const QueryArgs& args) {
+  InterruptGuard guard;
+  const Params params = parse_params(args.params);
+  if (args.analyze && !args.explain) throw UsageError("--analyze goes with --explain");
+  FederationOptions options;
+  options.config = ctx.config();
+  options.max_remote_calls = args.max_remote_calls;
+  options.cancel = &interrupted;
+  Federation fed(options);
+  for (const auto& a : args.attach) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == a.size())
+      throw UsageError(fmt::format("--attach '{}': write NAME=CONN", redact_url_text(a)));
+    as_usage([&] { fed.attach(a.substr(0, eq), a.substr(eq + 1)); });
+  }
+  if (args.explain) {
+    print_plan(ctx, fed.explain(args.text, params.values, params.names, args.analyze),
+               args.analyze);
+    return kExitOk;
+  }
+  auto reader = fed.query(args.text, params.values, params.names);
+  auto printer = ctx.make_printer();
+  print_all(*reader, *printer);
+  for (const auto& t : fed.last_accesses())
+    logger("query")->info("{} ({}): {} remote call{}, {} rows fetched, {} probes, {:.1f} ms; {}",
+                          t.table, t.access, t.remote_calls, t.remote_calls == 1 ? "" : "s",
+                          t.rows_fetched, t.probes, t.seconds * 1000, t.native);
   return kExitOk;
 }
 
@@ -578,6 +662,7 @@ int run(int argc, char** argv) {
   StatementArgs exec_args;
   CopyArgs copy_args;
   PingArgs ping_args;
+  QueryArgs query_args;
 
   CLI::App app{"polydb: one command line over many databases", "polydb"};
   app.footer(std::string(kEpilog));
@@ -647,6 +732,26 @@ int run(int argc, char** argv) {
                    "arrive in no particular order. Not with --limit")
       ->type_name("N");
 
+  auto* query = app.add_subcommand(
+      "query", "Run one SQL statement over the tables of several connections (NAME.table)");
+  query->add_option("SQL", query_args.text,
+                    "SQLite SQL; a table of an attached connection is NAME.table (or "
+                    "NAME.schema.table)")
+      ->required();
+  query->add_option("--attach", query_args.attach,
+                    "Attach CONN as NAME (repeatable); the config's connections are attached "
+                    "under their own names")
+      ->type_name("NAME=CONN");
+  query->add_option("-p,--param", query_args.params, std::string(kParamHelp))
+      ->type_name("[TYPE:]VALUE");
+  query->add_flag("--explain", query_args.explain,
+                  "Print the plan: per remote table, what is pushed down");
+  query->add_flag("--analyze", query_args.analyze,
+                  "With --explain: run the query and add native calls, rows and times");
+  query->add_option("--max-remote-calls", query_args.max_remote_calls,
+                    "Stop the query before it makes more remote calls than this")
+      ->type_name("N");
+
   auto* ping = app.add_subcommand("ping", "Check connections: status, latency, version, role");
   ping->add_option("CONN", ping_args.conns, "Connection URLs or names")->required();
 
@@ -666,7 +771,7 @@ int run(int argc, char** argv) {
         if (argv[i][0] == '-') continue;
         message = fmt::format(
             "unknown command '{}' (commands: ls, describe, sql, exec, copy, "
-            "ping, version;",
+            "query, ping, version;",
             argv[i]);
         break;
       }
@@ -697,6 +802,8 @@ int run(int argc, char** argv) {
       status = cmd_copy(ctx, copy_args);
     else if (ping->parsed())
       status = cmd_ping(ctx, ping_args);
+    else if (query->parsed())
+      status = cmd_query(ctx, query_args);
     std::cout.flush();
     if (!std::cout) {
       print_error("cannot write the output (is the disk full, or the reader gone?)", {},

@@ -34,28 +34,59 @@ std::vector<const Column*> columns_as(const Batch& batch, std::span<const Type> 
                                       uint64_t first_row, std::string_view backend,
                                       std::vector<Column>& storage);
 
-/// ORDER BY evaluated by polydb: every row of the result is held in memory
-/// (so readers use it only when the backend cannot sort), sorted stably, cut
-/// to the limit and handed out in batches.
+/// ORDER BY evaluated by polydb, for readers whose backend cannot sort: an
+/// external merge sort, so memory stays near `memory_bytes` whatever the
+/// result size. Rows are gathered until they take `memory_bytes`; when the
+/// whole result fits, it is sorted in memory and no file is written. Otherwise
+/// each full buffer is sorted and written as a run to one temporary file in
+/// $TMPDIR (unlinked as soon as it is opened, so nothing outlives the
+/// process), and next() merges the runs. With a limit, only the best `limit`
+/// rows are kept (memory bounded by the limit, never spilled). The order is
+/// stable: rows with equal keys keep their input order. Single-threaded.
 class LocalSort {
  public:
-  /// Orders by the value `compare` (negative, 0, positive) of each column
-  /// of `order` in `schema`, the full schema of the fetched batches.
-  LocalSort(const Schema& schema, std::span<const OrderBy> order,
-            std::function<int(const Value&, const Value&)> compare);
+  /// <0, 0, >0 for two values of one sort column.
+  using Compare = std::function<int(const Value&, const Value&)>;
+  static constexpr size_t kDefaultMemory = 64u << 20;
 
-  /// Reads `source` to its end (each batch through `residual`), then sorts.
+  /// Orders by the value `compare` of each column of `order` in `schema`, the
+  /// full schema of the fetched batches (keys included).
+  LocalSort(const Schema& schema, std::span<const OrderBy> order, Compare compare,
+            size_t memory_bytes = kDefaultMemory);
+  ~LocalSort();
+  LocalSort(const LocalSort&) = delete;
+  LocalSort& operator=(const LocalSort&) = delete;
+
+  /// Reads `source` to its end (each batch through `residual`), sorting and
+  /// spilling as it goes. Throws what `source` throws, and Error(io) naming
+  /// the directory when the temporary file cannot be created or written.
   void load(const std::function<std::optional<Batch>()>& source,
             const std::optional<Filter>& residual, std::optional<uint64_t> limit);
-  /// The next batch of at most `batch_rows` rows in `output`'s columns.
+  /// The next batch of at most `batch_rows` rows in `output`'s columns (the
+  /// first output->fields.size() columns of the schema). Throws Error(io) or
+  /// Error(corruption) when a spilled run cannot be read back.
   std::optional<Batch> next(const std::shared_ptr<const Schema>& output, size_t batch_rows);
   bool loaded() const noexcept { return loaded_; }
+  /// Runs written to the temporary file (0: everything fit in memory).
+  size_t spilled_runs() const noexcept;
 
  private:
-  std::vector<std::pair<size_t, bool>> keys_;  // column, descending
-  std::function<int(const Value&, const Value&)> compare_;
-  std::vector<std::vector<Value>> rows_;
-  size_t next_row_ = 0;
+  class Buffer;
+  class TopRows;
+  class SpillFile;
+  class Merge;
+  struct KeyOrder;
+
+  void spill();
+
+  std::shared_ptr<const Schema> schema_;
+  std::unique_ptr<const KeyOrder> order_;
+  size_t memory_bytes_;
+  std::unique_ptr<Buffer> buffer_;
+  std::unique_ptr<TopRows> top_;
+  std::unique_ptr<SpillFile> file_;
+  std::unique_ptr<Merge> merge_;
+  std::vector<std::pair<uint64_t, uint64_t>> runs_;  // [begin, end) in file_, in input order
   bool loaded_ = false;
 };
 

@@ -228,6 +228,7 @@ TEST_P(Conformance, FiltersProjectionLimitAndOrder) {
   expect_ids("qty > 4000", 91);
   expect_ids("grp = 'v1' AND qty <= 300", 7);
   expect_ids("grp IN ('v0', 'v2') OR id = 7", 287);
+  expect_ids("id IN (3, 7, 600)", 2);  // a key list (DynamoDB: BatchGetItem)
   expect_ids("grp IS NULL", 71);
   expect_ids("NOT (id < 490)", 11);
   expect_ids("price >= 499.5", 2);                  // decimal: filtered exactly

@@ -470,6 +470,7 @@ std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
   setup.limit = spec.limit;
   setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
   setup.batch_bytes = spec.batch_bytes;
+  setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.warn_incomplete = true;
   setup.plan.native = q.describe();
   setup.plan.columns_pushed = !read_columns.empty();

@@ -152,10 +152,11 @@ struct ReaderSetup {
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
   std::vector<std::string> key_paths;    ///< for inference of query() results
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (materialises the result)
+  std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< applied locally too
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
+  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
   bool warn_incomplete = false;          ///< hide the replace marker and warn if seen
   ScanPlan plan;
 };

@@ -146,10 +146,10 @@ class PageReader final : public BatchReader {
     return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
-  // ORDER BY the backend cannot do (core/local_rows: holds the whole result).
+  // ORDER BY the backend cannot do (core/local_rows: spills beyond sort_memory_bytes).
   std::optional<Batch> next_sorted() {
     if (!sort_) {
-      sort_.emplace(*setup_.schema, setup_.order_by, compare_cells);
+      sort_.emplace(*setup_.schema, setup_.order_by, compare_cells, setup_.sort_memory_bytes);
       sort_->load([&] { return read_batch(setup_.batch_rows); }, setup_.residual, setup_.limit);
     }
     return sort_->next(setup_.output, setup_.batch_rows);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "connectors/dynamodb/errors.hpp"
 #include "core/log.hpp"
 #include "net/aws_credentials.hpp"
@@ -69,6 +71,39 @@ Json Api::call(std::string_view operation, const Json& body, std::string_view wh
                             endpoint_.url),
                 "dynamodb", e.what());
   }
+}
+
+UnprocessedBackoff::UnprocessedBackoff(const net::RetryPolicy& policy, net::RetryClock* clock,
+                                       std::string what, std::string unit, size_t pending)
+    : policy_(policy),
+      clock_(clock ? *clock : net::system_retry_clock()),
+      what_(std::move(what)),
+      unit_(std::move(unit)),
+      pending_(pending),
+      start_(clock_.now()),
+      rng_(std::random_device{}()) {}
+
+std::chrono::milliseconds UnprocessedBackoff::delay(size_t left, int attempt) {
+  stalled_ = left < pending_ ? 0 : stalled_ + 1;
+  pending_ = left;
+  const auto d = net::backoff_delay(policy_, std::max(1, stalled_ + 1),
+                                    std::uniform_real_distribution<double>(0, 1)(rng_));
+  if (stalled_ >= policy_.max_attempts ||
+      (policy_.deadline.count() > 0 && clock_.now() + d - start_ > policy_.deadline))
+    throw Error(ErrorCode::throttled,
+                fmt::format("{}: {} {} still unprocessed after {} attempts (the table is "
+                            "throttled: retry later or raise its capacity)",
+                            what_, left, unit_, attempt),
+                "dynamodb")
+        .set_retryable(true);
+  logger("dynamodb")
+      ->warn("{}: {} unprocessed {}, retrying in {} ms", what_, left, unit_, d.count());
+  return d;
+}
+
+void UnprocessedBackoff::sleep(std::chrono::milliseconds delay) {
+  if (!clock_.sleep_for(delay, {}))
+    throw Error(ErrorCode::cancelled, fmt::format("{} cancelled", what_), "dynamodb");
 }
 
 }  // namespace polydb::dynamodb

@@ -4,8 +4,11 @@
 // POST / with X-Amz-Target: DynamoDB_20120810.<Operation>, a JSON body,
 // SigV4 (service "dynamodb") and retries with backoff.
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -62,6 +65,36 @@ class Api {
   net::HttpOptions http_;
   net::HttpClient client_;
   net::RetryPolicy policy_;
+};
+
+/// The waits of a batch call that leaves work undone (BatchWriteItem's
+/// UnprocessedItems, BatchGetItem's UnprocessedKeys: throttling, or a
+/// response at its size cap): exponential backoff with full jitter, counted
+/// from the calls that made no progress. One per chunk of requests;
+/// single-threaded.
+class UnprocessedBackoff {
+ public:
+  /// `what` names the call in errors and logs ("DynamoDB BatchGetItem on
+  /// orders"), `unit` what is left ("key(s)"); `pending` is the chunk's size.
+  /// `clock` is borrowed (null = the system clock).
+  UnprocessedBackoff(const net::RetryPolicy& policy, net::RetryClock* clock, std::string what,
+                     std::string unit, size_t pending);
+
+  /// After the `attempt`-th call (1-based) left `left` (> 0) requests undone:
+  /// the wait before resending them. Throws Error(throttled, retryable) when
+  /// the policy's attempts passed without progress or its deadline would pass.
+  std::chrono::milliseconds delay(size_t left, int attempt);
+  /// Waits `delay`; Error(cancelled) when the clock's wait is interrupted.
+  void sleep(std::chrono::milliseconds delay);
+
+ private:
+  net::RetryPolicy policy_;
+  net::RetryClock& clock_;
+  std::string what_, unit_;
+  size_t pending_;
+  int stalled_ = 0;  // calls in a row without progress
+  std::chrono::steady_clock::time_point start_;
+  std::mt19937_64 rng_;
 };
 
 }  // namespace polydb::dynamodb

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "connectors/dynamodb/types.hpp"
@@ -20,6 +21,8 @@ namespace {
 
 // DescribeTable samples this many items to infer the attribute types.
 constexpr int kSampleItems = 100;
+// BatchGetItem takes at most 100 keys per call.
+constexpr size_t kBatchGetMax = 100;
 // CreateTable/DeleteTable are asynchronous: poll the status this long at most.
 constexpr std::chrono::seconds kTableWait{300};
 
@@ -120,19 +123,179 @@ std::optional<std::string> to_expression(const Filter& f, const Schema& schema,
   return fmt::format("{} {} {}", n, op_text(f.op), parts.value(std::move(literals[0])));
 }
 
-// A key condition term: `column op literal` on a key attribute with a literal of its type.
-std::optional<Json> key_literal(const Filter& f, const std::string& key, const std::string& type) {
-  if (f.kind != Filter::Kind::compare || f.column != key || f.values.size() != 1 ||
-      f.op == CompareOp::ne || f.op == CompareOp::in || f.op == CompareOp::is_null ||
-      f.op == CompareOp::is_not_null)
-    return std::nullopt;
-  const Value& v = f.values[0];
+// The attribute value of `v` as a key of attribute type `type` ("S", "N",
+// "B"), when it is one.
+std::optional<Json> key_value(const Value& v, const std::string& type) {
   if (v.is_null()) return std::nullopt;
   if (type == "N" && v.type_id() != TypeId::int64 && v.type_id() != TypeId::decimal)
     return std::nullopt;
   if (type == "S" && v.type_id() != TypeId::string) return std::nullopt;
   if (type == "B" && v.type_id() != TypeId::bytes) return std::nullopt;
   return value_to_av(v);
+}
+
+// A key condition term: `column op literal` on a key attribute with a literal of its type.
+std::optional<Json> key_literal(const Filter& f, const std::string& key, const std::string& type) {
+  if (f.kind != Filter::Kind::compare || f.column != key || f.values.size() != 1 ||
+      f.op == CompareOp::ne || f.op == CompareOp::in || f.op == CompareOp::is_null ||
+      f.op == CompareOp::is_not_null)
+    return std::nullopt;
+  return key_value(f.values[0], type);
+}
+
+// The distinct partition keys of `hash IN (...)`, in the order given, when
+// every literal is a key of the partition key's type. Numbers are compared by
+// value (1 and 1.0 are one key: BatchGetItem refuses duplicates).
+std::optional<std::vector<Json>> key_list(const Filter& f, const KeySchema& keys) {
+  if (f.kind != Filter::Kind::compare || f.column != keys.hash || f.op != CompareOp::in ||
+      f.values.empty())
+    return std::nullopt;
+  auto less = [](const Value& a, const Value& b) { return compare_values(a, b) < 0; };
+  std::set<Value, decltype(less)> seen(less);
+  std::vector<Json> out;
+  for (const Value& v : f.values) {
+    auto av = key_value(v, keys.hash_type);
+    if (!av) return std::nullopt;
+    if (seen.insert(v).second) out.push_back(std::move(*av));
+  }
+  return out;
+}
+
+// Where the filter fixes the partition key: `hash = literal` (one Query) or
+// `hash IN (literals)` (a key list). Equality wins: one partition is cheaper.
+struct HashTerm {
+  size_t conjunct = 0;
+  std::vector<Json> values;  // distinct attribute values
+  bool list = false;
+};
+
+std::optional<HashTerm> find_hash_term(const std::vector<Filter>& conjuncts,
+                                       const KeySchema& keys) {
+  for (size_t i = 0; i < conjuncts.size(); ++i)
+    if (conjuncts[i].op == CompareOp::eq)
+      if (auto av = key_literal(conjuncts[i], keys.hash, keys.hash_type))
+        return HashTerm{i, {std::move(*av)}, false};
+  for (size_t i = 0; i < conjuncts.size(); ++i)
+    if (auto values = key_list(conjuncts[i], keys)) return HashTerm{i, std::move(*values), true};
+  return std::nullopt;
+}
+
+// The first unused `range = literal` conjunct.
+std::optional<size_t> range_equality(const std::vector<Filter>& conjuncts,
+                                     const std::vector<bool>& used, const KeySchema& keys) {
+  if (keys.range.empty()) return std::nullopt;
+  for (size_t i = 0; i < conjuncts.size(); ++i)
+    if (!used[i] && conjuncts[i].op == CompareOp::eq &&
+        key_literal(conjuncts[i], keys.range, keys.range_type))
+      return i;
+  return std::nullopt;
+}
+
+// The sort key part of a key condition (" AND #n1 = :v1", " AND #n1 BETWEEN
+// :v1 AND :v2", ...), marking the conjuncts it uses; "" without one.
+std::string range_condition(const std::vector<Filter>& conjuncts, const KeySchema& keys,
+                            ExpressionParts& parts, std::vector<bool>& used) {
+  if (keys.range.empty()) return "";
+  std::optional<size_t> lower, upper;
+  const std::optional<size_t> exact = range_equality(conjuncts, used, keys);
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    if (used[i] || !key_literal(conjuncts[i], keys.range, keys.range_type)) continue;
+    const CompareOp op = conjuncts[i].op;
+    if ((op == CompareOp::ge || op == CompareOp::gt) && !lower) lower = i;
+    else if ((op == CompareOp::le || op == CompareOp::lt) && !upper) upper = i;
+  }
+  auto value = [&](size_t i) {
+    used[i] = true;
+    return parts.value(*key_literal(conjuncts[i], keys.range, keys.range_type));
+  };
+  if (!exact && !lower && !upper) return "";
+  const std::string r = parts.name(keys.range);
+  auto term = [&](size_t i) {
+    const std::string v = value(i);
+    return fmt::format(" AND {} {} {}", r, op_text(conjuncts[i].op), v);
+  };
+  if (exact) return term(*exact);
+  if (lower && upper && conjuncts[*lower].op == CompareOp::ge &&
+      conjuncts[*upper].op == CompareOp::le) {
+    const std::string lo = value(*lower);
+    const std::string hi = value(*upper);
+    return fmt::format(" AND {} BETWEEN {} AND {}", r, lo, hi);
+  }
+  return term(lower ? *lower : *upper);
+}
+
+// Adds the unused conjuncts DynamoDB evaluates exactly as FilterExpression (a
+// Query's may not name key attributes); true when there was any.
+bool add_filter_expression(Json& body, bool query, const std::vector<Filter>& conjuncts,
+                           const std::vector<bool>& used, const Schema& schema,
+                           const KeySchema& keys, ExpressionParts& parts) {
+  std::string expr;
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    if (used[i]) continue;
+    if (query) {
+      const auto cols = conjuncts[i].columns();
+      if (std::any_of(cols.begin(), cols.end(),
+                      [&](const auto& c) { return c == keys.hash || c == keys.range; }))
+        continue;
+    }
+    ExpressionParts attempt = parts;
+    if (auto e = to_expression(conjuncts[i], schema, attempt)) {
+      parts = std::move(attempt);
+      expr += (expr.empty() ? "" : " AND ") + *e;
+    }
+  }
+  if (!expr.empty()) body["FilterExpression"] = expr;
+  return !expr.empty();
+}
+
+// ProjectionExpression for `columns` (none when empty: every attribute),
+// then the expression's names and values.
+void add_projection_and_parts(Json& body, const std::vector<std::string>& columns,
+                              ExpressionParts& parts) {
+  if (!columns.empty()) {
+    std::string proj;
+    for (const auto& c : columns) proj += (proj.empty() ? "" : ", ") + parts.name(c);
+    body["ProjectionExpression"] = proj;
+  }
+  if (!parts.names.empty()) body["ExpressionAttributeNames"] = parts.names;
+  if (!parts.values.empty()) body["ExpressionAttributeValues"] = parts.values;
+}
+
+// One BatchGetItem per 100 keys (the service's limit): each distinct
+// partition key, with `range` as the sort key when the table has one.
+ScanRequest batch_get_request(const std::string& table, const std::vector<Json>& hashes,
+                              const std::optional<Json>& range, const KeySchema& keys,
+                              const std::vector<std::string>& read_columns) {
+  ScanRequest req;
+  req.operation = "BatchGetItem";
+  req.keys = hashes.size();
+  req.filter_pushed = true;
+  ExpressionParts parts;
+  Json options = Json::object();  // BatchGetItem takes names, but no values
+  add_projection_and_parts(options, read_columns, parts);
+  for (size_t first = 0; first < hashes.size(); first += kBatchGetMax) {
+    Json request = {{"Keys", Json::array()}};
+    const size_t end = std::min(hashes.size(), first + kBatchGetMax);
+    for (size_t i = first; i < end; ++i) {
+      Json key = {{keys.hash, hashes[i]}};
+      if (range) key[keys.range] = *range;
+      request["Keys"].push_back(std::move(key));
+    }
+    request.update(options);
+    Json body;
+    body["RequestItems"][table] = std::move(request);
+    req.calls.push_back(std::move(body));
+  }
+  return req;
+}
+
+std::vector<Filter> top_conjuncts(const std::optional<Filter>& filter) {
+  if (!filter) return {};
+  return filter->kind == Filter::Kind::all_of ? filter->children : std::vector<Filter>{*filter};
+}
+
+std::string plural(size_t n, std::string_view word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
 Field key_field(const std::string& name, const std::string& type) {
@@ -147,95 +310,68 @@ Field key_field(const std::string& name, const std::string& type) {
 
 }  // namespace
 
-std::string ScanRequest::describe() const { return operation + " " + body.dump(); }
+std::string ScanRequest::describe() const {
+  const Json& first = calls.front();
+  if (operation == "BatchGetItem") {
+    const auto table = first.at("RequestItems").begin();
+    Json options = table.value();
+    options.erase("Keys");
+    return fmt::format("BatchGetItem {} ({} in {}){}", table.key(), plural(keys, "key"),
+                       plural(calls.size(), "request"),
+                       options.empty() ? "" : " " + options.dump());
+  }
+  if (keys > 0) return fmt::format("Query x {} {}", plural(keys, "key"), first.dump());
+  return operation + " " + first.dump();
+}
 
 ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const KeySchema& keys,
                                const std::vector<std::string>& read_columns) {
+  const std::vector<Filter> conjuncts = top_conjuncts(spec.filter);
+  std::vector<bool> used(conjuncts.size(), false);
+  // A fixed partition key turns the Scan into Queries or key lookups (one
+  // partition read instead of the whole table). Parallel scans stay Scans.
+  const std::optional<HashTerm> hash =
+      spec.partition.count <= 1 ? find_hash_term(conjuncts, keys) : std::nullopt;
+  if (hash) used[hash->conjunct] = true;
+  if (hash && hash->list) {
+    const auto range_eq = range_equality(conjuncts, used, keys);
+    if (keys.range.empty() || range_eq) {
+      std::optional<Json> range;
+      if (range_eq) range = key_literal(conjuncts[*range_eq], keys.range, keys.range_type);
+      return batch_get_request(spec.table, hash->values, range, keys, read_columns);
+    }
+  }
   ScanRequest req;
   ExpressionParts parts;
-  req.body["TableName"] = spec.table;
-  std::vector<Filter> conjuncts;
-  if (spec.filter)
-    conjuncts = spec.filter->kind == Filter::Kind::all_of ? spec.filter->children
-                                                          : std::vector<Filter>{*spec.filter};
-  // Key equality on the partition key turns the Scan into a Query (one
-  // partition read instead of the whole table). Parallel scans stay Scans.
-  std::optional<size_t> hash_term;
-  if (spec.partition.count <= 1)
-    for (size_t i = 0; i < conjuncts.size() && !hash_term; ++i)
-      if (conjuncts[i].op == CompareOp::eq && key_literal(conjuncts[i], keys.hash, keys.hash_type))
-        hash_term = i;
-  std::vector<bool> used(conjuncts.size(), false);
-  if (hash_term) {
+  Json body = {{"TableName", spec.table}};
+  std::string hash_ph;
+  if (hash) {
     req.operation = "Query";
-    used[*hash_term] = true;
-    std::string cond = parts.name(keys.hash) + " = " +
-                       parts.value(*key_literal(conjuncts[*hash_term], keys.hash, keys.hash_type));
-    if (!keys.range.empty()) {
-      std::optional<size_t> lower, upper, exact;
-      for (size_t i = 0; i < conjuncts.size(); ++i) {
-        if (used[i] || !key_literal(conjuncts[i], keys.range, keys.range_type)) continue;
-        const CompareOp op = conjuncts[i].op;
-        if (op == CompareOp::eq && !exact) exact = i;
-        else if ((op == CompareOp::ge || op == CompareOp::gt) && !lower) lower = i;
-        else if ((op == CompareOp::le || op == CompareOp::lt) && !upper) upper = i;
-      }
-      const std::string r = keys.range.empty() ? "" : parts.name(keys.range);
-      auto term = [&](size_t i) {
-        used[i] = true;
-        return fmt::format(" AND {} {} {}", r, op_text(conjuncts[i].op),
-                           parts.value(*key_literal(conjuncts[i], keys.range, keys.range_type)));
-      };
-      if (exact) cond += term(*exact);
-      else if (lower && upper && conjuncts[*lower].op == CompareOp::ge &&
-               conjuncts[*upper].op == CompareOp::le) {
-        used[*lower] = used[*upper] = true;
-        const std::string lo =
-            parts.value(*key_literal(conjuncts[*lower], keys.range, keys.range_type));
-        const std::string hi =
-            parts.value(*key_literal(conjuncts[*upper], keys.range, keys.range_type));
-        cond += fmt::format(" AND {} BETWEEN {} AND {}", r, lo, hi);
-      } else if (lower) cond += term(*lower);
-      else if (upper) cond += term(*upper);
-    }
-    req.body["KeyConditionExpression"] = cond;
+    hash_ph = parts.value(hash->values.front());
+    const std::string cond = parts.name(keys.hash) + " = " + hash_ph;
+    body["KeyConditionExpression"] = cond + range_condition(conjuncts, keys, parts, used);
   } else {
     req.operation = "Scan";
     if (spec.partition.count > 1) {
-      req.body["Segment"] = spec.partition.index;
-      req.body["TotalSegments"] = spec.partition.count;
+      body["Segment"] = spec.partition.index;
+      body["TotalSegments"] = spec.partition.count;
     }
   }
-  std::vector<std::string> filters;
-  for (size_t i = 0; i < conjuncts.size(); ++i) {
-    if (used[i]) continue;
-    // A Query's FilterExpression may not name key attributes.
-    if (req.operation == "Query") {
-      const auto cols = conjuncts[i].columns();
-      if (std::any_of(cols.begin(), cols.end(),
-                      [&](const auto& c) { return c == keys.hash || c == keys.range; }))
-        continue;
-    }
-    ExpressionParts attempt = parts;
-    if (auto e = to_expression(conjuncts[i], schema, attempt)) {
-      parts = std::move(attempt);
-      filters.push_back(std::move(*e));
-    }
+  const bool filtered =
+      add_filter_expression(body, hash.has_value(), conjuncts, used, schema, keys, parts);
+  req.filter_pushed = filtered || hash.has_value();
+  add_projection_and_parts(body, read_columns, parts);
+  if (!hash || !hash->list) {
+    req.calls.push_back(std::move(body));
+    return req;
   }
-  if (!filters.empty()) {
-    std::string expr;
-    for (const auto& f : filters) expr += (expr.empty() ? "" : " AND ") + f;
-    req.body["FilterExpression"] = expr;
-    req.filter_pushed = true;
+  // A key list on a table with a sort key and no sort key equality: one
+  // Query per partition key, alike but for the key's value.
+  req.keys = hash->values.size();
+  for (const Json& v : hash->values) {
+    req.calls.push_back(body);
+    req.calls.back()["ExpressionAttributeValues"][hash_ph] = v;
   }
-  req.filter_pushed = req.filter_pushed || hash_term.has_value();
-  if (!read_columns.empty()) {
-    std::string proj;
-    for (const auto& c : read_columns) proj += (proj.empty() ? "" : ", ") + parts.name(c);
-    req.body["ProjectionExpression"] = proj;
-  }
-  if (!parts.names.empty()) req.body["ExpressionAttributeNames"] = parts.names;
-  if (!parts.values.empty()) req.body["ExpressionAttributeValues"] = parts.values;
   return req;
 }
 
@@ -283,6 +419,12 @@ DynamoOptions dynamo_options_from_uri(const Uri& uri) {
 }
 
 void apply_consistent_read(Json& body, const KeySchema& keys, bool by_option) {
+  if (auto items = body.find("RequestItems"); items != body.end() && items->is_object()) {
+    // BatchGetItem: per table; keys are read from the table, never an index.
+    for (auto& request : *items)
+      if (by_option && !request.contains("ConsistentRead")) request["ConsistentRead"] = true;
+    return;
+  }
   auto it = body.find("ConsistentRead");
   if (it == body.end() && by_option) it = body.emplace("ConsistentRead", true).first;
   if (it == body.end() || !it->is_boolean() || !it->get<bool>()) return;
@@ -442,11 +584,11 @@ std::vector<TableInfo> DynamoConnection::list_tables() {
   return out;
 }
 
-KeySchema DynamoConnection::key_schema(std::string_view table) {
-  Json r;
+Json DynamoConnection::describe_table(std::string_view table) {
   try {
-    r = api_.call("DescribeTable", {{"TableName", table}},
-                  fmt::format("DynamoDB DescribeTable on {}", table));
+    Json r = api_.call("DescribeTable", {{"TableName", table}},
+                       fmt::format("DynamoDB DescribeTable on {}", table));
+    return std::move(r.at("Table"));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_found) throw;
     throw Error(ErrorCode::not_found,
@@ -454,7 +596,10 @@ KeySchema DynamoConnection::key_schema(std::string_view table) {
                             display_),
                 "dynamodb", e.detail());
   }
-  const Json& t = r.at("Table");
+}
+
+KeySchema DynamoConnection::key_schema(std::string_view table) {
+  const Json t = describe_table(table);
   KeySchema k;
   std::map<std::string, std::string> types;
   for (const auto& d : t.value("AttributeDefinitions", Json::array()))
@@ -512,11 +657,13 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   if (!spec.columns.empty())
     for (const auto& f : read->fields) read_columns.push_back(f.name);
   ScanRequest req = build_scan_request(spec, full, keys, read_columns);
-  apply_consistent_read(req.body, keys, options_.consistent_read);
+  for (Json& call : req.calls) apply_consistent_read(call, keys, options_.consistent_read);
 
   ReaderSetup setup;
   setup.operation = req.operation;
-  setup.body = req.body;
+  setup.plan.native = req.describe();
+  setup.plan.filter_pushed = req.keys > 0;  // the key list; the rest is re-checked locally
+  setup.calls = std::move(req.calls);
   setup.what = fmt::format("DynamoDB {} on {}", req.operation, spec.table);
   setup.schema = read;
   if (read->fields.size() != output->fields.size()) setup.output = output;
@@ -525,10 +672,9 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   setup.limit = spec.limit;
   setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
   setup.batch_bytes = spec.batch_bytes;
+  setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.keys = keys;
-  setup.plan.native = req.describe();
   setup.plan.columns_pushed = !read_columns.empty();
-  setup.plan.filter_pushed = false;  // always re-checked locally
   return make_reader(*this, std::move(setup));
 }
 
@@ -594,10 +740,10 @@ std::unique_ptr<BatchReader> DynamoConnection::query(std::string_view text,
     setup.limit = l->get<uint64_t>();
     setup.page_limit = false;
   }
-  setup.body = std::move(body);
+  setup.plan.native = op + " " + body.dump();
+  setup.calls.push_back(std::move(body));
   setup.batch_rows = std::max<size_t>(1, options.batch_rows);
   setup.batch_bytes = options.batch_bytes;
-  setup.plan.native = op + " " + setup.body.dump();
   return make_reader(*this, std::move(setup));
 }
 
@@ -720,6 +866,13 @@ std::optional<uint64_t> DynamoConnection::count_rows(std::string_view table) {
     body["ExclusiveStartKey"] = *last;
   }
   return n;
+}
+
+std::optional<uint64_t> DynamoConnection::estimate_rows(std::string_view table) {
+  const Json t = describe_table(table);
+  auto n = t.find("ItemCount");
+  if (n == t.end() || !n->is_number_unsigned()) return std::nullopt;
+  return n->get<uint64_t>();
 }
 
 void DynamoConnection::delete_all_items(std::string_view table, const KeySchema& keys) {

@@ -2,6 +2,7 @@
 
 // The DynamoDB connection (private to the connector).
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,25 +42,38 @@ struct DynamoOptions {
 /// `uri`. Throws Error(invalid_argument) for a bad value, naming it.
 DynamoOptions dynamo_options_from_uri(const Uri& uri);
 
-/// Adds ConsistentRead to a Query/Scan `body` when `by_option` and the body
-/// does not choose itself; throws Error(invalid_argument) when a consistent
+/// Adds ConsistentRead to a Query/Scan `body` (to each table of a
+/// BatchGetItem's RequestItems) when `by_option` and the body does not
+/// choose itself; throws Error(invalid_argument) when a consistent
 /// read would go to a global secondary index (DynamoDB refuses it).
 void apply_consistent_read(Json& body, const KeySchema& keys, bool by_option);
 
-/// A Scan or Query request built from a ScanSpec.
+/// The requests that read a ScanSpec.
 struct ScanRequest {
-  std::string operation;  ///< "Scan" or "Query"
-  Json body;              ///< without Limit / ExclusiveStartKey
+  std::string operation;  ///< "Scan", "Query" or "BatchGetItem"
+  /// Sent in order: one Scan or Query (without Limit / ExclusiveStartKey);
+  /// for a key list, one Query per partition key or one BatchGetItem per 100
+  /// keys.
+  std::vector<Json> calls;
+  size_t keys = 0;  ///< distinct keys of a key list; 0 without one
   bool filter_pushed = false;
-  std::string describe() const;  ///< for ScanPlan::native: "Query {...}"
+  /// For ScanPlan::native: "Query {...}", "Query x 12 keys {...}",
+  /// "BatchGetItem orders (250 keys in 3 requests) {...}".
+  std::string describe() const;
 };
 
-/// Translates the spec into a Scan, or a Query when the filter fixes the
-/// partition key by equality (range conditions on the sort key join the key
-/// condition). `read_columns` are the attributes to project (empty = all).
-/// Filters DynamoDB can evaluate go into FilterExpression; the caller still
-/// re-checks the whole filter locally (DynamoDB compares only same-typed
-/// values). Pure: unit-tested without a server.
+/// Translates the spec into requests; `read_columns` are the attributes to
+/// project (empty = all). Parallel scans (partition.count > 1) are Scan
+/// segments. Otherwise the top-level conjunction decides:
+///  - `hash = literal`: a Query; sort key conditions join the key condition;
+///  - `hash IN (literals of the key's type)`: a key list, duplicates dropped:
+///    BatchGetItem in chunks of 100 when the table has no sort key or the
+///    filter has `range = literal`, else one Query per partition key;
+///  - otherwise a Scan.
+/// Filters DynamoDB can evaluate go into FilterExpression (not BatchGetItem,
+/// which has none); the caller still re-checks the whole filter locally
+/// (DynamoDB compares only same-typed values). Pure: unit-tested without a
+/// server.
 ScanRequest build_scan_request(const ScanSpec& spec, const Schema& schema, const KeySchema& keys,
                                const std::vector<std::string>& read_columns);
 
@@ -99,6 +113,9 @@ class DynamoConnection final : public Connection {
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
+  /// DescribeTable's ItemCount, which AWS refreshes about every six hours
+  /// (dynalite never does: it reports 0); nullopt when the table reports none.
+  std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
   /// `n` more connections to the same endpoint, for parallel Scan segments.
   /// DynamoDB has no snapshots, and one Scan is not a snapshot either: each
@@ -116,6 +133,9 @@ class DynamoConnection final : public Connection {
   void delete_all_items(std::string_view table, const KeySchema& keys);
 
  private:
+  /// DescribeTable's "Table" object; Error(not_found) naming the table.
+  Json describe_table(std::string_view table);
+
   Api api_;
   DynamoOptions options_;
   Uri uri_;  ///< to open more connections (parallel segments)
@@ -123,22 +143,58 @@ class DynamoConnection final : public Connection {
   std::string display_;
 };
 
-/// What a reader streams: pages of one Scan/Query.
+/// What a reader streams: the pages of its requests.
 struct ReaderSetup {
-  std::string operation;
-  Json body;
+  std::string operation;                 ///< "Scan", "Query" or "BatchGetItem"
+  std::vector<Json> calls;               ///< sent in order (ScanRequest::calls)
   std::string what;                      ///< names the call in errors
   std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (materialises the result)
+  std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< applied locally
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
-  bool page_limit = true;  ///< send Limit = batch_rows per page
+  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
+  bool page_limit = true;  ///< send Limit = batch_rows per Scan/Query page
   KeySchema keys;          ///< named in conversion errors
   ScanPlan plan;
 };
+
+/// The responses behind a reader, one page of items at a time: the requests
+/// in order, each Scan or Query paged through LastEvaluatedKey, each
+/// BatchGetItem resent with its UnprocessedKeys (UnprocessedBackoff between)
+/// until none is left. Holds one response at a time. Single-threaded.
+class PageSource {
+ public:
+  /// `call` sends one request (it names it in errors); `clock` is borrowed
+  /// (null = the system clock).
+  PageSource(Caller call, std::string operation, std::vector<Json> requests,
+             net::RetryPolicy policy, net::RetryClock* clock = nullptr);
+
+  /// The items of the next response (possibly none), or nullopt after the
+  /// last. `page_rows` (0 = none) is sent as a Scan/Query's Limit. Throws
+  /// what `call` throws, and Error(throttled) when BatchGetItem keys stay
+  /// unprocessed after the policy's attempts or deadline.
+  std::optional<Json> next(size_t page_rows);
+
+ private:
+  Json take_page(Json& response);
+  Json take_batch_get(Json& response);
+  void next_request();
+
+  Caller call_;
+  std::string operation_;
+  std::vector<Json> requests_;
+  net::RetryPolicy policy_;
+  net::RetryClock* clock_;
+  size_t index_ = 0;  // the request being sent
+  Json body_;         // its next call; null = not started
+  int attempt_ = 0;   // calls of this request so far
+  std::optional<UnprocessedBackoff> backoff_;
+  std::optional<std::chrono::milliseconds> wait_;  // before resending unprocessed keys
+};
+
 std::unique_ptr<BatchReader> make_reader(DynamoConnection& conn, ReaderSetup setup);
 
 /// Infers a schema from items: union of attribute names (keys first, in key

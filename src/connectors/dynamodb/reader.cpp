@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/types.hpp"
@@ -13,12 +14,19 @@ namespace polydb::dynamodb {
 
 namespace {
 
-// Streams the pages of one Scan/Query (LastEvaluatedKey paging) as batches:
-// memory is one page plus one batch, except with ORDER BY, which DynamoDB
-// cannot do and polydb sorts locally after reading everything.
+// Items read at least per batch when a limit is near (see next()).
+constexpr uint64_t kMinLimitedRead = 100;
+
+// Streams the pages of a PageSource as batches: memory is one response plus
+// one batch, except with ORDER BY, which DynamoDB cannot do and polydb sorts
+// locally after reading everything.
 class PageReader final : public BatchReader {
  public:
-  PageReader(DynamoConnection& conn, ReaderSetup setup) : conn_(conn), setup_(std::move(setup)) {
+  PageReader(DynamoConnection& conn, ReaderSetup setup)
+      : setup_(std::move(setup)),
+        source_([&api = conn.api(), what = setup_.what](
+                    std::string_view op, const Json& body) { return api.call(op, body, what); },
+                setup_.operation, std::move(setup_.calls), conn.api().policy()) {
     if (!setup_.schema) {
       // query(): the schema is inferred from the first non-empty page.
       while (items_.empty() && !done_) fetch();
@@ -35,8 +43,16 @@ class PageReader final : public BatchReader {
   std::optional<Batch> next() override {
     if (!setup_.order_by.empty()) return next_sorted();
     while (true) {
-      if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
-      auto raw = read_batch(setup_.batch_rows);
+      size_t rows = setup_.batch_rows;
+      if (setup_.limit) {
+        if (emitted_ >= *setup_.limit) return std::nullopt;
+        // Read little more than the limit needs, so that a key list stops
+        // after one BatchGetItem response (100 items) when that is enough;
+        // not less, so that a selective local filter does not make tiny batches.
+        const uint64_t want = std::max<uint64_t>(*setup_.limit - emitted_, kMinLimitedRead);
+        rows = static_cast<size_t>(std::min<uint64_t>(rows, want));
+      }
+      auto raw = read_batch(rows);
       if (!raw) return std::nullopt;
       Batch batch = finish(std::move(*raw));
       if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
@@ -49,20 +65,10 @@ class PageReader final : public BatchReader {
 
  private:
   void fetch() {
-    Json body = setup_.body;
-    if (setup_.page_limit) body["Limit"] = std::min<size_t>(setup_.batch_rows, 10'000);
-    if (!start_key_.is_null()) body["ExclusiveStartKey"] = start_key_;
-    Json r = conn_.api().call(setup_.operation, body, setup_.what);
-    items_ = std::move(r["Items"]);
-    if (!items_.is_array()) items_ = Json::array();
+    auto page = source_.next(setup_.page_limit ? setup_.batch_rows : 0);
+    done_ = !page;
+    items_ = page ? std::move(*page) : Json::array();
     pos_ = 0;
-    auto last = r.find("LastEvaluatedKey");
-    if (last == r.end() || last->empty()) {
-      done_ = true;
-      start_key_ = nullptr;
-    } else {
-      start_key_ = std::move(*last);
-    }
   }
 
   std::string describe_key(const Json& item) const {
@@ -109,26 +115,84 @@ class PageReader final : public BatchReader {
     return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
-  // ORDER BY the backend cannot do (core/local_rows: holds the whole result).
+  // ORDER BY the backend cannot do (core/local_rows: spills beyond sort_memory_bytes).
   std::optional<Batch> next_sorted() {
     if (!sort_) {
-      sort_.emplace(*setup_.schema, setup_.order_by, compare_values);
+      sort_.emplace(*setup_.schema, setup_.order_by, compare_values, setup_.sort_memory_bytes);
       sort_->load([&] { return read_batch(setup_.batch_rows); }, setup_.residual, setup_.limit);
     }
     return sort_->next(setup_.output, setup_.batch_rows);
   }
 
-  DynamoConnection& conn_;
   ReaderSetup setup_;
+  PageSource source_;
   Json items_ = Json::array();
   size_t pos_ = 0;
-  Json start_key_;
   bool done_ = false;
   uint64_t emitted_ = 0;
   std::optional<LocalSort> sort_;  // made when the schema is known
 };
 
 }  // namespace
+
+PageSource::PageSource(Caller call, std::string operation, std::vector<Json> requests,
+                       net::RetryPolicy policy, net::RetryClock* clock)
+    : call_(std::move(call)),
+      operation_(std::move(operation)),
+      requests_(std::move(requests)),
+      policy_(policy),
+      clock_(clock) {}
+
+std::optional<Json> PageSource::next(size_t page_rows) {
+  if (index_ >= requests_.size()) return std::nullopt;
+  if (body_.is_null()) body_ = requests_[index_];
+  if (wait_) backoff_->sleep(*std::exchange(wait_, std::nullopt));
+  Json body = body_;
+  const bool batch_get = operation_ == "BatchGetItem";
+  if (!batch_get && page_rows > 0) body["Limit"] = std::min<size_t>(page_rows, 10'000);
+  Json r = call_(operation_, body);
+  ++attempt_;
+  return batch_get ? take_batch_get(r) : take_page(r);
+}
+
+Json PageSource::take_page(Json& response) {
+  auto last = response.find("LastEvaluatedKey");
+  if (last == response.end() || last->empty())
+    next_request();
+  else
+    body_["ExclusiveStartKey"] = std::move(*last);
+  Json& items = response["Items"];
+  return items.is_array() ? std::move(items) : Json::array();
+}
+
+Json PageSource::take_batch_get(Json& response) {
+  const auto request = body_.at("RequestItems").begin();
+  const std::string table = request.key();
+  Json items = std::move(response["Responses"][table]);
+  if (!items.is_array()) items = Json::array();
+  const Json* left = nullptr;
+  if (auto un = response.find("UnprocessedKeys"); un != response.end() && un->contains(table))
+    left = &(*un)[table]["Keys"];
+  if (!left || !left->is_array() || left->empty()) {
+    next_request();
+    return items;
+  }
+  // Throttled, or the response reached its 16 MB cap: resend what is left,
+  // keeping our projection (the emulator's UnprocessedKeys drop it).
+  if (!backoff_)
+    backoff_.emplace(policy_, clock_, fmt::format("DynamoDB BatchGetItem on {}", table), "key(s)",
+                     request.value().at("Keys").size());
+  wait_ = backoff_->delay(left->size(), attempt_);
+  request.value()["Keys"] = *left;
+  return items;
+}
+
+void PageSource::next_request() {
+  ++index_;
+  body_ = nullptr;
+  attempt_ = 0;
+  backoff_.reset();
+}
 
 std::unique_ptr<BatchReader> make_reader(DynamoConnection& conn, ReaderSetup setup) {
   return std::make_unique<PageReader>(conn, std::move(setup));

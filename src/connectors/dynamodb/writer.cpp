@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <exception>
-#include <random>
 #include <thread>
 #include <unordered_set>
 
@@ -33,12 +32,12 @@ std::string request_key(const Json& request, const std::vector<std::string>& key
 }
 
 void send_chunk(const Caller& call, std::string_view table, Json chunk,
-                const net::RetryPolicy& policy, net::RetryClock& clock, std::mt19937_64& rng) {
+                const net::RetryPolicy& policy, net::RetryClock& clock) {
   Json body;
+  const size_t size = chunk.size();
   body["RequestItems"][std::string(table)] = std::move(chunk);
-  const auto start = clock.now();
-  size_t pending = body["RequestItems"][std::string(table)].size();
-  int stalled = 0;  // retries without progress
+  UnprocessedBackoff backoff(policy, &clock, fmt::format("DynamoDB BatchWriteItem on {}", table),
+                             "item(s)", size);
   for (int attempt = 1;; ++attempt) {
     const Json r = call("BatchWriteItem", body);
     auto un = r.find("UnprocessedItems");
@@ -46,24 +45,8 @@ void send_chunk(const Caller& call, std::string_view table, Json chunk,
     size_t left = 0;
     for (auto it = un->begin(); it != un->end(); ++it) left += it.value().size();
     if (left == 0) return;
-    stalled = left < pending ? 0 : stalled + 1;
-    pending = left;
     // UnprocessedItems means throttling or a partition at its limit: back off.
-    const auto delay = net::backoff_delay(policy, std::max(1, stalled + 1),
-                                          std::uniform_real_distribution<double>(0, 1)(rng));
-    if (stalled >= policy.max_attempts ||
-        (policy.deadline.count() > 0 && clock.now() + delay - start > policy.deadline))
-      throw Error(ErrorCode::throttled,
-                  fmt::format("DynamoDB BatchWriteItem on {}: {} item(s) still unprocessed after "
-                              "{} attempts (the table is throttled: retry later or raise its "
-                              "capacity)",
-                              table, left, attempt),
-                  "dynamodb")
-          .set_retryable(true);
-    logger("dynamodb")->warn("BatchWriteItem on {}: {} unprocessed item(s), retrying in {} ms",
-                             table, left, delay.count());
-    if (!clock.sleep_for(delay, {}))
-      throw Error(ErrorCode::cancelled, "BatchWriteItem cancelled", "dynamodb");
+    backoff.sleep(backoff.delay(left, attempt));
     body["RequestItems"] = *un;
   }
 }
@@ -97,10 +80,9 @@ void batch_write(const Caller& call, std::string_view table, std::vector<Json> r
                  const net::RetryPolicy& policy, net::RetryClock* clock,
                  const std::vector<std::string>& key_names) {
   net::RetryClock& c = clock ? *clock : net::system_retry_clock();
-  std::mt19937_64 rng(std::random_device{}());
   bool repeated = false;
   for (Json& chunk : write_chunks(std::move(requests), key_names, repeated))
-    send_chunk(call, table, std::move(chunk), policy, c, rng);
+    send_chunk(call, table, std::move(chunk), policy, c);
 }
 
 namespace {
@@ -272,11 +254,10 @@ class DynamoWriter final : public BatchWriter {
     std::vector<std::exception_ptr> errors(workers);
     auto work = [&](size_t w) noexcept {
       Api& api = w == 0 ? conn_.api() : *apis_[w - 1];
-      std::mt19937_64 rng(std::random_device{}());
       try {
         for (size_t i; !failed && (i = next++) < chunks.size();)
           send_chunk(api.caller(), table_, std::move(chunks[i]), api.policy(),
-                     net::system_retry_clock(), rng);
+                     net::system_retry_clock());
       } catch (...) {
         errors[w] = std::current_exception();
         failed = true;

@@ -286,6 +286,7 @@ std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
   setup.partition = spec.partition;
   setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
   setup.batch_bytes = spec.batch_bytes;
+  setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.plan.native = "runQuery " + sq.query.dump();
   setup.plan.columns_pushed = !select.empty();
   setup.plan.filter_pushed = sq.filter_complete && spec.filter.has_value();

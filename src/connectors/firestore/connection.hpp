@@ -89,13 +89,14 @@ struct ReaderSetup {
   std::shared_ptr<const Schema> schema;  ///< what is read; null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> local_order;      ///< sorted locally (materialises the result)
+  std::vector<OrderBy> local_order;      ///< sorted locally (core/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< rows handed out at most
   std::optional<uint64_t> query_limit;   ///< documents Firestore returns at most
   uint64_t offset = 0;                   ///< documents Firestore skips first
   ScanSpec::Partition partition;         ///< keeps documents whose id hashes to it
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
+  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
   ScanPlan plan;
 };
 std::unique_ptr<BatchReader> make_reader(FirestoreConnection& conn, ReaderSetup setup);

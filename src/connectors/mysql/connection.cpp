@@ -413,6 +413,7 @@ Capabilities MysqlConnection::capabilities() const {
   Capabilities c;
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
+  c.order_nulls = true;
   c.schemas = true;  // db.table
   c.shared_snapshot = true;
   return c;
@@ -755,7 +756,15 @@ std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
     sql += " ORDER BY ";
     for (size_t i = 0; i < spec.order_by.size(); ++i) {
       const size_t idx = *full.index_of(full.field(spec.order_by[i].column).name);
-      sql += (i ? ", " : "") + order_expr(d, idx) + (spec.order_by[i].descending ? " DESC" : "");
+      const OrderBy& o = spec.order_by[i];
+      // MySQL puts NULLs first ascending and last descending; anything else
+      // sorts on IS NULL first.
+      if (o.nulls_first && *o.nulls_first == o.descending)
+        sql += (i ? ", (" : "(") + order_expr(d, idx) + " IS NULL)" +
+               (*o.nulls_first ? " DESC" : "") + ", ";
+      else if (i)
+        sql += ", ";
+      sql += order_expr(d, idx) + (o.descending ? " DESC" : "");
     }
   }
   if (spec.limit && !setup.residual) sql += fmt::format(" LIMIT {}", *spec.limit);
@@ -837,6 +846,22 @@ std::optional<uint64_t> MysqlConnection::count_rows(std::string_view table) {
                 "mysql");
   const auto rows = collect_text("SELECT COUNT(*) FROM " + name.quoted());
   return std::stoull(rows.at(0).at(0).value_or("0"));
+}
+
+std::optional<uint64_t> MysqlConnection::estimate_rows(std::string_view table) {
+  const TableName name = resolve(table);
+  if (!exists(name))
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_),
+                "mysql");
+  // InnoDB's estimate from index statistics; NULL for views.
+  const std::vector<Value> params{name.schema.empty() ? Value() : Value(name.schema), name.table};
+  const auto rows = collect_text(
+      "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+      "COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
+      params);
+  if (rows.empty() || !rows[0][0]) return std::nullopt;
+  return std::stoull(*rows[0][0]);
 }
 
 PingResult MysqlConnection::ping() {

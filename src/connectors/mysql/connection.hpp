@@ -119,6 +119,7 @@ class MysqlConnection final : public Connection {
   void create_table(std::string_view table, const Schema& schema, bool native);
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
+  std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
   /// mydumper's technique: a leader connection takes FLUSH TABLES WITH READ
   /// LOCK (it needs the RELOAD privilege), each reader starts a REPEATABLE

@@ -72,6 +72,10 @@ class OdbcConnection final : public Connection {
   const std::string& dbms_name() const noexcept { return dbms_name_; }
   /// The driver's file name, e.g. "psqlodbcw.so".
   const std::string& driver_name() const noexcept { return driver_name_; }
+  /// Whether SQLGetData works on any column, bound ones included, of any row
+  /// of a row array after SQLSetPos (SQL_GD_ANY_COLUMN | SQL_GD_BOUND |
+  /// SQL_GD_BLOCK): readers then bind every column, large objects too.
+  bool getdata_in_blocks() const noexcept { return getdata_in_blocks_; }
 
   /// A new statement handle. Throws Error on failure.
   StmtHandle new_statement();
@@ -116,6 +120,7 @@ class OdbcConnection final : public Connection {
   std::unique_ptr<Dialect> dialect_;
   std::string display_;
   std::string dbms_name_, dbms_version_, driver_name_;
+  bool getdata_in_blocks_ = false;
   std::string default_schema_;  ///< "" when the DBMS has none (MySQL)
   std::string catalog_;         ///< current catalog (MySQL: the database)
 };

@@ -424,6 +424,9 @@ std::string driver_defaults(std::string_view connection_string, size_t fetch_row
     if (missing("UseDeclareFetch")) out += ";UseDeclareFetch=1";
     if (missing("Fetch")) out += fmt::format(";Fetch={}", fetch_rows);
     if (missing("BoolsAsChar")) out += ";BoolsAsChar=0";
+    // Parameter arrays as one prepared statement bound per row set, not sets
+    // spliced into one multi-statement text (which the server parses anew).
+    if (missing("BatchSize")) out += ";BatchSize=1";
   } else if (icontains(*driver, "mariadb") || icontains(*driver, "maodbc")) {
     // OPTION bit 1048576 (NO_CACHE): rows stream from the server
     // (mysql_use_result) instead of the whole result being stored first.

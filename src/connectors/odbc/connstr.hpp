@@ -68,7 +68,8 @@ ConnectionTarget build_connection_target(const Uri& uri, const std::vector<std::
 
 /// Attributes polydb adds for a driver unless the string sets them already:
 /// psqlODBC streams results with UseDeclareFetch=1;Fetch=N (it buffers the
-/// whole result otherwise) and reports booleans as SQL_BIT (BoolsAsChar=0);
+/// whole result otherwise), reports booleans as SQL_BIT (BoolsAsChar=0) and
+/// executes parameter arrays as one prepared statement (BatchSize=1);
 /// MariaDB Connector/ODBC streams with OPTION=1048576 (NO_CACHE).
 /// `fetch_rows` is N. Returns the string to append (may be empty).
 std::string driver_defaults(std::string_view connection_string, size_t fetch_rows);

@@ -156,16 +156,24 @@ ParamStyle Dialect::param_style(TypeId id) const {
 std::string Dialect::placeholder(TypeId, std::string_view) const { return "?"; }
 
 std::string Dialect::insert_sql(const TableName& name, const std::vector<std::string>& columns,
-                                const std::vector<std::string>& placeholders) const {
+                                const std::vector<std::string>& placeholders, size_t rows) const {
   std::vector<std::string> quoted;
   for (const auto& c : columns) quoted.push_back(quote_ident(c));
-  return fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_table(name), join_list(quoted),
-                     join_list(placeholders));
+  const std::string row = "(" + join_list(placeholders) + ")";
+  std::string sql =
+      fmt::format("INSERT INTO {} ({}) VALUES {}", quote_table(name), join_list(quoted), row);
+  sql.reserve(sql.size() + (row.size() + 2) * (std::max<size_t>(rows, 1) - 1));
+  for (size_t r = 1; r < rows; ++r) (sql += ", ") += row;
+  return sql;
+}
+
+size_t Dialect::max_rows_per_statement(size_t, bool) const {
+  return 1;  // multi-row VALUES is not everywhere (Oracle has none)
 }
 
 std::string Dialect::upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                                 const std::vector<std::string>& key,
-                                const std::vector<std::string>& placeholders) const {
+                                const std::vector<std::string>& placeholders, size_t) const {
   // SQL:2003 MERGE, as DB2, Oracle, Snowflake and others accept it.
   std::vector<std::string> cols, on, set;
   for (const auto& c : columns) {

@@ -92,15 +92,25 @@ class Dialect {
   /// False when the DBMS's floating-point columns hold neither NaN nor ±Infinity.
   virtual bool stores_non_finite() const { return false; }
 
-  /// INSERT INTO name (columns) VALUES (placeholders).
+  /// INSERT INTO name (columns) VALUES (placeholders), (placeholders), ...:
+  /// `rows` rows of `placeholders` (one row's).
   std::string insert_sql(const TableName& name, const std::vector<std::string>& columns,
-                         const std::vector<std::string>& placeholders) const;
-  /// One statement that inserts a row or updates the row with the same `key`
-  /// (MERGE, ON CONFLICT, ON DUPLICATE KEY UPDATE), taking one row of
-  /// `placeholders`.
+                         const std::vector<std::string>& placeholders, size_t rows = 1) const;
+  /// One statement that inserts rows or updates the row with the same `key`
+  /// (MERGE, ON CONFLICT, ON DUPLICATE KEY UPDATE), taking `rows` rows of
+  /// `placeholders` (more than one only where max_rows_per_statement allows).
   virtual std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                                  const std::vector<std::string>& key,
-                                 const std::vector<std::string>& placeholders) const;
+                                 const std::vector<std::string>& placeholders,
+                                 size_t rows = 1) const;
+  /// How many rows one INSERT (or, with `upsert`, one upsert) statement of
+  /// `columns` columns may carry: within the DBMS's parameter and VALUES
+  /// limits; 1 where the dialect has no multi-row form.
+  virtual size_t max_rows_per_statement(size_t columns, bool upsert) const;
+  /// True when a multi-row upsert fails on a key met twice in the statement
+  /// (PostgreSQL's ON CONFLICT DO UPDATE), where row-by-row execution lets
+  /// the later row win: the writer then sends such rows one by one.
+  virtual bool upsert_meets_key_once() const { return true; }
 
   /// Whether CREATE/DROP/RENAME roll back with the transaction they ran in.
   virtual bool transactional_ddl() const { return true; }

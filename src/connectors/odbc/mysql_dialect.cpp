@@ -14,6 +14,10 @@ namespace polydb::odbc {
 
 namespace {
 
+// A prepared statement takes at most 65535 placeholders.
+constexpr size_t kMaxParams = 65535;
+constexpr size_t kMaxRows = 500;
+
 constexpr std::string_view kText = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
 
 class MysqlDialect final : public Dialect {
@@ -87,14 +91,23 @@ class MysqlDialect final : public Dialect {
 
   std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                          const std::vector<std::string>& key,
-                         const std::vector<std::string>& placeholders) const override {
+                         const std::vector<std::string>& placeholders, size_t rows) const override {
     std::vector<std::string> set;
     for (const auto& c : columns)
       if (std::find(key.begin(), key.end(), c) == key.end())
         set.push_back(quote_ident(c) + " = VALUES(" + quote_ident(c) + ")");
     if (set.empty()) set.push_back(quote_ident(key.at(0)) + " = " + quote_ident(key.at(0)));
-    return insert_sql(name, columns, placeholders) + " ON DUPLICATE KEY UPDATE " + join_list(set);
+    return insert_sql(name, columns, placeholders, rows) + " ON DUPLICATE KEY UPDATE " +
+           join_list(set);
   }
+
+  // ON DUPLICATE KEY
+  // UPDATE handles the rows of one statement in order, so a key met twice
+  // ends as row-by-row execution would leave it: upserts go many rows at once too.
+  size_t max_rows_per_statement(size_t columns, bool) const override {
+    return std::clamp<size_t>(kMaxParams / std::max<size_t>(columns, 1), 1, kMaxRows);
+  }
+  bool upsert_meets_key_once() const override { return false; }
 
   bool transactional_ddl() const override { return false; }
 

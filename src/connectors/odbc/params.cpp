@@ -109,19 +109,28 @@ struct Binding {
   SQLSMALLINT digits = 0;
 };
 
-// Fills rows [first, first + count) of `col` into `buf` (`width` bytes each).
-Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, size_t width,
-             std::vector<char>& data, std::vector<SQLLEN>& ind) {
+// Where row k of a chunk goes in its column's buffer when each statement
+// takes `per_set` rows: placeholder j of every set reads its own run of
+// `sets` cells (column-wise binding steps by one cell per set).
+size_t slot(size_t k, size_t per_set, size_t sets) { return k % per_set * sets + k / per_set; }
+
+// Fills rows [first, first + count) of `col` into `data` (`width` bytes per
+// cell) in slot order.
+Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, size_t per_set,
+             size_t width, std::vector<char>& data, std::vector<SQLLEN>& ind_out) {
   Binding b;
   const TypeId id = col.type().id;
   const bool text = as_text(d, id) || id == TypeId::time || id == TypeId::uuid ||
                     id == TypeId::string || id == TypeId::json || id == TypeId::null;
   size_t max_len = 1, max_digits = 1, max_scale = 0;
+  const size_t sets = count / per_set;
   for (size_t k = 0; k < count; ++k) {
     const size_t r = first + k;
-    char* cell = data.data() + k * width;
+    const size_t at = slot(k, per_set, sets);
+    char* cell = data.data() + at * width;
+    SQLLEN* ind = ind_out.data() + at;
     if (col.is_null(r)) {
-      ind[k] = SQL_NULL_DATA;
+      *ind = SQL_NULL_DATA;
       continue;
     }
     if (text) {
@@ -132,19 +141,19 @@ Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, si
       auto* units = reinterpret_cast<char16_t*>(cell);
       const size_t n = write_utf16(src, units);
       units[n] = u'\0';
-      ind[k] = static_cast<SQLLEN>(n * sizeof(char16_t));
+      *ind = static_cast<SQLLEN>(n * sizeof(char16_t));
       max_len = std::max(max_len, n);
       continue;
     }
     switch (id) {
       case TypeId::boolean:
         cell[0] = col.bool_at(r) ? 1 : 0;
-        ind[k] = 1;
+        *ind = 1;
         break;
       case TypeId::int64: {
         const int64_t v = col.int64_at(r);
         std::memcpy(cell, &v, 8);
-        ind[k] = 8;
+        *ind = 8;
         break;
       }
       case TypeId::float64: {
@@ -156,7 +165,7 @@ Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, si
                                   to_string(d.kind()), format_double(v)),
                       "odbc");
         std::memcpy(cell, &v, 8);
-        ind[k] = 8;
+        *ind = 8;
         break;
       }
       case TypeId::date: {
@@ -164,7 +173,7 @@ Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, si
         check_year(int64_t{days} * 86'400'000'000, col, r);
         const SQL_DATE_STRUCT s = date_struct(days);
         std::memcpy(cell, &s, sizeof s);
-        ind[k] = sizeof s;
+        *ind = sizeof s;
         break;
       }
       case TypeId::timestamp:
@@ -172,14 +181,14 @@ Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, si
         check_year(col.int64_at(r), col, r);
         const SQL_TIMESTAMP_STRUCT s = timestamp_struct(col.int64_at(r));
         std::memcpy(cell, &s, sizeof s);
-        ind[k] = sizeof s;
+        *ind = sizeof s;
         break;
       }
       case TypeId::decimal: {
         const std::string_view t = col.var_at(r);
         std::memcpy(cell, t.data(), t.size());
         cell[t.size()] = '\0';
-        ind[k] = static_cast<SQLLEN>(t.size());
+        *ind = static_cast<SQLLEN>(t.size());
         const auto dot = t.find('.');
         const size_t scale = dot == std::string_view::npos ? 0 : t.size() - dot - 1;
         const size_t digits = t.size() - (t.starts_with('-') ? 1 : 0) - (scale ? 1 : 0);
@@ -190,7 +199,7 @@ Binding fill(const Column& col, const Dialect& d, size_t first, size_t count, si
       case TypeId::bytes: {
         const std::string_view t = col.var_at(r);
         std::memcpy(cell, t.data(), t.size());
-        ind[k] = static_cast<SQLLEN>(t.size());
+        *ind = static_cast<SQLLEN>(t.size());
         max_len = std::max(max_len, t.size());
         break;
       }
@@ -251,15 +260,16 @@ size_t ParamArrays::rows_that_fit(std::span<const Column* const> columns, const 
 }
 
 void ParamArrays::bind(SQLHSTMT stmt, std::span<const Column* const> columns,
-                       const Dialect& dialect, size_t first, size_t count) {
+                       const Dialect& dialect, size_t first, size_t count, size_t per_set) {
+  const size_t sets = count / per_set;
   buffers_.resize(columns.size());
-  status_.assign(count, 0);
+  status_.assign(sets, 0);
   processed_ = 0;
   SQLFreeStmt(stmt, SQL_RESET_PARAMS);
   check(SQLSetStmtAttr(stmt, SQL_ATTR_PARAM_BIND_TYPE,
                        reinterpret_cast<SQLPOINTER>(SQL_PARAM_BIND_BY_COLUMN), 0),
         stmt, "cannot bind parameters column-wise");
-  check(SQLSetStmtAttr(stmt, SQL_ATTR_PARAMSET_SIZE, reinterpret_cast<SQLPOINTER>(count), 0), stmt,
+  check(SQLSetStmtAttr(stmt, SQL_ATTR_PARAMSET_SIZE, reinterpret_cast<SQLPOINTER>(sets), 0), stmt,
         "cannot set the parameter array size");
   check(SQLSetStmtAttr(stmt, SQL_ATTR_PARAM_STATUS_PTR, status_.data(), 0), stmt,
         "cannot set the parameter status array");
@@ -272,11 +282,16 @@ void ParamArrays::bind(SQLHSTMT stmt, std::span<const Column* const> columns,
     Buffer& buf = buffers_[c];
     buf.data.resize(width * count);
     buf.indicator.resize(count);
-    const Binding b = fill(*columns[c], dialect, first, count, width, buf.data, buf.indicator);
-    check(SQLBindParameter(stmt, static_cast<SQLUSMALLINT>(c + 1), SQL_PARAM_INPUT, b.c_type,
-                           b.sql_type, b.column_size, b.digits, buf.data.data(),
-                           static_cast<SQLLEN>(width), buf.indicator.data()),
-          stmt, fmt::format("cannot bind parameter {}", c + 1));
+    const Binding b =
+        fill(*columns[c], dialect, first, count, per_set, width, buf.data, buf.indicator);
+    for (size_t j = 0; j < per_set; ++j) {
+      const size_t param = j * columns.size() + c + 1;
+      check(
+          SQLBindParameter(stmt, static_cast<SQLUSMALLINT>(param), SQL_PARAM_INPUT, b.c_type,
+                           b.sql_type, b.column_size, b.digits, buf.data.data() + j * sets * width,
+                           static_cast<SQLLEN>(width), buf.indicator.data() + j * sets),
+          stmt, fmt::format("cannot bind parameter {}", param));
+    }
   }
 }
 

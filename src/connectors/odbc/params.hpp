@@ -29,13 +29,16 @@ class ParamArrays {
                               size_t first, size_t available);
 
   /// Fills the buffers from rows [first, first + count) of `columns` (each
-  /// already of the target column's type) and binds them to `stmt`, with
-  /// PARAMSET_SIZE = count. Throws Error(type_mismatch) for NaN/Infinity
-  /// where the dialect cannot store them, and ODBC errors from binding.
+  /// already of the target column's type) and binds them to `stmt`, whose
+  /// statement takes `per_set` rows (`per_set` × columns placeholders, row
+  /// by row: a multi-row VALUES list), with PARAMSET_SIZE = count / per_set
+  /// (`count` must be a multiple of `per_set`). Throws Error(type_mismatch)
+  /// for NaN/Infinity where the dialect cannot store them, and ODBC errors
+  /// from binding.
   void bind(SQLHSTMT stmt, std::span<const Column* const> columns, const Dialect& dialect,
-            size_t first, size_t count);
+            size_t first, size_t count, size_t per_set = 1);
 
-  /// Per-row status after SQLExecute (SQL_PARAM_SUCCESS, SQL_PARAM_ERROR, ...).
+  /// Per-set status after SQLExecute (SQL_PARAM_SUCCESS, SQL_PARAM_ERROR, ...).
   std::span<const SQLUSMALLINT> status() const noexcept { return status_; }
   SQLULEN processed() const noexcept { return processed_; }
 

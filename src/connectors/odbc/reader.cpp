@@ -1,10 +1,12 @@
 // Streaming reads: columns bound to arrays (column-wise, SQL_ATTR_ROW_ARRAY_SIZE
 // rows per SQLFetch, SQL_ATTR_ROWS_FETCHED_PTR), and large objects read with
-// SQLGetData in chunks. ODBC allows SQLGetData only after the last bound
-// column and, without SQL_GD_BLOCK, only with one row per fetch: a result
-// with an unbounded column (NVARCHAR(MAX), text, bytea, ...) binds the
-// columns before it and fetches one row at a time.
-
+// SQLGetData in chunks. Drivers with SQL_GD_ANY_COLUMN | SQL_GD_BOUND |
+// SQL_GD_BLOCK (psqlODBC, MariaDB Connector/ODBC) get every column bound,
+// unbounded ones (NVARCHAR(MAX), text, bytea, ...) with a first-guess
+// buffer: a value longer than its cell is read again whole with SQLSetPos
+// to its row and SQLGetData. Elsewhere ODBC allows SQLGetData only after the
+// last bound column and only with one row per fetch: a result with an
+// unbounded column binds the columns before it and fetches one row at a time.
 
 #include <fmt/format.h>
 
@@ -121,6 +123,7 @@ class OdbcReader final : public BatchReader {
     auto schema = std::make_shared<Schema>();
     size_t row_width = 0;
     first_long_ = static_cast<size_t>(std::max<SQLSMALLINT>(n, 0));
+    refetch_ = conn_.getdata_in_blocks();
     for (SQLSMALLINT i = 0; i < n; ++i) {
       const ColumnMeta m = column_meta(static_cast<SQLUSMALLINT>(i + 1));
       Type type = type_from_column(m, conn_.dialect().kind());
@@ -128,7 +131,7 @@ class OdbcReader final : public BatchReader {
       schema->fields.push_back({m.name, type, m.nullable, native_type_text(m)});
       Bound& b = columns_.emplace_back();
       b.plan = fetch_plan(type, m);
-      if (b.plan.long_data && first_long_ == static_cast<size_t>(n))
+      if (b.plan.long_data && !refetch_ && first_long_ == static_cast<size_t>(n))
         first_long_ = static_cast<size_t>(i);
       row_width += b.plan.width + sizeof(SQLLEN);
     }
@@ -189,6 +192,28 @@ class OdbcReader final : public BatchReader {
     }
   }
 
+  // Whether a text or binary cell of column `c` lost its tail to the buffer
+  // (text leaves room for its terminator).
+  bool overflows(size_t c, SQLLEN ind) const {
+    const FetchPlan& p = columns_[c].plan;
+    const size_t room = p.kind == FetchKind::binary ? p.width : p.width - 1;
+    return ind == SQL_NO_TOTAL || static_cast<size_t>(ind) > room;
+  }
+
+  // A value longer than its bound cell: read whole with SQLGetData from its
+  // row of the row array, where the driver allows it.
+  void append_refetched(Column& col, size_t c, SQLULEN r, SQLLEN ind) {
+    if (!refetch_) truncated(c, ind);
+    SQLHSTMT st = stmt_.get();
+    conn_.check(SQLSetPos(st, static_cast<SQLSETPOSIROW>(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE),
+                st, "cannot position on a row to read a large value");
+    const FetchKind kind = columns_[c].plan.kind;
+    if (!get_long_data(conn_, st, static_cast<SQLUSMALLINT>(c + 1), kind, lob_))
+      return col.append_null();
+    if (kind == FetchKind::binary) return col.append_var(lob_);
+    append_text(col, c, lob_);
+  }
+
   [[noreturn]] void truncated(size_t c, SQLLEN got) const {
     throw Error(ErrorCode::internal,
                 fmt::format("column '{}': the driver returned {} bytes where it declared at most "
@@ -235,16 +260,16 @@ class OdbcReader final : public BatchReader {
         return col.append_int64(micros_of(t));
       }
       case FetchKind::ascii:
-        if (ind == SQL_NO_TOTAL || static_cast<size_t>(ind) >= b.plan.width) truncated(c, ind);
+        if (overflows(c, ind)) return append_refetched(col, c, r, ind);
         return append_text(col, c, std::string_view(cell, static_cast<size_t>(ind)));
       case FetchKind::wtext:
-        if (ind == SQL_NO_TOTAL || static_cast<size_t>(ind) >= b.plan.width) truncated(c, ind);
+        if (overflows(c, ind)) return append_refetched(col, c, r, ind);
         scratch_.clear();
         append_utf8(reinterpret_cast<const char16_t*>(cell), static_cast<size_t>(ind) / 2,
                     scratch_);
         return append_text(col, c, scratch_);
       case FetchKind::binary:
-        if (ind == SQL_NO_TOTAL || static_cast<size_t>(ind) > b.plan.width) truncated(c, ind);
+        if (overflows(c, ind)) return append_refetched(col, c, r, ind);
         return col.append_var(std::string_view(cell, static_cast<size_t>(ind)));
     }
   }
@@ -277,6 +302,7 @@ class OdbcReader final : public BatchReader {
   std::shared_ptr<const Schema> schema_;
   std::vector<Bound> columns_;
   size_t first_long_ = 0;
+  bool refetch_ = false;  // every column bound; long values re-read with SQLGetData
   size_t rowset_ = 1;
   SQLULEN fetched_ = 0;
   std::vector<SQLUSMALLINT> status_;

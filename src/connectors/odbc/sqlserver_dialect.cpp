@@ -13,6 +13,10 @@ namespace polydb::odbc {
 
 namespace {
 
+// A request takes at most 2100 parameters, a VALUES list at most 1000 rows.
+constexpr size_t kMaxParams = 2000;
+constexpr size_t kMaxRows = 1000;
+
 // A binary collation: equality and order by code point, as polydb compares
 // (UTF-16 code unit order differs from UTF-8 byte order only between
 // supplementary characters and U+E000-U+FFFF).
@@ -111,9 +115,15 @@ class SqlServerDialect final : public Dialect {
     }
   }
 
+  // MERGE fails when two source rows match one target row: upserts go row by row.
+  size_t max_rows_per_statement(size_t columns, bool upsert) const override {
+    if (upsert) return 1;
+    return std::clamp<size_t>(kMaxParams / std::max<size_t>(columns, 1), 1, kMaxRows);
+  }
+
   std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                          const std::vector<std::string>& key,
-                         const std::vector<std::string>& placeholders) const override {
+                         const std::vector<std::string>& placeholders, size_t) const override {
     std::vector<std::string> cols, on, set;
     for (const auto& c : columns) {
       const std::string q = quote_ident(c);

@@ -16,6 +16,9 @@ constexpr int64_t kMaxBoundChars = 4000;
 constexpr int64_t kMaxBoundBytes = 8000;
 // Decimal text: sign, 65 digits (MySQL's maximum), point, and room to spare.
 constexpr size_t kDecimalWidth = 160;
+// A LOB's bound cell where the driver can re-read longer values with
+// SQLGetData: most text and bytea values of ordinary tables fit.
+constexpr size_t kLobGuessBytes = 2048;
 
 Type decimal_type(const ColumnMeta& c) {
   if (c.column_size <= 0 || c.column_size > 1000 || c.decimal_digits < 0) return Type(TypeId::decimal);
@@ -153,7 +156,7 @@ FetchPlan fetch_plan(Type type, const ColumnMeta& c) {
       p = {FetchKind::binary, SQL_C_BINARY, 0, false};
       p.long_data = c.sql_type == SQL_LONGVARBINARY || c.column_size <= 0 ||
                     c.column_size > kMaxBoundBytes;
-      p.width = p.long_data ? 0 : static_cast<size_t>(c.column_size);
+      p.width = p.long_data ? kLobGuessBytes : static_cast<size_t>(c.column_size);
       return p;
     case TypeId::null:
     case TypeId::string:
@@ -164,7 +167,8 @@ FetchPlan fetch_plan(Type type, const ColumnMeta& c) {
   p.long_data = c.sql_type == SQL_LONGVARCHAR || c.sql_type == SQL_WLONGVARCHAR ||
                 c.sql_type == kSqlSsXml || c.column_size <= 0 || c.column_size > kMaxBoundChars;
   // A character may take two UTF-16 units; plus the terminator.
-  p.width = p.long_data ? 0 : static_cast<size_t>(c.column_size * 2 + 1) * sizeof(char16_t);
+  p.width =
+      p.long_data ? kLobGuessBytes : static_cast<size_t>(c.column_size * 2 + 1) * sizeof(char16_t);
   return p;
 }
 

@@ -58,8 +58,8 @@ enum class FetchKind {
 struct FetchPlan {
   FetchKind kind = FetchKind::wtext;
   short c_type = 0;
-  size_t width = 0;   ///< bytes per cell of a bound buffer
-  bool long_data = false;  ///< unbounded (LOB): read with SQLGetData in chunks
+  size_t width = 0;        ///< bytes per cell of a bound buffer (a LOB's: a first guess)
+  bool long_data = false;  ///< unbounded (LOB): may not fit any bound buffer
 };
 
 /// The fetch plan for a value of `type` from a result column described by `c`.

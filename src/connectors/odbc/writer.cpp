@@ -1,5 +1,11 @@
-// Bulk writes with parameter arrays (SQL_ATTR_PARAMSET_SIZE rows per
-// SQLExecute, bound column-wise) inside one transaction (autocommit off):
+// Bulk writes with parameter arrays (SQL_ATTR_PARAMSET_SIZE row sets per
+// SQLExecute, bound column-wise) of multi-row statements (INSERT ... VALUES
+// (...), (...), ... with as many rows as the dialect allows; psqlODBC, for
+// one, executes an array one set at a time, so rows per statement are what
+// save round trips and server work), the rows that do not fill a whole
+// statement going through one statement of their own count (prepared
+// statements are kept per row count, a few at a time); all inside one
+// transaction (autocommit off):
 //  - create / append: INSERT into the table (created first when needed);
 //  - replace: INSERT into `_polydb_new_<t>_<hex>`, swapped in at commit
 //    (DROP + rename in the transaction where DDL is transactional: SQL
@@ -9,12 +15,13 @@
 // Nothing is visible before commit(); abort() and the destructor roll back
 // and drop what the writer created.
 
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
+#include <unordered_set>
 
 #include "connectors/odbc/connection.hpp"
 #include "connectors/odbc/errors.hpp"
@@ -71,7 +78,7 @@ class OdbcWriter final : public BatchWriter {
   WriteResult commit() override {
     if (done_) throw finished("commit()");
     try {
-      stmt_.reset();
+      statements_.clear();
       if (!aside_.table.empty() && dialect_.transactional_ddl()) swap_in();
       conn_.end_transaction(true);
       conn_.set_autocommit(true);
@@ -90,7 +97,7 @@ class OdbcWriter final : public BatchWriter {
   void abort() noexcept override {
     if (done_) return;
     done_ = true;
-    stmt_.reset();
+    statements_.clear();
     if (in_txn_) conn_.rollback_quietly();
     in_txn_ = false;
     // Without transactional DDL, what the writer created outlives the rollback.
@@ -182,16 +189,50 @@ class OdbcWriter final : public BatchWriter {
       target_types_.push_back(tf.type);
       placeholders.push_back(dialect_.placeholder(tf.type.id, target.columns[*idx].type_name));
     }
-    const std::string sql =
-        options_.mode == WriteMode::upsert
-            ? dialect_.upsert_sql(write_to, columns_, upsert_key(target), placeholders)
-            : dialect_.insert_sql(write_to, columns_, placeholders);
-    logger("odbc")->debug("prepare: {}", sql);
-    stmt_ = conn_.new_statement();
+    const bool upsert = options_.mode == WriteMode::upsert;
+    std::vector<std::string> key = upsert ? upsert_key(target) : std::vector<std::string>{};
+    per_stmt_ = dialect_.max_rows_per_statement(columns_.size(), upsert);
+    if (upsert && per_stmt_ > 1 && dialect_.upsert_meets_key_once()) {
+      for (const auto& k : key) key_columns_.push_back(index_of(k));
+      // Keys compared bytewise: only types whose equality in the DBMS is bytewise.
+      for (size_t k : key_columns_)
+        if (!bytewise_equality(target_types_[k].id)) per_stmt_ = 1;
+    }
+    sql_for_rows_ = [this, write_to, key = std::move(key), placeholders, upsert](size_t rows) {
+      return upsert ? dialect_.upsert_sql(write_to, columns_, key, placeholders, rows)
+                    : dialect_.insert_sql(write_to, columns_, placeholders, rows);
+    };
+    statement_for(per_stmt_);  // a statement the server rejects fails here, not in write()
+  }
+
+  size_t index_of(const std::string& column) const {
+    return static_cast<size_t>(std::find(columns_.begin(), columns_.end(), column) -
+                               columns_.begin());
+  }
+
+  static bool bytewise_equality(TypeId id) {
+    return id != TypeId::decimal && id != TypeId::float64 && id != TypeId::json &&
+           id != TypeId::null;
+  }
+
+  // The prepared statement taking `rows` rows.
+  SQLHSTMT statement_for(size_t rows) {
+    for (auto& [n, stmt] : statements_)
+      if (n == rows) return stmt.get();
+    // Odd counts come from batch tails: keep the few counts a stream uses.
+    if (statements_.size() >= kMaxStatements) statements_.erase(statements_.begin() + 1);
+    statements_.emplace_back(rows, prepare(sql_for_rows_(rows)));
+    return statements_.back().second.get();
+  }
+
+  StmtHandle prepare(const std::string& sql) {
+    logger("odbc")->debug("prepare: {}", sql.size() > 300 ? sql.substr(0, 300) + " ..." : sql);
+    StmtHandle stmt = conn_.new_statement();
     std::u16string text = to_utf16(sql);
-    conn_.check(SQLPrepareW(stmt_.get(), reinterpret_cast<SQLWCHAR*>(text.data()),
+    conn_.check(SQLPrepareW(stmt.get(), reinterpret_cast<SQLWCHAR*>(text.data()),
                             static_cast<SQLINTEGER>(text.size())),
-                stmt_.get(), fmt::format("cannot prepare the write into '{}'", as_given_));
+                stmt.get(), fmt::format("cannot prepare the write into '{}'", as_given_));
+    return stmt;
   }
 
   std::vector<std::string> upsert_key(const TableDescription& target) const {
@@ -229,35 +270,83 @@ class OdbcWriter final : public BatchWriter {
     const size_t n = batch.num_rows();
     size_t first = 0;
     while (first < n) {
-      const size_t count = ParamArrays::rows_that_fit(cols, dialect_, first, n - first);
-      try {
-        params_.bind(stmt_.get(), cols, dialect_, first, count);
-      } catch (const Error& e) {
-        throw Error(e.code(), fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + first + count,
-                                          e.message()),
-                    "odbc", e.detail());
-      }
-      execute(first, count);
+      const size_t fit = ParamArrays::rows_that_fit(cols, dialect_, first, n - first);
+      // Whole statements of per_stmt_ rows, then one statement of the rest;
+      // row by row where a statement would meet a key twice.
+      size_t per_set = std::min(per_stmt_, fit);
+      if (per_set > 1 && repeats_a_key(cols, first, fit, per_set)) per_set = 1;
+      const size_t count = per_set == 1 ? fit : fit - fit % per_set;
+      write_sets(cols, first, count, per_set);
       first += count;
     }
     rows_ += n;
   }
 
-  void execute(size_t first, size_t count) {
-    const SQLRETURN rc = SQLExecute(stmt_.get());
+  void write_sets(const std::vector<const Column*>& cols, size_t first, size_t count,
+                  size_t per_set) {
+    SQLHSTMT stmt = statement_for(per_set);
+    try {
+      params_.bind(stmt, cols, dialect_, first, count, per_set);
+    } catch (const Error& e) {
+      throw Error(
+          e.code(),
+          fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + first + count, e.message()),
+          "odbc", e.detail());
+    }
+    execute(stmt, first, count, per_set);
+  }
+
+  // Whether some statement of `per_set` rows from rows [first, first + count)
+  // would carry one upsert key twice.
+  bool repeats_a_key(const std::vector<const Column*>& cols, size_t first, size_t count,
+                     size_t per_set) const {
+    if (key_columns_.empty()) return false;
+    std::unordered_set<std::string> seen;
+    std::string key;
+    for (size_t k = 0; k < count; ++k) {
+      if (k % per_set == 0) seen.clear();
+      key.clear();
+      for (size_t c : key_columns_) append_key_bytes(*cols[c], first + k, key);
+      if (!seen.insert(key).second) return true;
+    }
+    return false;
+  }
+
+  static void append_key_bytes(const Column& col, size_t row, std::string& out) {
+    const TypeId id = col.type().id;
+    std::string_view bytes;
+    if (col.is_null(row))
+      bytes = {};
+    else if (id == TypeId::boolean)
+      bytes = col.bool_at(row) ? "1" : "0";
+    else if (const size_t w = fixed_width(id); w > 0)
+      bytes = {reinterpret_cast<const char*>(col.fixed_at(row)), w};
+    else
+      bytes = col.var_at(row);
+    const uint64_t len = col.is_null(row) ? UINT64_MAX : bytes.size();
+    out.append(reinterpret_cast<const char*>(&len), sizeof len);
+    out.append(bytes);
+  }
+
+  void execute(SQLHSTMT stmt, size_t first, size_t count, size_t per_set) {
+    const SQLRETURN rc = SQLExecute(stmt);
     if (succeeded(rc) || rc == SQL_NO_DATA) return;
-    Error e = make_error(collect_diagnostics(SQL_HANDLE_STMT, stmt_.get()),
+    Error e = make_error(collect_diagnostics(SQL_HANDLE_STMT, stmt),
                          fmt::format("cannot write into '{}'", as_given_));
-    size_t bad = count;
+    // The failing set, when the driver says which: one row, or one statement's rows.
+    const size_t sets = count / per_set;
+    size_t bad = sets;
     const auto status = params_.status();
-    for (size_t k = 0; k < std::min(status.size(), count); ++k)
+    for (size_t k = 0; k < std::min(status.size(), sets); ++k)
       if (status[k] == SQL_PARAM_ERROR) {
         bad = k;
         break;
       }
-    const std::string where = bad < count ? fmt::format("row {}", rows_ + first + bad + 1)
-                                          : fmt::format("rows {}-{}", rows_ + first + 1,
-                                                        rows_ + first + count);
+    const uint64_t from = rows_ + first + 1;
+    const std::string where = bad == sets    ? fmt::format("rows {}-{}", from, from + count - 1)
+                              : per_set == 1 ? fmt::format("row {}", from + bad)
+                                             : fmt::format("rows {}-{}", from + bad * per_set,
+                                                           from + (bad + 1) * per_set - 1);
     Error out(e.code(), where + ": " + e.message(), "odbc", e.detail());
     out.set_retryable(e.retryable());
     throw out;
@@ -272,7 +361,11 @@ class OdbcWriter final : public BatchWriter {
   TableName aside_;  // replace: the table being filled
   std::vector<std::string> columns_;
   std::vector<Type> target_types_;
-  StmtHandle stmt_;
+  static constexpr size_t kMaxStatements = 4;
+  std::function<std::string(size_t)> sql_for_rows_;        // the statement of n rows
+  std::vector<std::pair<size_t, StmtHandle>> statements_;  // prepared, by rows
+  size_t per_stmt_ = 1;                                    // rows per full statement
+  std::vector<size_t> key_columns_;  // upsert keys to keep unique per statement
   ParamArrays params_;
   bool replaces_ = false;
   bool created_ = false;

@@ -447,6 +447,7 @@ Capabilities PgConnection::capabilities() const {
   Capabilities c;
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
+  c.order_nulls = true;
   c.schemas = c.shared_snapshot = true;
   return c;
 }
@@ -737,7 +738,10 @@ std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
     sql += " ORDER BY ";
     for (size_t i = 0; i < spec.order_by.size(); ++i)
       sql += (i ? ", " : "") + quote_ident(desc.schema.field(spec.order_by[i].column).name) +
-             (spec.order_by[i].descending ? " DESC" : "");
+             (spec.order_by[i].descending ? " DESC" : "") +
+             (!spec.order_by[i].nulls_first ? ""
+              : *spec.order_by[i].nulls_first ? " NULLS FIRST"
+                                              : " NULLS LAST");
   }
   if (spec.limit && !residual) sql += fmt::format(" LIMIT {}", *spec.limit);
   const std::string copy = "COPY (" + sql + ") TO STDOUT (FORMAT binary)";
@@ -937,6 +941,19 @@ std::optional<uint64_t> PgConnection::count_rows(std::string_view table) {
   const TableDesc d = describe_table(table);
   PgResult res = run("SELECT count(*) FROM " + d.name.quoted(), {},
                      fmt::format("cannot count the rows of '{}'", table));
+  return parse_count(PQgetvalue(res.get(), 0, 0));
+}
+
+std::optional<uint64_t> PgConnection::estimate_rows(std::string_view table) {
+  const TableDesc d = describe_table(table);
+  const std::optional<std::string> rel[] = {std::to_string(d.oid)};
+  // reltuples is -1 until the first VACUUM/ANALYZE: then guess from the size.
+  PgResult res = run(
+      "SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::int8"
+      " ELSE pg_catalog.pg_relation_size(c.oid) / 100 END"
+      " FROM pg_catalog.pg_class c WHERE c.oid = $1::pg_catalog.oid",
+      rel, fmt::format("cannot estimate the rows of '{}'", table));
+  if (PQntuples(res.get()) == 0 || PQgetisnull(res.get(), 0, 0)) return std::nullopt;
   return parse_count(PQgetvalue(res.get(), 0, 0));
 }
 

@@ -121,6 +121,7 @@ class PgConnection final : public Connection {
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
+  std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
   /// Reader 0 exports its REPEATABLE READ snapshot (pg_export_snapshot) and
   /// keeps the exporting transaction open for as long as it lives; the others

@@ -112,6 +112,7 @@ Capabilities SqliteConnection::capabilities() const {
   Capabilities c;
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
+  c.order_nulls = true;
   c.schemas = true;  // attached databases: aux.table
   c.single_connection_copy = true;  // a second connection would wait on this one's locks
   c.shared_snapshot = !memory_;
@@ -317,7 +318,9 @@ std::unique_ptr<BatchReader> SqliteConnection::scan(const ScanSpec& spec) {
       const Field& f = full.field(spec.order_by[i].column);
       std::string expr = quote_ident(f.name);
       if (f.type.id == TypeId::decimal) expr = "CAST(" + expr + " AS REAL)";
-      sql += (i ? ", " : "") + expr + (spec.order_by[i].descending ? " DESC" : "");
+      const auto& nulls = spec.order_by[i].nulls_first;
+      sql += (i ? ", " : "") + expr + (spec.order_by[i].descending ? " DESC" : "") +
+             (!nulls ? "" : *nulls ? " NULLS FIRST" : " NULLS LAST");
     }
   }
   if (spec.limit && !residual) sql += fmt::format(" LIMIT {}", *spec.limit);
@@ -407,6 +410,27 @@ std::optional<uint64_t> SqliteConnection::count_rows(std::string_view table) {
   auto st = prepare("SELECT count(*) FROM " + name.quoted());
   check(sqlite3_step(st.get()), db_.get(), "cannot count rows");
   return static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+std::optional<uint64_t> SqliteConnection::estimate_rows(std::string_view table) {
+  const TableName name = resolve(table);
+  if (!exists(name))
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
+                            display_),
+                "sqlite");
+  // The largest rowid: one B-tree descent. Views and WITHOUT ROWID tables have none.
+  sqlite3_stmt* raw = nullptr;
+  const std::string sql = "SELECT max(rowid) FROM " + name.quoted();
+  if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return std::nullopt;
+  }
+  StmtHandle st(raw);
+  if (sqlite3_step(st.get()) != SQLITE_ROW || sqlite3_column_type(st.get(), 0) == SQLITE_NULL)
+    return sqlite3_column_type(st.get(), 0) == SQLITE_NULL ? std::optional<uint64_t>(0)
+                                                           : std::nullopt;
+  return static_cast<uint64_t>(std::max<sqlite3_int64>(0, sqlite3_column_int64(st.get(), 0)));
 }
 
 PingResult SqliteConnection::ping() {

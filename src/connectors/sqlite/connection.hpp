@@ -2,6 +2,7 @@
 
 // The SQLite connection (private to the connector).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,7 @@ class SqliteConnection final : public Connection {
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
+  std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
   /// Each reader is a new connection in a read transaction that began with a
   /// first read. In WAL mode a helper holds the write lock (BEGIN IMMEDIATE)
@@ -83,6 +85,9 @@ struct ReaderSetup {
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
   ScanPlan plan;
+  /// For result columns without a declared type: a type from the first
+  /// row's value, or std::nullopt for the storage class's (may be empty).
+  std::function<std::optional<Type>(sqlite3_value*)> type_of_value;
 };
 std::unique_ptr<BatchReader> make_reader(SqliteConnection& conn, ReaderSetup setup);
 

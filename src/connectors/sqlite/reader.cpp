@@ -76,7 +76,11 @@ class StatementReader final : public BatchReader {
       f.name = sqlite3_column_name(st, i);
       const char* decl = sqlite3_column_decltype(st, i);
       f.native_type = decl ? decl : "";
+      std::optional<Type> hinted;
+      if (!decl && has_row_ && setup_.type_of_value)
+        hinted = setup_.type_of_value(sqlite3_column_value(st, i));
       if (decl) f.type = type_from_declared(decl);
+      else if (hinted) f.type = *hinted;
       else f.type = has_row_ ? type_from_storage(sqlite3_column_type(st, i)) : Type(TypeId::string);
       schema->fields.push_back(std::move(f));
     }

@@ -303,6 +303,40 @@ TEST_F(CosmosTest, ErrorsAreClassifiedWithTheServersWords) {
   EXPECT_EQ(code_of([&] { connect(other.to_string_with_secrets()); }), ErrorCode::not_found);
 }
 
+TEST_F(CosmosTest, BulkRequestsKeepEachItemsOrderAndNameTheRefusedItem) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"qty", TypeId::int64, true, ""}};
+  s->primary_key = {"id"};
+  Batch b(s);
+  for (int64_t i = 1; i <= 250; ++i) b.append_row(std::vector<Value>{i, i});
+  for (int64_t i = 1; i <= 10; ++i) b.append_row(std::vector<Value>{i, -i});  // later rows win
+  const uint64_t before = conn_->request_cost()->requests;
+  auto w = conn_->writer(table_, *s, {WriteMode::upsert, {}});
+  w->write(b);
+  EXPECT_EQ(w->commit().rows, 260u);
+  // 260 items in 100-item bulk requests, plus the container's creation and look-ups.
+  EXPECT_LT(conn_->request_cost()->requests - before, 15u);
+  EXPECT_EQ(conn_->count_rows(table_), 250u);
+  ScanSpec spec{.table = table_, .columns = {"id", "qty"}, .order_by = {{"id"}}};
+  const Json rows = all_rows(*conn_->scan(spec));
+  ASSERT_EQ(rows.size(), 250u);
+  for (int64_t i = 1; i <= 250; ++i)
+    EXPECT_EQ(rows[i - 1]["qty"], std::to_string(i <= 10 ? -i : i)) << "id " << i;
+
+  Batch again(s);
+  for (int64_t i = 300; i <= 305; ++i) again.append_row(std::vector<Value>{i, i});
+  again.append_row(std::vector<Value>{int64_t{7}, int64_t{0}});
+  auto create = conn_->writer(table_, *s, {WriteMode::append, {}});
+  try {
+    create->write(again);
+    FAIL() << "creating an existing id succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::conflict);
+    EXPECT_NE(e.message().find("item '7'"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("HTTP 409"), std::string::npos) << e.message();
+  }
+}
+
 TEST_F(CosmosTest, ReplaceThatDoesNotFinishLeavesAMarker) {
   write_items(20);
   auto s = std::make_shared<Schema>();

@@ -212,5 +212,54 @@ TEST_F(DynamoTest, ParallelSegmentsOnSeparateConnectionsReadEveryItemOnce) {
   for (int64_t i = 0; i < 300; ++i) EXPECT_EQ(ids[i], i);
 }
 
+TEST_F(DynamoTest, OrderByANonKeyAttributeSpillsBeyondTheSortMemory) {
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {{"id", TypeId::int64, false, ""},
+                    {"v", TypeId::int64, true, ""},
+                    {"label", TypeId::string, true, ""}};
+  schema->primary_key = {"id"};
+  Batch b(schema);
+  for (int64_t i = 0; i < 1500; ++i)
+    b.append_row(std::vector<Value>{i, i % 11 == 0 ? Value() : Value((i * 7919) % 97),
+                                    "label " + std::to_string(i)});
+  auto w = conn_->writer(table_, *schema, {WriteMode::create, {}});
+  w->write(b);
+  w->commit();
+  ScanSpec spec{.table = table_,
+                .columns = {"id", "label"},
+                .order_by = {{"v", true}, {"id"}},
+                .batch_rows = 100};
+  spec.sort_memory_bytes = 16u << 10;  // a few hundred items: several runs
+
+  // The runs go to $TMPDIR: a missing one proves the scan spills.
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old ? old : "";
+  setenv("TMPDIR", (testing::TempDir() + "/polydb-no-such-dir").c_str(), 1);
+  try {
+    collect(*conn_->scan(spec));
+    ADD_FAILURE() << "the sort did not spill";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::io) << e.what();
+    EXPECT_NE(e.message().find("polydb-no-such-dir"), std::string::npos) << e.message();
+  }
+  if (old)
+    setenv("TMPDIR", saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
+
+  const auto rows = collect(*conn_->scan(spec));
+  ASSERT_EQ(rows.size(), 1500u);
+  std::vector<std::pair<int64_t, int64_t>> want;  // (v or -1 for NULL, id)
+  for (int64_t i = 0; i < 1500; ++i) want.emplace_back(i % 11 == 0 ? -1 : (i * 7919) % 97, i);
+  std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;  // NULLs last in DESC
+  });
+  for (size_t r = 0; r < rows.size(); ++r) {
+    ASSERT_EQ(rows[r].size(), 2u);
+    ASSERT_EQ(rows[r][0].as<int64_t>(), want[r].second) << "row " << r;
+    EXPECT_EQ(rows[r][1].as<std::string>(), "label " + std::to_string(want[r].second));
+  }
+}
+
 }  // namespace
 }  // namespace polydb::dynamotest

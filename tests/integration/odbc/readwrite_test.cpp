@@ -57,6 +57,71 @@ TEST_P(ReadWriteTest, LargeObjectsComeBackWholeAcrossChunks) {
   EXPECT_EQ(one[0][0].as<std::string>(), text + "3");
 }
 
+TEST_P(ReadWriteTest, ShortAndLongValuesOfUnboundedColumnsShareRowArrays) {
+  // Unbounded columns are bound with a first-guess cell: the longer values
+  // are read again with SQLGetData, in place, between short ones and NULLs.
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""},
+               {"t", TypeId::string, true, ""},
+               {"b", TypeId::bytes, true, ""},
+               {"n", TypeId::int64, true, ""}};
+  s->primary_key = {"id"};
+  const auto text_of = [](int64_t i) {
+    std::string t = i % 5 == 0 ? "" : "é" + std::to_string(i);
+    if (i % 7 == 0)
+      while (t.size() < 9000) t += "世🎉";
+    return t;
+  };
+  const auto bytes_of = [](int64_t i) {
+    return std::string(i % 6 == 0 ? 5000 + static_cast<size_t>(i) : static_cast<size_t>(i),
+                       static_cast<char>(i));
+  };
+  Batch batch(s);
+  for (int64_t i = 1; i <= 60; ++i) {
+    std::vector<Value> row{i, text_of(i), Bytes{bytes_of(i)}, i * 10};
+    if (i % 11 == 0) row[1] = Value();
+    if (i % 13 == 0) row[2] = Value();
+    batch.append_row(row);
+  }
+  const std::string t = table("mixed_lobs");
+  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
+  w->write(batch);
+  w->commit();
+  ScanSpec spec{.table = t};
+  spec.order_by = {{"id"}};
+  spec.batch_rows = 25;
+  size_t batches = 0;
+  auto r = conn_->scan(spec);
+  const auto rows = collect_rows(*r, &batches);
+  ASSERT_EQ(rows.size(), 60u);
+  EXPECT_EQ(batches, 3u);
+  for (int64_t i = 1; i <= 60; ++i) {
+    const auto& row = rows[static_cast<size_t>(i - 1)];
+    EXPECT_EQ(row[0], Value(i));
+    if (i % 11 == 0)
+      EXPECT_TRUE(row[1].is_null()) << i;
+    else
+      EXPECT_EQ(row[1].as<std::string>(), text_of(i)) << i;
+    if (i % 13 == 0)
+      EXPECT_TRUE(row[2].is_null()) << i;
+    else
+      EXPECT_EQ(row[2].as<Bytes>().data, bytes_of(i)) << i;
+    EXPECT_EQ(row[3], Value(i * 10)) << i;
+  }
+}
+
+TEST_P(ReadWriteTest, DecimalsWiderThanTheirCellComeBackWhole) {
+  // Decimals are bound as 160-character text. PostgreSQL's unconstrained
+  // numeric holds more: psqlODBC re-reads such a value with SQLGetData.
+  const std::string digits(is_postgres() ? 200 : 35, '9');
+  const std::string type = is_postgres() ? "numeric" : "DECIMAL(65,30)";
+  auto r = conn_->query("SELECT CAST('" + digits + ".5' AS " + type + ") AS n");
+  const auto rows = collect_rows(*r);
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string want = digits + (is_postgres() ? ".5" : ".5" + std::string(29, '0'));
+  EXPECT_EQ(rows[0][0].to_text(), want);
+}
+
 TEST_P(ReadWriteTest, ParameterArraysSplitByBytesAndNameTheBadRow) {
   const std::string t = table("params");
   auto s = kv_schema(TypeId::string);
@@ -118,6 +183,30 @@ TEST_P(ReadWriteTest, UpsertInTheServersDialect) {
   EXPECT_EQ(rows[2][2], Value(30.0));
   EXPECT_EQ(conn_->ping().server_version.rfind(GetParam().dbms, 0), 0u)
       << conn_->ping().server_version;
+}
+
+TEST_P(ReadWriteTest, UpsertOfAKeyTwiceInABatchKeepsTheLaterRow) {
+  // More rows than one statement takes (500 here): keys repeated across
+  // multi-row statements, then within them (PostgreSQL's ON CONFLICT would
+  // fail on those: they go row by row), and the later row always wins.
+  const std::string t = table("upsert_twice");
+  auto s = kv_schema(TypeId::string);
+  const auto value_of = [&](int64_t id) {
+    auto q = conn_->query("SELECT v FROM " + t + " WHERE id = ?", std::vector<Value>{id});
+    return collect_rows(*q).at(0).at(0).as<std::string>();
+  };
+  for (const auto& [prefix, keys] :
+       std::vector<std::pair<std::string, int64_t>>{{"a", 700}, {"b", 300}}) {
+    Batch b(s);
+    for (int64_t i = 0; i < 1500; ++i)
+      b.append_row(std::vector<Value>{i % keys, prefix + std::to_string(i)});
+    auto w = conn_->writer(t, *s, {WriteMode::upsert, {}});
+    w->write(b);
+    EXPECT_EQ(w->commit().rows, 1500u);
+  }
+  EXPECT_EQ(conn_->count_rows(t), 700u);
+  EXPECT_EQ(value_of(5), "b1205");
+  EXPECT_EQ(value_of(650), "a1350");
 }
 
 TEST_P(ReadWriteTest, HashPartitionsOfATextKeyCoverEveryRowOnce) {

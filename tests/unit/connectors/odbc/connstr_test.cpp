@@ -134,9 +134,10 @@ TEST(OdbcConnStrTest, DsnAndRawConnectionStrings) {
 
 TEST(OdbcConnStrTest, PsqlOdbcGetsStreamingDefaultsUnlessSet) {
   EXPECT_EQ(driver_defaults("Driver={PostgreSQL Unicode};Server=h", 500),
-            ";UseDeclareFetch=1;Fetch=500;BoolsAsChar=0");
-  EXPECT_EQ(driver_defaults("Driver={PostgreSQL Unicode};UseDeclareFetch=0;Fetch=9", 500),
-            ";BoolsAsChar=0");
+            ";UseDeclareFetch=1;Fetch=500;BoolsAsChar=0;BatchSize=1");
+  EXPECT_EQ(
+      driver_defaults("Driver={PostgreSQL Unicode};UseDeclareFetch=0;Fetch=9;BatchSize=50", 500),
+      ";BoolsAsChar=0");
   EXPECT_EQ(driver_defaults("Driver={MariaDB Unicode}", 500), ";OPTION=1048576");
   EXPECT_EQ(driver_defaults("Driver={MariaDB Unicode};Option=3", 500), "");
   EXPECT_EQ(driver_defaults("DSN=x", 500), "");

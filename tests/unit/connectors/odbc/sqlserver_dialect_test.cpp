@@ -97,6 +97,15 @@ TEST_F(SqlServerDialectTest, ParametersThatNeedAServerSideCast) {
 TEST_F(SqlServerDialectTest, InsertBindsPlaceholders) {
   EXPECT_EQ(d_->insert_sql({"", "t"}, {"a", "u"}, {"?", "CAST(? AS UNIQUEIDENTIFIER)"}),
             "INSERT INTO [t] ([a], [u]) VALUES (?, CAST(? AS UNIQUEIDENTIFIER))");
+  EXPECT_EQ(d_->insert_sql({"", "t"}, {"a", "b"}, {"?", "?"}, 3),
+            "INSERT INTO [t] ([a], [b]) VALUES (?, ?), (?, ?), (?, ?)");
+}
+
+TEST_F(SqlServerDialectTest, RowsPerStatementStayWithinTheRequestLimits) {
+  EXPECT_EQ(d_->max_rows_per_statement(1, false), 1000u);  // VALUES takes 1000 rows
+  EXPECT_EQ(d_->max_rows_per_statement(10, false), 200u);  // 2100 parameters
+  EXPECT_EQ(d_->max_rows_per_statement(3000, false), 1u);
+  EXPECT_EQ(d_->max_rows_per_statement(10, true), 1u);  // MERGE meets a key once
 }
 
 TEST_F(SqlServerDialectTest, ReplaceSwapsWithSpRenameInTheTransaction) {
@@ -150,12 +159,22 @@ TEST(OdbcDialectTest, PostgresqlUpsertIsOnConflictAndLimitIsLimit) {
   EXPECT_EQ(d->placeholder(TypeId::json, "jsonb"), "CAST(? AS jsonb)");
   EXPECT_EQ(d->placeholder(TypeId::json, "x); DROP TABLE t; --"), "CAST(? AS jsonb)");
   EXPECT_EQ(d->quote_ident("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(d->max_rows_per_statement(10, false), 500u);
+  EXPECT_EQ(d->max_rows_per_statement(1000, false), 65u);  // 65535 parameters
+  EXPECT_EQ(d->max_rows_per_statement(10, true), 500u);
+  EXPECT_TRUE(d->upsert_meets_key_once());  // ON CONFLICT touches a row once per statement
 }
 
 TEST(OdbcDialectTest, MysqlUpsertIsOnDuplicateKeyAndSwapIsOneRename) {
   auto d = make_dialect(DbmsKind::mysql);
   EXPECT_EQ(d->upsert_sql({"", "t"}, {"id", "v"}, {"id"}, {"?", "?"}),
             "INSERT INTO `t` (`id`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `v` = VALUES(`v`)");
+  // Rows of one statement apply in order, as row-by-row: upserts go in many rows too.
+  EXPECT_EQ(d->upsert_sql({"", "t"}, {"id", "v"}, {"id"}, {"?", "?"}, 2),
+            "INSERT INTO `t` (`id`, `v`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `v` = "
+            "VALUES(`v`)");
+  EXPECT_EQ(d->max_rows_per_statement(10, true), 500u);
+  EXPECT_FALSE(d->upsert_meets_key_once());
   EXPECT_FALSE(d->transactional_ddl());
   const auto swap = d->swap_sql({"", "t"}, {"", "_polydb_new_t_00ff"}, true);
   ASSERT_EQ(swap.size(), 2u);
@@ -174,6 +193,7 @@ TEST(OdbcDialectTest, AnsiFallsBackToStandardSql) {
             "WHEN MATCHED THEN UPDATE SET \"v\" = s.\"v\" WHEN NOT MATCHED THEN INSERT (\"id\", "
             "\"v\") VALUES (s.\"id\", s.\"v\")");
   EXPECT_EQ(d->hash_partition_sql({"\"a\""}, 0, 2), std::nullopt);
+  EXPECT_EQ(d->max_rows_per_statement(10, false), 1u);  // not every DBMS has multi-row VALUES
 }
 
 }  // namespace

@@ -1,0 +1,392 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "connectors/sqlite/connection.hpp"
+#include "connectors/sqlite/errors.hpp"
+#include "connectors/sqlite/types.hpp"
+#include "core/log.hpp"
+#include "polydb/config.hpp"
+#include "polydb/query.hpp"
+#include "polydb/uri.hpp"
+#include "query/exact_sum.hpp"
+#include "query/names.hpp"
+#include "query/remote_table.hpp"
+#include "query/values.hpp"
+
+namespace polydb {
+
+namespace {
+
+struct Attachment {
+  std::string name;
+  std::string target;  ///< URL or config name; empty when `conn` was given
+  std::unique_ptr<Connection> conn;
+  bool attached = false;  ///< ATTACHed as a SQLite schema
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool only_blanks(const char* tail) {
+  for (; tail && *tail; ++tail)
+    if (!(*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == '\r' || *tail == ';'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+class Federation::Impl final : public query::Engine {
+ public:
+  explicit Impl(FederationOptions options)
+      : options_(std::move(options)),
+        engine_(Uri::parse("sqlite::memory:"), ConnectOptions{}) {
+    sqlite3* cache = nullptr;
+    // "": a private temporary database on disk: local copies spill there
+    // instead of growing the process.
+    if (sqlite3_open_v2("", &cache, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_close_v2(cache);
+      throw Error(ErrorCode::io, "cannot open a temporary database for local copies", "sqlite");
+    }
+    cache_.reset(cache);
+    sqlite3_exec(cache, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536",
+                 nullptr, nullptr, nullptr);
+    query::register_module(engine_.db(), *this);
+    query::register_exact_sum(engine_.db());
+    sqlite3_progress_handler(engine_.db(), 10'000, &Impl::on_progress, this);
+    if (options_.config)
+      for (const auto& c : options_.config->connections()) add(c.name, c.name, nullptr, false);
+  }
+
+  void add(std::string_view name, std::string_view target, std::unique_ptr<Connection> conn,
+           bool explicit_attach) {
+    if (!query::valid_attach_name(name))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("cannot attach '{}': a name is letters, digits and _ (not starting "
+                              "with a digit), and not main or temp",
+                              name));
+    const std::string key = lower(name);
+    if (explicit_attach && explicit_.count(key))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("'{}' is attached twice (use another name)", name));
+    Attachment a;
+    a.name = std::string(name);
+    a.target = std::string(target);
+    a.conn = std::move(conn);
+    attachments_[key] = std::move(a);
+    if (explicit_attach) explicit_[key] = true;
+  }
+
+  // ---- Engine
+  query::RemoteTable& table(size_t id) override { return *tables_.at(id); }
+  void count_remote_call(const query::RemoteTable& t) override {
+    ++remote_calls_;
+    if (options_.max_remote_calls && remote_calls_ > *options_.max_remote_calls)
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("the query needs more than {} remote calls (the {}th would read "
+                              "{}): raise --max-remote-calls, or add conditions that the backends "
+                              "can use",
+                              *options_.max_remote_calls, remote_calls_, t.display));
+  }
+  void check_cancel() override {
+    if (options_.cancel && options_.cancel->load(std::memory_order_relaxed))
+      throw Error(ErrorCode::cancelled, "query interrupted");
+  }
+  void keep_error(const Error& e) override {
+    if (!kept_) kept_ = e;
+  }
+  int next_plan_id() override { return ++plan_ids_; }
+  sqlite3* cache_db() override { return cache_.get(); }
+  size_t batch_rows() const override { return options_.batch_rows; }
+
+  // ---- queries
+  std::unique_ptr<BatchReader> run(std::string_view sql, std::span<const Value> params,
+                                   std::span<const std::string> names);
+  FederatedPlan explain(std::string_view sql, std::span<const Value> params,
+                        std::span<const std::string> names, bool analyze);
+  uint64_t remote_calls() const { return remote_calls_; }
+  std::vector<RemoteAccess> accesses() const;
+
+  /// Rethrows the error a callback kept, else `fallback`.
+  [[noreturn]] void rethrow(const Error& fallback) {
+    if (kept_) {
+      Error e = std::move(*kept_);
+      kept_.reset();
+      throw e;
+    }
+    throw fallback;
+  }
+
+ private:
+  static int on_progress(void* self) {
+    auto* impl = static_cast<Impl*>(self);
+    return impl->options_.cancel && impl->options_.cancel->load(std::memory_order_relaxed) ? 1 : 0;
+  }
+
+  void reset_run() {
+    kept_.reset();
+    remote_calls_ = 0;
+    // Plans stay (a reader of an earlier query may still point at them);
+    // what they did is forgotten.
+    for (auto& t : tables_)
+      for (auto& p : t->plans) {
+        if (p.copy) sqlite3_exec(cache_.get(), ("DROP TABLE IF EXISTS " + p.copy->table).c_str(),
+                                 nullptr, nullptr, nullptr);
+        p.copy.reset();
+        p.executions = 0;
+        RemoteAccess& a = p.stats;
+        a.strategy.clear();
+        a.native.clear();
+        a.remote_calls = a.rows_fetched = a.probes = 0;
+        a.seconds = 0;
+      }
+  }
+
+  Attachment* find(std::string_view name) {
+    auto it = attachments_.find(lower(name));
+    return it == attachments_.end() ? nullptr : &it->second;
+  }
+
+  Connection& open(Attachment& a) {
+    if (!a.conn) {
+      ConnectOptions o;
+      o.config = options_.config;
+      o.timeout = options_.connect_timeout;
+      a.conn = connect(a.target, o);
+    }
+    return *a.conn;
+  }
+
+  // Creates the virtual table for `schema.table` (the schema an attachment).
+  void create_table(Attachment& a, const std::string& name) {
+    Connection& conn = open(a);
+    auto t = std::make_unique<query::RemoteTable>();
+    t->engine = this;
+    t->conn = &conn;
+    t->display = a.name + "." + name;
+    t->name = name;
+    try {
+      t->schema = conn.describe(name);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: {}", a.name, e.message()), e.backend(), e.detail());
+    }
+    if (t->schema.fields.empty())
+      throw Error(ErrorCode::unsupported, fmt::format("{} has no columns", t->display));
+    t->caps = conn.capabilities();
+    try {
+      if (auto n = conn.estimate_rows(name)) t->estimated_rows = std::max<double>(1, *n);
+    } catch (const Error& e) {
+      logger("query")->debug("no row estimate for {}: {}", t->display, e.message());
+    }
+    const size_t id = tables_.size();
+    tables_.push_back(std::move(t));
+    if (!a.attached) {
+      engine_.exec("ATTACH DATABASE ':memory:' AS " + query::quote_identifier(a.name));
+      a.attached = true;
+    }
+    engine_.exec(fmt::format("CREATE VIRTUAL TABLE {}.{} USING polydb_remote({})",
+                             query::quote_identifier(a.name), query::quote_identifier(name), id));
+  }
+
+  // Prepares `sql`, creating the virtual tables it names on the way.
+  sqlite::StmtHandle prepare(std::string_view text) {
+    const std::string sql = query::rewrite_three_part_names(
+        text, [&](std::string_view n) { return find(n) != nullptr; });
+    for (int attempt = 0; attempt < 256; ++attempt) {
+      sqlite3_stmt* st = nullptr;
+      const char* tail = nullptr;
+      const int rc = sqlite3_prepare_v2(engine_.db(), sql.c_str(), static_cast<int>(sql.size()),
+                                        &st, &tail);
+      sqlite::StmtHandle handle(st);
+      if (rc == SQLITE_OK) {
+        if (!handle)
+          throw Error(ErrorCode::invalid_argument, "the query is empty: write one SQL statement");
+        if (!only_blanks(tail))
+          throw Error(ErrorCode::invalid_argument,
+                      "polydb query runs one statement at a time: remove the text after the "
+                      "first ';'");
+        return handle;
+      }
+      const std::string message = sqlite3_errmsg(engine_.db());
+      if (kept_) rethrow(Error(ErrorCode::internal, message));
+      if (auto missing = query::parse_missing_table(message)) {
+        if (Attachment* a = find(missing->schema)) {
+          create_table(*a, missing->table);
+          continue;
+        }
+      }
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("cannot run the query: {}{}", message, hint(message)), "sqlite",
+                  message);
+    }
+    throw Error(ErrorCode::invalid_argument, "the query names too many tables");
+  }
+
+  std::string hint(const std::string& message) const {
+    if (message.find("no such table") == std::string::npos) return "";
+    std::string names;
+    for (const auto& [key, a] : attachments_) names += (names.empty() ? "" : ", ") + a.name;
+    return names.empty()
+               ? " (attach a connection with --attach NAME=CONN and name its tables NAME.table)"
+               : fmt::format(" (tables of attached connections are NAME.table; attached: {})",
+                             names);
+  }
+
+  void bind(sqlite3_stmt* st, std::span<const Value> params, std::span<const std::string> names) {
+    const int expected = sqlite3_bind_parameter_count(st);
+    if (!names.empty()) {
+      for (size_t i = 0; i < params.size(); ++i) {
+        int idx = sqlite3_bind_parameter_index(st, names[i].c_str());
+        if (idx == 0)
+          throw Error(ErrorCode::invalid_argument,
+                      fmt::format("the query has no parameter {}", names[i]));
+        sqlite::bind_value(st, idx, params[i]);
+      }
+      return;
+    }
+    if (static_cast<int>(params.size()) != expected)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("the query has {} parameter{} but {} value{} given", expected,
+                              expected == 1 ? "" : "s", params.size(),
+                              params.size() == 1 ? " was" : "s were"));
+    for (size_t i = 0; i < params.size(); ++i)
+      sqlite::bind_value(st, static_cast<int>(i + 1), params[i]);
+  }
+
+  FederationOptions options_;
+  sqlite::SqliteConnection engine_;
+  sqlite::DbHandle cache_;
+  std::map<std::string, Attachment> attachments_;
+  std::map<std::string, bool> explicit_;
+  std::vector<std::unique_ptr<query::RemoteTable>> tables_;
+  std::optional<Error> kept_;
+  uint64_t remote_calls_ = 0;
+  int plan_ids_ = 0;
+
+ public:
+  sqlite::SqliteConnection& engine() { return engine_; }
+  sqlite::StmtHandle prepare_bound(std::string_view sql, std::span<const Value> params,
+                                   std::span<const std::string> names) {
+    reset_run();
+    sqlite::StmtHandle st = prepare(sql);
+    bind(st.get(), params, names);
+    return st;
+  }
+};
+
+namespace {
+
+// The engine's reader, rethrowing the errors of remote tables intact.
+class FederatedReader final : public BatchReader {
+ public:
+  FederatedReader(Federation::Impl& impl, sqlite::StmtHandle stmt, size_t batch_rows)
+      : impl_(impl) {
+    sqlite::ReaderSetup setup;
+    setup.stmt = std::move(stmt);
+    setup.batch_rows = batch_rows;
+    // Sums and MIN/MAX of decimal columns carry the decimal subtype: type
+    // such result columns decimal, not float64.
+    setup.type_of_value = [](sqlite3_value* v) -> std::optional<Type> {
+      if (sqlite3_value_type(v) == SQLITE_FLOAT && sqlite3_value_subtype(v) == query::kDecimalSubtype)
+        return Type(TypeId::decimal);
+      return std::nullopt;
+    };
+    try {
+      inner_ = sqlite::make_reader(impl.engine(), std::move(setup));
+    } catch (const Error& e) {
+      impl_.rethrow(e);
+    }
+  }
+  const Schema& schema() const override { return inner_->schema(); }
+  std::optional<Batch> next() override {
+    try {
+      return inner_->next();
+    } catch (const Error& e) {
+      impl_.rethrow(e);
+    }
+  }
+
+ private:
+  Federation::Impl& impl_;
+  std::unique_ptr<BatchReader> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchReader> Federation::Impl::run(std::string_view sql,
+                                                   std::span<const Value> params,
+                                                   std::span<const std::string> names) {
+  auto st = prepare_bound(sql, params, names);
+  return std::make_unique<FederatedReader>(*this, std::move(st), options_.batch_rows);
+}
+
+std::vector<RemoteAccess> Federation::Impl::accesses() const {
+  std::vector<RemoteAccess> out;
+  for (const auto& t : tables_)
+    for (const auto& p : t->plans)
+      if (p.executions > 0) out.push_back(p.stats);
+  return out;
+}
+
+FederatedPlan Federation::Impl::explain(std::string_view sql, std::span<const Value> params,
+                                        std::span<const std::string> names, bool analyze) {
+  auto st = prepare_bound(sql, params, names);
+  // SQLite's plan: EXPLAIN QUERY PLAN of the same text (the tables exist now).
+  FederatedPlan out;
+  std::vector<int> chosen;
+  {
+    auto eqp = prepare(std::string("EXPLAIN QUERY PLAN ") + std::string(sql));
+    bind(eqp.get(), params, names);
+    std::map<int, int> depth;  // id -> indentation
+    while (sqlite3_step(eqp.get()) == SQLITE_ROW) {
+      const int id = sqlite3_column_int(eqp.get(), 0);
+      const int parent = sqlite3_column_int(eqp.get(), 1);
+      const std::string detail = reinterpret_cast<const char*>(sqlite3_column_text(eqp.get(), 3));
+      depth[id] = depth.count(parent) ? depth[parent] + 1 : 0;
+      out.steps.push_back(std::string(static_cast<size_t>(depth[id]) * 2, ' ') + detail);
+      const auto at = detail.find("VIRTUAL TABLE INDEX ");
+      if (at != std::string::npos) chosen.push_back(std::atoi(detail.c_str() + at + 20));
+    }
+  }
+  if (analyze) {
+    FederatedReader reader(*this, std::move(st), options_.batch_rows);
+    while (reader.next()) {
+    }
+  }
+  for (int id : chosen)
+    for (const auto& t : tables_)
+      for (const auto& p : t->plans)
+        if (p.id == id) out.tables.push_back(p.stats);
+  return out;
+}
+
+Federation::Federation(FederationOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+Federation::~Federation() = default;
+
+void Federation::attach(std::string_view name, std::string_view url_or_name) {
+  impl_->add(name, url_or_name, nullptr, true);
+}
+void Federation::attach(std::string_view name, std::unique_ptr<Connection> conn) {
+  if (!conn) throw Error(ErrorCode::invalid_argument, "attach: the connection is null");
+  impl_->add(name, "", std::move(conn), true);
+}
+std::unique_ptr<BatchReader> Federation::query(std::string_view sql, std::span<const Value> params,
+                                               std::span<const std::string> param_names) {
+  return impl_->run(sql, params, param_names);
+}
+FederatedPlan Federation::explain(std::string_view sql, std::span<const Value> params,
+                                  std::span<const std::string> param_names, bool analyze) {
+  return impl_->explain(sql, params, param_names, analyze);
+}
+uint64_t Federation::remote_calls() const noexcept { return impl_->remote_calls(); }
+std::vector<RemoteAccess> Federation::last_accesses() const { return impl_->accesses(); }
+
+}  // namespace polydb

@@ -1,0 +1,774 @@
+#include "query/remote_table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/log.hpp"
+#include "query/names.hpp"
+#include "query/values.hpp"
+
+namespace polydb::query {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Values an IN list is split into per remote call: long lists become several
+// scans instead of one statement that a backend may refuse.
+constexpr size_t kInChunk = 500;
+
+// Cost units: one row through a remote scan costs 1, starting a remote call
+// 1000 (a round trip), a probe of a local index ~10.
+constexpr double kRemoteCallCost = 1000;
+constexpr double kLocalProbeCost = 10;
+
+struct VTab : sqlite3_vtab {
+  RemoteTable* table = nullptr;
+};
+
+std::optional<CompareOp> compare_op(unsigned char op) {
+  switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ: return CompareOp::eq;
+    case SQLITE_INDEX_CONSTRAINT_GT: return CompareOp::gt;
+    case SQLITE_INDEX_CONSTRAINT_GE: return CompareOp::ge;
+    case SQLITE_INDEX_CONSTRAINT_LT: return CompareOp::lt;
+    case SQLITE_INDEX_CONSTRAINT_LE: return CompareOp::le;
+    case SQLITE_INDEX_CONSTRAINT_NE: return CompareOp::ne;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: return CompareOp::is_null;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return CompareOp::is_not_null;
+    default: return std::nullopt;
+  }
+}
+
+bool has_operand(CompareOp op) { return op != CompareOp::is_null && op != CompareOp::is_not_null; }
+
+// Types whose comparisons and order a backend evaluates as SQLite does once
+// values are converted (text compares bytewise in polydb's filters).
+bool comparable(TypeId id) { return id != TypeId::json && id != TypeId::null; }
+
+// Types a backend sorts as SQLite does: not text (collations differ).
+bool sortable(TypeId id) {
+  return id == TypeId::int64 || id == TypeId::float64 || id == TypeId::decimal ||
+         id == TypeId::boolean || id == TypeId::date || id == TypeId::time ||
+         id == TypeId::timestamp || id == TypeId::timestamp_tz;
+}
+
+double selectivity(const RemoteTable& t, const PlanTerm& term) {
+  const bool sole_key = t.schema.primary_key.size() == 1 &&
+                        t.schema.primary_key[0] == t.schema.fields[term.column].name;
+  switch (term.op) {
+    case CompareOp::eq: return term.in_list ? 0.2 : sole_key ? 1.0 / t.estimated_rows : 0.1;
+    case CompareOp::ne: return 0.9;
+    case CompareOp::is_null: return 0.1;
+    case CompareOp::is_not_null: return 0.9;
+    default: return 0.3;
+  }
+}
+
+std::string shown_value(sqlite3_value* v) {
+  if (!v) return "?";
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL: return "NULL";
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT: return reinterpret_cast<const char*>(sqlite3_value_text(v));
+    case SQLITE_TEXT: {
+      std::string s = "'";
+      for (const char* p = reinterpret_cast<const char*>(sqlite3_value_text(v)); *p; ++p) {
+        s += *p;
+        if (*p == '\'') s += '\'';
+      }
+      return s + "'";
+    }
+    default: return "x'...'";
+  }
+}
+
+std::string describe_terms(const RemoteTable& t, const Plan& p) {
+  std::string out;
+  for (const auto& term : p.terms) {
+    if (!out.empty()) out += " AND ";
+    const std::string& col = t.schema.fields[term.column].name;
+    if (!has_operand(term.op))
+      out += col + " " + std::string(to_sql(term.op));
+    else if (term.in_list)
+      out += col + " IN (" + term.shown + ")";
+    else
+      out += col + " " + std::string(to_sql(term.op)) + " " + term.shown;
+  }
+  return out;
+}
+
+// The remote columns a plan reads, in table order.
+std::vector<std::string> used_columns(const RemoteTable& t, const Plan& p) {
+  std::vector<std::string> cols;
+  const size_t n = t.schema.fields.size();
+  for (size_t i = 0; i < n; ++i) {
+    const bool used = i < 63 ? (p.columns_used >> i) & 1 : (p.columns_used >> 63) & 1;
+    if (used) cols.push_back(t.schema.fields[i].name);
+  }
+  if (cols.empty())  // COUNT(*): read one column, the key where there is one
+    cols.push_back(t.schema.primary_key.empty() ? t.schema.fields[0].name
+                                                : t.schema.primary_key[0]);
+  return cols;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : std::string(sep)) + p;
+  return out;
+}
+
+void fill_plan_stats(const RemoteTable& t, Plan& p) {
+  RemoteAccess& s = p.stats;
+  s.table = t.display;
+  std::vector<std::string> keys;
+  for (const auto& term : p.terms)
+    if (term.lookup) keys.push_back(t.schema.fields[term.column].name);
+  s.access = keys.empty() ? "scan" : "lookup (" + join(keys, ", ") + ")";
+  s.columns = join(used_columns(t, p), ", ");
+  s.filter = describe_terms(t, p);
+  s.limit = p.limit_arg >= 0 ? (p.offset_arg >= 0 ? "LIMIT+OFFSET" : "LIMIT") : "";
+  std::vector<std::string> order;
+  for (const auto& o : p.order) order.push_back(o.column + (o.descending ? " DESC" : ""));
+  s.order = join(order, ", ");
+}
+
+Plan* find_plan(RemoteTable& t, int id) {
+  for (auto it = t.plans.rbegin(); it != t.plans.rend(); ++it)
+    if (it->id == id) return &*it;
+  return nullptr;
+}
+
+int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  RemoteTable& t = *static_cast<VTab*>(vtab)->table;
+  Plan p;
+  p.id = t.engine->next_plan_id();
+  p.columns_used = info->colUsed;
+  int argc = 0;
+  bool every_term_pushed = true;
+  double rows = t.estimated_rows;
+  bool unique = false;
+  if (logger("query")->should_log(spdlog::level::trace)) {
+    std::string cons;
+    for (int i = 0; i < info->nConstraint; ++i)
+      cons += fmt::format(" [col {} op {} usable {}]", info->aConstraint[i].iColumn,
+                          static_cast<int>(info->aConstraint[i].op),
+                          static_cast<int>(info->aConstraint[i].usable));
+    logger("query")->trace("xBestIndex {}: {} order terms, constraints{}", t.display,
+                           info->nOrderBy, cons);
+  }
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) continue;
+    const auto op = compare_op(c.op);
+    if (!c.usable || c.iColumn < 0 || !op || !comparable(t.schema.fields[c.iColumn].type.id)) {
+      every_term_pushed = false;
+      continue;
+    }
+    PlanTerm term;
+    term.column = c.iColumn;
+    term.op = *op;
+    sqlite3_value* rhs = nullptr;
+    term.in_list = *op == CompareOp::eq && sqlite3_vtab_in(info, i, -1);
+    const bool known = !has_operand(*op) ||
+                       (!term.in_list && sqlite3_vtab_rhs_value(info, i, &rhs) == SQLITE_OK);
+    term.lookup = *op == CompareOp::eq && !known && !term.in_list;
+    if (!known && !term.in_list && !term.lookup) {  // a join on <, > ...: SQLite checks it
+      every_term_pushed = false;
+      continue;
+    }
+    term.shown = term.in_list ? "..." : shown_value(rhs);
+    if (term.in_list) sqlite3_vtab_in(info, i, 1);
+    if (has_operand(*op)) info->aConstraintUsage[i].argvIndex = ++argc;
+    info->aConstraintUsage[i].omit = term.in_list ? 1 : 0;
+    if (term.lookup) {
+      p.lookup = true;
+      unique = unique || (t.schema.primary_key.size() == 1 &&
+                          t.schema.primary_key[0] == t.schema.fields[c.iColumn].name);
+    } else {
+      rows *= selectivity(t, term);
+    }
+    p.terms.push_back(std::move(term));
+  }
+  // ORDER BY: numbers and dates sort alike everywhere once NULLs are placed.
+  bool order_ok = info->nOrderBy > 0 && !p.lookup && t.caps.order_pushdown && t.caps.order_nulls;
+  for (int i = 0; order_ok && i < info->nOrderBy; ++i) {
+    const auto& o = info->aOrderBy[i];
+    order_ok = o.iColumn >= 0 && sortable(t.schema.fields[o.iColumn].type.id);
+  }
+  if (order_ok) {
+    for (int i = 0; i < info->nOrderBy; ++i) {
+      const auto& o = info->aOrderBy[i];
+      OrderBy ob{t.schema.fields[o.iColumn].name, o.desc != 0};
+      ob.nulls_first = o.desc == 0;  // SQLite: NULLs are the smallest values
+      p.order.push_back(std::move(ob));
+    }
+    info->orderByConsumed = 1;
+  }
+  // LIMIT/OFFSET only when the backend sees every condition and the order.
+  if (every_term_pushed && !p.lookup && t.caps.limit_pushdown &&
+      (info->nOrderBy == 0 || order_ok)) {
+    for (int i = 0; i < info->nConstraint; ++i) {
+      const auto& c = info->aConstraint[i];
+      if (!c.usable) continue;
+      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
+        info->aConstraintUsage[i].argvIndex = ++argc;
+        p.limit_arg = argc - 1;
+      } else if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+        info->aConstraintUsage[i].argvIndex = ++argc;
+        p.offset_arg = argc - 1;
+      }
+    }
+  }
+  rows = std::max(rows, 1.0);
+  if (p.lookup) {
+    const double per_probe = unique ? 1 : std::max(1.0, rows / 1000);
+    // The local copy a join probes costs in proportion to its size: prefer
+    // probing the smaller side (the quadratic term only matters for big ones).
+    info->estimatedCost = kLocalProbeCost + std::log2(rows + 1) + per_probe + 1e-9 * rows * rows;
+    info->estimatedRows = static_cast<sqlite3_int64>(per_probe);
+    if (unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  } else {
+    info->estimatedCost = kRemoteCallCost + rows;
+    info->estimatedRows = static_cast<sqlite3_int64>(rows);
+  }
+  fill_plan_stats(t, p);
+  // The same request gets the same plan: a statement prepared again (EXPLAIN
+  // QUERY PLAN of it) then names the plans its twin runs.
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|", p.columns_used, p.limit_arg, p.offset_arg,
+                                p.stats.order, info->orderByConsumed, p.stats.filter);
+  for (int i = 0; i < info->nConstraint; ++i)
+    key += fmt::format("{}:{}:{},", i, info->aConstraintUsage[i].argvIndex,
+                       static_cast<int>(info->aConstraintUsage[i].omit));
+  for (const auto& term : p.terms) key += term.lookup ? "L" : term.in_list ? "I" : "C";
+  p.key = key;
+  for (const auto& existing : t.plans)
+    if (existing.key == key) p.id = existing.id;
+  const std::string shown = p.stats.access + (p.stats.filter.empty() ? "" : " WHERE " + p.stats.filter) +
+                            (p.order.empty() ? "" : " ORDER BY " + p.stats.order) +
+                            (p.stats.limit.empty() ? "" : " " + p.stats.limit);
+  info->idxNum = p.id;
+  info->idxStr = sqlite3_mprintf("%s", shown.c_str());
+  info->needToFreeIdxStr = 1;
+  if (!find_plan(t, p.id)) t.plans.push_back(std::move(p));
+  return SQLITE_OK;
+}
+
+// ------------------------------------------------------------------ cursor
+
+struct Cursor : sqlite3_vtab_cursor {
+  RemoteTable* table = nullptr;
+  Plan* plan = nullptr;
+  // Remote mode: scans still to send, the open reader, its current batch.
+  std::vector<ScanSpec> pending;
+  std::unique_ptr<BatchReader> reader;
+  std::optional<Batch> batch;
+  size_t row = 0;
+  std::vector<int> column_of;  // vtab column -> batch column (-1: not read)
+  // Local mode: a probe of the plan's local copy.
+  sqlite3_stmt* probe = nullptr;
+  std::string probe_sql;
+  std::vector<int> local_column_of;
+  bool local = false;
+  bool eof = true;
+  sqlite3_int64 rowid = 0;
+
+  ~Cursor() { sqlite3_finalize(probe); }
+};
+
+// Runs `fn` (a callback body); turns a polydb::Error into a SQLite error
+// whose text names the table, and keeps the Error to be rethrown intact.
+template <class Fn>
+int guarded(sqlite3_vtab* vtab, Engine& engine, Fn&& fn) {
+  try {
+    fn();
+    return SQLITE_OK;
+  } catch (const Error& e) {
+    engine.keep_error(e);
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = sqlite3_mprintf("%s", e.message().c_str());
+    return SQLITE_ERROR;
+  } catch (const std::exception& e) {
+    engine.keep_error(Error(ErrorCode::internal, e.what()));
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = sqlite3_mprintf("%s", e.what());
+    return SQLITE_ERROR;
+  }
+}
+
+void exec_cache(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw Error(ErrorCode::io,
+                "cannot write the local copy of a remote table (is the temporary directory "
+                "full?): " + msg,
+                "sqlite", msg);
+  }
+}
+
+sqlite3_stmt* prepare_cache(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK)
+    throw Error(ErrorCode::internal, fmt::format("cannot prepare '{}': {}", sql, sqlite3_errmsg(db)),
+                "sqlite");
+  return st;
+}
+
+// Reads a whole scan from the backend, counting the call and the time.
+class RemoteRead {
+ public:
+  RemoteRead(RemoteTable& t, Plan& p, const ScanSpec& spec) : t_(t), p_(p) {
+    t.engine->check_cancel();
+    t.engine->count_remote_call(t);
+    ++p.stats.remote_calls;
+    const auto start = Clock::now();
+    reader_ = t.conn->scan(spec);
+    p.stats.native = reader_->plan().native;
+    add_time(start);
+  }
+  std::optional<Batch> next() {
+    t_.engine->check_cancel();
+    const auto start = Clock::now();
+    auto b = reader_->next();
+    add_time(start);
+    if (b) p_.stats.rows_fetched += b->num_rows();
+    return b;
+  }
+  std::unique_ptr<BatchReader> release() { return std::move(reader_); }
+
+ private:
+  void add_time(Clock::time_point start) {
+    p_.stats.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  RemoteTable& t_;
+  Plan& p_;
+  std::unique_ptr<BatchReader> reader_;
+};
+
+size_t column_position(const LocalCopy& copy, const std::string& name) {
+  return static_cast<size_t>(std::find(copy.columns.begin(), copy.columns.end(), name) -
+                             copy.columns.begin());
+}
+
+// Builds the plan's local copy from one scan: every row the constant
+// conditions keep, with an index on the lookup columns.
+void build_copy(RemoteTable& t, Plan& p, const ScanSpec& spec, const std::string& signature,
+                const std::vector<std::string>& keys) {
+  sqlite3* db = t.engine->cache_db();
+  if (p.copy) {
+    exec_cache(db, "DROP TABLE IF EXISTS " + p.copy->table);
+    p.copy.reset();
+  }
+  LocalCopy copy;
+  copy.table = fmt::format("copy_{}", p.id);
+  copy.signature = signature;
+  copy.columns = spec.columns;
+  std::string cols, marks;
+  for (size_t i = 0; i < copy.columns.size(); ++i) {
+    cols += fmt::format("{}c{}", i ? ", " : "", i);
+    marks += i ? ", ?" : "?";
+  }
+  exec_cache(db, fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})", copy.table, cols));
+  sqlite3_stmt* insert = prepare_cache(db, fmt::format("INSERT INTO {} VALUES ({})", copy.table, marks));
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(insert, sqlite3_finalize);
+  exec_cache(db, "BEGIN");
+  try {
+    RemoteRead read(t, p, spec);
+    while (auto b = read.next()) {
+      for (size_t r = 0; r < b->num_rows(); ++r) {
+        for (size_t c = 0; c < b->num_columns(); ++c)
+          bind_engine_cell(insert, static_cast<int>(c + 1), b->column(c), r);
+        if (sqlite3_step(insert) != SQLITE_DONE)
+          throw Error(ErrorCode::io,
+                      fmt::format("cannot write the local copy of {} (is the temporary directory "
+                                  "full?): {}",
+                                  t.display, sqlite3_errmsg(db)),
+                      "sqlite");
+        sqlite3_reset(insert);
+      }
+    }
+    exec_cache(db, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  if (!keys.empty()) {
+    std::string key_cols;
+    for (size_t k = 0; k < keys.size(); ++k)
+      key_cols += fmt::format("{}c{}", k ? ", " : "", column_position(copy, keys[k]));
+    exec_cache(db, fmt::format("CREATE INDEX {0}_key ON {0} ({1})", copy.table, key_cols));
+  }
+  p.stats.strategy = keys.empty() ? "remote, then a local copy"
+                                  : "remote, then a local copy indexed on (" + join(keys, ", ") + ")";
+  p.copy = std::move(copy);
+}
+
+std::string probe_sql(const LocalCopy& copy, const std::vector<std::string>& keys) {
+  std::string cols;
+  for (size_t i = 0; i < copy.columns.size(); ++i) cols += fmt::format("{}c{}", i ? ", " : "", i);
+  std::string sql = fmt::format("SELECT {} FROM {}", cols, copy.table);
+  for (size_t k = 0; k < keys.size(); ++k)
+    sql += fmt::format("{}c{} = ?{}", k ? " AND " : " WHERE ", column_position(copy, keys[k]), k + 1);
+  return sql;
+}
+
+void map_columns(const RemoteTable& t, const std::vector<std::string>& have, std::vector<int>& out) {
+  out.assign(t.schema.fields.size(), -1);
+  for (size_t i = 0; i < have.size(); ++i)
+    if (auto idx = t.schema.index_of(have[i])) out[*idx] = static_cast<int>(i);
+}
+
+// Moves the cursor to the next row of the remote scans, opening the next
+// pending scan when one ends.
+void advance_remote(Cursor& cur) {
+  RemoteTable& t = *cur.table;
+  for (;;) {
+    if (cur.batch && cur.row + 1 < cur.batch->num_rows()) {
+      ++cur.row;
+      return;
+    }
+    cur.batch.reset();
+    cur.row = 0;
+    if (cur.reader) {
+      t.engine->check_cancel();
+      const auto start = Clock::now();
+      auto b = cur.reader->next();
+      cur.plan->stats.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      if (b) {
+        cur.plan->stats.rows_fetched += b->num_rows();
+        cur.batch = std::move(b);
+        map_columns(t, [&] {
+          std::vector<std::string> names;
+          for (const auto& f : cur.batch->schema().fields) names.push_back(f.name);
+          return names;
+        }(), cur.column_of);
+        if (cur.batch->num_rows() > 0) return;
+        continue;
+      }
+      cur.reader.reset();
+    }
+    if (cur.pending.empty()) {
+      cur.eof = true;
+      return;
+    }
+    ScanSpec spec = std::move(cur.pending.front());
+    cur.pending.erase(cur.pending.begin());
+    RemoteRead read(t, *cur.plan, spec);
+    cur.reader = read.release();
+  }
+}
+
+void step_local(Cursor& cur) {
+  const int rc = sqlite3_step(cur.probe);
+  if (rc == SQLITE_ROW) return;
+  cur.eof = true;
+  if (rc != SQLITE_DONE)
+    throw Error(ErrorCode::io,
+                fmt::format("cannot read the local copy of {}: {}", cur.table->display,
+                            sqlite3_errmsg(cur.table->engine->cache_db())),
+                "sqlite");
+}
+
+// The arguments of one xFilter call, sorted into what is pushed down.
+struct FilterArgs {
+  std::vector<Filter> constant;  ///< pushed to the backend / the copy's scan
+  std::vector<Value> keys;       ///< lookup values, in the plan's lookup order
+  std::vector<std::string> key_columns;
+  std::string signature;         ///< the constant part, to reuse a copy
+  bool exact = true;             ///< every constant condition is pushed
+  bool empty = false;            ///< no row can match
+  std::optional<uint64_t> limit;
+  std::vector<Value> in_values;  ///< the IN list to split, when there is one
+  std::string in_column;
+};
+
+FilterArgs read_args(const RemoteTable& t, const Plan& p, sqlite3_value** argv) {
+  FilterArgs a;
+  int arg = 0;
+  for (const auto& term : p.terms) {
+    const Field& f = t.schema.fields[term.column];
+    if (!has_operand(term.op)) {
+      a.constant.push_back(Filter::is_null(f.name, term.op == CompareOp::is_not_null));
+      a.signature += f.name + std::string(to_sql(term.op)) + ";";
+      continue;
+    }
+    sqlite3_value* v = argv[arg++];
+    if (term.in_list) {
+      std::vector<Value> values;
+      sqlite3_value* item = nullptr;
+      for (int rc = sqlite3_vtab_in_first(v, &item); rc == SQLITE_OK && item;
+           rc = sqlite3_vtab_in_next(v, &item))
+        if (auto cv = constraint_value(item, f.type)) values.push_back(std::move(*cv));
+      if (values.empty()) a.empty = true;  // no value can equal anything
+      a.signature += f.name + " IN " + std::to_string(values.size()) + ";";
+      for (const auto& x : values) a.signature += x.to_text() + ",";
+      if (a.in_values.empty() && values.size() > kInChunk) {
+        a.in_values = std::move(values);
+        a.in_column = f.name;
+      } else {
+        a.constant.push_back(Filter::in(f.name, std::move(values)));
+      }
+      continue;
+    }
+    auto cv = constraint_value(v, f.type);
+    if (term.lookup) {
+      if (!cv) a.empty = true;  // NULL or a value of no comparable kind: no match
+      else a.keys.push_back(std::move(*cv));
+      a.key_columns.push_back(f.name);
+      continue;
+    }
+    if (!cv) {
+      a.exact = false;  // SQLite checks this one itself
+      if (term.op == CompareOp::eq && sqlite3_value_type(v) == SQLITE_NULL) a.empty = true;
+      continue;
+    }
+    a.signature += f.name + std::string(to_sql(term.op)) + cv->to_text() + ";";
+    a.constant.push_back(Filter::compare(f.name, term.op, std::move(*cv)));
+  }
+  if (p.limit_arg >= 0 && a.exact) {
+    int64_t lim = sqlite3_value_int64(argv[p.limit_arg]);
+    if (p.offset_arg >= 0) lim += std::max<int64_t>(0, sqlite3_value_int64(argv[p.offset_arg]));
+    if (lim >= 0) a.limit = static_cast<uint64_t>(lim);
+    a.signature += "limit" + std::to_string(lim) + ";";
+  }
+  return a;
+}
+
+ScanSpec base_spec(const RemoteTable& t, const Plan& p, const std::vector<Filter>& filters) {
+  ScanSpec spec;
+  spec.table = t.name;
+  spec.columns = used_columns(t, p);
+  for (const auto& term : p.terms) {  // lookup columns are needed for the copy's index
+    const std::string& name = t.schema.fields[term.column].name;
+    if (std::find(spec.columns.begin(), spec.columns.end(), name) == spec.columns.end())
+      spec.columns.push_back(name);
+  }
+  if (!filters.empty())
+    spec.filter = filters.size() == 1 ? filters[0] : Filter::all_of(filters);
+  spec.order_by = p.order;
+  spec.batch_rows = t.engine->batch_rows();
+  return spec;
+}
+
+void open_local(Cursor& cur, const FilterArgs& a) {
+  const LocalCopy& copy = *cur.plan->copy;
+  const std::string sql = probe_sql(copy, a.key_columns);
+  if (!cur.probe || cur.probe_sql != sql) {
+    sqlite3_finalize(cur.probe);
+    cur.probe = prepare_cache(cur.table->engine->cache_db(), sql);
+    cur.probe_sql = sql;
+  }
+  sqlite3_reset(cur.probe);
+  for (size_t k = 0; k < a.keys.size(); ++k)
+    bind_lookup_key(cur.probe, static_cast<int>(k + 1), a.keys[k]);
+  map_columns(*cur.table, copy.columns, cur.local_column_of);
+  cur.local = true;
+  cur.eof = false;
+  step_local(cur);
+}
+
+void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
+  RemoteTable& t = *cur.table;
+  cur.plan = find_plan(t, idx_num);
+  if (!cur.plan) throw Error(ErrorCode::internal, "unknown plan " + std::to_string(idx_num));
+  Plan& p = *cur.plan;
+  ++p.executions;
+  ++p.stats.probes;
+  cur.pending.clear();
+  cur.reader.reset();
+  cur.batch.reset();
+  cur.local = false;
+  cur.eof = true;
+  FilterArgs a = read_args(t, p, argv);
+  if (a.empty) return;
+  // A plan SQLite runs again (a join probing this table, or a table scanned
+  // inside a loop) reads the backend once more, into a local copy that
+  // answers every later run: never one remote call per outer row.
+  const bool reuse = p.copy && p.copy->signature == a.signature;
+  if (reuse || p.executions >= 2) {
+    if (!reuse) {
+      std::vector<Filter> filters = a.constant;
+      if (!a.in_values.empty()) filters.push_back(Filter::in(a.in_column, a.in_values));
+      ScanSpec spec = base_spec(t, p, filters);
+      spec.limit = a.limit;
+      build_copy(t, p, spec, a.signature, a.key_columns);
+    }
+    open_local(cur, a);
+    return;
+  }
+  if (p.stats.strategy.empty()) p.stats.strategy = "remote";
+  std::vector<Filter> filters = a.constant;
+  for (size_t k = 0; k < a.keys.size(); ++k)
+    filters.push_back(Filter::compare(a.key_columns[k], CompareOp::eq, a.keys[k]));
+  if (a.in_values.empty()) {
+    ScanSpec spec = base_spec(t, p, filters);
+    spec.limit = a.limit;
+    cur.pending.push_back(std::move(spec));
+  } else {
+    for (size_t i = 0; i < a.in_values.size(); i += kInChunk) {
+      std::vector<Filter> chunk = filters;
+      const size_t end = std::min(a.in_values.size(), i + kInChunk);
+      chunk.push_back(Filter::in(a.in_column, {a.in_values.begin() + static_cast<long>(i),
+                                               a.in_values.begin() + static_cast<long>(end)}));
+      cur.pending.push_back(base_spec(t, p, chunk));  // SQLite applies any LIMIT itself
+    }
+    p.stats.strategy = fmt::format("remote, IN list in {} calls", cur.pending.size());
+  }
+  cur.eof = false;
+  advance_remote(cur);
+}
+
+// ------------------------------------------------------------ callbacks
+
+int x_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+              char** err) {
+  auto& engine = *static_cast<Engine*>(aux);
+  if (argc < 4) {
+    *err = sqlite3_mprintf("polydb_remote needs a table id");
+    return SQLITE_ERROR;
+  }
+  RemoteTable& t = engine.table(std::stoul(argv[3]));
+  std::string ddl = "CREATE TABLE x(";
+  for (size_t i = 0; i < t.schema.fields.size(); ++i)
+    ddl += (i ? ", " : "") + quote_identifier(t.schema.fields[i].name) + " " +
+           engine_declared_type(t.schema.fields[i].type);
+  // SQLite's OR-by-union plans drop rows whose identity a previous branch
+  // returned: with a primary key that identity is the key (WITHOUT ROWID);
+  // without one, x_rowid hashes the whole row.
+  if (!t.schema.primary_key.empty()) {
+    ddl += ", PRIMARY KEY(";
+    for (size_t i = 0; i < t.schema.primary_key.size(); ++i)
+      ddl += (i ? ", " : "") + quote_identifier(t.schema.primary_key[i]);
+    ddl += ")) WITHOUT ROWID";
+  } else {
+    ddl += ")";
+  }
+  if (const int rc = sqlite3_declare_vtab(db, ddl.c_str()); rc != SQLITE_OK) {
+    *err = sqlite3_mprintf("cannot declare %s: %s", t.display.c_str(), sqlite3_errmsg(db));
+    return rc;
+  }
+  auto* v = new VTab();
+  v->table = &t;
+  *out = v;
+  return SQLITE_OK;
+}
+
+int x_disconnect(sqlite3_vtab* vtab) {
+  delete static_cast<VTab*>(vtab);
+  return SQLITE_OK;
+}
+
+int x_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  auto* cur = new Cursor();
+  cur->table = static_cast<VTab*>(vtab)->table;
+  *out = cur;
+  return SQLITE_OK;
+}
+
+int x_close(sqlite3_vtab_cursor* c) {
+  delete static_cast<Cursor*>(c);
+  return SQLITE_OK;
+}
+
+int x_filter(sqlite3_vtab_cursor* c, int idx_num, const char*, int, sqlite3_value** argv) {
+  auto& cur = *static_cast<Cursor*>(c);
+  return guarded(c->pVtab, *cur.table->engine, [&] {
+    cur.rowid = 0;
+    filter(cur, idx_num, argv);
+  });
+}
+
+int x_next(sqlite3_vtab_cursor* c) {
+  auto& cur = *static_cast<Cursor*>(c);
+  return guarded(c->pVtab, *cur.table->engine, [&] {
+    ++cur.rowid;
+    if (cur.local) step_local(cur);
+    else advance_remote(cur);
+  });
+}
+
+int x_eof(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c)->eof ? 1 : 0; }
+
+int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int i) {
+  auto& cur = *static_cast<Cursor*>(c);
+  const Type type = cur.table->schema.fields[static_cast<size_t>(i)].type;
+  if (cur.local) {
+    const int pos = cur.local_column_of[static_cast<size_t>(i)];
+    if (pos < 0) return sqlite3_result_null(ctx), SQLITE_OK;
+    sqlite3_value* v = sqlite3_column_value(cur.probe, pos);
+    sqlite3_result_value(ctx, v);
+    const int storage = sqlite3_value_type(v);
+    if (type.id == TypeId::decimal && storage == SQLITE_FLOAT)
+      sqlite3_result_subtype(ctx, kDecimalSubtype);
+    else if (type.id == TypeId::json && storage == SQLITE_TEXT)
+      sqlite3_result_subtype(ctx, kJsonSubtype);
+    return SQLITE_OK;
+  }
+  const int pos = cur.column_of[static_cast<size_t>(i)];
+  if (pos < 0 || !cur.batch) return sqlite3_result_null(ctx), SQLITE_OK;
+  result_cell(ctx, cur.batch->column(static_cast<size_t>(pos)), cur.row);
+  return SQLITE_OK;
+}
+
+// The identity of the current row for tables without a primary key: a hash
+// of every column (FNV-1a over the values' text), so that the same row read
+// by two branches of an OR is recognised.
+int x_rowid(sqlite3_vtab_cursor* c, sqlite3_int64* out) {
+  auto& cur = *static_cast<Cursor*>(c);
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view bytes) {
+    for (unsigned char ch : bytes) h = (h ^ ch) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+  };
+  const size_t n = cur.table->schema.fields.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (cur.local) {
+      const int pos = cur.local_column_of[i];
+      if (pos < 0) continue;
+      const auto* text = sqlite3_column_text(cur.probe, pos);
+      mix(text ? std::string_view(reinterpret_cast<const char*>(text),
+                                  static_cast<size_t>(sqlite3_column_bytes(cur.probe, pos)))
+               : std::string_view("\x01null"));
+    } else {
+      const int pos = cur.column_of[i];
+      if (pos < 0 || !cur.batch) continue;
+      const Value v = cur.batch->column(static_cast<size_t>(pos)).value_at(cur.row);
+      mix(v.is_null() ? std::string("\x01null") : v.to_text());
+    }
+  }
+  *out = static_cast<sqlite3_int64>(h);
+  return SQLITE_OK;
+}
+
+const sqlite3_module kModule = [] {
+  sqlite3_module m{};
+  m.iVersion = 0;
+  m.xCreate = x_connect;
+  m.xConnect = x_connect;
+  m.xBestIndex = best_index;
+  m.xDisconnect = x_disconnect;
+  m.xDestroy = x_disconnect;
+  m.xOpen = x_open;
+  m.xClose = x_close;
+  m.xFilter = x_filter;
+  m.xNext = x_next;
+  m.xEof = x_eof;
+  m.xColumn = x_column;
+  m.xRowid = x_rowid;
+  return m;
+}();
+
+}  // namespace
+
+void register_module(sqlite3* db, Engine& engine) {
+  if (sqlite3_create_module_v2(db, "polydb_remote", &kModule, &engine, nullptr) != SQLITE_OK)
+    throw Error(ErrorCode::internal,
+                std::string("cannot register the remote table module: ") + sqlite3_errmsg(db),
+                "sqlite");
+}
+
+}  // namespace polydb::query

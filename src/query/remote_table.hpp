@@ -1,0 +1,90 @@
+#pragma once
+
+// The virtual-table module behind Federation: one RemoteTable per remote
+// table a query has named, plans chosen by SQLite through xBestIndex, and
+// cursors that stream the backend's batches or probe a local copy.
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "polydb/connection.hpp"
+#include "polydb/error.hpp"
+#include "polydb/query.hpp"
+
+namespace polydb::query {
+
+class Engine;
+
+/// One comparison a plan pushes: argv[i] of xFilter is its value.
+struct PlanTerm {
+  int column = 0;
+  CompareOp op = CompareOp::eq;
+  bool in_list = false;   ///< `column IN (...)`, all values at once
+  bool lookup = false;    ///< value changes per probe (a join or correlated value)
+  std::string shown;      ///< the value known at plan time, or "?"
+};
+
+/// A local copy of (part of) a remote table in the engine's cache database.
+struct LocalCopy {
+  std::string table;                ///< in the cache database
+  std::string signature;            ///< the constant arguments it was built for
+  std::vector<std::string> columns; ///< the remote columns it holds, in order
+  sqlite3_stmt* probe = nullptr;    ///< SELECT columns WHERE lookup columns = ?
+};
+
+/// What SQLite may ask of a remote table, and what happened when it did.
+struct Plan {
+  int id = 0;                       ///< idxNum
+  std::vector<PlanTerm> terms;      ///< argv order
+  int limit_arg = -1;               ///< argv index of LIMIT
+  int offset_arg = -1;              ///< argv index of OFFSET
+  std::vector<OrderBy> order;       ///< consumed ORDER BY
+  uint64_t columns_used = 0;        ///< SQLite's colUsed mask
+  bool lookup = false;
+  std::string key;                  ///< what SQLite asked, to reuse a plan
+  // Run-time state, reset for each query.
+  uint64_t executions = 0;
+  std::optional<LocalCopy> copy;
+  RemoteAccess stats;
+};
+
+/// A remote table as a virtual table.
+struct RemoteTable {
+  Engine* engine = nullptr;
+  Connection* conn = nullptr;
+  std::string display;  ///< "pg.orders"
+  std::string name;     ///< as the connector names it
+  Schema schema;
+  Capabilities caps;
+  double estimated_rows = 1e5;
+  std::deque<Plan> plans;
+};
+
+/// Registers the module "polydb_remote" on `db`; CREATE VIRTUAL TABLE ...
+/// USING polydb_remote(N) then binds to engine.table(N).
+void register_module(sqlite3* db, Engine& engine);
+
+/// What Engine offers the module.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual RemoteTable& table(size_t id) = 0;
+  /// Counts one remote call; throws Error when the budget is spent.
+  virtual void count_remote_call(const RemoteTable& t) = 0;
+  /// Throws Error(cancelled) when the user asked to stop.
+  virtual void check_cancel() = 0;
+  /// Remembers an error thrown inside a SQLite callback, to rethrow it intact.
+  virtual void keep_error(const Error& e) = 0;
+  virtual int next_plan_id() = 0;
+  virtual sqlite3* cache_db() = 0;
+  virtual size_t batch_rows() const = 0;
+};
+
+}  // namespace polydb::query

@@ -1,0 +1,63 @@
+#pragma once
+
+// How polydb values enter the query engine (SQLite) and come back out of it.
+//
+// Remote rows reach SQLite through the virtual tables' xColumn, and
+// constraint values leave SQLite through xFilter. The encoding keeps SQLite's
+// comparisons, ORDER BY, MIN/MAX and arithmetic right for every type:
+//
+//   polydb type    SQLite value                          declared column type
+//   boolean        INTEGER 0/1                           BOOLEAN
+//   int64          INTEGER                               INTEGER
+//   float64        REAL (NaN becomes NULL, as in SQLite)  REAL
+//   decimal        INTEGER when integral and in range,   DECIMAL(p,s) (NUMERIC affinity)
+//                  else REAL when <= 15 significant
+//                  digits (exact round trip), with
+//                  subtype 'D' so that sum() adds exactly;
+//                  TEXT beyond that
+//   string         TEXT                                   TEXT
+//   bytes          BLOB                                   BLOB
+//   date/time/     TEXT, ISO 8601 ('2024-01-31',          DATE / TIME / TIMESTAMP /
+//   timestamp[_tz] '... 12:00:00.5+00:00'): what SQLite's  TIMESTAMPTZ
+//                  date functions read
+//   uuid           TEXT, lowercase 8-4-4-4-12             UUID
+//   json           TEXT with subtype 'J' (JSON for        JSON
+//                  SQLite's json functions)
+
+#include <sqlite3.h>
+
+#include <optional>
+#include <string>
+
+#include "polydb/batch.hpp"
+#include "polydb/type.hpp"
+#include "polydb/value.hpp"
+
+namespace polydb::query {
+
+/// Subtype marking a REAL that came from an exact decimal (read by sum()).
+inline constexpr unsigned kDecimalSubtype = 'D';
+/// SQLite's json1 subtype for JSON text.
+inline constexpr unsigned kJsonSubtype = 'J';
+
+/// The declared type of a virtual-table column of `type` (see the table above).
+std::string engine_declared_type(Type type);
+
+/// Sets the result of `ctx` to row `row` of `col`.
+void result_cell(sqlite3_context* ctx, const Column& col, size_t row);
+
+/// Binds row `row` of `col` at `idx` with the same encoding as result_cell,
+/// for the local copies of remote tables.
+void bind_engine_cell(sqlite3_stmt* stmt, int idx, const Column& col, size_t row);
+
+/// The polydb Value that a SQLite comparison with `v` means for a column of
+/// `type`, or std::nullopt when the backend could not evaluate the comparison
+/// as SQLite does (a NULL, a text that is no number for a numeric column, an
+/// integer for a date column, ...): such constraints are not pushed down.
+std::optional<Value> constraint_value(sqlite3_value* v, Type type);
+
+/// Binds `v` as a lookup key into a local copy (the same encoding as
+/// bind_engine_cell). False when `v` cannot equal any value of the column.
+bool bind_lookup_key(sqlite3_stmt* stmt, int idx, const Value& v);
+
+}  // namespace polydb::query
