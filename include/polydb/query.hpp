@@ -53,6 +53,9 @@ struct FederationOptions {
   /// query stops with Error(cancelled). May be null.
   const std::atomic<bool>* cancel = nullptr;
   size_t batch_rows = 4096;
+  /// A table read into a local copy for a join stays in memory (hash index)
+  /// up to this many bytes, and moves to a temporary file beyond.
+  size_t local_copy_memory_bytes = 64u << 20;
 };
 
 /// How one remote table was read by a query (one row of --explain).

@@ -144,7 +144,7 @@ std::string scaled_text(i128 v, int scale) {
   if (scale > 0) {
     if (static_cast<int>(digits.size()) <= scale)
       digits.insert(0, static_cast<size_t>(scale - static_cast<int>(digits.size()) + 1), '0');
-    digits.insert(digits.size() - static_cast<size_t>(scale), ".");
+    digits.insert(digits.size() - static_cast<size_t>(scale), 1, '.');
   }
   return neg ? "-" + digits : digits;
 }

@@ -105,6 +105,7 @@ class Federation::Impl final : public query::Engine {
   int next_plan_id() override { return ++plan_ids_; }
   sqlite3* cache_db() override { return cache_.get(); }
   size_t batch_rows() const override { return options_.batch_rows; }
+  size_t copy_memory_bytes() const override { return options_.local_copy_memory_bytes; }
 
   // ---- queries
   std::unique_ptr<BatchReader> run(std::string_view sql, std::span<const Value> params,
@@ -137,8 +138,9 @@ class Federation::Impl final : public query::Engine {
     // what they did is forgotten.
     for (auto& t : tables_)
       for (auto& p : t->plans) {
-        if (p.copy) sqlite3_exec(cache_.get(), ("DROP TABLE IF EXISTS " + p.copy->table).c_str(),
-                                 nullptr, nullptr, nullptr);
+        if (p.copy && !p.copy->table.empty())
+          sqlite3_exec(cache_.get(), ("DROP TABLE IF EXISTS " + p.copy->table).c_str(), nullptr,
+                       nullptr, nullptr);
         p.copy.reset();
         p.executions = 0;
         RemoteAccess& a = p.stats;

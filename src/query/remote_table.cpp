@@ -267,11 +267,17 @@ struct Cursor : sqlite3_vtab_cursor {
   std::optional<Batch> batch;
   size_t row = 0;
   std::vector<int> column_of;  // vtab column -> batch column (-1: not read)
-  // Local mode: a probe of the plan's local copy.
+  // Local mode: a probe of the plan's local copy, on disk (probe) or in
+  // memory (hits).
   sqlite3_stmt* probe = nullptr;
   std::string probe_sql;
   std::vector<int> local_column_of;
   bool local = false;
+  const LocalCopy* copy = nullptr;
+  uint64_t copy_generation = 0;
+  const std::vector<uint64_t>* hits = nullptr;
+  size_t hit = 0;
+  std::string key;
   bool eof = true;
   sqlite3_int64 rowid = 0;
 
@@ -354,56 +360,97 @@ size_t column_position(const LocalCopy& copy, const std::string& name) {
                              copy.columns.begin());
 }
 
+void insert_rows(RemoteTable& t, sqlite3_stmt* insert, const Batch& b) {
+  for (size_t r = 0; r < b.num_rows(); ++r) {
+    for (size_t c = 0; c < b.num_columns(); ++c)
+      bind_engine_cell(insert, static_cast<int>(c + 1), b.column(c), r);
+    if (sqlite3_step(insert) != SQLITE_DONE)
+      throw Error(ErrorCode::io,
+                  fmt::format("cannot write the local copy of {} (is the temporary directory "
+                              "full?): {}",
+                              t.display, sqlite3_errmsg(t.engine->cache_db())),
+                  "sqlite");
+    sqlite3_reset(insert);
+  }
+}
+
+void index_in_memory(LocalCopy& copy, const std::vector<std::string>& keys) {
+  std::vector<size_t> key_cols;
+  const Schema& schema = copy.batches.front().schema();
+  for (const auto& k : keys) key_cols.push_back(*schema.index_of(k));
+  std::string key;
+  for (size_t bi = 0; bi < copy.batches.size(); ++bi) {
+    const Batch& b = copy.batches[bi];
+    for (size_t r = 0; r < b.num_rows(); ++r) {
+      const uint64_t ref = (static_cast<uint64_t>(bi) << 32) | r;
+      if (keys.empty()) {
+        copy.all.push_back(ref);
+        continue;
+      }
+      key.clear();
+      bool ok = true;
+      for (size_t c : key_cols) ok = ok && append_key(key, b.column(c), r);
+      if (ok) copy.index[key].push_back(ref);  // a NULL key part matches nothing
+    }
+  }
+}
+
 // Builds the plan's local copy from one scan: every row the constant
-// conditions keep, with an index on the lookup columns.
+// conditions keep, indexed on the lookup columns.
 void build_copy(RemoteTable& t, Plan& p, const ScanSpec& spec, const std::string& signature,
                 const std::vector<std::string>& keys) {
   sqlite3* db = t.engine->cache_db();
-  if (p.copy) {
-    exec_cache(db, "DROP TABLE IF EXISTS " + p.copy->table);
-    p.copy.reset();
-  }
+  const uint64_t generation = p.copy ? p.copy->generation + 1 : 1;
+  if (p.copy && !p.copy->table.empty()) exec_cache(db, "DROP TABLE IF EXISTS " + p.copy->table);
+  p.copy.reset();
   LocalCopy copy;
-  copy.table = fmt::format("copy_{}", p.id);
+  copy.generation = generation;
   copy.signature = signature;
   copy.columns = spec.columns;
-  std::string cols, marks;
-  for (size_t i = 0; i < copy.columns.size(); ++i) {
-    cols += fmt::format("{}c{}", i ? ", " : "", i);
-    marks += i ? ", ?" : "?";
-  }
-  exec_cache(db, fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})", copy.table, cols));
-  sqlite3_stmt* insert = prepare_cache(db, fmt::format("INSERT INTO {} VALUES ({})", copy.table, marks));
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(insert, sqlite3_finalize);
-  exec_cache(db, "BEGIN");
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> insert(nullptr, sqlite3_finalize);
+  auto spill = [&] {  // move to the cache database
+    copy.table = fmt::format("copy_{}_{}", p.id, generation);
+    std::string cols, marks;
+    for (size_t i = 0; i < copy.columns.size(); ++i) {
+      cols += fmt::format("{}c{}", i ? ", " : "", i);
+      marks += i ? ", ?" : "?";
+    }
+    exec_cache(db, fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})", copy.table, cols));
+    insert.reset(prepare_cache(db, fmt::format("INSERT INTO {} VALUES ({})", copy.table, marks)));
+    exec_cache(db, "BEGIN");
+    for (const auto& b : copy.batches) insert_rows(t, insert.get(), b);
+    copy.batches.clear();
+  };
+  size_t bytes = 0;
   try {
     RemoteRead read(t, p, spec);
     while (auto b = read.next()) {
-      for (size_t r = 0; r < b->num_rows(); ++r) {
-        for (size_t c = 0; c < b->num_columns(); ++c)
-          bind_engine_cell(insert, static_cast<int>(c + 1), b->column(c), r);
-        if (sqlite3_step(insert) != SQLITE_DONE)
-          throw Error(ErrorCode::io,
-                      fmt::format("cannot write the local copy of {} (is the temporary directory "
-                                  "full?): {}",
-                                  t.display, sqlite3_errmsg(db)),
-                      "sqlite");
-        sqlite3_reset(insert);
+      if (insert) {
+        insert_rows(t, insert.get(), *b);
+        continue;
       }
+      bytes += b->byte_size();
+      copy.batches.push_back(std::move(*b));
+      if (bytes > t.engine->copy_memory_bytes()) spill();  // too big for memory
     }
-    exec_cache(db, "COMMIT");
+    if (insert) exec_cache(db, "COMMIT");
   } catch (...) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (insert) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  if (!keys.empty()) {
+  if (!insert) {
+    copy.in_memory = true;
+    if (!copy.batches.empty()) index_in_memory(copy, keys);
+  } else if (!keys.empty()) {
     std::string key_cols;
     for (size_t k = 0; k < keys.size(); ++k)
       key_cols += fmt::format("{}c{}", k ? ", " : "", column_position(copy, keys[k]));
     exec_cache(db, fmt::format("CREATE INDEX {0}_key ON {0} ({1})", copy.table, key_cols));
   }
-  p.stats.strategy = keys.empty() ? "remote, then a local copy"
-                                  : "remote, then a local copy indexed on (" + join(keys, ", ") + ")";
+  const std::string where = copy.in_memory ? "in memory" : "on disk";
+  p.stats.strategy = keys.empty() ? "remote, then a local copy (" + where + ")"
+                                  : fmt::format("remote, then a local copy ({}) indexed on ({})",
+                                                where, join(keys, ", "));
   p.copy = std::move(copy);
 }
 
@@ -463,6 +510,10 @@ void advance_remote(Cursor& cur) {
 }
 
 void step_local(Cursor& cur) {
+  if (cur.hits) {
+    if (++cur.hit >= cur.hits->size()) cur.eof = true;
+    return;
+  }
   const int rc = sqlite3_step(cur.probe);
   if (rc == SQLITE_ROW) return;
   cur.eof = true;
@@ -554,18 +605,50 @@ ScanSpec base_spec(const RemoteTable& t, const Plan& p, const std::vector<Filter
   return spec;
 }
 
+const std::vector<uint64_t> kNoRows;
+
+void open_in_memory(Cursor& cur, const FilterArgs& a) {
+  const LocalCopy& copy = *cur.plan->copy;
+  if (cur.copy != &copy || cur.copy_generation != copy.generation) {
+    cur.local_column_of.assign(cur.table->schema.fields.size(), -1);
+    if (!copy.batches.empty()) map_columns(*cur.table, [&] {
+        std::vector<std::string> names;
+        for (const auto& f : copy.batches.front().schema().fields) names.push_back(f.name);
+        return names;
+      }(), cur.local_column_of);
+    cur.copy = &copy;
+    cur.copy_generation = copy.generation;
+  }
+  cur.local = true;
+  if (a.keys.empty()) {
+    cur.hits = &copy.all;
+  } else {
+    cur.key.clear();
+    bool ok = true;
+    for (const auto& k : a.keys) ok = ok && append_key(cur.key, k);
+    const auto it = ok ? copy.index.find(cur.key) : copy.index.end();
+    cur.hits = it == copy.index.end() ? &kNoRows : &it->second;
+  }
+  cur.hit = 0;
+  cur.eof = cur.hits->empty();
+}
+
 void open_local(Cursor& cur, const FilterArgs& a) {
   const LocalCopy& copy = *cur.plan->copy;
-  const std::string sql = probe_sql(copy, a.key_columns);
-  if (!cur.probe || cur.probe_sql != sql) {
+  if (copy.in_memory) return open_in_memory(cur, a);
+  cur.hits = nullptr;
+  if (!cur.probe || cur.copy != &copy || cur.copy_generation != copy.generation) {
     sqlite3_finalize(cur.probe);
-    cur.probe = prepare_cache(cur.table->engine->cache_db(), sql);
-    cur.probe_sql = sql;
+    cur.probe = nullptr;
+    cur.probe_sql = probe_sql(copy, a.key_columns);
+    cur.probe = prepare_cache(cur.table->engine->cache_db(), cur.probe_sql);
+    map_columns(*cur.table, copy.columns, cur.local_column_of);
+    cur.copy = &copy;
+    cur.copy_generation = copy.generation;
   }
   sqlite3_reset(cur.probe);
   for (size_t k = 0; k < a.keys.size(); ++k)
     bind_lookup_key(cur.probe, static_cast<int>(k + 1), a.keys[k]);
-  map_columns(*cur.table, copy.columns, cur.local_column_of);
   cur.local = true;
   cur.eof = false;
   step_local(cur);
@@ -582,6 +665,7 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
   cur.reader.reset();
   cur.batch.reset();
   cur.local = false;
+  cur.hits = nullptr;
   cur.eof = true;
   FilterArgs a = read_args(t, p, argv);
   if (a.empty) return;
@@ -696,6 +780,14 @@ int x_eof(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c)->eof ? 1 : 0;
 int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int i) {
   auto& cur = *static_cast<Cursor*>(c);
   const Type type = cur.table->schema.fields[static_cast<size_t>(i)].type;
+  if (cur.local && cur.hits) {
+    const int pos = cur.local_column_of[static_cast<size_t>(i)];
+    if (pos < 0) return sqlite3_result_null(ctx), SQLITE_OK;
+    const uint64_t ref = (*cur.hits)[cur.hit];
+    const Batch& b = cur.copy->batches[ref >> 32];
+    result_cell(ctx, b.column(static_cast<size_t>(pos)), ref & 0xffffffffu);
+    return SQLITE_OK;
+  }
   if (cur.local) {
     const int pos = cur.local_column_of[static_cast<size_t>(i)];
     if (pos < 0) return sqlite3_result_null(ctx), SQLITE_OK;
@@ -726,7 +818,13 @@ int x_rowid(sqlite3_vtab_cursor* c, sqlite3_int64* out) {
   };
   const size_t n = cur.table->schema.fields.size();
   for (size_t i = 0; i < n; ++i) {
-    if (cur.local) {
+    if (cur.local && cur.hits) {
+      const int pos = cur.local_column_of[i];
+      if (pos < 0) continue;
+      const uint64_t ref = (*cur.hits)[cur.hit];
+      const Value v = cur.copy->batches[ref >> 32].column(static_cast<size_t>(pos)).value_at(ref & 0xffffffffu);
+      mix(v.is_null() ? std::string("\x01null") : v.to_text());
+    } else if (cur.local) {
       const int pos = cur.local_column_of[i];
       if (pos < 0) continue;
       const auto* text = sqlite3_column_text(cur.probe, pos);

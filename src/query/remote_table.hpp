@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "polydb/connection.hpp"
@@ -31,12 +32,19 @@ struct PlanTerm {
   std::string shown;      ///< the value known at plan time, or "?"
 };
 
-/// A local copy of (part of) a remote table in the engine's cache database.
+/// A local copy of (part of) a remote table: in memory with a hash index
+/// while it is small, else in the engine's cache database (on disk) with a
+/// B-tree index.
 struct LocalCopy {
-  std::string table;                ///< in the cache database
+  std::string table;                ///< in the cache database ("" in memory)
   std::string signature;            ///< the constant arguments it was built for
   std::vector<std::string> columns; ///< the remote columns it holds, in order
-  sqlite3_stmt* probe = nullptr;    ///< SELECT columns WHERE lookup columns = ?
+  // In memory: the batches as read, and the rows of each key.
+  bool in_memory = false;
+  std::vector<Batch> batches;
+  std::unordered_map<std::string, std::vector<uint64_t>> index;  ///< key -> batch << 32 | row
+  std::vector<uint64_t> all;        ///< every row, for probes without keys
+  uint64_t generation = 0;          ///< changes when the copy is rebuilt
 };
 
 /// What SQLite may ask of a remote table, and what happened when it did.
@@ -85,6 +93,7 @@ class Engine {
   virtual int next_plan_id() = 0;
   virtual sqlite3* cache_db() = 0;
   virtual size_t batch_rows() const = 0;
+  virtual size_t copy_memory_bytes() const = 0;
 };
 
 }  // namespace polydb::query

@@ -143,7 +143,43 @@ std::optional<Value> text_as_number(std::string_view t) {
   return std::nullopt;
 }
 
+// Key bytes: a tag, then the value; INTEGER and integral REAL share a form.
+struct KeySink {
+  std::string& out;
+  void null() const {}
+  void integer(int64_t v) const {
+    out += 'i';
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void real(double d, unsigned) const {
+    if (d == std::trunc(d) && std::fabs(d) < 9.2e18) return integer(static_cast<int64_t>(d));
+    out += 'r';
+    out.append(reinterpret_cast<const char*>(&d), sizeof d);
+  }
+  void text(std::string_view t, unsigned) const { tagged('t', t); }
+  void blob(std::string_view b) const { tagged('b', b); }
+  void tagged(char tag, std::string_view bytes) const {
+    const uint32_t n = static_cast<uint32_t>(bytes.size());
+    out += tag;
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out.append(bytes);
+  }
+};
+
 }  // namespace
+
+bool append_key(std::string& out, const Column& col, size_t row) {
+  if (col.is_null(row)) return false;
+  encode_cell(col, row, KeySink{out});
+  return true;
+}
+
+bool append_key(std::string& out, const Value& v) {
+  if (v.is_null()) return false;
+  Column col(Type(v.type_id()));
+  col.append(v);
+  return append_key(out, col, 0);
+}
 
 std::string engine_declared_type(Type type) {
   switch (type.id) {

@@ -60,4 +60,11 @@ std::optional<Value> constraint_value(sqlite3_value* v, Type type);
 /// bind_engine_cell). False when `v` cannot equal any value of the column.
 bool bind_lookup_key(sqlite3_stmt* stmt, int idx, const Value& v);
 
+/// Appends to `out` the bytes that identify row `row` of `col` as a lookup
+/// key: values SQLite finds equal (5 and 5.0, a decimal 5) get the same
+/// bytes. False for NULL, which equals nothing.
+bool append_key(std::string& out, const Column& col, size_t row);
+/// The same for a lookup value.
+bool append_key(std::string& out, const Value& v);
+
 }  // namespace polydb::query

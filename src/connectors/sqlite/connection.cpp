@@ -238,11 +238,7 @@ Schema SqliteConnection::describe(std::string_view table) {
     schema.fields.push_back(std::move(f));
   }
   check(rc, db_.get(), "cannot describe table");
-  if (schema.fields.empty())
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
-                            display_),
-                "sqlite");
+  if (schema.fields.empty()) throw no_table(table);
   std::sort(pk.begin(), pk.end());
   for (auto& [pos, col] : pk) schema.primary_key.push_back(col);
   // A rowid alias (INTEGER PRIMARY KEY) can never hold NULL.
@@ -400,25 +396,27 @@ void SqliteConnection::drop_table(std::string_view table, bool if_exists) {
   exec("DROP TABLE " + name.quoted());
 }
 
+Error SqliteConnection::no_table(std::string_view table) const {
+  return Error(ErrorCode::not_found,
+               fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_),
+               "sqlite");
+}
+
+TableName SqliteConnection::existing(std::string_view table) {
+  TableName name = resolve(table);
+  if (!exists(name)) throw no_table(table);
+  return name;
+}
+
 std::optional<uint64_t> SqliteConnection::count_rows(std::string_view table) {
-  const TableName name = resolve(table);
-  if (!exists(name))
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
-                            display_),
-                "sqlite");
+  const TableName name = existing(table);
   auto st = prepare("SELECT count(*) FROM " + name.quoted());
   check(sqlite3_step(st.get()), db_.get(), "cannot count rows");
   return static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0));
 }
 
 std::optional<uint64_t> SqliteConnection::estimate_rows(std::string_view table) {
-  const TableName name = resolve(table);
-  if (!exists(name))
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
-                            display_),
-                "sqlite");
+  const TableName name = existing(table);
   // The largest rowid: one B-tree descent. Views and WITHOUT ROWID tables have none.
   sqlite3_stmt* raw = nullptr;
   const std::string sql = "SELECT max(rowid) FROM " + name.quoted();

@@ -11,6 +11,7 @@
 
 #include "connectors/sqlite/handles.hpp"
 #include "polydb/connection.hpp"
+#include "polydb/error.hpp"
 #include "polydb/uri.hpp"
 
 namespace polydb::sqlite {
@@ -66,6 +67,9 @@ class SqliteConnection final : public Connection {
   /// Resolves a user's table name ("t", "main.t", "aux.t").
   TableName resolve(std::string_view table);
   bool exists(const TableName& name);
+  /// resolve(), throwing no_table() when the table does not exist.
+  TableName existing(std::string_view table);
+  Error no_table(std::string_view table) const;
 
  private:
   DbHandle db_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../dynamodb/fixture.hpp"
 #include "../mysql/fixture.hpp"
 #include "../postgres/fixture.hpp"
 #include "polydb/query.hpp"
@@ -277,6 +278,50 @@ TEST_F(FederatedQueryTest, NoPerRowRoundTrips) {
   // One read of each table, and at most one first key probe for each of the two joined sides.
   EXPECT_LE(fed->remote_calls(), 5u);
   for (const auto& a : fed->last_accesses()) EXPECT_LE(a.remote_calls, 2u) << a.table;
+}
+
+// DynamoDB as a federated table: a key equality is a Query, a key list
+// (IN subquery) BatchGetItem, and a join reads the table at most twice.
+TEST_F(FederatedQueryTest, DynamoDbTablesJoinWithSqlTables) {
+  const std::string dyn_url = dynamotest::server_url();
+  setenv("AWS_ACCESS_KEY_ID", "polydbtest", 1);  // the emulator takes any keys
+  setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 1);
+  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string table = schema_ + "_customers";
+  auto dyn = connect(dyn_url);
+  dyn->drop_table(table, true);
+  load(*dyn, table, customers());
+  auto fed = federation();
+  fed->attach("dyn", dyn_url);
+  auto names = fed_names();
+  names["customers"] = "dyn." + table;
+  for (const char* sql : {
+           "SELECT c.country, COUNT(*), SUM(o.amount) FROM {orders} o JOIN {customers} c ON c.id "
+           "= o.customer_id WHERE c.segment = 'ent' GROUP BY c.country ORDER BY c.country NULLS "
+           "FIRST",
+           "SELECT c.id, c.name FROM {customers} c WHERE c.id IN (SELECT customer_id FROM "
+           "{orders} WHERE amount > 990) ORDER BY c.id",
+           "SELECT name, country FROM {customers} WHERE id = 42",
+       }) {
+    SCOPED_TRACE(sql);
+    auto r = fed->query(expand(sql, names));
+    const Rows got = rows_of(*r);
+    auto pg = connect(pg_url_);
+    auto oracle = pg->query(expand(sql, oracle_names()));
+    EXPECT_EQ(got, rows_of(*oracle));
+    EXPECT_LE(fed->remote_calls(), 4u);
+  }
+  auto plan = fed->explain(expand("SELECT name FROM {customers} WHERE id = 42", names), {}, {}, true);
+  ASSERT_EQ(plan.tables.size(), 1u);
+  EXPECT_EQ(plan.tables[0].native.rfind("Query", 0), 0u) << plan.tables[0].native;
+  plan = fed->explain(expand("SELECT c.name FROM {customers} c WHERE c.id IN (SELECT customer_id "
+                             "FROM {orders} WHERE amount > 990)",
+                             names),
+                      {}, {}, true);
+  bool batch_get = false;
+  for (const auto& t : plan.tables) batch_get = batch_get || t.native.rfind("BatchGetItem", 0) == 0;
+  EXPECT_TRUE(batch_get) << "a key list from a subquery is read with BatchGetItem";
+  dyn->drop_table(table, true);
 }
 
 TEST_F(FederatedQueryTest, BackendErrorsNameTheBackend) {
