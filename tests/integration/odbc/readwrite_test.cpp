@@ -18,6 +18,31 @@ std::shared_ptr<Schema> kv_schema(Type value_type) {
   return s;
 }
 
+// id, t (text), b (bytes), n.
+std::shared_ptr<Schema> lob_schema() {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""},
+               {"t", TypeId::string, true, ""},
+               {"b", TypeId::bytes, true, ""},
+               {"n", TypeId::int64, true, ""}};
+  s->primary_key = {"id"};
+  return s;
+}
+
+// Creates `t` from `batch`, then reads it back by id in batches of `batch_rows`.
+std::vector<std::vector<Value>> write_and_read(Connection& conn, const std::string& t,
+                                               const Batch& batch, size_t batch_rows,
+                                               size_t& batches) {
+  auto w = conn.writer(t, batch.schema(), {WriteMode::create, {}});
+  w->write(batch);
+  w->commit();
+  ScanSpec spec{.table = t};
+  spec.order_by = {{"id"}};
+  spec.batch_rows = batch_rows;
+  auto r = conn.scan(spec);
+  return collect_rows(*r, &batches);
+}
+
 TEST_P(ReadWriteTest, LargeObjectsComeBackWholeAcrossChunks) {
   // 64 KiB chunks: these span many, and split multibyte characters and
   // UTF-16 surrogate pairs at chunk edges.
@@ -25,25 +50,13 @@ TEST_P(ReadWriteTest, LargeObjectsComeBackWholeAcrossChunks) {
   while (text.size() < 300'000) text += "ä世🎉x";
   std::string blob(200'001, '\0');
   for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7 % 256);
-  auto s = std::make_shared<Schema>();
-  s->fields = {{"id", TypeId::int64, false, ""},
-               {"t", TypeId::string, true, ""},
-               {"b", TypeId::bytes, true, ""},
-               {"n", TypeId::int64, true, ""}};
-  s->primary_key = {"id"};
+  auto s = lob_schema();
   Batch batch(s);
   for (int64_t i = 1; i <= 5; ++i)
     batch.append_row(std::vector<Value>{i, text + std::to_string(i), Bytes{blob}, i * 10});
-  const std::string t = table("lobs");
-  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
-  w->write(batch);
-  w->commit();
-  ScanSpec spec{.table = t};
-  spec.order_by = {{"id"}};
-  spec.batch_rows = 2;
   size_t batches = 0;
-  auto r = conn_->scan(spec);
-  const auto rows = collect_rows(*r, &batches);
+  const std::string t = table("lobs");
+  const auto rows = write_and_read(*conn_, t, batch, 2, batches);
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(batches, 3u);
   for (size_t i = 0; i < 5; ++i) {
@@ -60,12 +73,7 @@ TEST_P(ReadWriteTest, LargeObjectsComeBackWholeAcrossChunks) {
 TEST_P(ReadWriteTest, ShortAndLongValuesOfUnboundedColumnsShareRowArrays) {
   // Unbounded columns are bound with a first-guess cell: the longer values
   // are read again with SQLGetData, in place, between short ones and NULLs.
-  auto s = std::make_shared<Schema>();
-  s->fields = {{"id", TypeId::int64, false, ""},
-               {"t", TypeId::string, true, ""},
-               {"b", TypeId::bytes, true, ""},
-               {"n", TypeId::int64, true, ""}};
-  s->primary_key = {"id"};
+  auto s = lob_schema();
   const auto text_of = [](int64_t i) {
     std::string t = i % 5 == 0 ? "" : "é" + std::to_string(i);
     if (i % 7 == 0)
@@ -83,16 +91,8 @@ TEST_P(ReadWriteTest, ShortAndLongValuesOfUnboundedColumnsShareRowArrays) {
     if (i % 13 == 0) row[2] = Value();
     batch.append_row(row);
   }
-  const std::string t = table("mixed_lobs");
-  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
-  w->write(batch);
-  w->commit();
-  ScanSpec spec{.table = t};
-  spec.order_by = {{"id"}};
-  spec.batch_rows = 25;
   size_t batches = 0;
-  auto r = conn_->scan(spec);
-  const auto rows = collect_rows(*r, &batches);
+  const auto rows = write_and_read(*conn_, table("mixed_lobs"), batch, 25, batches);
   ASSERT_EQ(rows.size(), 60u);
   EXPECT_EQ(batches, 3u);
   for (int64_t i = 1; i <= 60; ++i) {
