@@ -56,6 +56,11 @@ struct FederationOptions {
   /// A table read into a local copy for a join stays in memory (hash index)
   /// up to this many bytes, and moves to a temporary file beyond.
   size_t local_copy_memory_bytes = 64u << 20;
+  /// Joins that probe a big table from a small side send the small side's
+  /// keys as IN lists (BatchGetItem on DynamoDB) instead of copying the big
+  /// table: a discovery pass runs the statement once with the probes only
+  /// logging their keys, then the query runs over what was fetched.
+  bool key_batching = true;
 };
 
 /// How one remote table was read by a query (one row of --explain).

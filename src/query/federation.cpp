@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
@@ -106,6 +107,11 @@ class Federation::Impl final : public query::Engine {
   sqlite3* cache_db() override { return cache_.get(); }
   size_t batch_rows() const override { return options_.batch_rows; }
   size_t copy_memory_bytes() const override { return options_.local_copy_memory_bytes; }
+  bool discovering() const override { return discovering_; }
+  const std::string& discovery_aborted() const override { return aborted_; }
+  void abort_discovery(const std::string& why) override {
+    if (aborted_.empty()) aborted_ = why;
+  }
 
   // ---- queries
   std::unique_ptr<BatchReader> run(std::string_view sql, std::span<const Value> params,
@@ -142,6 +148,8 @@ class Federation::Impl final : public query::Engine {
           sqlite3_exec(cache_.get(), ("DROP TABLE IF EXISTS " + p.copy->table).c_str(), nullptr,
                        nullptr, nullptr);
         p.copy.reset();
+        p.key_log.reset();
+        p.choice.clear();
         p.executions = 0;
         RemoteAccess& a = p.stats;
         a.strategy.clear();
@@ -262,6 +270,32 @@ class Federation::Impl final : public query::Engine {
       sqlite::bind_value(st, static_cast<int>(i + 1), params[i]);
   }
 
+  // Runs the statement once as a discovery pass when key batching may pay
+  // off (see FederationOptions::key_batching), then rewinds it.
+  void discover(sqlite3_stmt* st, std::string_view sql, std::span<const Value> params,
+                std::span<const std::string> names) {
+    if (!options_.key_batching) return;
+    bool lookups = false;
+    for (const auto& t : tables_)
+      for (const auto& p : t->plans) lookups = lookups || p.lookup;
+    if (!lookups || !query::worth_discovering(tables_, query_plan(sql, params, names).second))
+      return;
+    aborted_.clear();
+    discovering_ = true;
+    int rc = SQLITE_ROW;
+    while (aborted_.empty() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    discovering_ = false;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      const Error e = sqlite::make_error(rc, engine_.db(), "cannot run the query");
+      sqlite3_reset(st);
+      rethrow(e);
+    }
+    sqlite3_reset(st);
+    logger("query")->debug("key discovery {}", aborted_.empty() ? "done" : "stopped: " + aborted_);
+    for (auto& t : tables_) query::end_discovery(*t, aborted_);
+  }
+
   FederationOptions options_;
   sqlite::SqliteConnection engine_;
   sqlite::DbHandle cache_;
@@ -271,6 +305,8 @@ class Federation::Impl final : public query::Engine {
   std::optional<Error> kept_;
   uint64_t remote_calls_ = 0;
   int plan_ids_ = 0;
+  bool discovering_ = false;
+  std::string aborted_;  ///< why the discovery pass stopped early
 
  public:
   sqlite::SqliteConnection& engine() { return engine_; }
@@ -280,6 +316,26 @@ class Federation::Impl final : public query::Engine {
     sqlite::StmtHandle st = prepare(sql);
     bind(st.get(), params, names);
     return st;
+  }
+
+  /// SQLite's plan of `sql` (EXPLAIN QUERY PLAN, indented) and the remote
+  /// plans (idxNum) it uses.
+  std::pair<std::vector<std::string>, std::vector<int>> query_plan(
+      std::string_view sql, std::span<const Value> params, std::span<const std::string> names) {
+    std::pair<std::vector<std::string>, std::vector<int>> out;
+    auto eqp = prepare(std::string("EXPLAIN QUERY PLAN ") + std::string(sql));
+    bind(eqp.get(), params, names);
+    std::map<int, int> depth;  // id -> indentation
+    while (sqlite3_step(eqp.get()) == SQLITE_ROW) {
+      const int id = sqlite3_column_int(eqp.get(), 0);
+      const int parent = sqlite3_column_int(eqp.get(), 1);
+      const std::string detail = reinterpret_cast<const char*>(sqlite3_column_text(eqp.get(), 3));
+      depth[id] = depth.count(parent) ? depth[parent] + 1 : 0;
+      out.first.push_back(std::string(static_cast<size_t>(depth[id]) * 2, ' ') + detail);
+      const auto at = detail.find("VIRTUAL TABLE INDEX ");
+      if (at != std::string::npos) out.second.push_back(std::atoi(detail.c_str() + at + 20));
+    }
+    return out;
   }
 };
 
@@ -326,6 +382,7 @@ std::unique_ptr<BatchReader> Federation::Impl::run(std::string_view sql,
                                                    std::span<const Value> params,
                                                    std::span<const std::string> names) {
   auto st = prepare_bound(sql, params, names);
+  discover(st.get(), sql, params, names);
   return std::make_unique<FederatedReader>(*this, std::move(st), options_.batch_rows);
 }
 
@@ -343,21 +400,9 @@ FederatedPlan Federation::Impl::explain(std::string_view sql, std::span<const Va
   // SQLite's plan: EXPLAIN QUERY PLAN of the same text (the tables exist now).
   FederatedPlan out;
   std::vector<int> chosen;
-  {
-    auto eqp = prepare(std::string("EXPLAIN QUERY PLAN ") + std::string(sql));
-    bind(eqp.get(), params, names);
-    std::map<int, int> depth;  // id -> indentation
-    while (sqlite3_step(eqp.get()) == SQLITE_ROW) {
-      const int id = sqlite3_column_int(eqp.get(), 0);
-      const int parent = sqlite3_column_int(eqp.get(), 1);
-      const std::string detail = reinterpret_cast<const char*>(sqlite3_column_text(eqp.get(), 3));
-      depth[id] = depth.count(parent) ? depth[parent] + 1 : 0;
-      out.steps.push_back(std::string(static_cast<size_t>(depth[id]) * 2, ' ') + detail);
-      const auto at = detail.find("VIRTUAL TABLE INDEX ");
-      if (at != std::string::npos) chosen.push_back(std::atoi(detail.c_str() + at + 20));
-    }
-  }
+  std::tie(out.steps, chosen) = query_plan(sql, params, names);
   if (analyze) {
+    discover(st.get(), sql, params, names);
     FederatedReader reader(*this, std::move(st), options_.batch_rows);
     while (reader.next()) {
     }

@@ -24,6 +24,11 @@ constexpr size_t kInChunk = 500;
 constexpr double kRemoteCallCost = 1000;
 constexpr double kLocalProbeCost = 10;
 
+// Key batching: a lookup plan is worth a discovery pass when its table keeps
+// at least this many rows, and it logs at most this many distinct keys.
+constexpr double kMinBatchRows = 5000;
+constexpr double kMaxBatchedKeys = 100'000;
+
 struct VTab : sqlite3_vtab {
   RemoteTable* table = nullptr;
 };
@@ -135,6 +140,11 @@ void fill_plan_stats(const RemoteTable& t, Plan& p) {
   s.order = join(order, ", ");
 }
 
+// The strategy shown by explain --analyze, with why it was chosen.
+void set_strategy(Plan& p, const std::string& strategy) {
+  p.stats.strategy = p.choice.empty() ? strategy : strategy + " (" + p.choice + ")";
+}
+
 Plan* find_plan(RemoteTable& t, int id) {
   for (auto it = t.plans.rbegin(); it != t.plans.rend(); ++it)
     if (it->id == id) return &*it;
@@ -223,6 +233,7 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     }
   }
   rows = std::max(rows, 1.0);
+  p.estimated_rows = rows;
   if (p.lookup) {
     const double per_probe = unique ? 1 : std::max(1.0, rows / 1000);
     // The local copy a join probes costs in proportion to its size: prefer
@@ -395,10 +406,13 @@ void index_in_memory(LocalCopy& copy, const std::vector<std::string>& keys) {
   }
 }
 
-// Builds the plan's local copy from one scan: every row the constant
-// conditions keep, indexed on the lookup columns.
-void build_copy(RemoteTable& t, Plan& p, const ScanSpec& spec, const std::string& signature,
-                const std::vector<std::string>& keys) {
+// Builds the plan's local copy from `specs`: every row the constant
+// conditions keep (and, for key batching, the keys' rows), indexed on the
+// lookup columns. With `record` (a discovery pass) a copy that outgrows
+// memory is abandoned instead (returns false): the pass stops.
+bool build_copy(RemoteTable& t, Plan& p, const std::vector<ScanSpec>& specs,
+                const std::string& signature, const std::vector<std::string>& keys,
+                bool record = false) {
   sqlite3* db = t.engine->cache_db();
   const uint64_t generation = p.copy ? p.copy->generation + 1 : 1;
   if (p.copy && !p.copy->table.empty()) exec_cache(db, "DROP TABLE IF EXISTS " + p.copy->table);
@@ -406,7 +420,7 @@ void build_copy(RemoteTable& t, Plan& p, const ScanSpec& spec, const std::string
   LocalCopy copy;
   copy.generation = generation;
   copy.signature = signature;
-  copy.columns = spec.columns;
+  copy.columns = specs.front().columns;
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> insert(nullptr, sqlite3_finalize);
   auto spill = [&] {  // move to the cache database
     copy.table = fmt::format("copy_{}_{}", p.id, generation);
@@ -423,15 +437,19 @@ void build_copy(RemoteTable& t, Plan& p, const ScanSpec& spec, const std::string
   };
   size_t bytes = 0;
   try {
-    RemoteRead read(t, p, spec);
-    while (auto b = read.next()) {
-      if (insert) {
-        insert_rows(t, insert.get(), *b);
-        continue;
+    for (const auto& spec : specs) {
+      RemoteRead read(t, p, spec);
+      while (auto b = read.next()) {
+        if (insert) {
+          insert_rows(t, insert.get(), *b);
+          continue;
+        }
+        bytes += b->byte_size();
+        copy.batches.push_back(std::move(*b));
+        if (bytes <= t.engine->copy_memory_bytes()) continue;
+        if (record) return false;
+        spill();  // too big for memory
       }
-      bytes += b->byte_size();
-      copy.batches.push_back(std::move(*b));
-      if (bytes > t.engine->copy_memory_bytes()) spill();  // too big for memory
     }
     if (insert) exec_cache(db, "COMMIT");
   } catch (...) {
@@ -448,10 +466,11 @@ void build_copy(RemoteTable& t, Plan& p, const ScanSpec& spec, const std::string
     exec_cache(db, fmt::format("CREATE INDEX {0}_key ON {0} ({1})", copy.table, key_cols));
   }
   const std::string where = copy.in_memory ? "in memory" : "on disk";
-  p.stats.strategy = keys.empty() ? "remote, then a local copy (" + where + ")"
-                                  : fmt::format("remote, then a local copy ({}) indexed on ({})",
-                                                where, join(keys, ", "));
+  set_strategy(p, keys.empty() ? "remote, then a local copy (" + where + ")"
+                               : fmt::format("remote, then a local copy ({}) indexed on ({})",
+                                             where, join(keys, ", ")));
   p.copy = std::move(copy);
+  return true;
 }
 
 std::string probe_sql(const LocalCopy& copy, const std::vector<std::string>& keys) {
@@ -654,6 +673,118 @@ void open_local(Cursor& cur, const FilterArgs& a) {
   step_local(cur);
 }
 
+// One scan per `kInChunk` values of `values`, each with `filters` and
+// `column IN (chunk)`.
+std::vector<ScanSpec> in_list_specs(const RemoteTable& t, const Plan& p,
+                                    const std::vector<Filter>& filters, const std::string& column,
+                                    const std::vector<Value>& values) {
+  std::vector<ScanSpec> specs;
+  for (size_t i = 0; i < values.size(); i += kInChunk) {
+    std::vector<Filter> chunk = filters;
+    const size_t end = std::min(values.size(), i + kInChunk);
+    chunk.push_back(Filter::in(column, {values.begin() + static_cast<long>(i),
+                                        values.begin() + static_cast<long>(end)}));
+    specs.push_back(base_spec(t, p, chunk));
+  }
+  return specs;
+}
+
+// The scan behind a local copy: every row the constant conditions keep.
+ScanSpec copy_spec(const RemoteTable& t, const Plan& p, const FilterArgs& a) {
+  std::vector<Filter> filters = a.constant;
+  if (!a.in_values.empty()) filters.push_back(Filter::in(a.in_column, a.in_values));
+  ScanSpec spec = base_spec(t, p, filters);
+  spec.limit = a.limit;
+  return spec;
+}
+
+std::vector<std::string> lookup_columns(const RemoteTable& t, const Plan& p) {
+  std::vector<std::string> cols;
+  for (const auto& term : p.terms)
+    if (term.lookup) cols.push_back(t.schema.fields[term.column].name);
+  return cols;
+}
+
+// Whether the plan's copy answers a probe for `a`: a copy built from
+// batched keys holds only the keys the discovery pass saw.
+bool copy_answers(const Plan& p, const FilterArgs& a) {
+  if (!p.copy || p.copy->signature != a.signature) return false;
+  if (!p.copy->covered) return true;
+  std::string key;
+  return append_key(key, a.keys.front()) && p.copy->covered->count(key) > 0;
+}
+
+// Distinct keys beyond which a copy of the whole table is the better bet:
+// each key brings at least one row (a foreign key) and costs a share of an
+// IN-list call, so batching must read much less than the table.
+size_t max_batched_keys(const RemoteTable& t, const Plan& p) {
+  const auto keys = lookup_columns(t, p);
+  const bool unique = t.schema.primary_key.size() == 1 && keys.size() == 1 &&
+                      keys[0] == t.schema.primary_key[0];
+  const double limit = p.estimated_rows / (unique ? 4 : 20);
+  return static_cast<size_t>(std::clamp(limit, 1.0, kMaxBatchedKeys));
+}
+
+void reject_keys(RemoteTable& t, KeyLog& log, std::string why) {
+  log.rejected = std::move(why);
+  log.values.clear();
+  log.seen.clear();
+  t.engine->abort_discovery(t.display + " " + log.rejected);
+}
+
+// A lookup during discovery: logs the key; answers nothing for now.
+void log_keys(RemoteTable& t, Plan& p, const FilterArgs& a) {
+  if (!p.key_log) {
+    KeyLog log;
+    log.signature = a.signature;
+    log.constant = a.constant;
+    log.column = a.key_columns.front();
+    p.key_log = std::move(log);
+  }
+  KeyLog& log = *p.key_log;
+  if (!log.rejected.empty()) return;
+  if (log.signature != a.signature || !a.in_values.empty())
+    return reject_keys(t, log, "is probed with conditions that change from probe to probe");
+  std::string key;
+  if (!append_key(key, a.keys.front()) || !log.seen.insert(std::move(key)).second) return;
+  log.values.push_back(a.keys.front());
+  if (const size_t most = max_batched_keys(t, p); log.values.size() > most)
+    reject_keys(t, log,
+                fmt::format("is probed with more than {} distinct keys (of ~{:.0f} rows)", most,
+                            p.estimated_rows));
+}
+
+// A plan run during discovery: lookups log their keys, scans are read once
+// into a copy that the real run replays.
+void discover(Cursor& cur, const FilterArgs& a) {
+  RemoteTable& t = *cur.table;
+  Plan& p = *cur.plan;
+  if (!t.engine->discovery_aborted().empty()) return;
+  if (p.lookup) return log_keys(t, p, a);
+  if (!copy_answers(p, a) &&
+      !build_copy(t, p, {copy_spec(t, p, a)}, a.signature, a.key_columns, true))
+    return t.engine->abort_discovery(
+        fmt::format("{} has more rows than fit in memory ({} MB)", t.display,
+                    t.engine->copy_memory_bytes() >> 20));
+  open_local(cur, a);
+}
+
+// After discovery: reads the rows of the logged keys, in IN lists.
+void fetch_keys(RemoteTable& t, Plan& p) {
+  KeyLog log = std::move(*p.key_log);
+  p.key_log.reset();
+  const auto specs = in_list_specs(t, p, log.constant, log.column, log.values);
+  const auto keys = lookup_columns(t, p);
+  build_copy(t, p, specs, log.signature, keys);
+  p.copy->covered = std::move(log.seen);
+  p.choice = fmt::format("{} distinct keys against ~{:.0f} rows", log.values.size(),
+                         p.estimated_rows);
+  set_strategy(p, fmt::format("key batching: {} keys in {} IN list{}, then a local copy ({}) "
+                              "indexed on ({})",
+                              log.values.size(), specs.size(), specs.size() == 1 ? "" : "s",
+                              p.copy->in_memory ? "in memory" : "on disk", join(keys, ", ")));
+}
+
 void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
   RemoteTable& t = *cur.table;
   cur.plan = find_plan(t, idx_num);
@@ -669,22 +800,22 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
   cur.eof = true;
   FilterArgs a = read_args(t, p, argv);
   if (a.empty) return;
+  if (t.engine->discovering()) return discover(cur, a);
   // A plan SQLite runs again (a join probing this table, or a table scanned
   // inside a loop) reads the backend once more, into a local copy that
   // answers every later run: never one remote call per outer row.
-  const bool reuse = p.copy && p.copy->signature == a.signature;
+  const bool reuse = copy_answers(p, a);
   if (reuse || p.executions >= 2) {
     if (!reuse) {
-      std::vector<Filter> filters = a.constant;
-      if (!a.in_values.empty()) filters.push_back(Filter::in(a.in_column, a.in_values));
-      ScanSpec spec = base_spec(t, p, filters);
-      spec.limit = a.limit;
-      build_copy(t, p, spec, a.signature, a.key_columns);
+      if (p.copy && p.copy->covered)  // a key the discovery pass did not see
+        p.choice = "a probe asked for a key the discovery pass had not seen, so the whole "
+                   "table was read";
+      build_copy(t, p, {copy_spec(t, p, a)}, a.signature, a.key_columns);
     }
     open_local(cur, a);
     return;
   }
-  if (p.stats.strategy.empty()) p.stats.strategy = "remote";
+  if (p.stats.strategy.empty()) set_strategy(p, "remote");
   std::vector<Filter> filters = a.constant;
   for (size_t k = 0; k < a.keys.size(); ++k)
     filters.push_back(Filter::compare(a.key_columns[k], CompareOp::eq, a.keys[k]));
@@ -692,15 +823,10 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
     ScanSpec spec = base_spec(t, p, filters);
     spec.limit = a.limit;
     cur.pending.push_back(std::move(spec));
-  } else {
-    for (size_t i = 0; i < a.in_values.size(); i += kInChunk) {
-      std::vector<Filter> chunk = filters;
-      const size_t end = std::min(a.in_values.size(), i + kInChunk);
-      chunk.push_back(Filter::in(a.in_column, {a.in_values.begin() + static_cast<long>(i),
-                                               a.in_values.begin() + static_cast<long>(end)}));
-      cur.pending.push_back(base_spec(t, p, chunk));  // SQLite applies any LIMIT itself
-    }
-    p.stats.strategy = fmt::format("remote, IN list in {} calls", cur.pending.size());
+  } else {  // SQLite applies any LIMIT itself
+    for (auto& spec : in_list_specs(t, p, filters, a.in_column, a.in_values))
+      cur.pending.push_back(std::move(spec));
+    set_strategy(p, fmt::format("remote, IN list in {} calls", cur.pending.size()));
   }
   cur.eof = false;
   advance_remote(cur);
@@ -861,6 +987,39 @@ const sqlite3_module kModule = [] {
 }();
 
 }  // namespace
+
+bool worth_discovering(const std::vector<std::unique_ptr<RemoteTable>>& tables,
+                       const std::vector<int>& used) {
+  double drivers = 0, biggest = 0;
+  for (const auto& t : tables)
+    for (const auto& p : t->plans) {
+      if (std::find(used.begin(), used.end(), p.id) == used.end()) continue;
+      if (p.lookup) biggest = std::max(biggest, p.estimated_rows);
+      else drivers += p.estimated_rows;
+    }
+  // Each driving row is at most one key; batching pays while the keys are
+  // few against the rows a copy would read.
+  return biggest >= kMinBatchRows && drivers * 4 <= biggest;
+}
+
+void end_discovery(RemoteTable& t, const std::string& aborted) {
+  for (auto& p : t.plans) {
+    if (p.executions == 0) continue;
+    p.stats.probes = 0;
+    if (!p.lookup) {
+      // A recorded scan is complete (a copy is built before it answers):
+      // the real run replays it. One abandoned half-way runs as usual.
+      if (p.copy) set_strategy(p, "remote, read once into memory for key discovery and the query");
+      else p.executions = 0;
+    } else if (!aborted.empty()) {
+      // The real run copies the table at its first probe.
+      p.key_log.reset();
+      p.choice = "no key batching: " + aborted;
+    } else if (p.key_log && !p.key_log->values.empty()) {
+      fetch_keys(t, p);
+    }
+  }
+}
 
 void register_module(sqlite3* db, Engine& engine) {
   if (sqlite3_create_module_v2(db, "polydb_remote", &kModule, &engine, nullptr) != SQLITE_OK)

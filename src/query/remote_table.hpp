@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "polydb/connection.hpp"
@@ -45,6 +46,20 @@ struct LocalCopy {
   std::unordered_map<std::string, std::vector<uint64_t>> index;  ///< key -> batch << 32 | row
   std::vector<uint64_t> all;        ///< every row, for probes without keys
   uint64_t generation = 0;          ///< changes when the copy is rebuilt
+  /// Key batching: the copy holds only the rows of these values of the first
+  /// lookup column (append_key encoding); unset when it holds every row.
+  std::optional<std::unordered_set<std::string>> covered;
+};
+
+/// The lookup keys a discovery pass saw for one plan: sent afterwards as IN
+/// lists instead of copying the whole table.
+struct KeyLog {
+  std::string signature;          ///< the constant arguments of the probes
+  std::vector<Filter> constant;   ///< their conditions, pushed with the keys
+  std::string column;             ///< the lookup column sent as IN lists
+  std::vector<Value> values;      ///< distinct values of `column`, first seen first
+  std::unordered_set<std::string> seen;
+  std::string rejected;           ///< why the keys are not batched ("" if they are)
 };
 
 /// What SQLite may ask of a remote table, and what happened when it did.
@@ -56,10 +71,13 @@ struct Plan {
   std::vector<OrderBy> order;       ///< consumed ORDER BY
   uint64_t columns_used = 0;        ///< SQLite's colUsed mask
   bool lookup = false;
+  double estimated_rows = 0;        ///< rows the constant conditions keep
   std::string key;                  ///< what SQLite asked, to reuse a plan
   // Run-time state, reset for each query.
   uint64_t executions = 0;
   std::optional<LocalCopy> copy;
+  std::optional<KeyLog> key_log;
+  std::string choice;               ///< why key batching was or was not used
   RemoteAccess stats;
 };
 
@@ -74,6 +92,17 @@ struct RemoteTable {
   double estimated_rows = 1e5;
   std::deque<Plan> plans;
 };
+
+/// Whether a discovery pass may pay off for a statement using the plans
+/// `used` (idxNum values): a lookup plan probes a big table and the scans
+/// that drive the probes are estimated much smaller.
+bool worth_discovering(const std::vector<std::unique_ptr<RemoteTable>>& tables,
+                       const std::vector<int>& used);
+
+/// After a discovery pass: fetches the logged keys of each lookup plan in IN
+/// lists where that is cheaper than a whole copy; when `aborted` (with the
+/// reason), forgets what the pass recorded so that the query runs as usual.
+void end_discovery(RemoteTable& t, const std::string& aborted);
 
 /// Registers the module "polydb_remote" on `db`; CREATE VIRTUAL TABLE ...
 /// USING polydb_remote(N) then binds to engine.table(N).
@@ -94,6 +123,11 @@ class Engine {
   virtual sqlite3* cache_db() = 0;
   virtual size_t batch_rows() const = 0;
   virtual size_t copy_memory_bytes() const = 0;
+  /// A discovery pass runs the statement once with lookups answering
+  /// nothing but logging their keys, and scans recorded for the real run.
+  virtual bool discovering() const = 0;
+  virtual const std::string& discovery_aborted() const = 0;  ///< why, or ""
+  virtual void abort_discovery(const std::string& why) = 0;
 };
 
 }  // namespace polydb::query
