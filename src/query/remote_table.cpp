@@ -998,8 +998,10 @@ bool worth_discovering(const std::vector<std::unique_ptr<RemoteTable>>& tables,
       else drivers += p.estimated_rows;
     }
   // Each driving row is at most one key; batching pays while the keys are
-  // few against the rows a copy would read.
-  return biggest >= kMinBatchRows && drivers * 4 <= biggest;
+  // few against the rows a copy would read. The estimates are rough (the
+  // pass stops as soon as the keys turn out many), so only a driving side
+  // estimated bigger than the probed table rules the pass out.
+  return biggest >= kMinBatchRows && drivers <= biggest;
 }
 
 void end_discovery(RemoteTable& t, const std::string& aborted) {

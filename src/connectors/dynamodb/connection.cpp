@@ -871,7 +871,9 @@ std::optional<uint64_t> DynamoConnection::count_rows(std::string_view table) {
 std::optional<uint64_t> DynamoConnection::estimate_rows(std::string_view table) {
   const Json t = describe_table(table);
   auto n = t.find("ItemCount");
-  if (n == t.end() || !n->is_number_unsigned()) return std::nullopt;
+  // DynamoDB refreshes ItemCount about every six hours: 0 on a table just
+  // loaded says nothing.
+  if (n == t.end() || !n->is_number_unsigned() || n->get<uint64_t>() == 0) return std::nullopt;
   return n->get<uint64_t>();
 }
 

@@ -324,6 +324,64 @@ TEST_F(FederatedQueryTest, DynamoDbTablesJoinWithSqlTables) {
   dyn->drop_table(table, true);
 }
 
+// A join from a few rows into a big table sends the few rows' keys: IN lists
+// in the SQL backend's dialect, BatchGetItem on DynamoDB.
+TEST_F(FederatedQueryTest, FewJoinKeysAreSentToTheBigSide) {
+  auto fed = federation();
+  const std::string sql =
+      "SELECT c.id, COUNT(*), SUM(o.amount) FROM {customers} c JOIN {orders} o ON o.customer_id "
+      "= c.id WHERE c.segment = 'ent' AND c.country = 'DE' GROUP BY c.id ORDER BY c.id";
+  check(*fed, sql);
+  const auto plan = fed->explain(expand(sql, fed_names()), {}, {}, true);
+  bool batched = false;
+  for (const auto& t : plan.tables) {
+    if (t.table.find("orders") == std::string::npos) continue;
+    batched = true;
+    EXPECT_TRUE(t.strategy.starts_with("key batching: ")) << t.strategy;
+    EXPECT_NE(t.native.find(" IN ("), std::string::npos) << t.native;
+    EXPECT_LT(t.rows_fetched, 2000u);  // about 10 orders per key, not 20,000
+    EXPECT_EQ(t.remote_calls, 1u);
+  }
+  EXPECT_TRUE(batched);
+
+  // DynamoDB on the probed side: 6,000 items, 40 keys in one BatchGetItem.
+  const std::string dyn_url = dynamotest::server_url();
+  setenv("AWS_ACCESS_KEY_ID", "polydbtest", 1);  // the emulator takes any keys
+  setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 1);
+  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string table = schema_ + "_people";
+  auto dyn = connect(dyn_url);
+  dyn->drop_table(table, true);
+  Table people;
+  people.schema.fields = {field("id", TypeId::int64, false), field("name", TypeId::string)};
+  people.schema.primary_key = {"id"};
+  for (int64_t i = 1; i <= 6000; ++i) people.rows.push_back({i, "c" + std::to_string(i)});
+  load(*dyn, table, people);
+  fed->attach("dyn", dyn_url);
+  const std::string join = "SELECT o.id, p.name FROM {orders} o JOIN dyn." + table +
+                           " p ON p.id = o.customer_id WHERE o.status = 'paid' AND o.id <= 120 "
+                           "ORDER BY o.id";
+  auto r = fed->query(expand(join, fed_names()));
+  auto pg = connect(pg_url_);
+  auto oracle = pg->query(expand(
+      "SELECT id, 'c' || customer_id FROM {orders} WHERE status = 'paid' AND id <= 120 AND "
+      "customer_id IS NOT NULL ORDER BY id",
+      oracle_names()));
+  EXPECT_EQ(rows_of(*r), rows_of(*oracle));
+  const auto dyn_plan = fed->explain(expand(join, fed_names()), {}, {}, true);
+  bool batch_get = false;
+  for (const auto& t : dyn_plan.tables) {
+    if (t.table != "dyn." + table) continue;
+    batch_get = t.native.starts_with("BatchGetItem");
+    EXPECT_TRUE(t.strategy.starts_with("key batching: ")) << t.strategy;
+    EXPECT_LE(t.rows_fetched, 40u);
+  }
+  std::string steps;
+  for (const auto& step : dyn_plan.steps) steps += step + "\n";
+  EXPECT_TRUE(batch_get) << "the probed DynamoDB table is read with BatchGetItem\n" << steps;
+  dyn->drop_table(table, true);
+}
+
 TEST_F(FederatedQueryTest, BackendErrorsNameTheBackend) {
   auto fed = federation();
   try {
