@@ -142,6 +142,7 @@ struct QueryArgs {
   bool explain = false;
   bool analyze = false;
   std::optional<uint64_t> max_remote_calls;
+  bool no_key_batching = false;
 };
 
 struct PingArgs {
@@ -584,6 +585,7 @@ int cmd_query(const Context& ctx, const QueryArgs& args) {
   FederationOptions options;
   options.config = ctx.config();
   options.max_remote_calls = args.max_remote_calls;
+  options.key_batching = !args.no_key_batching;
   options.cancel = &interrupted;
   Federation fed(options);
   for (const auto& a : args.attach) {
@@ -751,6 +753,8 @@ int run(int argc, char** argv) {
   query->add_option("--max-remote-calls", query_args.max_remote_calls,
                     "Stop the query before it makes more remote calls than this")
       ->type_name("N");
+  query->add_flag("--no-key-batching", query_args.no_key_batching,
+                  "Joins copy the probed table instead of sending the other side's keys");
 
   auto* ping = app.add_subcommand("ping", "Check connections: status, latency, version, role");
   ping->add_option("CONN", ping_args.conns, "Connection URLs or names")->required();
