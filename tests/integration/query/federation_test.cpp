@@ -16,6 +16,7 @@
 #include "../mysql/fixture.hpp"
 #include "../postgres/fixture.hpp"
 #include "polydb/query.hpp"
+#include "polydb/uri.hpp"
 
 namespace polydb {
 namespace {
@@ -380,6 +381,57 @@ TEST_F(FederatedQueryTest, FewJoinKeysAreSentToTheBigSide) {
   for (const auto& step : dyn_plan.steps) steps += step + "\n";
   EXPECT_TRUE(batch_get) << "the probed DynamoDB table is read with BatchGetItem\n" << steps;
   dyn->drop_table(table, true);
+}
+
+// Cosmos DB containers and Firestore collections join SQL tables like any
+// other table; their fields are the columns describe() infers.
+TEST_F(FederatedQueryTest, CosmosAndFirestoreTablesJoinWithSqlTables) {
+  // The emulator's well-known key (it checks no signatures).
+  setenv("COSMOS_KEY",
+         "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+         0);
+  const char* cos_env = std::getenv("POLYDB_TEST_COSMOS_URL");
+  const char* fire_env = std::getenv("POLYDB_TEST_FIRESTORE_URL");
+  ASSERT_TRUE(cos_env && *cos_env && fire_env && *fire_env)
+      << "POLYDB_TEST_COSMOS_URL and POLYDB_TEST_FIRESTORE_URL must be set: use `make test`, or "
+         "scripts/services.sh start cosmos firestore and eval \"$(scripts/services.sh env | sed "
+         "'s/^/export /')\"";
+  Uri fire_uri = Uri::parse(fire_env);
+  fire_uri.host = "polydb-fed-" + std::to_string(getpid());  // a project of its own
+  const std::string fire_url = fire_uri.to_string_with_secrets();
+  const std::string container = schema_ + "_customers";
+  ConnectOptions create;
+  create.create_if_missing = true;
+  auto cosmos = connect(cos_env, create);
+  cosmos->drop_table(container, true);
+  load(*cosmos, container, customers());
+  auto fire = connect(fire_url);
+  fire->drop_table("customers", true);
+  load(*fire, "customers", customers());
+
+  auto fed = federation();
+  fed->attach("cos", cos_env);
+  fed->attach("fire", fire_url);
+  for (const std::string& table : {"cos." + container, std::string("fire.customers")}) {
+    auto names = fed_names();
+    names["customers"] = table;
+    for (const char* sql : {
+             "SELECT c.country, COUNT(*), SUM(o.amount) FROM {orders} o JOIN {customers} c ON "
+             "c.id = o.customer_id WHERE c.segment = 'ent' GROUP BY c.country ORDER BY c.country "
+             "NULLS FIRST",
+             "SELECT COUNT(*), MIN(name) FROM {customers} WHERE country = 'DE' AND id < 500",
+         }) {
+      SCOPED_TRACE(table + ": " + sql);
+      auto r = fed->query(expand(sql, names));
+      const Rows got = rows_of(*r);
+      auto pg = connect(pg_url_);
+      auto oracle = pg->query(expand(sql, oracle_names()));
+      EXPECT_EQ(got, rows_of(*oracle));
+      EXPECT_LE(fed->remote_calls(), 4u);
+    }
+  }
+  cosmos->drop_table(container, true);
+  fire->drop_table("customers", true);
 }
 
 TEST_F(FederatedQueryTest, BackendErrorsNameTheBackend) {
