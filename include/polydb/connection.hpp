@@ -215,6 +215,15 @@ class Connection {
     (void)table;
     return std::nullopt;
   }
+  /// The rows of `table` that `filter` keeps, as the backend's planner
+  /// estimates them from its column statistics (PostgreSQL: EXPLAIN over
+  /// pg_statistic), without reading the table; nullopt when the backend has
+  /// no such estimate (the default) or cannot evaluate the filter.
+  virtual std::optional<uint64_t> estimate_matches(std::string_view table, const Filter& filter) {
+    (void)table;
+    (void)filter;
+    return std::nullopt;
+  }
 
   virtual PingResult ping() = 0;
 

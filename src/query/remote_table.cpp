@@ -72,6 +72,21 @@ double selectivity(const RemoteTable& t, const PlanTerm& term) {
   }
 }
 
+// The rows `filter` keeps by the backend's own statistics (PostgreSQL's
+// planner), asked once per filter; nullopt where the backend cannot tell.
+std::optional<double> backend_estimate(RemoteTable& t, const Filter& filter) {
+  const std::string key = filter.to_string();
+  if (auto it = t.estimates.find(key); it != t.estimates.end()) return it->second;
+  std::optional<double> n;
+  try {
+    if (auto m = t.conn->estimate_matches(t.name, filter)) n = static_cast<double>(*m);
+  } catch (const Error& e) {
+    logger("query")->debug("no estimate for {} WHERE {}: {}", t.display, key, e.message());
+  }
+  t.estimates[key] = n;
+  return n;
+}
+
 std::string shown_value(sqlite3_value* v) {
   if (!v) return "?";
   switch (sqlite3_value_type(v)) {
@@ -159,6 +174,8 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   int argc = 0;
   bool every_term_pushed = true;
   double rows = t.estimated_rows;
+  double unknown_selectivity = 1;  // of conditions whose values come at run time
+  std::vector<Filter> constants;   // conditions with values known now
   bool unique = false;
   if (logger("query")->should_log(spdlog::level::trace)) {
     std::string cons;
@@ -199,6 +216,13 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
                           t.schema.primary_key[0] == t.schema.fields[c.iColumn].name);
     } else {
       rows *= selectivity(t, term);
+      auto value = rhs ? constraint_value(rhs, t.schema.fields[c.iColumn].type) : std::nullopt;
+      const std::string& name = t.schema.fields[c.iColumn].name;
+      if (!has_operand(*op))
+        constants.push_back(Filter::is_null(name, *op == CompareOp::is_not_null));
+      else if (value)
+        constants.push_back(Filter::compare(name, *op, std::move(*value)));
+      else unknown_selectivity *= selectivity(t, term);
     }
     p.terms.push_back(std::move(term));
   }
@@ -232,6 +256,9 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       }
     }
   }
+  if (!constants.empty())
+    if (auto n = backend_estimate(t, constants.size() == 1 ? constants[0] : Filter::all_of(constants)))
+      rows = *n * unknown_selectivity;
   rows = std::max(rows, 1.0);
   p.estimated_rows = rows;
   if (p.lookup) {

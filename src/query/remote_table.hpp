@@ -90,6 +90,8 @@ struct RemoteTable {
   Schema schema;
   Capabilities caps;
   double estimated_rows = 1e5;
+  /// The backend's estimates of rows kept by constant filters, by filter text.
+  std::unordered_map<std::string, std::optional<double>> estimates;
   std::deque<Plan> plans;
 };
 

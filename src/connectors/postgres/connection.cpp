@@ -957,6 +957,27 @@ std::optional<uint64_t> PgConnection::estimate_rows(std::string_view table) {
   return parse_count(PQgetvalue(res.get(), 0, 0));
 }
 
+std::optional<uint64_t> PgConnection::estimate_matches(std::string_view table,
+                                                       const Filter& filter) {
+  const TableDesc d = describe_table(table);
+  const QuoteLiteral quote = quoter();
+  const FilterPushdown pushed =
+      push_conjuncts(filter, [&](const Filter& leaf) { return compare_to_sql(leaf, d, quote); });
+  if (pushed.sql.empty()) return std::nullopt;  // nothing PostgreSQL would evaluate
+  std::string sql = "EXPLAIN (FORMAT JSON) SELECT 1 FROM " + d.name.quoted();
+  for (size_t i = 0; i < pushed.sql.size(); ++i) sql += (i ? " AND " : " WHERE ") + pushed.sql[i];
+  PgResult res = run(sql, {}, fmt::format("cannot estimate the rows of '{}'", table));
+  // [{"Plan": {"Node Type": ..., "Plan Rows": N, ...}}]: the top node's rows.
+  const std::string_view plan = PQgetvalue(res.get(), 0, 0);
+  constexpr std::string_view kRows = "\"Plan Rows\": ";
+  const auto at = plan.find(kRows);
+  if (at == std::string_view::npos) return std::nullopt;
+  double rows = 0;
+  const char* begin = plan.data() + at + kRows.size();
+  if (std::from_chars(begin, plan.data() + plan.size(), rows).ec != std::errc()) return std::nullopt;
+  return static_cast<uint64_t>(rows);
+}
+
 PingResult PgConnection::ping() {
   const auto start = std::chrono::steady_clock::now();
   PgResult res =

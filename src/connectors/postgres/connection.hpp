@@ -122,6 +122,7 @@ class PgConnection final : public Connection {
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
   std::optional<uint64_t> estimate_rows(std::string_view table) override;
+  std::optional<uint64_t> estimate_matches(std::string_view table, const Filter& filter) override;
   PingResult ping() override;
   /// Reader 0 exports its REPEATABLE READ snapshot (pg_export_snapshot) and
   /// keeps the exporting transaction open for as long as it lives; the others

@@ -434,6 +434,35 @@ TEST_F(FederatedQueryTest, CosmosAndFirestoreTablesJoinWithSqlTables) {
   fire->drop_table("customers", true);
 }
 
+// PostgreSQL's planner estimates the rows a pushed filter keeps; the join
+// order follows: 40 orders drive the probes into 2,000 customers.
+TEST_F(FederatedQueryTest, PlannerUsesPostgresEstimates) {
+  auto pg = connect(pg_url_);
+  const auto few = pg->estimate_matches(schema_ + ".orders",
+                                        Filter::compare("id", CompareOp::le, Value(int64_t{40})));
+  ASSERT_TRUE(few.has_value());
+  EXPECT_GE(*few, 20u);
+  EXPECT_LE(*few, 80u);
+  const auto paid = pg->estimate_matches(schema_ + ".orders",
+                                         Filter::compare("status", CompareOp::eq, Value("paid")));
+  ASSERT_TRUE(paid.has_value());
+  EXPECT_NEAR(static_cast<double>(*paid), 6667, 1000);
+  const auto no_customer = pg->estimate_matches(schema_ + ".orders", Filter::is_null("customer_id"));
+  ASSERT_TRUE(no_customer.has_value());
+  EXPECT_NEAR(static_cast<double>(*no_customer), 206, 150);  // every 97th order
+
+  auto fed = federation();
+  const std::string sql =
+      "SELECT o.id, c.name FROM {orders} o JOIN {customers} c ON c.id = o.customer_id WHERE o.id "
+      "<= 40 ORDER BY o.id";
+  check(*fed, sql);
+  const auto plan = fed->explain(expand(sql, fed_names()), {}, {}, false);
+  ASSERT_EQ(plan.tables.size(), 2u);
+  EXPECT_EQ(plan.tables[0].table, "pg." + schema_ + ".orders");  // the outer loop
+  EXPECT_EQ(plan.tables[0].access, "scan");
+  EXPECT_EQ(plan.tables[1].access, "lookup (id)");
+}
+
 TEST_F(FederatedQueryTest, BackendErrorsNameTheBackend) {
   auto fed = federation();
   try {
