@@ -215,7 +215,11 @@ class FederatedQueryTest : public ::testing::Test {
                             "{c} IN (3, 5, 8)",
                             "{t} IS NULL",
                             "{t} IS NOT NULL AND {c} < 20",
-                            "{t} = 'DE' OR {c} = 3"};
+                            "{t} = 'DE' OR {c} = 3",
+                            // Bytewise, as SQLite: a case-insensitive or
+                            // language collation would drop rows here.
+                            "{t} > 'Z'",
+                            "{t} < 'a'"};
     for (const char* shape : shapes) {
       std::string where = shape;
       for (size_t at; (at = where.find("{c}")) != std::string::npos;)
