@@ -14,6 +14,7 @@
 
 #include "../dynamodb/fixture.hpp"
 #include "../mysql/fixture.hpp"
+#include "../odbc/fixture.hpp"
 #include "../postgres/fixture.hpp"
 #include "polydb/query.hpp"
 #include "polydb/uri.hpp"
@@ -181,17 +182,106 @@ class FederatedQueryTest : public ::testing::Test {
   }
 
   // Runs `sql` federated and on the oracle; expects the same rows.
-  void check(Federation& fed, const std::string& sql) {
-    SCOPED_TRACE(sql);
-    auto r = fed.query(expand(sql, fed_names()));
+  void check(Federation& fed, const std::string& sql) { check(fed, sql, fed_names()); }
+  void check(Federation& fed, const std::string& sql,
+             const std::map<std::string, std::string>& names) {
+    SCOPED_TRACE(expand(sql, names));
+    auto r = fed.query(expand(sql, names));
     const Rows got = rows_of(*r);
-    auto pg = connect(pg_url_);
-    auto oracle = pg->query(expand(sql, oracle_names()));
+    if (!oracle_) oracle_ = connect(pg_url_);
+    auto oracle = oracle_->query(expand(sql, oracle_names()));
     const Rows want = rows_of(*oracle);
     EXPECT_EQ(got, want);
     EXPECT_FALSE(want.empty());
   }
 
+  struct Target {
+    const char* table;   // placeholder
+    const char* column;  // an integer column
+    const char* text;    // a text column
+  };
+
+  // Runs every pushdown shape against `target` (named by `names`), compares
+  // the answers with the oracle's and checks from EXPLAIN ANALYZE that the
+  // conditions reached the backend's native query. `order_pushable`: whether
+  // the backend takes ORDER BY (and so LIMIT) for this table.
+  void check_every_shape(Federation& fed, const Target& target,
+                         const std::map<std::string, std::string>& names, bool order_pushable) {
+    const char* shapes[] = {"{c} = 7",
+                            "{c} <> 7",
+                            "{c} < 50",
+                            "{c} <= 50",
+                            "{c} > 1990",
+                            "{c} >= 1990",
+                            "{c} IN (3, 5, 8)",
+                            "{t} IS NULL",
+                            "{t} IS NOT NULL AND {c} < 20",
+                            "{t} = 'DE' OR {c} = 3",
+                            // Bytewise, as SQLite: a case-insensitive or
+                            // language collation would drop rows here.
+                            "{t} > 'Z'",
+                            "{t} < 'a'"};
+    for (const char* shape : shapes) {
+      std::string where = shape;
+      for (size_t at; (at = where.find("{c}")) != std::string::npos;)
+        where.replace(at, 3, target.column);
+      for (size_t at; (at = where.find("{t}")) != std::string::npos;)
+        where.replace(at, 3, target.text);
+      const std::string count = std::string("SELECT COUNT(*), MIN(") + target.column + ") FROM {" +
+                                target.table + "} WHERE " + where;
+      check(fed, count, names);
+      SCOPED_TRACE(expand(count, names));
+      const auto plan = fed.explain(expand(count, names), {}, {}, true);
+      const bool has_or = where.find(" OR ") != std::string::npos;
+      // An OR may become one pushed scan per branch (SQLite's OR-by-union).
+      ASSERT_GE(plan.tables.size(), 1u);
+      if (!has_or) {  // a single conjunction is pushed whole
+        ASSERT_EQ(plan.tables.size(), 1u);
+        EXPECT_FALSE(plan.tables[0].filter.empty());
+        EXPECT_NE(plan.tables[0].native.find("WHERE"), std::string::npos) << plan.tables[0].native;
+      }
+    }
+    // Projection, ORDER BY and LIMIT together. (SQLite offers no LIMIT to a
+    // virtual table when the WHERE holds an IS NOT NULL.)
+    const std::string top = std::string("SELECT ") + target.column + " FROM {" + target.table +
+                            "} WHERE " + target.column + " >= 1 ORDER BY " + target.column +
+                            " DESC LIMIT 3";
+    SCOPED_TRACE(expand(top, names));
+    const auto plan = fed.explain(expand(top, names), {}, {}, true);
+    ASSERT_EQ(plan.tables.size(), 1u);
+    const RemoteAccess& t = plan.tables[0];
+    const std::string& table = names.at(target.table);
+    EXPECT_EQ(t.table.substr(0, t.table.find('.')), table.substr(0, table.find('.')));
+    EXPECT_NE(t.native.find("WHERE"), std::string::npos) << t.native;
+    if (order_pushable) {
+      EXPECT_EQ(t.limit, "LIMIT");
+      EXPECT_EQ(t.order, std::string(target.column) + " DESC");
+      EXPECT_LE(t.rows_fetched, 3u);
+    } else {  // SQLite sorts and limits what the backend sends
+      EXPECT_EQ(t.limit, "");
+      EXPECT_EQ(t.order, "");
+      EXPECT_EQ(t.native.find("ORDER BY"), std::string::npos) << t.native;
+      EXPECT_EQ(t.native.find("LIMIT"), std::string::npos) << t.native;
+    }
+    check(fed, top, names);
+  }
+
+  // Runs every shape on `target` through the ODBC driver `driver`, attached
+  // as `name`. ORDER BY goes to a backend only when it places NULLs as
+  // SQLite does (Capabilities::order_nulls).
+  void check_every_shape_through_odbc(const odbctest::Driver& driver, const std::string& name,
+                                      const Target& target) {
+    const std::string url = odbctest::odbc_url(driver);
+    auto fed = federation();
+    fed->attach(name, url);
+    auto names = fed_names();
+    const std::string table = expand(std::string("{") + target.table + "}", names);
+    names[target.table] = name + table.substr(table.find('.'));  // same table, through ODBC
+    const Capabilities caps = connect(url)->capabilities();
+    check_every_shape(*fed, target, names, caps.order_pushdown && caps.order_nulls);
+  }
+
+  std::unique_ptr<Connection> oracle_;  // the PostgreSQL that answers for comparison
   static inline std::string pg_url_, my_url_, lite_url_, schema_;
   static inline std::filesystem::path dir_;
 };
@@ -219,54 +309,22 @@ TEST_F(FederatedQueryTest, JoinsAndAggregatesAcrossThreeBackends) {
 }
 
 TEST_F(FederatedQueryTest, EveryPushdownShapeOnEverySqlBackend) {
-  struct Target {
-    const char* table;   // placeholder
-    const char* column;  // an integer column
-    const char* text;    // a text column
-  };
-  const Target targets[] = {{"orders", "customer_id", "status"},
-                            {"customers", "id", "country"},
-                            {"products", "id", "category"}};
-  const char* shapes[] = {"{c} = 7",          "{c} <> 7",           "{c} < 50",
-                          "{c} <= 50",        "{c} > 1990",         "{c} >= 1990",
-                          "{c} IN (3, 5, 8)", "{t} IS NULL",        "{t} IS NOT NULL AND {c} < 20",
-                          "{t} = 'DE' OR {c} = 3"};
   auto fed = federation();
-  for (const auto& target : targets) {
-    for (const char* shape : shapes) {
-      std::string where = shape;
-      for (size_t at; (at = where.find("{c}")) != std::string::npos;) where.replace(at, 3, target.column);
-      for (size_t at; (at = where.find("{t}")) != std::string::npos;) where.replace(at, 3, target.text);
-      const std::string count = std::string("SELECT COUNT(*), MIN(") + target.column + ") FROM {" +
-                                target.table + "} WHERE " + where;
-      SCOPED_TRACE(count);
-      auto r = fed->query(expand(count, fed_names()));
-      auto pg = connect(pg_url_);
-      auto oracle = pg->query(expand(count, oracle_names()));
-      EXPECT_EQ(rows_of(*r), rows_of(*oracle));
-      const auto plan = fed->explain(expand(count, fed_names()), {}, {}, true);
-      const bool has_or = where.find(" OR ") != std::string::npos;
-      // An OR may become one pushed scan per branch (SQLite's OR-by-union).
-      ASSERT_GE(plan.tables.size(), 1u);
-      if (!has_or) {  // a single conjunction is pushed whole
-        ASSERT_EQ(plan.tables.size(), 1u);
-        EXPECT_FALSE(plan.tables[0].filter.empty());
-        EXPECT_NE(plan.tables[0].native.find("WHERE"), std::string::npos) << plan.tables[0].native;
-      }
-    }
-    // Projection, ORDER BY and LIMIT together. (SQLite offers no LIMIT to a
-    // virtual table when the WHERE holds an IS NOT NULL.)
-    const std::string top = std::string("SELECT ") + target.column + " FROM {" + target.table +
-                            "} WHERE " + target.column + " >= 1 ORDER BY " + target.column +
-                            " DESC LIMIT 3";
-    SCOPED_TRACE(top);
-    const auto plan = fed->explain(expand(top, fed_names()), {}, {}, true);
-    ASSERT_EQ(plan.tables.size(), 1u);
-    EXPECT_EQ(plan.tables[0].limit, "LIMIT");
-    EXPECT_EQ(plan.tables[0].order, std::string(target.column) + " DESC");
-    EXPECT_LE(plan.tables[0].rows_fetched, 3u);
-    check(*fed, top);
-  }
+  for (const auto& target :
+       {Target{"orders", "customer_id", "status"}, Target{"customers", "id", "country"},
+        Target{"products", "id", "category"}})
+    check_every_shape(*fed, target, fed_names(), true);
+}
+
+// The same shapes through the ODBC connector, over the very tables read
+// natively above: PostgreSQL via psqlODBC, MariaDB via MariaDB Connector/ODBC.
+TEST_F(FederatedQueryTest, EveryPushdownShapeThroughPsqlOdbc) {
+  check_every_shape_through_odbc(odbctest::drivers().at(0), "opg",
+                                 {"orders", "customer_id", "status"});
+}
+
+TEST_F(FederatedQueryTest, EveryPushdownShapeThroughMariaDbOdbc) {
+  check_every_shape_through_odbc(odbctest::drivers().at(1), "omy", {"customers", "id", "country"});
 }
 
 TEST_F(FederatedQueryTest, NoPerRowRoundTrips) {
