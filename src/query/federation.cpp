@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "connectors/sqlite/connection.hpp"
@@ -24,7 +25,31 @@ struct Attachment {
   std::string name;
   std::string target;  ///< URL or config name; empty when `conn` was given
   std::unique_ptr<Connection> conn;
+  /// More connections to the same target, opened when every one is streaming
+  /// a result (most backends stream one result per connection at a time).
+  std::vector<std::unique_ptr<Connection>> more;
+  std::set<const Connection*> streaming;
   bool attached = false;  ///< ATTACHed as a SQLite schema
+};
+
+// A scan's reader that marks its connection free again when it goes.
+class LeasedReader final : public BatchReader {
+ public:
+  LeasedReader(std::unique_ptr<BatchReader> inner, std::set<const Connection*>& streaming,
+               const Connection* conn)
+      : inner_(std::move(inner)), streaming_(streaming), conn_(conn) {}
+  ~LeasedReader() override {
+    inner_.reset();
+    streaming_.erase(conn_);
+  }
+  const Schema& schema() const override { return inner_->schema(); }
+  std::optional<Batch> next() override { return inner_->next(); }
+  ScanPlan plan() const override { return inner_->plan(); }
+
+ private:
+  std::unique_ptr<BatchReader> inner_;
+  std::set<const Connection*>& streaming_;
+  const Connection* conn_;
 };
 
 std::string lower(std::string_view s) {
@@ -91,7 +116,7 @@ class Federation::Impl final : public query::Engine {
     ++remote_calls_;
     if (options_.max_remote_calls && remote_calls_ > *options_.max_remote_calls)
       throw Error(ErrorCode::unsupported,
-                  fmt::format("the query needs more than {} remote calls (the {}th would read "
+                  fmt::format("the query needs more than {} remote calls (call {} would read "
                               "{}): raise --max-remote-calls, or add conditions that the backends "
                               "can use",
                               *options_.max_remote_calls, remote_calls_, t.display));
@@ -102,6 +127,25 @@ class Federation::Impl final : public query::Engine {
   }
   void keep_error(const Error& e) override {
     if (!kept_) kept_ = e;
+  }
+  std::unique_ptr<BatchReader> scan(query::RemoteTable& t, const ScanSpec& spec) override {
+    Attachment& a = attachments_.at(t.attachment);
+    Connection* conn = a.streaming.count(a.conn.get()) ? nullptr : a.conn.get();
+    for (size_t i = 0; !conn && i < a.more.size(); ++i)
+      if (!a.streaming.count(a.more[i].get())) conn = a.more[i].get();
+    if (!conn) {
+      if (a.target.empty())
+        throw Error(ErrorCode::unsupported,
+                    fmt::format("{} is read while another read of {} is still streaming, and a "
+                                "connection attached as an object cannot be opened twice: attach "
+                                "it by URL, or attach it again under a second name",
+                                t.display, a.name));
+      a.more.push_back(open_target(a));
+      conn = a.more.back().get();
+    }
+    auto reader = conn->scan(spec);
+    a.streaming.insert(conn);
+    return std::make_unique<LeasedReader>(std::move(reader), a.streaming, conn);
   }
   int next_plan_id() override { return ++plan_ids_; }
   sqlite3* cache_db() override { return cache_.get(); }
@@ -128,6 +172,8 @@ class Federation::Impl final : public query::Engine {
       kept_.reset();
       throw e;
     }
+    // SQLite stopped by the progress handler says "interrupted" its own way.
+    if (fallback.code() == ErrorCode::cancelled) throw Error(ErrorCode::cancelled, "query interrupted");
     throw fallback;
   }
 
@@ -164,13 +210,19 @@ class Federation::Impl final : public query::Engine {
     return it == attachments_.end() ? nullptr : &it->second;
   }
 
-  Connection& open(Attachment& a) {
-    if (!a.conn) {
-      ConnectOptions o;
-      o.config = options_.config;
-      o.timeout = options_.connect_timeout;
-      a.conn = connect(a.target, o);
+  std::unique_ptr<Connection> open_target(const Attachment& a) const {
+    ConnectOptions o;
+    o.config = options_.config;
+    o.timeout = options_.connect_timeout;
+    try {
+      return connect(a.target, o);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: {}", a.name, e.message()), e.backend(), e.detail());
     }
+  }
+
+  Connection& open(Attachment& a) {
+    if (!a.conn) a.conn = open_target(a);
     return *a.conn;
   }
 
@@ -180,6 +232,7 @@ class Federation::Impl final : public query::Engine {
     auto t = std::make_unique<query::RemoteTable>();
     t->engine = this;
     t->conn = &conn;
+    t->attachment = lower(a.name);
     t->display = a.name + "." + name;
     t->name = name;
     try {

@@ -370,7 +370,7 @@ class RemoteRead {
     t.engine->count_remote_call(t);
     ++p.stats.remote_calls;
     const auto start = Clock::now();
-    reader_ = t.conn->scan(spec);
+    reader_ = t.engine->scan(t, spec);
     p.stats.native = reader_->plan().native;
     add_time(start);
   }

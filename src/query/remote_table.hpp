@@ -84,7 +84,8 @@ struct Plan {
 /// A remote table as a virtual table.
 struct RemoteTable {
   Engine* engine = nullptr;
-  Connection* conn = nullptr;
+  Connection* conn = nullptr;  ///< for metadata; scans go through Engine::scan
+  std::string attachment;      ///< the key of its attachment
   std::string display;  ///< "pg.orders"
   std::string name;     ///< as the connector names it
   Schema schema;
@@ -121,6 +122,9 @@ class Engine {
   virtual void check_cancel() = 0;
   /// Remembers an error thrown inside a SQLite callback, to rethrow it intact.
   virtual void keep_error(const Error& e) = 0;
+  /// Opens a scan of `t` on a connection of its attachment that no other
+  /// open reader uses (a join of two tables of one database streams both).
+  virtual std::unique_ptr<BatchReader> scan(RemoteTable& t, const ScanSpec& spec) = 0;
   virtual int next_plan_id() = 0;
   virtual sqlite3* cache_db() = 0;
   virtual size_t batch_rows() const = 0;

@@ -521,6 +521,20 @@ TEST_F(FederatedQueryTest, PlannerUsesPostgresEstimates) {
   EXPECT_EQ(plan.tables[1].access, "lookup (id)");
 }
 
+// Two reads of one PostgreSQL attachment stream at once (a self-join whose
+// outer side spans many batches): the second gets a connection of its own.
+TEST_F(FederatedQueryTest, TwoReadsOfOneDatabaseStreamTogether) {
+  FederationOptions o;
+  o.batch_rows = 500;
+  auto fed = federation(o);
+  check(*fed,
+        "SELECT COUNT(*), SUM(b.amount) FROM {orders} a JOIN {orders} b ON b.id = a.id + 1 WHERE "
+        "a.status <> b.status");
+  check(*fed,
+        "SELECT a.status, COUNT(*) FROM {orders} a JOIN {products} p ON p.id = a.product_id "
+        "JOIN {orders} b ON b.id = a.id WHERE p.category = 'b' GROUP BY 1 ORDER BY 1");
+}
+
 TEST_F(FederatedQueryTest, BackendErrorsNameTheBackend) {
   auto fed = federation();
   try {
