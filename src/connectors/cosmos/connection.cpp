@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "connectors/cosmos/errors.hpp"
+#include "connectors/cosmos/partition_hash.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "core/pushdown.hpp"
@@ -140,6 +141,8 @@ PartitionKey parse_partition_key(const Json& coll) {
   PartitionKey k;
   const Json pk = coll.value("partitionKey", Json::object());
   k.kind = pk.value("kind", "Hash");
+  if (auto v = pk.find("version"); v != pk.end() && v->is_number_integer()) k.version = v->get<int>();
+  if (k.kind == "MultiHash") k.version = 2;
   for (const auto& p : pk.value("paths", Json::array())) {
     std::string path = p.get<std::string>();
     if (!path.empty() && path[0] == '/') path.erase(0, 1);
@@ -183,7 +186,7 @@ Json PartitionKey::definition() const {
   Json paths_json = Json::array();
   for (const auto& p : paths) paths_json.push_back("/" + p);
   Json d = {{"paths", paths_json}, {"kind", kind}};
-  if (kind == "MultiHash") d["version"] = 2;
+  if (kind == "MultiHash" || version >= 2) d["version"] = 2;
   return d;
 }
 
@@ -390,17 +393,28 @@ Request CosmosConnection::query_request(std::string_view container, const Json& 
   return req;
 }
 
-std::vector<std::string> CosmosConnection::partition_key_ranges(std::string_view container) {
+std::vector<KeyRange> CosmosConnection::key_ranges(std::string_view container) {
   const Json r = api_.call_json(
       {.method = "GET",
        .path = encode_path({"dbs", endpoint_.database, "colls", container, "pkranges"}),
        .resource_type = "pkranges", .resource_link = docs_link(container)},
       fmt::format("Cosmos DB read of the partition key ranges of {}", container));
+  std::vector<KeyRange> ranges;
+  for (const auto& range : r.value("PartitionKeyRanges", Json::array())) {
+    const Json& id = range.at("id");
+    ranges.push_back({.id = id.is_string() ? id.get<std::string>() : id.dump(),  // the emulator's are numbers
+                      .min = range.value("minInclusive", ""),
+                      .max = range.value("maxExclusive", "FF")});
+  }
+  if (ranges.empty()) ranges.push_back({.id = "0", .min = "", .max = "FF"});
+  std::sort(ranges.begin(), ranges.end(),
+            [](const KeyRange& a, const KeyRange& b) { return a.min < b.min; });
+  return ranges;
+}
+
+std::vector<std::string> CosmosConnection::partition_key_ranges(std::string_view container) {
   std::vector<std::string> ids;
-  for (const auto& range : r.value("PartitionKeyRanges", Json::array()))
-    ids.push_back(range.at("id").is_string() ? range.at("id").get<std::string>()
-                                             : range.at("id").dump());  // the emulator's are numbers
-  if (ids.empty()) ids.push_back("0");
+  for (auto& range : key_ranges(container)) ids.push_back(std::move(range.id));
   return ids;
 }
 

@@ -25,9 +25,12 @@ inline constexpr std::string_view kReplaceMarkerId = "polydb-replace-in-progress
 struct PartitionKey {
   std::vector<std::string> paths;  ///< property names, without '/'
   std::string kind = "Hash";       ///< "Hash" or "MultiHash"
+  int version = 1;                 ///< hashing version (2 for MultiHash and newer Hash keys)
   /// The partition key definition for a create request.
   Json definition() const;
 };
+
+struct KeyRange;  // connectors/cosmos/partition_hash.hpp
 
 /// A Cosmos SQL query built from a ScanSpec.
 struct ScanQuery {
@@ -118,6 +121,8 @@ class CosmosConnection final : public Connection {
   bool create_container(std::string_view container, const PartitionKey& key);
   /// The ids of the container's physical partition key ranges.
   std::vector<std::string> partition_key_ranges(std::string_view container);
+  /// The container's physical partition key ranges with their bounds, sorted by min.
+  std::vector<KeyRange> key_ranges(std::string_view container);
   /// Deletes every item (a key-only query, then deletes in parallel).
   void delete_all_items(std::string_view container, const PartitionKey& key);
   /// Up to `n` documents of the container (for inference).
