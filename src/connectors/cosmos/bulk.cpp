@@ -49,8 +49,6 @@ namespace {
 constexpr size_t kBulkItems = 100;
 constexpr size_t kBulkBytes = 1'500'000;
 
-// Requests (lists of operation indexes) sent one after the other.
-using BulkTask = std::vector<std::vector<size_t>>;
 using Groups = std::map<std::string_view, std::vector<size_t>>;  // partition -> ops in order
 
 // Requests of at most kBulkItems operations and about kBulkBytes, grouped
@@ -117,6 +115,20 @@ void append_operation(const BulkOp& op, BulkKind kind, std::string& body) {
 
 }  // namespace
 
+std::vector<BulkTask> plan_requests(const std::vector<BulkOp>& ops) {
+  std::map<std::string_view, Groups> by_range;  // range -> partition -> ops in order
+  for (size_t i = 0; i < ops.size(); ++i) by_range[ops[i].range][ops[i].partition].push_back(i);
+  std::vector<BulkTask> tasks;
+  for (const auto& [range, groups] : by_range) {
+    if (!range.empty()) {
+      plan_bulk(ops, groups, tasks);
+      continue;
+    }
+    for (const auto& g : groups) tasks.push_back({g.second});  // no range: one by one
+  }
+  return tasks;
+}
+
 BulkSender::BulkSender(CosmosConnection& conn, std::string_view container, PartitionKey key,
                        BulkKind kind)
     : conn_(conn),
@@ -141,16 +153,7 @@ void BulkSender::send(std::vector<BulkOp>& ops) {
     ranges_ = conn_.key_ranges(container_);
     for (auto& o : ops) o = op(std::move(o.id), Json::parse(o.partition), std::move(o.body));
   }
-  std::map<std::string_view, Groups> by_range;  // range -> partition -> ops in order
-  for (size_t i = 0; i < ops.size(); ++i) by_range[ops[i].range][ops[i].partition].push_back(i);
-  std::vector<BulkTask> tasks;
-  for (const auto& [range, groups] : by_range) {
-    if (!range.empty()) {
-      plan_bulk(ops, groups, tasks);
-      continue;
-    }
-    for (const auto& g : groups) tasks.push_back({g.second});  // no range: one by one
-  }
+  const std::vector<BulkTask> tasks = plan_requests(ops);
   pool_.run(tasks.size(), [&](Api& api, size_t t) { send_task(api, ops, tasks[t]); });
 }
 

@@ -49,6 +49,16 @@ struct BulkOp {
   std::string range;      ///< the partition key range id; empty: sent alone
 };
 
+/// Requests (lists of indexes into the operations) sent one after the other.
+using BulkTask = std::vector<std::vector<size_t>>;
+
+/// Plans the requests of `ops`: tasks run in parallel, the requests of a task
+/// in order. A request holds operations of one range only, at most 100 and
+/// about 1.5 MB; the operations of one partition key value stay in one task,
+/// in their order (small partitions share requests). Operations without a
+/// range form requests of their partition's operations, sent one by one. Pure.
+std::vector<BulkTask> plan_requests(const std::vector<BulkOp>& ops);
+
 /// Sends item operations of one kind into one container with `concurrency`
 /// parallel requests: the operations of a partition key value in their
 /// order, bulk requests per partition key range (the ranges come from the

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 #include "connectors/cosmos/errors.hpp"
@@ -315,18 +316,52 @@ std::vector<TableInfo> CosmosConnection::list_tables() {
   return out;
 }
 
-PartitionKey CosmosConnection::partition_key(std::string_view container) {
-  const std::string link = docs_link(container);
-  const auto r = api_.call({.method = "GET",
-                            .path = encode_path({"dbs", endpoint_.database, "colls", container}),
-                            .resource_type = "colls", .resource_link = link},
-                           fmt::format("Cosmos DB read of container {}", container), {404});
+net::HttpResponse CosmosConnection::read_container(std::string_view container, bool quota) {
+  Request req{.method = "GET",
+              .path = encode_path({"dbs", endpoint_.database, "colls", container}),
+              .resource_type = "colls", .resource_link = docs_link(container)};
+  if (quota) req.headers.set("x-ms-documentdb-populatequotainfo", "True");
+  net::HttpResponse r =
+      api_.call(req, fmt::format("Cosmos DB read of container {}", container), {404});
   if (r.status == 404)
     throw Error(ErrorCode::not_found,
                 fmt::format("no container '{}' in {} (`polydb ls` lists the containers)",
                             container, display_),
                 "cosmos");
-  return parse_partition_key(Json::parse(r.body, nullptr, false));
+  return r;
+}
+
+PartitionKey CosmosConnection::partition_key(std::string_view container) {
+  return parse_partition_key(Json::parse(read_container(container, false).body, nullptr, false));
+}
+
+std::optional<uint64_t> documents_count(std::string_view resource_usage) {
+  // "documentSize=0;documentsSize=1;documentsCount=42;collectionSize=3"
+  constexpr std::string_view kKey = "documentsCount=";
+  for (size_t start = 0; start <= resource_usage.size();) {
+    size_t end = resource_usage.find(';', start);
+    if (end == std::string_view::npos) end = resource_usage.size();
+    std::string_view part = trim(resource_usage.substr(start, end - start));
+    if (part.starts_with(kKey)) {
+      part.remove_prefix(kKey.size());
+      uint64_t n = 0;
+      const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+      if (ec != std::errc() || ptr != part.data() + part.size()) return std::nullopt;
+      return n;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> CosmosConnection::estimate_rows(std::string_view table) {
+  // The service reports a container's document count in the usage header
+  // of a container read that asks for quota information (no query, 1 RU).
+  // Without it (the emulator sends none) there is no estimate: a COUNT
+  // query's cost grows with the container, which a planner's guess should not.
+  const net::HttpResponse r = read_container(table, true);
+  const auto usage = r.headers.get("x-ms-resource-usage");
+  return usage ? documents_count(*usage) : std::nullopt;
 }
 
 bool CosmosConnection::exists(std::string_view container) {
