@@ -90,9 +90,12 @@ void plan_bulk(const std::vector<BulkOp>& ops, const Groups& groups, std::vector
 
 std::string_view operation_type(BulkKind kind) {
   switch (kind) {
-    case BulkKind::create: return "Create";
-    case BulkKind::upsert: return "Upsert";
-    case BulkKind::remove: return "Delete";
+    case BulkKind::create:
+      return "Create";
+    case BulkKind::upsert:
+      return "Upsert";
+    case BulkKind::remove:
+      return "Delete";
   }
   return "";
 }
@@ -177,7 +180,10 @@ void BulkSender::send_bulk(Api& api, std::vector<BulkOp>& ops, std::span<const s
   for (size_t done = 0; done < rows.size();) {
     std::optional<std::chrono::milliseconds> wait;
     net::retry(
-        retry_policy_, [&](const Error& e) { return net::RetryAdvice{e.retryable(), wait}; },
+        retry_policy_,
+        [&](const Error& e) {
+          return net::RetryAdvice{e.retryable(), wait};
+        },
         [&] { done += send_bulk_request(api, ops, rows.subspan(done), wait); },
         {.what = what, .log_name = "cosmos"});
   }
@@ -235,8 +241,7 @@ size_t BulkSender::send_bulk_request(Api& api, std::vector<BulkOp>& ops,
 size_t BulkSender::send_each_after_split(Api& api, std::vector<BulkOp>& ops,
                                          std::span<const size_t> rows) {
   if (!ranges_stale_.exchange(true))
-    logger("cosmos")->info("a partition key range of {} split: re-reading the ranges",
-                           container_);
+    logger("cosmos")->info("a partition key range of {} split: re-reading the ranges", container_);
   for (size_t r : rows) send_one(api, ops[r]);
   return rows.size();
 }
@@ -245,8 +250,10 @@ void BulkSender::send_one(Api& api, BulkOp& op) {
   const std::string what =
       fmt::format("Cosmos DB {} of item '{}' in {}", op_name(), op.id, container_);
   if (kind_ == BulkKind::remove) {
-    Request del{.method = "DELETE", .path = conn_.item_path(container_, op.id),
-                .resource_type = "docs", .resource_link = conn_.item_link(container_, op.id)};
+    Request del{.method = "DELETE",
+                .path = conn_.item_path(container_, op.id),
+                .resource_type = "docs",
+                .resource_link = conn_.item_link(container_, op.id)};
     del.headers.set("x-ms-documentdb-partitionkey", op.partition);
     api.call(del, what, {404});
     return;
@@ -263,9 +270,12 @@ void BulkSender::send_one(Api& api, BulkOp& op) {
 
 std::string_view BulkSender::op_name() const {
   switch (kind_) {
-    case BulkKind::create: return "create";
-    case BulkKind::upsert: return "upsert";
-    case BulkKind::remove: return "delete";
+    case BulkKind::create:
+      return "create";
+    case BulkKind::upsert:
+      return "upsert";
+    case BulkKind::remove:
+      return "delete";
   }
   return "";
 }

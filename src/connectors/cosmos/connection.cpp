@@ -142,7 +142,8 @@ PartitionKey parse_partition_key(const Json& coll) {
   PartitionKey k;
   const Json pk = coll.value("partitionKey", Json::object());
   k.kind = pk.value("kind", "Hash");
-  if (auto v = pk.find("version"); v != pk.end() && v->is_number_integer()) k.version = v->get<int>();
+  if (auto v = pk.find("version"); v != pk.end() && v->is_number_integer())
+    k.version = v->get<int>();
   if (k.kind == "MultiHash") k.version = 2;
   for (const auto& p : pk.value("paths", Json::array())) {
     std::string path = p.get<std::string>();
@@ -436,8 +437,8 @@ std::vector<KeyRange> CosmosConnection::key_ranges(std::string_view container) {
       fmt::format("Cosmos DB read of the partition key ranges of {}", container));
   std::vector<KeyRange> ranges;
   for (const auto& range : r.value("PartitionKeyRanges", Json::array())) {
-    const Json& id = range.at("id");
-    ranges.push_back({.id = id.is_string() ? id.get<std::string>() : id.dump(),  // the emulator's are numbers
+    const Json& id = range.at("id");  // the emulator's ids are numbers
+    ranges.push_back({.id = id.is_string() ? id.get<std::string>() : id.dump(),
                       .min = range.value("minInclusive", ""),
                       .max = range.value("maxExclusive", "FF")});
   }

@@ -16,7 +16,9 @@ namespace polydb::cosmos {
 namespace {
 
 BulkOp op(std::string partition, std::string range, size_t body_bytes = 10) {
-  return {.id = "", .partition = std::move(partition), .body = std::string(body_bytes, 'x'),
+  return {.id = "",
+          .partition = std::move(partition),
+          .body = std::string(body_bytes, 'x'),
           .range = std::move(range)};
 }
 
