@@ -121,5 +121,9 @@ for n in "${sizes[@]}"; do
   awk -v p="$ps" -v b="$bs" -v w="$ws" 'BEGIN {
     printf "polydb / node WriteBatch (same concurrency): %.2fx the rate\n", b / p
     printf "polydb / node BulkWriter (parallel):         %.2fx the rate\n", w / p }'
+  awk -v n="$n" -v p="$ps" -v b="$bs" -v pc="$pc" -v bc="$bc" -v wc="$wc" 'BEGIN {
+    printf "polydb time / node WriteBatch time: %.2f\n", p / b
+    printf "client CPU per document: polydb %.1f us, node WriteBatch %.1f us, node BulkWriter %.1f us\n",
+           1e6 * pc / n, 1e6 * bc / n, 1e6 * wc / n }'
 done
 echo "(best of 2 runs each, interleaved; rates are documents/s; the emulator's work is not in cpu s)"

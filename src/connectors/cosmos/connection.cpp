@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 #include "connectors/cosmos/errors.hpp"
+#include "connectors/cosmos/partition_hash.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "core/pushdown.hpp"
@@ -140,6 +142,9 @@ PartitionKey parse_partition_key(const Json& coll) {
   PartitionKey k;
   const Json pk = coll.value("partitionKey", Json::object());
   k.kind = pk.value("kind", "Hash");
+  if (auto v = pk.find("version"); v != pk.end() && v->is_number_integer())
+    k.version = v->get<int>();
+  if (k.kind == "MultiHash") k.version = 2;
   for (const auto& p : pk.value("paths", Json::array())) {
     std::string path = p.get<std::string>();
     if (!path.empty() && path[0] == '/') path.erase(0, 1);
@@ -183,7 +188,7 @@ Json PartitionKey::definition() const {
   Json paths_json = Json::array();
   for (const auto& p : paths) paths_json.push_back("/" + p);
   Json d = {{"paths", paths_json}, {"kind", kind}};
-  if (kind == "MultiHash") d["version"] = 2;
+  if (kind == "MultiHash" || version >= 2) d["version"] = 2;
   return d;
 }
 
@@ -312,18 +317,52 @@ std::vector<TableInfo> CosmosConnection::list_tables() {
   return out;
 }
 
-PartitionKey CosmosConnection::partition_key(std::string_view container) {
-  const std::string link = docs_link(container);
-  const auto r = api_.call({.method = "GET",
-                            .path = encode_path({"dbs", endpoint_.database, "colls", container}),
-                            .resource_type = "colls", .resource_link = link},
-                           fmt::format("Cosmos DB read of container {}", container), {404});
+net::HttpResponse CosmosConnection::read_container(std::string_view container, bool quota) {
+  Request req{.method = "GET",
+              .path = encode_path({"dbs", endpoint_.database, "colls", container}),
+              .resource_type = "colls", .resource_link = docs_link(container)};
+  if (quota) req.headers.set("x-ms-documentdb-populatequotainfo", "True");
+  net::HttpResponse r =
+      api_.call(req, fmt::format("Cosmos DB read of container {}", container), {404});
   if (r.status == 404)
     throw Error(ErrorCode::not_found,
                 fmt::format("no container '{}' in {} (`polydb ls` lists the containers)",
                             container, display_),
                 "cosmos");
-  return parse_partition_key(Json::parse(r.body, nullptr, false));
+  return r;
+}
+
+PartitionKey CosmosConnection::partition_key(std::string_view container) {
+  return parse_partition_key(Json::parse(read_container(container, false).body, nullptr, false));
+}
+
+std::optional<uint64_t> documents_count(std::string_view resource_usage) {
+  // "documentSize=0;documentsSize=1;documentsCount=42;collectionSize=3"
+  constexpr std::string_view kKey = "documentsCount=";
+  for (size_t start = 0; start <= resource_usage.size();) {
+    size_t end = resource_usage.find(';', start);
+    if (end == std::string_view::npos) end = resource_usage.size();
+    std::string_view part = trim(resource_usage.substr(start, end - start));
+    if (part.starts_with(kKey)) {
+      part.remove_prefix(kKey.size());
+      uint64_t n = 0;
+      const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+      if (ec != std::errc() || ptr != part.data() + part.size()) return std::nullopt;
+      return n;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> CosmosConnection::estimate_rows(std::string_view table) {
+  // The service reports a container's document count in the usage header
+  // of a container read that asks for quota information (no query, 1 RU).
+  // Without it (the emulator sends none) there is no estimate: a COUNT
+  // query's cost grows with the container, which a planner's guess should not.
+  const net::HttpResponse r = read_container(table, true);
+  const auto usage = r.headers.get("x-ms-resource-usage");
+  return usage ? documents_count(*usage) : std::nullopt;
 }
 
 bool CosmosConnection::exists(std::string_view container) {
@@ -390,17 +429,28 @@ Request CosmosConnection::query_request(std::string_view container, const Json& 
   return req;
 }
 
-std::vector<std::string> CosmosConnection::partition_key_ranges(std::string_view container) {
+std::vector<KeyRange> CosmosConnection::key_ranges(std::string_view container) {
   const Json r = api_.call_json(
       {.method = "GET",
        .path = encode_path({"dbs", endpoint_.database, "colls", container, "pkranges"}),
        .resource_type = "pkranges", .resource_link = docs_link(container)},
       fmt::format("Cosmos DB read of the partition key ranges of {}", container));
+  std::vector<KeyRange> ranges;
+  for (const auto& range : r.value("PartitionKeyRanges", Json::array())) {
+    const Json& id = range.at("id");  // the emulator's ids are numbers
+    ranges.push_back({.id = id.is_string() ? id.get<std::string>() : id.dump(),
+                      .min = range.value("minInclusive", ""),
+                      .max = range.value("maxExclusive", "FF")});
+  }
+  if (ranges.empty()) ranges.push_back({.id = "0", .min = "", .max = "FF"});
+  std::sort(ranges.begin(), ranges.end(),
+            [](const KeyRange& a, const KeyRange& b) { return a.min < b.min; });
+  return ranges;
+}
+
+std::vector<std::string> CosmosConnection::partition_key_ranges(std::string_view container) {
   std::vector<std::string> ids;
-  for (const auto& range : r.value("PartitionKeyRanges", Json::array()))
-    ids.push_back(range.at("id").is_string() ? range.at("id").get<std::string>()
-                                             : range.at("id").dump());  // the emulator's are numbers
-  if (ids.empty()) ids.push_back("0");
+  for (auto& range : key_ranges(container)) ids.push_back(std::move(range.id));
   return ids;
 }
 

@@ -25,9 +25,12 @@ inline constexpr std::string_view kReplaceMarkerId = "polydb-replace-in-progress
 struct PartitionKey {
   std::vector<std::string> paths;  ///< property names, without '/'
   std::string kind = "Hash";       ///< "Hash" or "MultiHash"
+  int version = 1;                 ///< hashing version (2 for MultiHash and newer Hash keys)
   /// The partition key definition for a create request.
   Json definition() const;
 };
+
+struct KeyRange;  // connectors/cosmos/partition_hash.hpp
 
 /// A Cosmos SQL query built from a ScanSpec.
 struct ScanQuery {
@@ -79,6 +82,10 @@ class CosmosConnection final : public Connection {
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
+  /// documentsCount of the container's x-ms-resource-usage header (a
+  /// container read with quota information); nullopt when the server sends
+  /// none (the emulator). Error(not_found) for an unknown container.
+  std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
   std::optional<RequestCost> request_cost() const override;
 
@@ -118,6 +125,8 @@ class CosmosConnection final : public Connection {
   bool create_container(std::string_view container, const PartitionKey& key);
   /// The ids of the container's physical partition key ranges.
   std::vector<std::string> partition_key_ranges(std::string_view container);
+  /// The container's physical partition key ranges with their bounds, sorted by min.
+  std::vector<KeyRange> key_ranges(std::string_view container);
   /// Deletes every item (a key-only query, then deletes in parallel).
   void delete_all_items(std::string_view container, const PartitionKey& key);
   /// Up to `n` documents of the container (for inference).
@@ -132,6 +141,10 @@ class CosmosConnection final : public Connection {
   std::string item_link(std::string_view container, std::string_view id) const;
 
  private:
+  /// GET of the container (with quota information when `quota`);
+  /// Error(not_found) for an unknown container.
+  net::HttpResponse read_container(std::string_view container, bool quota);
+
   Endpoint endpoint_;
   std::shared_ptr<CostMeter> meter_;
   net::HttpOptions http_;
@@ -164,6 +177,10 @@ std::unique_ptr<BatchReader> make_reader(CosmosConnection& conn, ReaderSetup set
 
 std::unique_ptr<BatchWriter> make_writer(CosmosConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+
+/// The documentsCount of an x-ms-resource-usage header value
+/// ("...;documentsCount=42;..."); nullopt without a valid one. Pure.
+std::optional<uint64_t> documents_count(std::string_view resource_usage);
 
 /// The id polydb gives a row: the "id" column's text, else the key columns'
 /// texts joined by '|' (each with '%', '|', '/', '\\', '?' and '#'

@@ -367,18 +367,33 @@ void FirestoreConnection::write_all(std::vector<Json> writes, std::string_view w
               std::move(writes), api_.policy(), what);
 }
 
-std::optional<uint64_t> FirestoreConnection::count_rows(std::string_view table) {
+uint64_t FirestoreConnection::count_documents(std::string_view table,
+                                             std::optional<uint64_t> up_to) {
   const CollectionPath cp = parse_collection(table);
+  Json count = Json::object();
+  if (up_to) count["upTo"] = std::to_string(*up_to);  // an int64 in the JSON mapping
   const Json body = {
       {"structuredAggregationQuery",
        {{"structuredQuery", {{"from", Json::array({{{"collectionId", cp.id}}})}}},
-        {"aggregations", Json::array({{{"alias", "n"}, {"count", Json::object()}}})}}}};
+        {"aggregations", Json::array({{{"alias", "n"}, {"count", count}}})}}}};
   const Json r = api_.call("POST", encode_path(api_.endpoint().name(cp.parent)) + ":runAggregationQuery",
                            &body, fmt::format("Firestore count on {}", table));
   for (const auto& element : r)
     if (auto res = element.find("result"); res != element.end())
       return static_cast<uint64_t>(to_value(res->at("aggregateFields").at("n")).as<int64_t>());
   return 0;
+}
+
+std::optional<uint64_t> FirestoreConnection::count_rows(std::string_view table) {
+  return count_documents(table, std::nullopt);
+}
+
+std::optional<uint64_t> FirestoreConnection::estimate_rows(std::string_view table) {
+  // Firestore keeps no document counts: a count() aggregation, bounded by
+  // upTo so that its cost (one read per 1,000 index entries) stays bounded
+  // whatever the collection's size. A result of kEstimateUpTo means "at
+  // least that many".
+  return count_documents(table, kEstimateUpTo);
 }
 
 PingResult FirestoreConnection::ping() {

@@ -62,7 +62,14 @@ class FirestoreConnection final : public Connection {
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
+  /// A count() aggregation stopped at kEstimateUpTo documents (Firestore
+  /// keeps no counts); kEstimateUpTo means at least that many, 0 for an
+  /// empty or missing collection.
+  std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
+
+  /// Where estimate_rows() stops counting.
+  static constexpr uint64_t kEstimateUpTo = 100'000;
 
   // For the reader and writer of this connector.
   Api& api() noexcept { return api_; }
@@ -71,6 +78,9 @@ class FirestoreConnection final : public Connection {
   /// Deletes every document of the collection (not their subcollections).
   /// Returns how many.
   uint64_t delete_all(const CollectionPath& collection);
+  /// The documents of the collection (a count() aggregation), counted up
+  /// to `up_to` when given.
+  uint64_t count_documents(std::string_view table, std::optional<uint64_t> up_to);
   /// batch_write() through this connection's Api.
   void write_all(std::vector<Json> writes, std::string_view what);
 

@@ -9,10 +9,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "connectors/cosmos/connection.hpp"
+#include "connectors/cosmos/partition_hash.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
@@ -359,6 +362,75 @@ TEST_F(CosmosTest, ReplaceThatDoesNotFinishLeavesAMarker) {
   EXPECT_FALSE(cosmos_->delete_item(table_, std::string(kReplaceMarkerId),
                                     Json::array({std::string(kReplaceMarkerId)})))
       << "commit removes the marker";
+}
+
+TEST_F(CosmosTest, ReplaceDeletesTheOldItemsWithBulkRequests) {
+  write_items(1250);
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""}, {"grp", TypeId::string, true, ""}};
+  s->primary_key = {"id"};
+  Batch b(s);
+  for (int64_t i = 5000; i < 5003; ++i) b.append_row(std::vector<Value>{i, "new"});
+  const uint64_t before = conn_->request_cost()->requests;
+  auto w = conn_->writer(table_, *s, {WriteMode::replace, {}});
+  w->write(b);
+  w->commit();
+  // 1,250 deletes in 100-item bulk requests (13) after two pages of ids, the
+  // marker, the writes and the look-ups: not one request per old item.
+  EXPECT_LT(conn_->request_cost()->requests - before, 40u);
+  EXPECT_EQ(conn_->count_rows(table_), 3u);
+  EXPECT_FALSE(cosmos_->delete_item(table_, std::string(kReplaceMarkerId),
+                                    Json::array({std::string(kReplaceMarkerId)})))
+      << "the marker stayed";
+}
+
+TEST_F(CosmosTest, EstimateRowsComesFromTheUsageHeaderOnly) {
+  write_items(5);
+  // The emulator sends no x-ms-resource-usage header: no estimate (the
+  // parsing of the service's header is unit-tested).
+  EXPECT_EQ(conn_->estimate_rows(table_), std::nullopt);
+  EXPECT_EQ(code_of([&] { conn_->estimate_rows("no_such_container_polydb"); }),
+            ErrorCode::not_found);
+}
+
+// Effective partition keys of many generated values, polydb's against the
+// official Node SDK's (tests/interop/cosmos_partition_key_hash.js), for
+// hash versions 1 and 2 and hierarchical keys.
+TEST_F(CosmosTest, PartitionKeyHashesMatchTheNodeSdk) {
+  std::vector<Json> cases;
+  for (int i = 0; i < 120; ++i) {
+    Json value;
+    switch (i % 4) {
+      case 0: value = std::string(static_cast<size_t>(i), 'a' + static_cast<char>(i % 26)); break;
+      case 1: value = "k\u00e9y-" + std::to_string(i * 7919) + "-\U0001F600"; break;
+      case 2: value = (i - 60) * 1.37; break;
+      default: value = static_cast<int64_t>(i) * 1'000'003; break;
+    }
+    for (int version : {1, 2})
+      cases.push_back({{"kind", "Hash"}, {"version", version}, {"values", Json::array({value})}});
+    cases.push_back({{"kind", "MultiHash"}, {"version", 2},
+                     {"values", Json::array({value, "tenant-" + std::to_string(i)})}});
+  }
+  const std::string file = ::testing::TempDir() + "/cosmos_pk_cases_" + std::to_string(getpid());
+  {
+    std::ofstream out(file);
+    for (const auto& c : cases) out << c.dump() << "\n";
+  }
+  const std::string printed =
+      run("NODE_PATH=" + shell_quote(std::string(POLYDB_SOURCE_DIR) + "/tools/emulators/node_modules") +
+          " node " + shell_quote(std::string(POLYDB_SOURCE_DIR) + "/tests/interop/cosmos_partition_key_hash.js") +
+          " < " + shell_quote(file));
+  std::remove(file.c_str());
+  std::istringstream lines(printed);
+  std::string sdk;
+  size_t n = 0;
+  for (const auto& c : cases) {
+    ASSERT_TRUE(std::getline(lines, sdk)) << "the Node script printed " << n << " hashes";
+    PartitionKey key{.kind = c["kind"].get<std::string>(), .version = c["version"].get<int>()};
+    for (size_t i = 0; i < c["values"].size(); ++i) key.paths.push_back("p" + std::to_string(i));
+    EXPECT_EQ(effective_partition_key(c["values"], key), sdk) << c.dump();
+    ++n;
+  }
 }
 
 TEST_F(CosmosTest, NodeSdkReadsWhatPolydbWrote) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/firestore/connection.hpp"
 #include "net/http.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
@@ -342,6 +343,17 @@ TEST_F(FirestoreTest, BatchWritesOver500AndUpsertMergesFields) {
   std::string message;
   EXPECT_EQ(code_of([&] { write("bulk", numbers(5, 5)); }, &message), ErrorCode::conflict);
   EXPECT_NE(message.find("writing 5"), std::string::npos) << message;
+}
+
+TEST_F(FirestoreTest, EstimateRowsIsABoundedCountAggregation) {
+  write("estimate", numbers(1, 1234), WriteMode::create);
+  EXPECT_EQ(conn_->estimate_rows("estimate"), std::optional<uint64_t>(1234));
+  EXPECT_EQ(conn_->estimate_rows("no_such_collection"), std::optional<uint64_t>(0));
+  // The count stops at upTo (the emulator honours it as the service does).
+  auto* fs = dynamic_cast<firestore::FirestoreConnection*>(conn_.get());
+  ASSERT_NE(fs, nullptr);
+  EXPECT_EQ(fs->count_documents("estimate", 1000), 1000u);
+  EXPECT_EQ(fs->count_documents("estimate", std::nullopt), 1234u);
 }
 
 TEST_F(FirestoreTest, SubcollectionsAreTablesNamedByTheirPath) {
