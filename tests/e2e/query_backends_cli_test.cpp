@@ -221,8 +221,10 @@ TEST_F(QueryBackendsCliTest, AWrongPasswordNamesItsConnectionAndTheBackendsMessa
               "SELECT c.country, COUNT(*) FROM my." + prefix_ + "customers c JOIN bad." + prefix_ +
                   "orders o ON o.customer_id = c.id GROUP BY c.country"});
   EXPECT_EQ(r.status, 1) << r;
-  // The connection, by its URL without the password, and the server's own words.
-  EXPECT_NE(r.err.find("cannot connect to " + bad.to_string() + ": "), std::string::npos) << r;
+  // The attachment, its URL without the password, and the server's own words.
+  EXPECT_NE(r.err.find("polydb: error: bad: cannot connect to " + bad.to_string() + ": "),
+            std::string::npos)
+      << r;
   EXPECT_NE(r.err.find("polydb: detail: connection to server at \"127.0.0.1\""), std::string::npos)
       << r;
   EXPECT_NE(r.err.find("password authentication failed"), std::string::npos) << r;
