@@ -34,9 +34,9 @@ namespace polydb::odbc {
 
 namespace {
 
-int32_t days_of(const SQL_DATE_STRUCT& d) { return days_from_civil(d.year, d.month, d.day); }
-
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
+
+int32_t days_of(const SQL_DATE_STRUCT& d) { return days_from_civil(d.year, d.month, d.day); }
 
 int64_t micros_of(const SQL_TIMESTAMP_STRUCT& t) {
   return int64_t{days_from_civil(t.year, t.month, t.day)} * kMicrosPerDay +
