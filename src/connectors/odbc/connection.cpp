@@ -188,6 +188,7 @@ void OdbcConnection::setup_session(const std::string& forced_dialect) {
   if (succeeded(SQLGetInfo(dbc_.get(), SQL_GETDATA_EXTENSIONS, &getdata, sizeof getdata, nullptr)))
     getdata_in_blocks_ =
         (getdata & kBlocks) == kBlocks && driver_name_.find("maodbc") == std::string::npos;
+  raw_utf8_text_ = driver_name_.find("psqlodbcw") != std::string::npos;
   const DbmsKind kind = forced_dialect.empty() ? dbms_kind_from_name(dbms_name_)
                                                : parse_dbms_kind(forced_dialect).value();
   dialect_ = make_dialect(kind);
@@ -566,6 +567,7 @@ std::unique_ptr<BatchReader> OdbcConnection::query(std::string_view text,
   setup.params.assign(params.begin(), params.end());
   setup.batch_rows = options.batch_rows;
   setup.batch_bytes = options.batch_bytes;
+  setup.prefetch = options.exclusive;
   setup.plan.native = std::string(text);
   return make_reader(*this, std::move(setup));
 }

@@ -76,6 +76,11 @@ class OdbcConnection final : public Connection {
   /// of a row array after SQLSetPos (SQL_GD_ANY_COLUMN | SQL_GD_BOUND |
   /// SQL_GD_BLOCK): readers then bind every column, large objects too.
   bool getdata_in_blocks() const noexcept { return getdata_in_blocks_; }
+  /// Whether varchar and text columns read as SQL_C_BINARY come back as the
+  /// server's UTF-8 bytes, unconverted (psqlODBC's Unicode driver, whose
+  /// client encoding is UTF8): cheaper than SQL_C_WCHAR, which the driver
+  /// widens to UTF-16 and the reader narrows back.
+  bool raw_utf8_text() const noexcept { return raw_utf8_text_; }
 
   /// A new statement handle. Throws Error on failure.
   StmtHandle new_statement();
@@ -121,6 +126,7 @@ class OdbcConnection final : public Connection {
   std::string display_;
   std::string dbms_name_, dbms_version_, driver_name_;
   bool getdata_in_blocks_ = false;
+  bool raw_utf8_text_ = false;
   std::string default_schema_;  ///< "" when the DBMS has none (MySQL)
   std::string catalog_;         ///< current catalog (MySQL: the database)
 };
@@ -143,6 +149,10 @@ struct ReaderSetup {
   std::optional<uint64_t> limit;   ///< applied locally (after residual)
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
+  /// Fill the next row array in a thread of its own while the caller consumes
+  /// the previous one: only when nothing else runs on the connection meanwhile
+  /// (QueryOptions::exclusive).
+  bool prefetch = false;
   ScanPlan plan;
 };
 std::unique_ptr<BatchReader> make_reader(OdbcConnection& conn, ReaderSetup setup);

@@ -7,17 +7,28 @@
 // to its row and SQLGetData. Elsewhere ODBC allows SQLGetData only after the
 // last bound column and only with one row per fetch: a result with an
 // unbounded column binds the columns before it and fetches one row at a time.
+//
+// A row array is filled (SQLFetch, then the long values re-read whole) apart
+// from its conversion into a batch. When the caller promised the connection
+// to the reader (QueryOptions::exclusive), a producer thread that owns the
+// statement fills the next row array while the caller converts and consumes
+// the previous one: psqlODBC fetches its cursor chunk by chunk synchronously,
+// so without it the client idles while the server formats the next chunk and
+// the server idles while the client converts (docs/odbc.md has the numbers).
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <utility>
 
 #include "connectors/odbc/connection.hpp"
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
 #include "core/json_text.hpp"
 #include "core/log.hpp"
+#include "core/prefetch.hpp"
 
 namespace polydb::odbc {
 
@@ -32,6 +43,20 @@ int64_t micros_of(const SQL_TIMESTAMP_STRUCT& t) {
          (int64_t{t.hour} * 3600 + int64_t{t.minute} * 60 + t.second) * 1'000'000 +
          t.fraction / 1000;
 }
+
+// Row arrays filled ahead while the previous one is converted: memory is
+// this many row arrays plus the batch being built.
+constexpr size_t kPrefetchBlocks = 2;
+
+// One row array: each bound column's cells and indicators, and the values too
+// long for their cells, read whole when the array was filled.
+struct RowBlock {
+  std::vector<std::vector<char>> data;   // per column, rowset cells
+  std::vector<std::vector<SQLLEN>> ind;  // per column
+  std::vector<SQLUSMALLINT> status;
+  SQLULEN fetched = 0;
+  std::map<std::pair<SQLULEN, size_t>, std::optional<std::string>> long_values;  // (row, column)
+};
 
 class OdbcReader final : public BatchReader {
  public:
@@ -52,8 +77,17 @@ class OdbcReader final : public BatchReader {
     }
     conn_.check(rc, st, "query failed");
     describe_result();
-    if (setup_.limit && *setup_.limit == 0) finish();
+    if (setup_.limit && *setup_.limit == 0)
+      finish();
+    else if (setup_.prefetch && first_long_ == columns_)
+      start_prefetch();
   }
+
+  ~OdbcReader() override {
+    if (prefetch_) prefetch_->stop();
+  }
+  OdbcReader(const OdbcReader&) = delete;
+  OdbcReader& operator=(const OdbcReader&) = delete;
 
   const Schema& schema() const override { return *schema_; }
   ScanPlan plan() const override { return setup_.plan; }
@@ -62,8 +96,10 @@ class OdbcReader final : public BatchReader {
     while (!done_) {
       Batch batch(schema_);
       batch.reserve(rowset_);
-      if (first_long_ < columns_.size())
+      if (first_long_ < columns_)
         fetch_rows_one_by_one(batch);
+      else if (prefetch_)
+        take_prefetched(batch);
       else
         fetch_rowset(batch);
       if (setup_.residual && batch.num_rows() > 0) batch = apply_filter(*setup_.residual, batch);
@@ -82,13 +118,17 @@ class OdbcReader final : public BatchReader {
   }
 
  private:
-  struct Bound {
-    FetchPlan plan;
-    std::vector<char> data;
-    std::vector<SQLLEN> ind;
-  };
+  // The producer thread owns the statement from here until finish() or the
+  // destructor stops it.
+  void start_prefetch() {
+    std::vector<RowBlock> blocks;
+    for (size_t i = 0; i < kPrefetchBlocks; ++i) blocks.push_back(make_block());
+    prefetch_ = std::make_unique<Prefetcher<RowBlock>>(
+        std::move(blocks), [this](RowBlock& b) { return fill(b); });
+  }
 
   void finish() {
+    if (prefetch_) prefetch_->stop();
     done_ = true;
     SQLFreeStmt(stmt_.get(), SQL_CLOSE);
   }
@@ -129,49 +169,92 @@ class OdbcReader final : public BatchReader {
       Type type = type_from_column(m, conn_.dialect().kind());
       if (setup_.schema) type = setup_.schema->fields.at(static_cast<size_t>(i)).type;
       schema->fields.push_back({m.name, type, m.nullable, native_type_text(m)});
-      Bound& b = columns_.emplace_back();
-      b.plan = fetch_plan(type, m);
-      if (b.plan.long_data && !refetch_ && first_long_ == static_cast<size_t>(n))
+      FetchPlan& p = plans_.emplace_back(fetch_plan(type, m));
+      if (conn_.raw_utf8_text()) p = raw_utf8_plan(p, type, m);
+      if (p.long_data && !refetch_ && first_long_ == static_cast<size_t>(n))
         first_long_ = static_cast<size_t>(i);
-      row_width += b.plan.width + sizeof(SQLLEN);
+      row_width += p.width + sizeof(SQLLEN);
     }
     schema_ = setup_.schema ? setup_.schema : std::move(schema);
-    rowset_ = first_long_ < columns_.size()
+    rowset_ = first_long_ < plans_.size()
                   ? 1
                   : std::clamp<size_t>(setup_.batch_bytes / std::max<size_t>(row_width, 1), 1,
                                        std::max<size_t>(setup_.batch_rows, 1));
-    status_.resize(rowset_);
     conn_.check(SQLSetStmtAttr(st, SQL_ATTR_ROW_BIND_TYPE,
                                reinterpret_cast<SQLPOINTER>(SQL_BIND_BY_COLUMN), 0),
                 st, "cannot bind the result column-wise");
     conn_.check(SQLSetStmtAttr(st, SQL_ATTR_ROW_ARRAY_SIZE, reinterpret_cast<SQLPOINTER>(rowset_),
                                0),
                 st, "cannot set the row array size");
-    conn_.check(SQLSetStmtAttr(st, SQL_ATTR_ROWS_FETCHED_PTR, &fetched_, 0), st,
-                "cannot set the rows-fetched counter");
-    conn_.check(SQLSetStmtAttr(st, SQL_ATTR_ROW_STATUS_PTR, status_.data(), 0), st,
-                "cannot set the row status array");
-    for (size_t i = 0; i < first_long_; ++i) {
-      Bound& b = columns_[i];
-      b.data.resize(b.plan.width * rowset_);
-      b.ind.resize(rowset_);
-      conn_.check(SQLBindCol(st, static_cast<SQLUSMALLINT>(i + 1), b.plan.c_type, b.data.data(),
-                             static_cast<SQLLEN>(b.plan.width), b.ind.data()),
-                  st, fmt::format("cannot bind result column {}", i + 1));
-    }
+    columns_ = plans_.size();
+    if (setup_.prefetch && first_long_ == columns_) return;  // each block bound when filled
+    block_ = make_block();
+    bind(block_);
   }
 
-  // One SQLFetch: up to rowset_ rows into the bound arrays.
-  void fetch_rowset(Batch& batch) {
+  RowBlock make_block() const {
+    RowBlock b;
+    b.data.resize(columns_);
+    b.ind.resize(columns_);
+    for (size_t i = 0; i < first_long_; ++i) {
+      b.data[i].resize(plans_[i].width * rowset_);
+      b.ind[i].resize(rowset_);
+    }
+    b.status.resize(rowset_);
+    return b;
+  }
+
+  // Points the statement's bound columns, row count and row statuses at `b`.
+  void bind(RowBlock& b) {
+    SQLHSTMT st = stmt_.get();
+    conn_.check(SQLSetStmtAttr(st, SQL_ATTR_ROWS_FETCHED_PTR, &b.fetched, 0), st,
+                "cannot set the rows-fetched counter");
+    conn_.check(SQLSetStmtAttr(st, SQL_ATTR_ROW_STATUS_PTR, b.status.data(), 0), st,
+                "cannot set the row status array");
+    for (size_t i = 0; i < first_long_; ++i)
+      conn_.check(SQLBindCol(st, static_cast<SQLUSMALLINT>(i + 1), plans_[i].c_type,
+                             b.data[i].data(), static_cast<SQLLEN>(plans_[i].width),
+                             b.ind[i].data()),
+                  st, fmt::format("cannot bind result column {}", i + 1));
+    bound_ = &b;
+  }
+
+  // One SQLFetch of up to rowset_ rows into `b`, with the values too long for
+  // their cells read whole; false at the end of the result. Touches the
+  // statement: on the producer thread when prefetching.
+  bool fill(RowBlock& b) {
+    if (bound_ != &b) bind(b);
+    b.long_values.clear();
     const SQLRETURN rc = SQLFetch(stmt_.get());
     if (rc == SQL_NO_DATA) {
-      finish();
-      return;
+      b.fetched = 0;
+      return false;
     }
     conn_.check(rc, stmt_.get(), "cannot read the result");
-    for (SQLULEN r = 0; r < fetched_; ++r) {
-      if (status_[r] == SQL_ROW_NOROW || status_[r] == SQL_ROW_ERROR) continue;
-      for (size_t c = 0; c < columns_.size(); ++c) append_bound(batch.column(c), c, r);
+    read_long_values(b);
+    return true;
+  }
+
+  void fetch_rowset(Batch& batch) {
+    if (!fill(block_)) return finish();
+    convert(block_, batch);
+  }
+
+  void take_prefetched(Batch& batch) {
+    RowBlock* b = prefetch_->next();
+    if (!b) return finish();
+    convert(*b, batch);
+    prefetch_->recycle(b);
+  }
+
+  static bool has_row(const RowBlock& b, SQLULEN r) {
+    return b.status[r] != SQL_ROW_NOROW && b.status[r] != SQL_ROW_ERROR;
+  }
+
+  void convert(const RowBlock& b, Batch& batch) {
+    for (SQLULEN r = 0; r < b.fetched; ++r) {
+      if (!has_row(b, r)) continue;
+      for (size_t c = 0; c < columns_; ++c) append_bound(batch.column(c), b, c, r);
       batch.commit_row();
     }
   }
@@ -179,48 +262,69 @@ class OdbcReader final : public BatchReader {
   void fetch_rows_one_by_one(Batch& batch) {
     size_t bytes = 0;
     while (batch.num_rows() < setup_.batch_rows && bytes < setup_.batch_bytes) {
-      const SQLRETURN rc = SQLFetch(stmt_.get());
-      if (rc == SQL_NO_DATA) {
-        finish();
-        return;
-      }
-      conn_.check(rc, stmt_.get(), "cannot read the result");
-      for (size_t c = 0; c < first_long_; ++c) append_bound(batch.column(c), c, 0);
-      for (size_t c = first_long_; c < columns_.size(); ++c) append_unbound(batch.column(c), c);
+      if (!fill(block_)) return finish();
+      for (size_t c = 0; c < first_long_; ++c) append_bound(batch.column(c), block_, c, 0);
+      for (size_t c = first_long_; c < columns_; ++c) append_unbound(batch.column(c), c);
       batch.commit_row();
       bytes = batch.byte_size();
     }
   }
 
+  // Text or bytes whose length varies: they may outgrow their cell.
+  static bool is_variable(FetchKind k) {
+    return k == FetchKind::ascii || k == FetchKind::wtext || k == FetchKind::binary ||
+           k == FetchKind::utf8;
+  }
+
   // Whether a text or binary cell of column `c` lost its tail to the buffer
   // (text leaves room for its terminator).
   bool overflows(size_t c, SQLLEN ind) const {
-    const FetchPlan& p = columns_[c].plan;
-    const size_t room = p.kind == FetchKind::binary ? p.width : p.width - 1;
+    const FetchPlan& p = plans_[c];
+    const bool bytes = p.kind == FetchKind::binary || p.kind == FetchKind::utf8;
+    const size_t room = bytes ? p.width : p.width - 1;
     return ind == SQL_NO_TOTAL || static_cast<size_t>(ind) > room;
   }
 
-  // A value longer than its bound cell: read whole with SQLGetData from its
+  // Values longer than their bound cell: read whole with SQLGetData from their
   // row of the row array, where the driver allows it.
-  void append_refetched(Column& col, size_t c, SQLULEN r, SQLLEN ind) {
-    if (!refetch_) truncated(c, ind);
+  void read_long_values(RowBlock& b) {
     SQLHSTMT st = stmt_.get();
-    conn_.check(SQLSetPos(st, static_cast<SQLSETPOSIROW>(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE),
-                st, "cannot position on a row to read a large value");
-    const FetchKind kind = columns_[c].plan.kind;
-    if (!get_long_data(conn_, st, static_cast<SQLUSMALLINT>(c + 1), kind, lob_))
-      return col.append_null();
-    if (kind == FetchKind::binary) return col.append_var(lob_);
-    append_text(col, c, lob_);
+    for (size_t c = 0; c < first_long_; ++c) {
+      if (!is_variable(plans_[c].kind)) continue;
+      for (SQLULEN r = 0; r < b.fetched; ++r) {
+        const SQLLEN ind = b.ind[c][r];
+        if (!has_row(b, r) || ind == SQL_NULL_DATA || !overflows(c, ind)) continue;
+        if (!refetch_) truncated(c, ind);
+        conn_.check(
+            SQLSetPos(st, static_cast<SQLSETPOSIROW>(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE), st,
+            "cannot position on a row to read a large value");
+        std::optional<std::string>& v = b.long_values[{r, c}];
+        v.emplace();
+        if (!get_long_data(conn_, st, static_cast<SQLUSMALLINT>(c + 1), long_kind(c), *v))
+          v.reset();
+      }
+    }
+  }
+
+  // How a long value of column `c` is read in chunks: psqlODBC hands out text
+  // as SQL_C_BINARY whole but repeats its start on each SQLGetData call, so
+  // long utf8 values are read as wide text.
+  FetchKind long_kind(size_t c) const {
+    return plans_[c].kind == FetchKind::utf8 ? FetchKind::wtext : plans_[c].kind;
   }
 
   [[noreturn]] void truncated(size_t c, SQLLEN got) const {
     throw Error(ErrorCode::internal,
                 fmt::format("column '{}': the driver returned {} bytes where it declared at most "
                             "{} (driver {}; cast the column to text in a query to read it)",
-                            schema_->fields[c].name, got, columns_[c].plan.width,
-                            conn_.driver_name()),
+                            schema_->fields[c].name, got, plans_[c].width, conn_.driver_name()),
                 "odbc");
+  }
+
+  void append_long(Column& col, size_t c, const std::optional<std::string>& v) {
+    if (!v) return col.append_null();
+    if (plans_[c].kind == FetchKind::binary) return col.append_var(*v);
+    append_text(col, c, *v);
   }
 
   void append_text(Column& col, size_t c, std::string_view text) {
@@ -238,12 +342,14 @@ class OdbcReader final : public BatchReader {
     }
   }
 
-  void append_bound(Column& col, size_t c, SQLULEN r) {
-    const Bound& b = columns_[c];
-    const SQLLEN ind = b.ind[r];
+  void append_bound(Column& col, const RowBlock& b, size_t c, SQLULEN r) {
+    const SQLLEN ind = b.ind[c][r];
     if (ind == SQL_NULL_DATA) return col.append_null();
-    const char* cell = b.data.data() + r * b.plan.width;
-    switch (b.plan.kind) {
+    const FetchPlan& p = plans_[c];
+    const char* cell = b.data[c].data() + r * p.width;
+    if (is_variable(p.kind) && overflows(c, ind))
+      return append_long(col, c, b.long_values.at({r, c}));
+    switch (p.kind) {
       case FetchKind::bit:
         return col.append_bool(cell[0] != 0);
       case FetchKind::int64:
@@ -260,39 +366,36 @@ class OdbcReader final : public BatchReader {
         return col.append_int64(micros_of(t));
       }
       case FetchKind::ascii:
-        if (overflows(c, ind)) return append_refetched(col, c, r, ind);
+      case FetchKind::utf8:
         return append_text(col, c, std::string_view(cell, static_cast<size_t>(ind)));
       case FetchKind::wtext:
-        if (overflows(c, ind)) return append_refetched(col, c, r, ind);
         scratch_.clear();
         append_utf8(reinterpret_cast<const char16_t*>(cell), static_cast<size_t>(ind) / 2,
                     scratch_);
         return append_text(col, c, scratch_);
       case FetchKind::binary:
-        if (overflows(c, ind)) return append_refetched(col, c, r, ind);
         return col.append_var(std::string_view(cell, static_cast<size_t>(ind)));
     }
   }
 
   // A column after the first unbounded one: SQLGetData, in chunks for LOBs.
   void append_unbound(Column& col, size_t c) {
-    const FetchPlan& p = columns_[c].plan;
+    const FetchPlan& p = plans_[c];
     SQLHSTMT st = stmt_.get();
     const auto col_no = static_cast<SQLUSMALLINT>(c + 1);
-    if (p.kind == FetchKind::wtext || p.kind == FetchKind::binary || p.kind == FetchKind::ascii) {
-      if (!get_long_data(conn_, st, col_no, p.kind, lob_)) return col.append_null();
+    if (is_variable(p.kind)) {
+      if (!get_long_data(conn_, st, col_no, long_kind(c), lob_)) return col.append_null();
       if (p.kind == FetchKind::binary) return col.append_var(lob_);
       return append_text(col, c, lob_);
     }
-    alignas(8) char cell[sizeof(SQL_TIMESTAMP_STRUCT) + 8];
+    alignas(8) char cell[sizeof(SQL_TIMESTAMP_STRUCT) + 8];  // bit, numbers, timestamp structs
     SQLLEN ind = 0;
     conn_.check(SQLGetData(st, col_no, p.c_type, cell, sizeof cell, &ind), st,
                 "cannot read the result");
     if (ind == SQL_NULL_DATA) return col.append_null();
-    Bound& b = columns_[c];
-    b.data.assign(cell, cell + p.width);
-    b.ind.assign(1, ind);
-    append_bound(col, c, 0);
+    block_.data[c].assign(cell, cell + p.width);
+    block_.ind[c].assign(1, ind);
+    append_bound(col, block_, c, 0);
   }
 
   OdbcConnection& conn_;
@@ -300,15 +403,18 @@ class OdbcReader final : public BatchReader {
   StmtHandle stmt_;
   ValueParams params_;
   std::shared_ptr<const Schema> schema_;
-  std::vector<Bound> columns_;
+  std::vector<FetchPlan> plans_;
+  size_t columns_ = 0;
   size_t first_long_ = 0;
   bool refetch_ = false;  // every column bound; long values re-read with SQLGetData
   size_t rowset_ = 1;
-  SQLULEN fetched_ = 0;
-  std::vector<SQLUSMALLINT> status_;
+  RowBlock block_;             // without prefetching: the one row array
+  const RowBlock* bound_ = nullptr;  // the row array the statement's columns point at
   std::string scratch_, lob_;
   uint64_t returned_ = 0;
   bool done_ = false;
+  // Last: stopped (joined) before the statement and the members it fills go.
+  std::unique_ptr<Prefetcher<RowBlock>> prefetch_;
 };
 
 }  // namespace

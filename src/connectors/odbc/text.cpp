@@ -39,14 +39,28 @@ std::u16string to_utf16(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Appends the ASCII run at units[i..] to `out` in one resize (push_back per
+// character showed in profiles of wide-text reads); returns where it ends.
+size_t append_ascii_run(const char16_t* units, size_t i, size_t n, std::string& out) {
+  size_t j = i;
+  while (j < n && units[j] < 0x80) ++j;
+  const size_t old = out.size();
+  out.resize(old + (j - i));
+  char* dst = out.data() + old;
+  for (size_t k = i; k < j; ++k) *dst++ = static_cast<char>(units[k]);
+  return j;
+}
+
+}  // namespace
+
 void append_utf8(const char16_t* units, size_t n, std::string& out) {
   out.reserve(out.size() + n);
   for (size_t i = 0; i < n; ++i) {
+    i = append_ascii_run(units, i, n, out);
+    if (i == n) break;
     char32_t cp = units[i];
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-      continue;
-    }
     if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && units[i + 1] >= 0xDC00 &&
         units[i + 1] <= 0xDFFF) {
       cp = 0x10000 + ((cp - 0xD800) << 10) + (units[i + 1] - 0xDC00);

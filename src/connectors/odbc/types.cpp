@@ -172,6 +172,18 @@ FetchPlan fetch_plan(Type type, const ColumnMeta& c) {
   return p;
 }
 
+FetchPlan raw_utf8_plan(const FetchPlan& plan, Type type, const ColumnMeta& c) {
+  if (plan.kind != FetchKind::wtext || type.id != TypeId::string ||
+      (c.type_name != "varchar" && c.type_name != "text"))
+    return plan;
+  FetchPlan p = plan;
+  p.kind = FetchKind::utf8;
+  p.c_type = SQL_C_BINARY;
+  // Up to 4 UTF-8 bytes a character, no terminator.
+  if (!p.long_data) p.width = static_cast<size_t>(c.column_size) * 4;
+  return p;
+}
+
 std::string normalize_decimal(std::string_view t) {
   while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);

@@ -50,6 +50,7 @@ enum class FetchKind {
   float64,    ///< SQL_C_DOUBLE
   ascii,      ///< SQL_C_CHAR text: decimals, times, UUIDs, datetimeoffset
   wtext,      ///< SQL_C_WCHAR (UTF-16) text: strings, json
+  utf8,       ///< SQL_C_BINARY of a text column: its UTF-8 bytes (see raw_utf8_plan)
   binary,     ///< SQL_C_BINARY
   date,       ///< SQL_C_TYPE_DATE
   timestamp,  ///< SQL_C_TYPE_TIMESTAMP (timestamp_tz: the session runs in UTC)
@@ -64,6 +65,11 @@ struct FetchPlan {
 
 /// The fetch plan for a value of `type` from a result column described by `c`.
 FetchPlan fetch_plan(Type type, const ColumnMeta& c);
+
+/// `plan` (wtext) turned into a utf8 plan for a string column whose driver
+/// hands out the server's UTF-8 bytes as SQL_C_BINARY; `plan` unchanged for
+/// other columns (psqlODBC does so for varchar and text only).
+FetchPlan raw_utf8_plan(const FetchPlan& plan, Type type, const ColumnMeta& c);
 
 /// The polydb value of an ASCII cell of `type` (decimal, time, timestamp_tz,
 /// uuid text): normalised (".5" -> "0.5", 7 fraction digits -> 6, "+02:00"

@@ -78,6 +78,27 @@ TEST(OdbcTypesTest, UnboundedColumnsAreReadInChunks) {
             FetchKind::timestamp);
 }
 
+TEST(OdbcTypesTest, VarcharAndTextReadAsRawUtf8WhereTheDriverAllows) {
+  const ColumnMeta vc = col(SQL_WVARCHAR, "varchar", 40);
+  const FetchPlan wide = fetch_plan(TypeId::string, vc);
+  const FetchPlan raw = raw_utf8_plan(wide, TypeId::string, vc);
+  EXPECT_EQ(raw.kind, FetchKind::utf8);
+  EXPECT_EQ(raw.c_type, SQL_C_BINARY);
+  EXPECT_EQ(raw.width, 40u * 4);  // UTF-8: up to 4 bytes a character, no terminator
+  const ColumnMeta text = col(SQL_WLONGVARCHAR, "text");
+  const FetchPlan long_raw = raw_utf8_plan(fetch_plan(TypeId::string, text), TypeId::string, text);
+  EXPECT_EQ(long_raw.kind, FetchKind::utf8);
+  EXPECT_TRUE(long_raw.long_data);
+  // psqlODBC hands out other types' bytes differently (bpchar, json, name) or not at all.
+  for (const char* name : {"char", "json", "jsonb", "name"}) {
+    const ColumnMeta c = col(SQL_WVARCHAR, name, 10);
+    EXPECT_EQ(raw_utf8_plan(fetch_plan(TypeId::string, c), TypeId::string, c).kind,
+              FetchKind::wtext)
+        << name;
+  }
+  EXPECT_EQ(raw_utf8_plan(fetch_plan(TypeId::json, vc), TypeId::json, vc).kind, FetchKind::wtext);
+}
+
 TEST(OdbcTypesTest, TextValuesAreNormalised) {
   EXPECT_EQ(value_from_text(".5000", Type(TypeId::decimal, 10, 4)), Value(Decimal{"0.5000"}));
   EXPECT_EQ(value_from_text("-.5", TypeId::decimal), Value(Decimal{"-0.5"}));
@@ -96,6 +117,9 @@ TEST(OdbcTextTest, Utf16RoundTripsEveryPlane) {
   EXPECT_EQ(w.size(), 11u);  // the emoji is a surrogate pair
   EXPECT_EQ(to_utf8(w), s);
   EXPECT_EQ(to_utf8(std::u16string(1, char16_t{0xD800})), "\xEF\xBF\xBD");
+  // ASCII runs before, between and after other characters.
+  for (const std::string t : {"abc", "", "é", "aé", "éa", "ab世cd🎉ef", "🎉"})
+    EXPECT_EQ(to_utf8(to_utf16(t)), t);
 }
 
 }  // namespace
