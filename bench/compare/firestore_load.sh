@@ -7,7 +7,7 @@
 #   POLYDB_TEST_FIRESTORE_URL  the emulator (required; this script starts nothing:
 #                              scripts/services.sh start firestore, then
 #                              eval "$(scripts/services.sh env | sed 's/^/export /')")
-#   POLYDB_BENCH_ROWS="50000"  row counts to measure
+#   POLYDB_BENCH_ROWS="100000"  row counts to measure (the issue's 100k documents)
 #
 # For each row count, the sqlite3 shell generates a table `bench` (bigint key,
 # integer, real, two texts, decimal, timestamp, boolean, text with ~10% NULLs),
@@ -26,7 +26,7 @@ set -euo pipefail
 bench=firestore_load.sh
 # shellcheck source=bench/compare/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-POLYDB_BENCH_ROWS=${POLYDB_BENCH_ROWS:-50000}
+POLYDB_BENCH_ROWS=${POLYDB_BENCH_ROWS:-100000}
 bench_init "${1:-}"
 require_url POLYDB_TEST_FIRESTORE_URL firestore
 command -v node >/dev/null || die "node is missing (scripts/install-deps.sh)"

@@ -163,6 +163,14 @@ class FederatedQueryTest : public ::testing::Test {
     w->commit();
   }
 
+  // The DynamoDB emulator's URL, with the credentials it wants (any).
+  static std::string dynamo_url() {
+    setenv("AWS_ACCESS_KEY_ID", "polydbtest", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 1);
+    setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+    return dynamotest::server_url();
+  }
+
   std::unique_ptr<Federation> federation(FederationOptions o = {}) {
     auto fed = std::make_unique<Federation>(o);
     fed->attach("pg", pg_url_);
@@ -342,10 +350,7 @@ TEST_F(FederatedQueryTest, NoPerRowRoundTrips) {
 // DynamoDB as a federated table: a key equality is a Query, a key list
 // (IN subquery) BatchGetItem, and a join reads the table at most twice.
 TEST_F(FederatedQueryTest, DynamoDbTablesJoinWithSqlTables) {
-  const std::string dyn_url = dynamotest::server_url();
-  setenv("AWS_ACCESS_KEY_ID", "polydbtest", 1);  // the emulator takes any keys
-  setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 1);
-  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string dyn_url = dynamo_url();
   const std::string table = schema_ + "_customers";
   auto dyn = connect(dyn_url);
   dyn->drop_table(table, true);
@@ -404,10 +409,7 @@ TEST_F(FederatedQueryTest, FewJoinKeysAreSentToTheBigSide) {
   EXPECT_TRUE(batched);
 
   // DynamoDB on the probed side: 6,000 items, 40 keys in one BatchGetItem.
-  const std::string dyn_url = dynamotest::server_url();
-  setenv("AWS_ACCESS_KEY_ID", "polydbtest", 1);  // the emulator takes any keys
-  setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 1);
-  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string dyn_url = dynamo_url();
   const std::string table = schema_ + "_people";
   auto dyn = connect(dyn_url);
   dyn->drop_table(table, true);
