@@ -36,7 +36,7 @@ test: build
 
 # Starts the PostgreSQL and MariaDB servers and the DynamoDB emulator (left running; make services-stop).
 bench: release
-	@cmake --build --preset release --target polydb_micro_bench
+	@cmake --build --preset release --target polydb_micro_bench polydb_odbc_floor
 	@build/release/bench/polydb_micro_bench
 	@bench/compare/sqlite_copy.sh build/release/src/cli/polydb
 	@scripts/services.sh start postgres mariadb dynamodb

@@ -22,6 +22,9 @@
 #     polydb odbc:   polydb --format csv sql 'odbc://...?driver=PostgreSQL Unicode' QUERY
 #     polydb native: polydb --format csv sql postgresql://... QUERY
 #     isql:          isql -b -d, -k 'Driver=...;...' with the query on stdin
+#     driver alone:  polydb_odbc_floor (bench/odbc_floor.cpp): psqlODBC's bound
+#                    fetches, bound as polydb binds them, the rows then
+#                    discarded: the part of the ODBC read that is the driver's
 #   write: copy odbc_bench (read natively) into a new table:
 #     polydb odbc:   polydb -q copy PG odbc_bench ODBC odbc_bench_w --batch-size 10000
 #                    (500-row INSERTs in parameter arrays, one transaction)
@@ -41,6 +44,10 @@ polydb=${1:-build/release/src/cli/polydb}
 [[ "$polydb" == /* ]] || polydb="$PWD/$polydb"
 [[ -x "$polydb" ]] ||
   die "no polydb binary at $polydb (cmake --preset release && cmake --build --preset release --target polydb_cli_main)"
+# The driver alone, from the same build tree as the polydb binary.
+floor="$(dirname "$polydb")/../../bench/polydb_odbc_floor"
+[[ -x "$floor" ]] ||
+  die "no $floor (cmake --build --preset release --target polydb_odbc_floor)"
 read -r -a sizes <<<"${POLYDB_BENCH_ROWS:-2000000}"
 label_type="varchar(60)" comment_type="varchar(80)"
 if [[ "${POLYDB_BENCH_TEXT:-0}" == 1 ]]; then label_type=text comment_type=text; fi
@@ -140,11 +147,11 @@ print_read() {
   printf '\n%-14s %9s | %8s %10s %8s %10s | %s\n' read rows seconds rows/s 'cpu s' 'peak RSS' 'vs native'
   local native_s
   native_s=$(best "$dir"/native.run[12] | cut -d' ' -f1)
-  for label in native odbc isql; do
+  for label in native odbc isql floor; do
     best "$dir/$label".run[12] | awk -v l="$label" -v n="$n" -v ns="$native_s" '{
-      rss = (l == "isql") ? "-" : sprintf("%.1f MB", $2 / 1024)
+      rss = (l == "isql" || l == "floor") ? "-" : sprintf("%.1f MB", $2 / 1024)
       printf "%-14s %9d | %8.2f %10.0f %8.2f %10s | %.2fx\n", "polydb " l, n, $1, n / $1, $3, rss, ns / $1 }' |
-      sed 's/^polydb isql /isql        /'
+      sed 's/^polydb isql /isql        /; s/^polydb floor /driver alone /'
   done
 }
 
@@ -162,6 +169,11 @@ for n in "${sizes[@]}"; do
     read_csv "$dir/native.run$run" "$dir/native.md5" "$polydb" --format csv sql "$url" "$query"
     read_csv "$dir/odbc.run$run" "$dir/odbc.md5" "$polydb" --format csv sql "$odbc_url" "$query"
     read_csv "$dir/isql.run$run" "$dir/isql.md5" bash -c 'isql -b -d, -k "$1" <<<"$2"' _ "$cs" "$query"
+    # shellcheck disable=SC2016  # expanded by the inner shell
+    timed "$dir/floor.run$run" bash -c 'set -euo pipefail; "$1" "$2" "$3" >"$4"' _ \
+      "$floor" "$cs" "$query" "$dir/floor.out"
+    [[ "$(cut -d' ' -f1 "$dir/floor.out")" == "rows=$n" ]] ||
+      die "the driver alone read $(cat "$dir/floor.out"), not $n rows"
     pg -c 'DROP TABLE IF EXISTS odbc_bench_w, odbc_bench_w2' -c 'CHECKPOINT'
     timed "$dir/w_odbc.run$run" "$polydb" -q copy "$url" odbc_bench "$odbc_url" odbc_bench_w \
       --mode create --batch-size 10000
@@ -177,6 +189,6 @@ for n in "${sizes[@]}"; do
   results=()
   add_result write-odbc "$n" "$dir"/w_odbc.run[12] -- "$dir"/w_native.run[12]
   print_results | sed 's/^copy           /write          /; s/native s/libpq s /'
-  rm -f "$dir"/*.run[12] "$dir"/*.md5
+  rm -f "$dir"/*.run[12] "$dir"/*.md5 "$dir/floor.out"
 done
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (at the end)"

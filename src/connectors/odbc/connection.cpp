@@ -203,6 +203,7 @@ Capabilities OdbcConnection::capabilities() const {
   Capabilities c;
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = true;
+  c.order_nulls = true;  // placed by Dialect::order_items
   c.partitioned_scan = true;
   c.schemas = true;
   return c;
@@ -504,8 +505,9 @@ std::unique_ptr<BatchReader> OdbcConnection::scan(const ScanSpec& spec) {
   if (spec.partition.count > 1) add_partition(d, spec.partition, parts.where, setup.params);
   for (const auto& o : spec.order_by) {
     const Field& f = full.field(o.column);
-    parts.order.push_back(dialect_->order_expr(dialect_->quote_ident(f.name), f.type) +
-                          (o.descending ? " DESC" : ""));
+    for (auto& item :
+         dialect_->order_items(dialect_->quote_ident(f.name), f.type, o.descending, o.nulls_first))
+      parts.order.push_back(std::move(item));
   }
   if (spec.limit && !setup.residual) parts.limit = spec.limit;
   setup.sql = dialect_->select_sql(parts);

@@ -247,6 +247,21 @@ std::optional<std::string> Dialect::compare_sql(const std::string& quoted, Type 
 
 std::string Dialect::order_expr(const std::string& quoted, Type) const { return quoted; }
 
+std::vector<std::string> Dialect::order_items(const std::string& quoted, Type type,
+                                              bool descending,
+                                              std::optional<bool> nulls_first) const {
+  std::vector<std::string> items;
+  if (nulls_first) {
+    const std::optional<bool> low = nulls_sort_low();
+    const bool by_default = low && *nulls_first == (*low != descending);
+    if (!by_default)
+      items.push_back(fmt::format("CASE WHEN {} IS NULL THEN {} ELSE {} END", quoted,
+                                  *nulls_first ? 0 : 1, *nulls_first ? 1 : 0));
+  }
+  items.push_back(order_expr(quoted, type) + (descending ? " DESC" : ""));
+  return items;
+}
+
 std::optional<std::string> Dialect::hash_partition_sql(const std::vector<std::string>&, uint32_t,
                                                        uint32_t) const {
   return std::nullopt;

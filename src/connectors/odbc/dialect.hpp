@@ -145,6 +145,16 @@ class Dialect {
                                          size_t values) const;
   /// ORDER BY expression giving polydb's order (bytewise for strings).
   virtual std::string order_expr(const std::string& quoted, Type type) const;
+  /// Where the DBMS sorts NULLs when not told: true = as the lowest value
+  /// (first ascending, last descending: SQL Server, MySQL), false = as the
+  /// highest (PostgreSQL), nullopt = unknown (ANSI: always spelled out).
+  virtual std::optional<bool> nulls_sort_low() const { return std::nullopt; }
+  /// The ORDER BY items for one sort key: order_expr [DESC], preceded by a
+  /// NULL-placement term (`CASE WHEN col IS NULL THEN 0 ELSE 1 END`, which
+  /// every SQL dialect reads; SQL Server has no NULLS FIRST/LAST) when
+  /// `nulls_first` asks for other than the DBMS's own placement.
+  std::vector<std::string> order_items(const std::string& quoted, Type type, bool descending,
+                                       std::optional<bool> nulls_first) const;
   /// WHERE condition selecting hash partition `index` of `count` over
   /// `columns` (quoted); nullopt when the dialect has no hash function.
   virtual std::optional<std::string> hash_partition_sql(const std::vector<std::string>& columns,

@@ -144,6 +144,8 @@ class MysqlDialect final : public Dialect {
     return type.id == TypeId::string ? "CAST(? AS BINARY)" : "?";
   }
 
+  std::optional<bool> nulls_sort_low() const override { return true; }
+
   std::string order_expr(const std::string& quoted, Type type) const override {
     return type.id == TypeId::string ? "CAST(" + quoted + " AS BINARY)" : quoted;
   }

@@ -116,6 +116,8 @@ class PostgresqlDialect final : public Dialect {
     return Dialect::comparable(quoted, type, traits, op);
   }
 
+  std::optional<bool> nulls_sort_low() const override { return false; }
+
   std::string order_expr(const std::string& quoted, Type type) const override {
     return type.id == TypeId::string ? quoted + " COLLATE \"C\"" : quoted;
   }

@@ -167,6 +167,8 @@ class SqlServerDialect final : public Dialect {
     return Dialect::comparable(quoted, type, traits, op);
   }
 
+  std::optional<bool> nulls_sort_low() const override { return true; }
+
   std::string order_expr(const std::string& quoted, Type type) const override {
     return type.id == TypeId::string ? quoted + std::string(kBinaryCollation) : quoted;
   }

@@ -132,6 +132,36 @@ TEST_F(SqlServerDialectTest, StringComparisonsAreBinaryEqualityOnly) {
   EXPECT_EQ(d_->order_expr("[s]", TypeId::string), "[s] COLLATE Latin1_General_100_BIN2");
 }
 
+TEST_F(SqlServerDialectTest, NullsArePlacedWithACaseTermWhereTheDefaultDiffers) {
+  using Items = std::vector<std::string>;
+  // SQL Server sorts NULL as the lowest value: first ascending, last descending.
+  EXPECT_EQ(d_->order_items("[n]", TypeId::int64, false, true), Items{"[n]"});
+  EXPECT_EQ(d_->order_items("[n]", TypeId::int64, true, false), Items{"[n] DESC"});
+  EXPECT_EQ(d_->order_items("[n]", TypeId::int64, false, false),
+            (Items{"CASE WHEN [n] IS NULL THEN 1 ELSE 0 END", "[n]"}));
+  EXPECT_EQ(d_->order_items("[n]", TypeId::int64, true, true),
+            (Items{"CASE WHEN [n] IS NULL THEN 0 ELSE 1 END", "[n] DESC"}));
+  EXPECT_EQ(d_->order_items("[s]", TypeId::string, true, std::nullopt),
+            Items{"[s] COLLATE Latin1_General_100_BIN2 DESC"});
+}
+
+TEST(OdbcDialectTest, NullPlacementFollowsEachDbmsDefault) {
+  using Items = std::vector<std::string>;
+  const auto pg = make_dialect(DbmsKind::postgresql);  // NULL is the highest value
+  EXPECT_EQ(pg->order_items("\"n\"", TypeId::int64, false, false), Items{"\"n\""});
+  EXPECT_EQ(pg->order_items("\"n\"", TypeId::int64, false, true),
+            (Items{"CASE WHEN \"n\" IS NULL THEN 0 ELSE 1 END", "\"n\""}));
+  EXPECT_EQ(pg->order_items("\"n\"", TypeId::int64, true, true), Items{"\"n\" DESC"});
+  const auto my = make_dialect(DbmsKind::mysql);  // NULL is the lowest value
+  EXPECT_EQ(my->order_items("`n`", TypeId::int64, false, true), Items{"`n`"});
+  EXPECT_EQ(my->order_items("`n`", TypeId::int64, true, true),
+            (Items{"CASE WHEN `n` IS NULL THEN 0 ELSE 1 END", "`n` DESC"}));
+  const auto ansi = make_dialect(DbmsKind::ansi);  // unknown: always spelled out
+  EXPECT_EQ(ansi->order_items("\"n\"", TypeId::int64, false, true),
+            (Items{"CASE WHEN \"n\" IS NULL THEN 0 ELSE 1 END", "\"n\""}));
+  EXPECT_EQ(ansi->order_items("\"n\"", TypeId::int64, false, std::nullopt), Items{"\"n\""});
+}
+
 TEST_F(SqlServerDialectTest, HashPartitionsUseChecksum) {
   EXPECT_EQ(d_->hash_partition_sql({"[a]", "[b]"}, 1, 4),
             "ABS(CAST(CHECKSUM([a], [b]) AS BIGINT)) % 4 = 1");
