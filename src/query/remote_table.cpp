@@ -313,7 +313,8 @@ struct Cursor : sqlite3_vtab_cursor {
   bool local = false;
   const LocalCopy* copy = nullptr;
   uint64_t copy_generation = 0;
-  const std::vector<uint64_t>* hits = nullptr;
+  bool in_memory = false;          // hits (else the probe statement)
+  std::span<const uint64_t> hits;  // the in-memory copy's rows that match
   size_t hit = 0;
   std::string key;
   bool eof = true;
@@ -428,9 +429,10 @@ void index_in_memory(LocalCopy& copy, const std::vector<std::string>& keys) {
       key.clear();
       bool ok = true;
       for (size_t c : key_cols) ok = ok && append_key(key, b.column(c), r);
-      if (ok) copy.index[key].push_back(ref);  // a NULL key part matches nothing
+      if (ok) copy.index.add(key, ref);  // a NULL key part matches nothing
     }
   }
+  copy.index.finish();
 }
 
 // Builds the plan's local copy from `specs`: every row the constant
@@ -556,8 +558,8 @@ void advance_remote(Cursor& cur) {
 }
 
 void step_local(Cursor& cur) {
-  if (cur.hits) {
-    if (++cur.hit >= cur.hits->size()) cur.eof = true;
+  if (cur.in_memory) {
+    if (++cur.hit >= cur.hits.size()) cur.eof = true;
     return;
   }
   const int rc = sqlite3_step(cur.probe);
@@ -651,7 +653,6 @@ ScanSpec base_spec(const RemoteTable& t, const Plan& p, const std::vector<Filter
   return spec;
 }
 
-const std::vector<uint64_t> kNoRows;
 
 void open_in_memory(Cursor& cur, const FilterArgs& a) {
   const LocalCopy& copy = *cur.plan->copy;
@@ -666,23 +667,24 @@ void open_in_memory(Cursor& cur, const FilterArgs& a) {
     cur.copy_generation = copy.generation;
   }
   cur.local = true;
+  cur.in_memory = true;
   if (a.keys.empty()) {
-    cur.hits = &copy.all;
+    cur.hits = copy.all;
   } else {
     cur.key.clear();
     bool ok = true;
     for (const auto& k : a.keys) ok = ok && append_key(cur.key, k);
-    const auto it = ok ? copy.index.find(cur.key) : copy.index.end();
-    cur.hits = it == copy.index.end() ? &kNoRows : &it->second;
+    cur.hits = ok ? copy.index.find(cur.key) : std::span<const uint64_t>();
   }
   cur.hit = 0;
-  cur.eof = cur.hits->empty();
+  cur.eof = cur.hits.empty();
 }
 
 void open_local(Cursor& cur, const FilterArgs& a) {
   const LocalCopy& copy = *cur.plan->copy;
   if (copy.in_memory) return open_in_memory(cur, a);
-  cur.hits = nullptr;
+  cur.in_memory = false;
+  cur.hits = {};
   if (!cur.probe || cur.copy != &copy || cur.copy_generation != copy.generation) {
     sqlite3_finalize(cur.probe);
     cur.probe = nullptr;
@@ -823,7 +825,8 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
   cur.reader.reset();
   cur.batch.reset();
   cur.local = false;
-  cur.hits = nullptr;
+  cur.in_memory = false;
+  cur.hits = {};
   cur.eof = true;
   FilterArgs a = read_args(t, p, argv);
   if (a.empty) return;
@@ -933,10 +936,10 @@ int x_eof(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c)->eof ? 1 : 0;
 int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int i) {
   auto& cur = *static_cast<Cursor*>(c);
   const Type type = cur.table->schema.fields[static_cast<size_t>(i)].type;
-  if (cur.local && cur.hits) {
+  if (cur.local && cur.in_memory) {
     const int pos = cur.local_column_of[static_cast<size_t>(i)];
     if (pos < 0) return sqlite3_result_null(ctx), SQLITE_OK;
-    const uint64_t ref = (*cur.hits)[cur.hit];
+    const uint64_t ref = cur.hits[cur.hit];
     const Batch& b = cur.copy->batches[ref >> 32];
     result_cell(ctx, b.column(static_cast<size_t>(pos)), ref & 0xffffffffu);
     return SQLITE_OK;
@@ -971,10 +974,10 @@ int x_rowid(sqlite3_vtab_cursor* c, sqlite3_int64* out) {
   };
   const size_t n = cur.table->schema.fields.size();
   for (size_t i = 0; i < n; ++i) {
-    if (cur.local && cur.hits) {
+    if (cur.local && cur.in_memory) {
       const int pos = cur.local_column_of[i];
       if (pos < 0) continue;
-      const uint64_t ref = (*cur.hits)[cur.hit];
+      const uint64_t ref = cur.hits[cur.hit];
       const Value v = cur.copy->batches[ref >> 32].column(static_cast<size_t>(pos)).value_at(ref & 0xffffffffu);
       mix(v.is_null() ? std::string("\x01null") : v.to_text());
     } else if (cur.local) {

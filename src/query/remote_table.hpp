@@ -19,6 +19,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/query.hpp"
+#include "query/key_index.hpp"
 
 namespace polydb::query {
 
@@ -43,7 +44,7 @@ struct LocalCopy {
   // In memory: the batches as read, and the rows of each key.
   bool in_memory = false;
   std::vector<Batch> batches;
-  std::unordered_map<std::string, std::vector<uint64_t>> index;  ///< key -> batch << 32 | row
+  KeyIndex index;                   ///< key -> rows (batch << 32 | row)
   std::vector<uint64_t> all;        ///< every row, for probes without keys
   uint64_t generation = 0;          ///< changes when the copy is rebuilt
   /// Key batching: the copy holds only the rows of these values of the first

@@ -176,6 +176,9 @@ bool append_key(std::string& out, const Column& col, size_t row) {
 
 bool append_key(std::string& out, const Value& v) {
   if (v.is_null()) return false;
+  // The common join keys without a one-value column (a probe per outer row).
+  if (v.type_id() == TypeId::int64) return KeySink{out}.integer(v.as<int64_t>()), true;
+  if (v.type_id() == TypeId::string) return KeySink{out}.text(v.as<std::string>(), 0), true;
   Column col(Type(v.type_id()));
   col.append(v);
   return append_key(out, col, 0);
