@@ -22,7 +22,7 @@
 #     polydb odbc:   polydb --format csv sql 'odbc://...?driver=PostgreSQL Unicode' QUERY
 #     polydb native: polydb --format csv sql postgresql://... QUERY
 #     isql:          isql -b -d, -k 'Driver=...;...' with the query on stdin
-#     driver alone:  polydb_odbc_floor (bench/odbc_floor.cpp): psqlODBC's bound
+#     driver alone:  polydb_odbc_floor (bench/compare/odbc_floor.cpp): psqlODBC's bound
 #                    fetches, bound as polydb binds them, the rows then
 #                    discarded: the part of the ODBC read that is the driver's
 #   write: copy odbc_bench (read natively) into a new table:
