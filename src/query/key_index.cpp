@@ -37,6 +37,8 @@ void KeyIndex::grow() {
 }
 
 void KeyIndex::add(std::string_view key, uint64_t ref) {
+  if (refs_.size() >= UINT32_MAX)  // in-memory copies are far smaller: a bug
+    throw Error(ErrorCode::internal, "a local copy's index outgrew 4 billion rows", "query");
   if ((keys_ + 1) * 2 > slots_.size()) grow();
   const uint64_t h = hash_of(key);
   Slot& s = slots_[slot_of(key, h)];
@@ -56,7 +58,7 @@ void KeyIndex::add(std::string_view key, uint64_t ref) {
 
 void KeyIndex::finish() {
   // Each key's first row position, in key order (keys numbered as first seen).
-  std::vector<uint64_t> begin(keys_ + 1, 0);
+  std::vector<uint32_t> begin(keys_ + 1, 0);
   for (const Slot& s : slots_)
     if (s.key != kEmpty) begin[s.key + 1] = s.rows;
   for (size_t k = 1; k < begin.size(); ++k) begin[k] += begin[k - 1];

@@ -37,13 +37,13 @@ class KeyIndex {
 
  private:
   // One distinct key: all a probe reads besides the key's bytes and rows.
-  struct Slot {
+  struct Slot {  // 32 bytes
     uint64_t hash = 0;
-    uint32_t key = kEmpty;  ///< index of the distinct key; kEmpty when free
-    uint32_t key_length = 0;
     uint64_t key_offset = 0;  ///< in arena_
-    uint64_t rows_begin = 0;  ///< after finish(): its rows are refs_[rows_begin, + rows)
-    uint64_t rows = 0;        ///< how many rows hold it
+    uint32_t key_length = 0;
+    uint32_t key = kEmpty;    ///< index of the distinct key; kEmpty when free
+    uint32_t rows_begin = 0;  ///< after finish(): its rows are refs_[rows_begin, + rows)
+    uint32_t rows = 0;        ///< how many rows hold it
   };
   static constexpr uint32_t kEmpty = UINT32_MAX;
 
