@@ -226,8 +226,23 @@ class Federation::Impl final : public query::Engine {
     return *a.conn;
   }
 
+  // SQLite holds at most SQLITE_MAX_ATTACHED schemas besides main and temp
+  // (10 in the system library): one per connection whose tables a query reads.
+  void check_attach_room(const std::string& table) {
+    const int max_attached = sqlite3_limit(engine_.db(), SQLITE_LIMIT_ATTACHED, -1);
+    size_t attached = 0;
+    for (const auto& [key, other] : attachments_) attached += other.attached ? 1 : 0;
+    if (attached < static_cast<size_t>(max_attached)) return;
+    throw Error(ErrorCode::unsupported,
+                fmt::format("{} is in one connection more than the {} whose tables one query can "
+                            "read (SQLite's limit on attached databases): copy the tables of some "
+                            "of them into one database first (polydb copy), or split the query",
+                            table, max_attached));
+  }
+
   // Creates the virtual table for `schema.table` (the schema an attachment).
   void create_table(Attachment& a, const std::string& name) {
+    if (!a.attached) check_attach_room(a.name + "." + name);
     Connection& conn = open(a);
     auto t = std::make_unique<query::RemoteTable>();
     t->engine = this;

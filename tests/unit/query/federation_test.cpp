@@ -123,6 +123,31 @@ TEST_F(FederationTest, QueriesAgreeWithPlainSqlite) {
   }
 }
 
+// SQLite attaches at most 10 schemas: the connection past them gets an
+// error that says so and what to do, not SQLite's bare "too many attached".
+TEST_F(FederationTest, TheConnectionPastSqlitesAttachLimitIsAClearError) {
+  Federation fed;
+  std::string sum = "SELECT 0";
+  for (int i = 1; i <= 11; ++i) {
+    const std::string name = "db" + std::to_string(i);
+    exec_file(name + ".db", "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (" +
+                                std::to_string(i) + ");");
+    fed.attach(name, url(name + ".db"));
+    sum += " + (SELECT x FROM " + name + ".t)";
+    if (i == 10) {
+      EXPECT_EQ(read_all(*fed.query(sum)), (Rows{{"55"}}));  // ten are fine
+    }
+  }
+  try {
+    fed.query(sum);
+    FAIL() << "an eleventh connection was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+    EXPECT_NE(std::string(e.what()).find("db11.t"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("polydb copy"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(FederationTest, JoinsNeverCallTheBackendPerRow) {
   auto fed = federation();
   auto r = fed->query(
