@@ -81,6 +81,11 @@ struct ScanSpec {
   /// Memory for an ORDER BY that polydb evaluates itself (backends that cannot
   /// sort that way): beyond it, sorted runs go to a temporary file in $TMPDIR.
   size_t sort_memory_bytes = 64u << 20;
+  /// As QueryOptions::exclusive: the caller runs nothing else on this
+  /// connection until the reader is read to the end or destroyed, so a
+  /// backend may read ahead on a thread of its own (ODBC: the next row array
+  /// is fetched while the caller converts the previous one).
+  bool exclusive = false;
 };
 
 /// How a scan was executed: what the backend did and what polydb did locally.

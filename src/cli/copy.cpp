@@ -165,6 +165,9 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
       for (size_t k = 0; k < sources.size(); ++k) {
         ScanSpec part = scan;
         if (parallel > 1) part.partition = {static_cast<uint32_t>(k), parallel};
+        // The thread's connection serves its reader alone (the writer has its
+        // own; the source was counted before): the backend may read ahead.
+        part.exclusive = true;
         readers.emplace_back([&queue, &opened, &schemas, conn = sources[k], part = std::move(part),
                               k](std::stop_token stop) noexcept {
           std::unique_ptr<BatchReader> reader;

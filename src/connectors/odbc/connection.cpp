@@ -515,6 +515,7 @@ std::unique_ptr<BatchReader> OdbcConnection::scan(const ScanSpec& spec) {
   setup.limit = spec.limit;
   setup.batch_rows = spec.batch_rows;
   setup.batch_bytes = spec.batch_bytes;
+  setup.prefetch = spec.exclusive;
   setup.plan = {setup.sql, true, spec.filter && !setup.residual, spec.limit && !setup.residual,
                 !spec.order_by.empty()};
   return make_reader(*this, std::move(setup));

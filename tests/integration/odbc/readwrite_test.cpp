@@ -323,6 +323,46 @@ TEST(OdbcPrefetchTest, AnErrorInTheMiddleOfAPrefetchedReadIsTheServersError) {
   EXPECT_THROW(r->next(), Error);  // never mistaken for the end
 }
 
+// Exclusive scans (ScanSpec::exclusive, as `polydb copy` reads) prefetch
+// too: ordered, filtered, limited and dropped half-way, they behave as the
+// single-threaded scan does.
+TEST_P(ReadWriteTest, ExclusiveScansReadAheadAndKeepTheirResult) {
+  const std::string t = table("xscan");
+  auto s = kv_schema(TypeId::string);
+  Batch b(s);
+  for (int64_t i = 1; i <= 30000; ++i)
+    b.append_row(std::vector<Value>{i, i % 10 == 0 ? Value() : Value("é" + std::to_string(i))});
+  auto w = conn_->writer(t, *s, {WriteMode::create, {}});
+  w->write(b);
+  w->commit();
+  for (const bool exclusive : {false, true}) {
+    SCOPED_TRACE(exclusive ? "exclusive" : "shared");
+    ScanSpec spec{.table = t};
+    spec.order_by = {{"id", true}};
+    spec.batch_rows = 700;
+    spec.exclusive = exclusive;
+    auto r = conn_->scan(spec);
+    int64_t want = 30000;
+    while (auto batch = r->next())
+      for (size_t i = 0; i < batch->num_rows(); ++i, --want) {
+        ASSERT_EQ(batch->row(i)[0], Value(want));
+        ASSERT_EQ(batch->row(i)[1], want % 10 == 0 ? Value() : Value("é" + std::to_string(want)));
+      }
+    EXPECT_EQ(want, 0);
+    spec.order_by.clear();
+    spec.filter = parse_filter("id > 100 AND v IS NOT NULL");
+    spec.limit = 2500;
+    EXPECT_EQ(collect_rows(*conn_->scan(spec)).size(), 2500u);
+    spec.filter.reset();
+    spec.limit.reset();
+    auto dropped = conn_->scan(spec);
+    ASSERT_TRUE(dropped->next());
+    dropped.reset();  // the producer stops after at most the fetch under way
+  }
+  auto r = conn_->query("SELECT COUNT(*) FROM " + t, {}, {});
+  EXPECT_EQ(r->next()->row(0)[0], Value(int64_t{30000}));
+}
+
 TEST_P(ReadWriteTest, APrefetchedReaderDroppedHalfWayLeavesTheConnectionUsable) {
   for (int round = 0; round < 3; ++round) {
     auto r = conn_->query(numbered_rows(is_postgres(), 500000), {},
