@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -257,6 +258,19 @@ struct ConnectOptions {
   /// Create the database when it does not exist (embedded backends: the file).
   /// Off by default so that a mistyped path is an error, not a new empty database.
   bool create_if_missing = false;
+  /// How long one network read or write may go without receiving or sending
+  /// a byte before it fails with Error(timeout): a stalled server or a
+  /// half-open connection that TCP keepalives have not caught yet. Zero = no
+  /// limit. The URL option `read-timeout=SECONDS` (every network backend)
+  /// overrides it for one connection.
+  std::chrono::milliseconds read_timeout{300'000};
+  /// A stop request interrupts whatever the connection (and every reader,
+  /// writer and snapshot connection opened from it) is doing or waiting for
+  /// (a blocked read or write, a connect, a retry's backoff) within about a
+  /// second: the call throws Error(cancelled). A transaction in progress is
+  /// rolled back by the server when the connection closes; the connection is
+  /// unusable afterwards. Default: never stopped.
+  std::stop_token stop;
 };
 
 /// Opens a connection from a URL (`sqlite:///x.db`, `postgresql://...`) or a
