@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -46,7 +47,9 @@ FdWait wait_fd(int fd, FdEvent event, std::chrono::milliseconds timeout, std::st
   const auto deadline = Clock::now() + timeout;
   pollfd p{};
   p.fd = fd;
-  p.events = event == FdEvent::read ? POLLIN : POLLOUT;
+  p.events = event == FdEvent::read    ? POLLIN
+             : event == FdEvent::write ? POLLOUT
+                                       : static_cast<short>(POLLIN | POLLOUT);
   while (true) {
     if (stop.stop_requested()) return FdWait::stopped;
     auto slice = kSlice;
@@ -61,6 +64,13 @@ FdWait wait_fd(int fd, FdEvent event, std::chrono::milliseconds timeout, std::st
     if (n < 0 && errno != EINTR)
       throw Error(ErrorCode::io, fmt::format("cannot wait on a socket: {}", std::strerror(errno)));
   }
+}
+
+bool sleep_unless_stopped(std::chrono::milliseconds delay, std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  return !cv.wait_for(lock, stop, delay, [] { return false; }) && !stop.stop_requested();
 }
 
 Error idle_timeout_error(std::string_view backend, std::string_view where,

@@ -33,7 +33,8 @@ namespace polydb {
 /// for a value that is not a non-negative number of seconds.
 std::chrono::milliseconds read_timeout_option(const Uri& uri, std::chrono::milliseconds fallback);
 
-enum class FdEvent { read, write };
+/// What to wait for; `any` = readable or writable (libpq's PQflush asks for either).
+enum class FdEvent { read, write, any };
 enum class FdWait { ready, timed_out, stopped };
 
 /// Waits until `fd` is ready for `event`, at most `timeout` (zero = no limit),
@@ -42,6 +43,9 @@ enum class FdWait { ready, timed_out, stopped };
 /// count as ready: the next read or write reports them. Throws Error(io) only
 /// when poll() itself fails.
 FdWait wait_fd(int fd, FdEvent event, std::chrono::milliseconds timeout, std::stop_token stop);
+
+/// Sleeps `delay`, or less when a stop is requested on `stop`; false when it was.
+bool sleep_unless_stopped(std::chrono::milliseconds delay, std::stop_token stop);
 
 /// Error(timeout) for a read or write that received or sent nothing for
 /// `timeout`: names the backend, the connection (`where`, redacted) and the

@@ -12,6 +12,7 @@
 
 #include "connectors/postgres/errors.hpp"
 #include "core/cloud_hosts.hpp"
+#include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
@@ -217,6 +218,78 @@ std::vector<NameCandidate> parse_table_name(std::string_view text) {
   return out;
 }
 
+size_t highest_parameter(std::string_view sql) {
+  const auto ident = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  size_t highest = 0;
+  size_t i = 0;
+  const size_t n = sql.size();
+  while (i < n) {
+    const char c = sql[i];
+    if (c == '-' && i + 1 < n && sql[i + 1] == '-') {  // -- comment
+      while (i < n && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {  // nested /* */ comments
+      int depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
+          ++depth;
+          i += 2;
+        } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
+          --depth;
+          i += 2;
+        } else {
+          ++i;
+        }
+      }
+    } else if (c == '\'' || c == '"') {  // 'string' (E'...' with escapes) or "identifier"
+      const bool escapes = c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
+                           (i < 2 || !ident(sql[i - 2]));
+      ++i;
+      while (i < n) {
+        if (escapes && sql[i] == '\\') {
+          i += 2;
+        } else if (sql[i] == c) {
+          if (i + 1 < n && sql[i + 1] == c) {
+            i += 2;  // doubled quote
+          } else {
+            ++i;
+            break;
+          }
+        } else {
+          ++i;
+        }
+      }
+    } else if (c == '$' && (i == 0 || !ident(sql[i - 1]))) {
+      size_t j = i + 1;
+      if (j < n && std::isdigit(static_cast<unsigned char>(sql[j]))) {  // $N
+        size_t value = 0;
+        while (j < n && std::isdigit(static_cast<unsigned char>(sql[j])))
+          value = std::min<size_t>(value * 10 + static_cast<size_t>(sql[j++] - '0'), 1u << 20);
+        highest = std::max(highest, value);
+        i = j;
+        continue;
+      }
+      // $tag$ ... $tag$ (the tag may be empty)
+      while (j < n && sql[j] != '$' && ident(sql[j])) ++j;
+      if (j < n && sql[j] == '$') {
+        const std::string_view tag = sql.substr(i, j - i + 1);
+        const size_t end = sql.find(tag, j + 1);
+        i = end == std::string_view::npos ? n : end + tag.size();
+        continue;
+      }
+      ++i;
+    } else if (ident(c)) {  // a word: a '$' inside it is not a placeholder
+      while (i < n && ident(sql[i])) ++i;
+    } else {
+      ++i;
+    }
+  }
+  return highest;
+}
+
 std::optional<std::string> copyable_query(std::string_view sql) {
   size_t i = 0;
   // Leading blanks, comments and parentheses, then the first keyword.
@@ -254,13 +327,14 @@ ConnectParams connect_params(const Uri& uri, const ConnectOptions& options) {
   for (const auto& [key, value] : uri.query) {
     bool known = false;
     for (auto k : kPassThrough) known = known || option_keys_equal(key, k);
-    known = known || net::is_rds_iam_option(key);
+    known = known || net::is_rds_iam_option(key) || option_keys_equal(key, "read-timeout");
     if (!known) unknown.push_back("'" + key + "'");
   }
   if (!unknown.empty()) {
     std::string names, known;
     for (const auto& u : unknown) names += (names.empty() ? "" : ", ") + u;
     for (auto k : kPassThrough) known += (known.empty() ? "" : ", ") + std::string(k);
+    known += ", read-timeout, auth, region, profile";
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("unknown option{} {} in {} (PostgreSQL URLs take: {})",
                             unknown.size() > 1 ? "s" : "", names, uri.to_string(), known));
@@ -406,7 +480,11 @@ std::optional<std::string> filter_to_sql(const Filter& f, const TableDesc& desc,
 PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
     : uri_(uri), options_(options), display_(uri.to_string()) {
   options_.config = nullptr;
+  read_timeout_ = read_timeout_option(uri, options.read_timeout);
   const ConnectParams params = connect_params(uri, options);
+  std::chrono::milliseconds connect_timeout{0};
+  for (const auto& [k, v] : params.keywords)
+    if (k == "connect_timeout") connect_timeout = std::chrono::seconds(std::stoll(v));
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : params.keywords) {
     keys.push_back(k.c_str());
@@ -425,10 +503,9 @@ PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
     // RDS IAM: a fresh token at every attempt (each lives 15 minutes).
     const Secret token = params.iam ? net::generate_rds_auth_token(*params.iam) : Secret();
     if (params.iam) values[password_index] = token.reveal().c_str();
-    conn_.reset(PQconnectdbParams(keys.data(), values.data(), 0));
-    if (!conn_) throw Error(ErrorCode::internal, "libpq could not allocate a connection");
-    if (PQstatus(conn_.get()) == CONNECTION_OK) break;
-    Error e = make_connect_error(PQerrorMessage(conn_.get()), display_);
+    if (connect_once(keys.data(), values.data(), connect_timeout)) break;
+    Error e = conn_ ? make_connect_error(PQerrorMessage(conn_.get()), display_)
+                    : make_connect_error("timeout expired", display_);
     if (params.iam) e = net::with_rds_iam_hint(e);
     conn_.reset();
     // Only failures that a moment may cure (refused, dropped, server starting);
@@ -437,10 +514,47 @@ PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
     const auto wait = std::chrono::milliseconds(100 * (1 << (2 * (attempt - 1))) +
                                                 static_cast<int>(jitter() % 50));
     logger("pg")->warn("{}; retrying in {} ms", e.message(), wait.count());
-    std::this_thread::sleep_for(wait);
+    if (!sleep_unless_stopped(wait, options_.stop)) throw stop_requested_error(kBackend, display_);
   }
   PQsetNoticeReceiver(conn_.get(), &log_notice, nullptr);
+  // Non-blocking: every wait goes through wait_for(), bounded (io.cpp).
+  if (PQsetnonblocking(conn_.get(), 1) != 0)
+    throw make_error(nullptr, conn_.get(), "cannot switch the connection to non-blocking mode");
   logger("pg")->info("connected to {} (server {})", display_, PQserverVersion(conn_.get()));
+}
+
+bool PgConnection::connect_once(const char* const* keys, const char* const* values,
+                                std::chrono::milliseconds connect_timeout) {
+  conn_.reset(PQconnectStartParams(keys, values, 0));
+  if (!conn_) throw Error(ErrorCode::internal, "libpq could not allocate a connection");
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) return false;
+  // libpq's connect_timeout applies only to its blocking connect: enforce it
+  // here, for the whole attempt (every host of a multi-host URL).
+  const auto deadline = std::chrono::steady_clock::now() + connect_timeout;
+  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+  while (status != PGRES_POLLING_OK) {
+    if (status == PGRES_POLLING_FAILED) return false;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                             std::chrono::steady_clock::now());
+    if (connect_timeout.count() > 0 && left.count() <= 0) {
+      conn_.reset();
+      return false;
+    }
+    if (connect_timeout.count() == 0) left = std::chrono::milliseconds(0);
+    const FdEvent event = status == PGRES_POLLING_READING ? FdEvent::read : FdEvent::write;
+    switch (wait_fd(PQsocket(conn_.get()), event, left, options_.stop)) {
+      case FdWait::ready:
+        break;
+      case FdWait::timed_out:
+        conn_.reset();
+        return false;
+      case FdWait::stopped:
+        conn_.reset();
+        throw stop_requested_error(kBackend, display_);
+    }
+    status = PQconnectPoll(conn_.get());
+  }
+  return true;
 }
 
 Capabilities PgConnection::capabilities() const {
@@ -494,8 +608,10 @@ PgResult PgConnection::run(std::string_view sql, std::span<const std::optional<s
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   logger("pg")->debug("{}", text);
-  PgResult res(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0));
+  PgResult res;
+  if (PQsendQueryParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr,
+                        values.data(), nullptr, nullptr, 0))
+    res = finish_command();
   const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
     throw make_error(res.get(), conn_.get(), what);
@@ -808,18 +924,25 @@ PgResult PgConnection::prepare(const std::string& sql, const BoundParams& params
                                std::string_view what) {
   ensure_idle();
   logger("pg")->debug("prepare: {}", sql);
-  PgResult prep(PQprepare(conn_.get(), "", sql.c_str(), static_cast<int>(params.types.size()),
-                          params.types.data()));
+  PgResult prep;
+  if (PQsendPrepare(conn_.get(), "", sql.c_str(), static_cast<int>(params.types.size()),
+                    params.types.data()))
+    prep = finish_command();
   if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK)
     throw make_error(prep.get(), conn_.get(), what);
-  PgResult desc(PQdescribePrepared(conn_.get(), ""));
+  PgResult desc;
+  if (PQsendDescribePrepared(conn_.get(), "")) desc = finish_command();
   if (!desc || PQresultStatus(desc.get()) != PGRES_COMMAND_OK)
     throw make_error(desc.get(), conn_.get(), what);
-  if (PQnparams(desc.get()) != static_cast<int>(params.types.size()))
+  // The server counts max(values given, highest $N): it would ignore extra values.
+  const size_t given = params.types.size();
+  const auto described = static_cast<size_t>(PQnparams(desc.get()));
+  const size_t used = described > given ? described : highest_parameter(sql);
+  if (used != given)
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("the statement has {} parameter(s) but {} value(s) were given (pass "
-                            "one -p VALUE per $N)",
-                            PQnparams(desc.get()), params.types.size()),
+                fmt::format("the statement has {} parameter(s) but {} value(s) were given (give "
+                            "one value per $N placeholder)",
+                            used, given),
                 std::string(kBackend));
   return desc;
 }
@@ -872,11 +995,13 @@ std::unique_ptr<BatchReader> PgConnection::query(std::string_view text,
 uint64_t PgConnection::execute(std::string_view text, std::span<const Value> params) {
   const BoundParams bound(params);
   prepare(std::string(text), bound, "statement failed");
-  PgResult res(PQexecPrepared(conn_.get(), "", static_cast<int>(bound.values.size()),
-                              bound.values.data(), bound.lengths.data(), bound.formats.data(), 0));
+  PgResult res;
+  if (PQsendQueryPrepared(conn_.get(), "", static_cast<int>(bound.values.size()),
+                          bound.values.data(), bound.lengths.data(), bound.formats.data(), 0))
+    res = finish_command();
   const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
-    drain(conn_.get());
+    drain();
     throw Error(ErrorCode::unsupported,
                 "COPY FROM STDIN / TO STDOUT cannot run through execute() (use polydb copy, or "
                 "COPY to a server-side file)",

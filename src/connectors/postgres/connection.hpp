@@ -2,6 +2,7 @@
 
 // The PostgreSQL connection (private to the connector).
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
@@ -14,6 +15,7 @@
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/handles.hpp"
 #include "connectors/postgres/types.hpp"
+#include "core/io_wait.hpp"
 #include "net/rds_auth.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/secret.hpp"
@@ -61,6 +63,11 @@ struct ConnectParams {
 /// comments and parentheses), its trailing semicolon removed; std::nullopt for
 /// anything else (WITH, DML, several statements, a semicolon inside).
 std::optional<std::string> copyable_query(std::string_view sql);
+
+/// The highest placeholder number ($N) in `sql`, 0 when there is none;
+/// placeholders inside strings, quoted identifiers, dollar quotes and
+/// comments do not count.
+size_t highest_parameter(std::string_view sql);
 
 /// Throws Error(invalid_argument) naming unknown or malformed query options.
 ConnectParams connect_params(const Uri& uri, const ConnectOptions& options);
@@ -152,11 +159,50 @@ class PgConnection final : public Connection {
   void ensure_idle() const;
   void set_busy(bool busy) noexcept { busy_ = busy; }
 
+  // libpq runs in non-blocking mode: these replace its blocking calls, and
+  // every wait they do on the socket ends after the idle timeout
+  // (ConnectOptions::read_timeout, `read-timeout`) with Error(timeout), or at a
+  // stop request (ConnectOptions::stop) with Error(cancelled); the connection
+  // is then abandoned (io.cpp).
+  /// Sends what libpq has queued.
+  void flush_output();
+  /// The next result of the command in progress; null once it is complete.
+  PgResult next_result();
+  /// Collects the results of the command just sent, as PQexec does: the first
+  /// error, else the last result; returns at once on a COPY state.
+  PgResult finish_command();
+  /// PQexec: sends `sql` (one or more statements) and finishes it.
+  PgResult exec(const std::string& sql);
+  /// PQgetCopyData: the length of the next CopyData message in `*buffer`,
+  /// -1 at the end of the COPY, -2 on failure.
+  int get_copy_data(char** buffer);
+  /// PQputCopyData / PQputCopyEnd, flushed; false when libpq failed.
+  bool put_copy_data(const char* data, int size);
+  bool put_copy_end(const char* error_message);
+  /// Reads and discards whatever the running command still sends (COPY data,
+  /// results), so that the connection can run the next command; abandons the
+  /// connection when that fails. Never throws.
+  void drain() noexcept;
+  /// Cancels the running command (PQcancel) and drains it; abandons instead
+  /// when a stop was requested. Never throws.
+  void cancel_and_drain(bool copy_out) noexcept;
+  /// Shuts the socket down after a timeout or a stop, so that no later call
+  /// waits; the server rolls back. The connection is unusable afterwards.
+  void abandon() noexcept;
+
  private:
   struct BoundParams;
   /// Prepares `sql` as the unnamed statement and describes it: the result
   /// carries the result columns; a wrong parameter count is an Error.
   PgResult prepare(const std::string& sql, const BoundParams& params, std::string_view what);
+
+  /// Waits (bounded) until the socket is ready; throws and abandons on a
+  /// timeout or a stop. `doing` names the wait in the timeout's message.
+  void wait_for(FdEvent event, std::string_view doing);
+  /// Connects with PQconnectStartParams/PQconnectPoll, bounded by
+  /// `connect_timeout` and the stop token; true when connected.
+  bool connect_once(const char* const* keys, const char* const* values,
+                    std::chrono::milliseconds connect_timeout);
 
   PgConn conn_;
   Uri uri_;  ///< to open more connections to the same database
@@ -164,6 +210,8 @@ class PgConnection final : public Connection {
   std::string display_;
   std::unordered_map<Oid, PgType> types_;
   bool busy_ = false;
+  std::chrono::milliseconds read_timeout_{0};
+  bool abandoned_ = false;
 };
 
 /// Everything a reader needs besides the running command.
@@ -177,9 +225,6 @@ struct ReaderSetup {
   ScanPlan plan;
   bool is_query = false;  ///< a query() result, not a table scan: for messages
 };
-/// Reads and discards whatever the running command still sends (COPY data,
-/// results), so that `conn` can run the next command. Never throws.
-void drain(PGconn* conn) noexcept;
 
 /// Runs `copy_sql` (COPY ... TO STDOUT (FORMAT binary)) and streams it.
 std::unique_ptr<BatchReader> make_copy_reader(PgConnection& conn, const std::string& copy_sql,

@@ -9,36 +9,7 @@
 
 namespace polydb::postgres {
 
-void drain(PGconn* conn) noexcept {
-  while (PGresult* r = PQgetResult(conn)) {
-    const ExecStatusType st = PQresultStatus(r);
-    PQclear(r);
-    if (st == PGRES_COPY_OUT) {
-      char* buf = nullptr;
-      while (PQgetCopyData(conn, &buf, 0) > 0) PQfreemem(buf);
-    } else if (st == PGRES_COPY_IN) {
-      PQputCopyEnd(conn, "abandoned by polydb");
-    }
-    if (PQstatus(conn) == CONNECTION_BAD) return;
-  }
-}
-
 namespace {
-
-// Asks the server to stop the running command (a separate connection, as the
-// protocol wants), then drains what was already on its way.
-void cancel_and_drain(PGconn* conn, bool copy_out) noexcept {
-  if (PgCancel cancel{PQgetCancel(conn)}) {
-    char err[256];
-    if (!PQcancel(cancel.get(), err, sizeof err))
-      logger("pg")->warn("cannot cancel the running command: {}", err);
-  }
-  if (copy_out) {
-    char* buf = nullptr;
-    while (PQgetCopyData(conn, &buf, 0) > 0) PQfreemem(buf);
-  }
-  drain(conn);
-}
 
 // The batch loop shared by both readers: batch and byte caps, the residual
 // filter and the limit. Subclasses hand out rows one at a time.
@@ -119,7 +90,7 @@ class CopyReader final : public StreamReader {
       : StreamReader(conn, std::move(setup)) {
     conn_.ensure_idle();
     logger("pg")->debug("{}", sql);
-    PgResult res(PQexec(conn_.pg(), sql.c_str()));
+    PgResult res = conn_.exec(sql);
     if (!res || PQresultStatus(res.get()) != PGRES_COPY_OUT)
       throw make_error(res.get(), conn_.pg(), setup_.is_query ? "cannot run the query" : "cannot read the table");
     running_ = true;
@@ -156,7 +127,7 @@ class CopyReader final : public StreamReader {
   void stop() noexcept override {
     if (!running_) return;
     running_ = false;
-    cancel_and_drain(conn_.pg(), true);
+    conn_.cancel_and_drain(true);
     conn_.set_busy(false);
   }
 
@@ -170,7 +141,7 @@ class CopyReader final : public StreamReader {
   // over (then the command's outcome is checked and thrown on failure).
   bool fetch() {
     char* raw = nullptr;
-    const int n = PQgetCopyData(conn_.pg(), &raw, 0);
+    const int n = conn_.get_copy_data(&raw);
     if (n > 0) {
       PgMemory chunk(raw);
       if (pos_ == buf_.size()) {
@@ -186,7 +157,7 @@ class CopyReader final : public StreamReader {
     if (n == -2) {
       Error e = make_error(nullptr, conn_.pg(), failed());
       running_ = false;
-      drain(conn_.pg());
+      conn_.drain();
       conn_.set_busy(false);
       throw e;
     }
@@ -199,7 +170,7 @@ class CopyReader final : public StreamReader {
   void finish() {
     running_ = false;
     std::optional<Error> failure;
-    while (PgResult r{PQgetResult(conn_.pg())}) {
+    while (PgResult r = conn_.next_result()) {
       if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && !failure)
         failure = make_error(r.get(), conn_.pg(), failed());
       if (PQstatus(conn_.pg()) == CONNECTION_BAD) break;
@@ -273,7 +244,7 @@ class RowReader final : public StreamReader {
     running_ = true;
     conn_.set_busy(true);
     // Wait for the first row now: statement errors surface here.
-    pending_.reset(PQgetResult(conn_.pg()));
+    pending_ = conn_.next_result();
     check(pending_.get());
   }
 
@@ -282,12 +253,12 @@ class RowReader final : public StreamReader {
  protected:
   bool next_row(Batch& batch) override {
     if (!running_) return false;
-    PgResult r = pending_ ? std::move(pending_) : PgResult(PQgetResult(conn_.pg()));
+    PgResult r = pending_ ? std::move(pending_) : conn_.next_result();
     check(r.get());
     if (!r || PQresultStatus(r.get()) != PGRES_SINGLE_TUPLE) {
       // TUPLES_OK (an empty result closes single-row mode) or COMMAND_OK.
       running_ = false;
-      drain(conn_.pg());
+      conn_.drain();
       conn_.set_busy(false);
       return false;
     }
@@ -306,7 +277,7 @@ class RowReader final : public StreamReader {
     pending_.reset();
     if (!running_) return;
     running_ = false;
-    cancel_and_drain(conn_.pg(), false);
+    conn_.cancel_and_drain(false);
     conn_.set_busy(false);
   }
 
@@ -323,7 +294,7 @@ class RowReader final : public StreamReader {
                   : make_error(r, conn_.pg(), "the query failed");
     pending_.reset();
     running_ = false;
-    drain(conn_.pg());
+    conn_.drain();
     conn_.set_busy(false);
     throw e;
   }

@@ -115,15 +115,21 @@ class PgWriter final : public BatchWriter {
   void abort() noexcept override {
     if (!in_txn_) return;
     in_txn_ = false;
-    PGconn* pg = conn_.pg();
     if (copying_) {
       copying_ = false;
-      PQputCopyEnd(pg, "aborted by polydb");
-      drain(pg);
+      try {
+        conn_.put_copy_end("aborted by polydb");
+      } catch (...) {
+        // Timed out or stopped: the connection is abandoned, the server rolls back.
+      }
+      conn_.drain();
       conn_.set_busy(false);
     }
     // Fails only when the connection is gone, and then the server rolled back.
-    PQclear(PQexec(pg, "ROLLBACK"));
+    try {
+      conn_.exec("ROLLBACK");
+    } catch (...) {
+    }
   }
 
  private:
@@ -228,7 +234,7 @@ class PgWriter final : public BatchWriter {
 
   void start_copy(const std::string& sql) {
     logger("pg")->debug("{}", sql);
-    PgResult res(PQexec(conn_.pg(), sql.c_str()));
+    PgResult res = conn_.exec(sql);
     if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN)
       throw make_error(res.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
     copying_ = true;
@@ -241,14 +247,13 @@ class PgWriter final : public BatchWriter {
 
   void flush() {
     if (buf_.empty()) return;
-    if (PQputCopyData(conn_.pg(), buf_.data(), static_cast<int>(buf_.size())) != 1)
-      throw copy_error();
+    if (!conn_.put_copy_data(buf_.data(), static_cast<int>(buf_.size()))) throw copy_error();
     buf_.clear();
   }
 
   // The server's error when it rejected the COPY (it stops reading then).
   Error copy_error() {
-    PgResult r(PQgetResult(conn_.pg()));
+    PgResult r = conn_.next_result();
     if (r && PQresultStatus(r.get()) == PGRES_FATAL_ERROR)
       return make_error(r.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
     return make_error(nullptr, conn_.pg(), fmt::format("cannot write into '{}'", table_));
@@ -258,13 +263,13 @@ class PgWriter final : public BatchWriter {
     if (!copying_) return;
     wire::put16(buf_, static_cast<uint16_t>(-1));  // trailer
     flush();
-    if (PQputCopyEnd(conn_.pg(), nullptr) != 1) throw copy_error();
-    PgResult res(PQgetResult(conn_.pg()));
+    if (!conn_.put_copy_end(nullptr)) throw copy_error();
+    PgResult res = conn_.next_result();
     copying_ = false;
     std::optional<Error> failure;
     if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
       failure = make_error(res.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
-    drain(conn_.pg());
+    conn_.drain();
     conn_.set_busy(false);
     if (failure) throw *failure;
   }

@@ -276,5 +276,20 @@ TEST(PostgresSql, ManagedHostsVerifyTheServerByDefault) {
       << "libpq's own default (prefer) elsewhere";
 }
 
+TEST(PgHighestParameter, CountsPlaceholdersOutsideStringsCommentsAndQuotes) {
+  EXPECT_EQ(highest_parameter("SELECT 1"), 0u);
+  EXPECT_EQ(highest_parameter("SELECT $1"), 1u);
+  EXPECT_EQ(highest_parameter("SELECT $2, $1 + $10"), 10u);
+  EXPECT_EQ(highest_parameter("SELECT '$5', \"$6\", $1"), 1u);
+  EXPECT_EQ(highest_parameter("SELECT 'it''s $4', $2"), 2u);
+  EXPECT_EQ(highest_parameter("SELECT E'\\' $7', $3"), 3u);
+  EXPECT_EQ(highest_parameter("SELECT $1 -- and $9\n, $2"), 2u);
+  EXPECT_EQ(highest_parameter("SELECT /* $8 /* nested $9 */ still */ $1"), 1u);
+  EXPECT_EQ(highest_parameter("SELECT $$ $5 $$, $tag$ $6 $tag$, $1"), 1u);
+  EXPECT_EQ(highest_parameter("SELECT a$1 FROM t"), 0u);  // '$' inside an identifier
+  EXPECT_EQ(highest_parameter("SELECT $1::int, x[$2]"), 2u);
+  EXPECT_EQ(highest_parameter("SELECT 'unterminated $3"), 0u);
+}
+
 }  // namespace
 }  // namespace polydb::postgres
