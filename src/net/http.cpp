@@ -1,5 +1,7 @@
 #include "net/http.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -7,6 +9,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "net/handles.hpp"
 #include "net/redact.hpp"
@@ -50,6 +53,16 @@ Error transport_error(CURLcode rc, const std::string& curl_message, const HttpRe
   const std::string what = request.method + " " + url + " failed: " + detail;
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
+      if (detail.find("too slow") != std::string::npos)
+        return Error(ErrorCode::timeout,
+                     fmt::format("timeout: {} {} got nothing for {} s; the server or the network "
+                                 "has stalled (read-timeout={}; set ?read-timeout=SECONDS on the "
+                                 "URL to wait longer, 0 to wait forever)",
+                                 request.method, url, options.low_speed_time.count(),
+                                 options.low_speed_time.count()),
+                     options.backend, detail)
+            // The user's limit for a stalled peer: retrying would wait it again.
+            .set_retryable(false);
       return Error(ErrorCode::timeout,
                    what +
                        " (timed out; check that the server is up and reachable, or raise the "
@@ -96,7 +109,35 @@ struct Transfer {
   std::size_t max_error_body = 0;
   long status = 0;  // of the header block being received
   std::exception_ptr error;
+  const std::stop_token* stop = nullptr;
+  // The idle timeout: curl's own low-speed check averages over several
+  // seconds and notices a stall late, so the progress callback watches too.
+  std::chrono::milliseconds idle_limit{0};
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+  curl_off_t last_bytes = 0;
+  bool idle_expired = false;
 };
+
+// curl calls it about once a second even while nothing moves, and during the
+// connect: a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                curl_off_t ulnow) noexcept {
+  (void)dltotal;
+  (void)ultotal;
+  auto& t = *static_cast<Transfer*>(user);
+  if (t.stop && t.stop->stop_requested()) return 1;
+  if (t.idle_limit.count() > 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if (dlnow + ulnow != t.last_bytes) {
+      t.last_bytes = dlnow + ulnow;
+      t.last_activity = now;
+    } else if (now - t.last_activity >= t.idle_limit) {
+      t.idle_expired = true;
+      return 1;
+    }
+  }
+  return 0;
+}
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto& t = *static_cast<Transfer*>(user);
@@ -205,7 +246,9 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   Transfer transfer{.request = &request,
                     .sink = sink,
                     .response = &response,
-                    .max_error_body = options_.max_error_body};
+                    .max_error_body = options_.max_error_body,
+                    .stop = &options_.stop,
+                    .idle_limit = options_.low_speed_time};
   CurlHeaderList header_list;
   // However this function ends, curl must not keep pointers into its frame
   // (headers, body, callback data). curl_easy_reset drops every option but
@@ -226,6 +269,18 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   set(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
   set(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
   set(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  set(curl, CURLOPT_TCP_KEEPIDLE, static_cast<long>(kKeepaliveIdleSeconds));
+  set(curl, CURLOPT_TCP_KEEPINTVL, static_cast<long>(kKeepaliveIntervalSeconds));
+  if (options_.stop.stop_requested())
+    throw Error(ErrorCode::cancelled,
+                fmt::format("interrupted before {} {}", request.method,
+                            redact_url_for_log(request.url)),
+                options_.backend);
+  if (options_.stop.stop_possible() || options_.low_speed_time.count() > 0) {
+    set(curl, CURLOPT_NOPROGRESS, 0L);
+    set(curl, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    set(curl, CURLOPT_XFERINFODATA, &transfer);
+  }
   set(curl, CURLOPT_HTTP_VERSION,
       options_.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
                      : static_cast<long>(CURL_HTTP_VERSION_1_1));
@@ -282,15 +337,26 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
 
   spdlog::logger& log = *state_->log;
   const auto started = std::chrono::steady_clock::now();
-  const CURLcode rc = curl_easy_perform(curl);
+  CURLcode rc = curl_easy_perform(curl);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   long http_version = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &http_version);
-  const std::string curl_message = state_->error_buffer.data();
+  std::string curl_message = state_->error_buffer.data();
 
   if (transfer.error) std::rethrow_exception(transfer.error);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && transfer.idle_expired) {
+    // Reported like curl's own low-speed timeout.
+    rc = CURLE_OPERATION_TIMEDOUT;
+    curl_message = fmt::format("Operation too slow: nothing sent or received for {} s",
+                               options_.low_speed_time.count());
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && options_.stop.stop_requested())
+    throw Error(ErrorCode::cancelled,
+                fmt::format("interrupted during {} {}", request.method,
+                            redact_url_for_log(request.url)),
+                options_.backend);
   if (rc != CURLE_OK) {
     Error error = transport_error(rc, curl_message, request, options_);
     log.debug("{} {} failed after {} ms: {}", request.method, redact_url_for_log(request.url),
@@ -304,6 +370,19 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
               format_headers_for_log(request.headers), format_headers_for_log(response.headers));
   }
   return response;
+}
+
+HttpOptions connection_http_options(const Uri& uri, const ConnectOptions& options,
+                                    std::string backend) {
+  HttpOptions http;
+  http.connect_timeout = options.timeout;
+  const auto idle = read_timeout_option(uri, options.read_timeout);
+  // curl counts whole seconds; 0 turns the low-speed limit off.
+  http.low_speed_time = std::chrono::ceil<std::chrono::seconds>(idle);
+  http.log_name = backend;
+  http.backend = std::move(backend);
+  http.stop = options.stop;
+  return http;
 }
 
 }  // namespace polydb::net

@@ -11,9 +11,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <stop_token>
 #include <string_view>
 
 #include "net/headers.hpp"
+#include "polydb/connection.hpp"
+#include "polydb/uri.hpp"
 
 namespace polydb::net {
 
@@ -89,7 +92,18 @@ struct HttpOptions {
   std::string log_name = "http";
   /// Cap on a non-2xx body kept by send_streaming (error documents are small).
   std::size_t max_error_body = 64 * 1024;
+  /// A stop request aborts a transfer in progress (connect included) within
+  /// about a second with Error(cancelled); retry loops given this token stop
+  /// waiting too.
+  std::stop_token stop;
 };
+
+/// The HttpOptions of a cloud connector's connection: ConnectOptions::timeout
+/// for connects, the idle timeout (`read-timeout` URL option, else
+/// ConnectOptions::read_timeout) as the low-speed limit, the stop token.
+/// Throws Error(invalid_argument) for a malformed `read-timeout`.
+HttpOptions connection_http_options(const Uri& uri, const ConnectOptions& options,
+                                    std::string backend);
 
 /// An HTTP client over one libcurl easy handle. Reusing the client reuses its
 /// connections (keep-alive, TLS sessions, DNS cache), so keep one per worker.

@@ -125,7 +125,7 @@ net::HttpResponse Api::call(const Request& request, std::string_view what,
           if (resp.status == s) return std::nullopt;
         return make_error(resp, label);
       },
-      {.what = label, .log_name = "cosmos"});
+      {.what = label, .stop = client_.options().stop, .log_name = "cosmos"});
   if (auto c = r.headers.get("x-ms-request-charge"))
     logger("cosmos")->debug("{}: HTTP {}, {} RU", what, r.status, *c);
   return r;

@@ -235,13 +235,19 @@ ScanQuery build_scan_query(const ScanSpec& spec, const Schema& schema, const Par
   return q;
 }
 
+namespace {
+net::HttpOptions cosmos_http_options(const Uri& uri, const ConnectOptions& options,
+                                     const Endpoint& endpoint) {
+  net::HttpOptions http = net::connection_http_options(uri, options, "cosmos");
+  http.insecure_skip_tls_verify = endpoint.insecure_skip_tls_verify;
+  return http;
+}
+}  // namespace
+
 CosmosConnection::CosmosConnection(const Uri& uri, const ConnectOptions& options)
     : endpoint_(endpoint_from_uri(uri)),
       meter_(std::make_shared<CostMeter>()),
-      http_{.connect_timeout = options.timeout,
-            .insecure_skip_tls_verify = endpoint_.insecure_skip_tls_verify,
-            .backend = "cosmos",
-            .log_name = "cosmos"},
+      http_(cosmos_http_options(uri, options, endpoint_)),
       api_(endpoint_, http_, meter_),
       display_(uri.to_string()) {
   if (endpoint_.insecure_skip_tls_verify)

@@ -62,7 +62,7 @@ Json Api::call(std::string_view operation, const Json& body, std::string_view wh
         if (resp.ok()) return std::nullopt;
         return make_error(resp, label);
       },
-      {.what = label, .log_name = "dynamodb"});
+      {.what = label, .stop = http_.stop, .log_name = "dynamodb"});
   try {
     return Json::parse(r.body);
   } catch (const Json::exception& e) {

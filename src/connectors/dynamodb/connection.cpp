@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "connectors/dynamodb/types.hpp"
+#include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "core/table_errors.hpp"
 #include "net/aws_credentials.hpp"
@@ -540,8 +541,7 @@ Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys
 DynamoConnection::DynamoConnection(const Uri& uri, const ConnectOptions& options)
     : api_(endpoint_from_uri(uri),
            net::resolve_aws_credentials(net::aws_options_from_uri(uri)),
-           net::HttpOptions{.connect_timeout = options.timeout, .backend = "dynamodb",
-                            .log_name = "dynamodb"},
+           net::connection_http_options(uri, options, "dynamodb"),
            net::RetryPolicy{}),
       options_(dynamo_options_from_uri(uri)),
       uri_(uri),
@@ -824,7 +824,8 @@ void DynamoConnection::create_table(std::string_view table, const Schema& schema
                               "with `aws dynamodb describe-table`)",
                               table, kTableWait.count()),
                   "dynamodb");
-    std::this_thread::sleep_for(delay);
+    if (!sleep_unless_stopped(delay, connect_options_.stop))
+      throw stop_requested_error("dynamodb", display_);
     delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
   logger("dynamodb")->info("created table {}", table);
@@ -848,7 +849,8 @@ void DynamoConnection::drop_table(std::string_view table, bool if_exists) {
                   fmt::format("table '{}' is still being deleted after {} s", table,
                               kTableWait.count()),
                   "dynamodb");
-    std::this_thread::sleep_for(delay);
+    if (!sleep_unless_stopped(delay, connect_options_.stop))
+      throw stop_requested_error("dynamodb", display_);
     delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
 }

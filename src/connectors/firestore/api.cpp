@@ -123,7 +123,7 @@ Json Api::call(std::string_view method, std::string_view path, const Json* body,
         if (resp.status == 401 && tokens_) tokens_->invalidate();
         return make_error(resp, what);
       },
-      {.what = std::string(what), .log_name = "firestore"});
+      {.what = std::string(what), .stop = client_.options().stop, .log_name = "firestore"});
   if (response_bytes) *response_bytes = r.body.size();
   if (r.body.empty()) return Json::object();
   try {

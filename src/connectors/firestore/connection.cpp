@@ -184,8 +184,7 @@ void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::R
 
 FirestoreConnection::FirestoreConnection(const Uri& uri, const ConnectOptions& options)
     : api_(endpoint_from_uri(uri),
-           net::HttpOptions{.connect_timeout = options.timeout, .backend = "firestore",
-                            .log_name = "firestore"},
+           net::connection_http_options(uri, options, "firestore"),
            net::RetryPolicy{}) {
   display_ = uri.to_string();
   logger("firestore")->info("opened {} ({})", display_, api_.endpoint().base_url);
