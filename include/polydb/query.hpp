@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,11 @@ struct FederationOptions {
   /// Polled between batches and while SQLite works: when it becomes true the
   /// query stops with Error(cancelled). May be null.
   const std::atomic<bool>* cancel = nullptr;
+  /// Goes to every connection the federation opens (ConnectOptions::stop): a
+  /// stop request interrupts a remote read that is waiting on the network.
+  std::stop_token stop;
+  /// ConnectOptions::read_timeout of every connection the federation opens.
+  std::chrono::milliseconds read_timeout{300'000};
   size_t batch_rows = 4096;
   /// A table read into a local copy for a join stays in memory (hash index)
   /// up to this many bytes, and moves to a temporary file beyond.

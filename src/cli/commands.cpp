@@ -1,7 +1,6 @@
 #include "cli/commands.hpp"
 
 #include <fmt/format.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -13,11 +12,13 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "cli/copy.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "polydb/config.hpp"
@@ -240,6 +241,7 @@ class Context {
     ConnectOptions options;
     options.config = config();
     options.create_if_missing = create_if_missing;
+    options.stop = stop_;
     try {
       return connect(conn, options);
     } catch (const Error& e) {
@@ -247,6 +249,10 @@ class Context {
       throw;
     }
   }
+
+  /// Connections opened from now on stop when `stop` is requested (the
+  /// commands that install an InterruptGuard).
+  void set_stop(std::stop_token stop) const { stop_ = std::move(stop); }
 
   /// How to show CONN in output: a config name as is, a URL redacted.
   std::string display(std::string_view conn) const {
@@ -276,6 +282,7 @@ class Context {
   std::optional<Config> config_;
   OutputFormat format_ = OutputFormat::csv;
   PrinterOptions printer_;
+  mutable std::stop_token stop_;
 };
 
 void print_batch(const Context& ctx, const Batch& batch) {
@@ -432,47 +439,9 @@ int cmd_ping(const Context& ctx, const PingArgs& args) {
   return kExitFailure;
 }
 
-// Set by SIGINT/SIGTERM during a copy; polled between batches. A signal
-// handler can only reach a global, and may only touch a lock-free atomic.
-std::atomic<bool> interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-void on_interrupt(int) { interrupted.store(true, std::memory_order_relaxed); }
-
-// Routes SIGINT and SIGTERM to interrupted while it lives, so that a copy
-// can roll back instead of dying mid-write.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    interrupted.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    install(SIGINT, sa, old_int_);
-    install(SIGTERM, sa, old_term_);
-  }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  // A signal ignored at start-up stays ignored: shells start background jobs
-  // with SIGINT ignored so that Ctrl-C only stops the foreground job.
-  static void install(int signo, const struct sigaction& sa, struct sigaction& old) {
-    sigaction(signo, nullptr, &old);
-    if (old.sa_handler != SIG_IGN) sigaction(signo, &sa, nullptr);
-  }
-
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
 int cmd_copy(const Context& ctx, const CopyArgs& args) {
   InterruptGuard guard;
+  ctx.set_stop(guard.token());
 
   WriteOptions write;
   write.mode = parse_mode(args.mode);
@@ -521,7 +490,7 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
 
   std::optional<ProgressLine> progress;
   if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
-  const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, &interrupted,
+  const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, guard.flag(),
                                      progress ? &*progress : nullptr, args.parallel);
   progress.reset();
   if (!ctx.quiet()) {
@@ -580,13 +549,15 @@ void print_plan(const Context& ctx, const FederatedPlan& plan, bool analyze) {
 
 int cmd_query(const Context& ctx, const QueryArgs& args) {
   InterruptGuard guard;
+  ctx.set_stop(guard.token());
   const Params params = parse_params(args.params);
   if (args.analyze && !args.explain) throw UsageError("--analyze goes with --explain");
   FederationOptions options;
   options.config = ctx.config();
   options.max_remote_calls = args.max_remote_calls;
   options.key_batching = !args.no_key_batching;
-  options.cancel = &interrupted;
+  options.cancel = guard.flag();
+  options.stop = guard.token();
   Federation fed(options);
   for (const auto& a : args.attach) {
     const auto eq = a.find('=');

@@ -201,6 +201,8 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
     }
   } catch (...) {
     stop_reading();
+    // A stop request surfaces as the backend's "interrupted": say what it means here.
+    if (cancelled(cancel)) throw interrupted(dst, dst_table, transactional, 0);
     throw;
   }
   if (cancelled(cancel)) {
@@ -213,14 +215,15 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
     writer = dst.writer(dst_table, *schemas[0], write);
   } catch (...) {
     stop_reading();
+    if (cancelled(cancel)) throw interrupted(dst, dst_table, transactional, 0);
     throw;
   }
   logger("copy")->info("copying {} from {} into {} of {} ({} mode, {} reader{})", scan.table,
                        src.display_url(), dst_table, dst.display_url(), to_string(write.mode),
                        parallel, parallel == 1 ? "" : "s");
   auto next_batch = [&]() { return pipelined ? queue.pop() : inline_reader->next(); };
+  uint64_t written = 0;
   try {
-    uint64_t written = 0;
     while (true) {
       if (cancelled(cancel)) throw interrupted(dst, dst_table, transactional, written);
       std::optional<Batch> batch = next_batch();
@@ -245,6 +248,23 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
     inline_reader.reset();
     snapshot.clear();
     stats.rows = writer->commit().rows;
+  } catch (const Error& e) {
+    stop_reading();
+    writer->abort();
+    // A stop request surfaces from a backend as its own "interrupted while
+    // talking to ...": say what it means for the target instead.
+    if (cancelled(cancel) && !e.message().starts_with("interrupted: "))
+      throw interrupted(dst, dst_table, transactional, written);
+    // A target without transactions keeps what was written: say so, so that
+    // a partial table is never taken for a complete one.
+    if (!transactional && e.code() != ErrorCode::cancelled)
+      throw Error(e.code(),
+                  fmt::format("{} (up to {} rows had been written to table '{}' of {} and stay "
+                              "there: {} has no transactions)",
+                              e.message(), written, dst_table, dst.display_url(), dst.backend()),
+                  e.backend(), e.detail())
+          .set_retryable(e.retryable());
+    throw;
   } catch (...) {
     stop_reading();
     writer->abort();

@@ -214,6 +214,8 @@ class Federation::Impl final : public query::Engine {
     ConnectOptions o;
     o.config = options_.config;
     o.timeout = options_.connect_timeout;
+    o.stop = options_.stop;
+    o.read_timeout = options_.read_timeout;
     try {
       return connect(a.target, o);
     } catch (const Error& e) {
