@@ -31,8 +31,9 @@ run: release
 	@examples/quickstart.sh build/release/src/cli/polydb
 
 # Starts the services, runs the suite, and stops the services even on failure.
+# CTEST_ARGS: extra ctest arguments, e.g. make test CTEST_ARGS=--schedule-random
 test: build
-	@scripts/run-tests.sh
+	@scripts/run-tests.sh $(CTEST_ARGS)
 
 # Starts the PostgreSQL and MariaDB servers and the DynamoDB emulator (left running; make services-stop).
 bench: release

@@ -48,10 +48,11 @@ else
   PACKAGES+=(nodejs npm)
 fi
 
-# --- AWS CLI: any working `aws` will do (the checks prefer /usr/bin/aws).
-if [ ! -x /usr/bin/aws ] && ! { command -v aws >/dev/null 2>&1 && aws --version >/dev/null 2>&1; }; then
-  PACKAGES+=(awscli)
-fi
+# The tests' cross-checks run these tools by their packages' paths
+# (tests/test_tools.hpp): Debian's AWS CLI at /usr/bin/aws whatever other
+# `aws` may be on PATH, python3 with botocore, the PostgreSQL and MariaDB
+# clients, unixODBC's isql, openssl.
+PACKAGES+=(awscli python3 openssl)
 
 # --- Java >= 17 for the Firestore emulator.
 java_major() {

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The external tools the tests call, with their versions (fails when one is missing).
+tests/tool_versions.sh
+
 trap 'scripts/services.sh stop' EXIT
 scripts/services.sh start
 eval "$(scripts/services.sh env | sed 's/^/export /')"

@@ -14,8 +14,12 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
 CURL=(curl --noproxy '*' -sS --connect-timeout 3 --max-time 10)
 
-# Debian's AWS CLI when present (an older one may shadow it on PATH).
-if [ -x /usr/bin/aws ]; then AWS=/usr/bin/aws; else AWS="$(command -v aws || echo aws)"; fi
+# Each client by its Debian package's path (scripts/install-deps.sh installs
+# them): another `aws` or `psql` may come first on PATH.
+AWS=/usr/bin/aws
+PSQL=/usr/lib/postgresql/15/bin/psql
+MARIADB=/usr/bin/mariadb
+ISQL=/usr/bin/isql
 export AWS_PAGER="" AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
@@ -35,12 +39,12 @@ hostport() { printf '%s' "$1" | sed -n 's#^[a-z0-9]*://\([^@/]*@\)\{0,1\}\([^/?]
 check_postgres() {
   local u; u="$(url POLYDB_TEST_POSTGRES_URL)"
   [ -n "$u" ] || { fail postgres "POLYDB_TEST_POSTGRES_URL is not set"; return; }
-  command -v psql >/dev/null 2>&1 || { fail postgres "psql not found"; return; }
+  [ -x "$PSQL" ] || { fail postgres "$PSQL not found (Debian package postgresql-client-15)"; return; }
   local hp host port out
   hp="$(hostport "$u")"; host="${hp%:*}"; port="${hp##*:}"
   # password (SCRAM) over TCP: no socket, no ~/.pgpass
   out="$(PGPASSWORD=polydb PGPASSFILE=/dev/null PGSSLMODE=disable PGCONNECT_TIMEOUT=5 \
-         psql -X -w -At -h "$host" -p "$port" -U polydb -d polydb \
+         "$PSQL" -X -w -At -h "$host" -p "$port" -U polydb -d polydb \
               -c 'select 1' -c "select rolsuper and rolreplication from pg_roles where rolname = current_user" 2>&1)"
   if [ "$out" = $'1\nt' ]; then pass postgres; else fail postgres "$(printf '%s' "$out" | oneline)"; fi
 }
@@ -48,8 +52,8 @@ check_postgres() {
 check_mariadb() {
   local u; u="$(url POLYDB_TEST_MYSQL_URL)"
   [ -n "$u" ] || { fail mariadb "POLYDB_TEST_MYSQL_URL is not set"; return; }
-  local client; client="$(command -v mariadb || command -v mysql || true)"
-  [ -n "$client" ] || { fail mariadb "mariadb client not found"; return; }
+  local client="$MARIADB"
+  [ -x "$client" ] || { fail mariadb "$MARIADB not found (Debian package mariadb-client)"; return; }
   local hp host port out
   hp="$(hostport "$u")"; host="${hp%:*}"; port="${hp##*:}"
   out="$("$client" --no-defaults --protocol=TCP -h "$host" -P "$port" -upolydb -ppolydb \
@@ -61,7 +65,7 @@ check_dynamodb() {
   local u ep out; u="$(url POLYDB_TEST_DYNAMODB_URL)"
   [ -n "$u" ] || { fail dynamodb "POLYDB_TEST_DYNAMODB_URL is not set"; return; }
   ep="$(param "$u" endpoint)"
-  command -v "$AWS" >/dev/null 2>&1 || { fail dynamodb "aws CLI not found"; return; }
+  [ -x "$AWS" ] || { fail dynamodb "$AWS not found (Debian package awscli)"; return; }
   if out="$(AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
             "$AWS" --endpoint-url "$ep" --output json dynamodb list-tables 2>&1)" \
      && printf '%s' "$out" | grep -q '"TableNames"'; then
@@ -103,7 +107,7 @@ check_s3() {
   bucket="$(printf '%s' "$u" | sed -n 's#^s3://\([^/?]*\).*#\1#p')"
   [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$ep/" 2>/dev/null)" != 000 ] \
     || { fail s3 "no HTTP answer from $ep/"; return; }
-  command -v "$AWS" >/dev/null 2>&1 || { fail s3 "aws CLI not found"; return; }
+  [ -x "$AWS" ] || { fail s3 "$AWS not found (Debian package awscli)"; return; }
   if out="$(AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
             "$AWS" --endpoint-url "$ep" s3 ls "s3://$bucket" 2>&1)"; then
     pass s3
@@ -125,13 +129,13 @@ check_azure() {
 # ODBC: unixODBC's isql through psqlODBC and MariaDB Connector/ODBC to the
 # servers above; FreeTDS registered (no SQL Server runs here).
 check_odbc() {
-  command -v isql >/dev/null 2>&1 || { fail odbc "isql not found (unixodbc)"; return; }
+  [ -x "$ISQL" ] || { fail odbc "$ISQL not found (Debian package unixodbc)"; return; }
   local pg my out
   pg="$(hostport "$(url POLYDB_TEST_POSTGRES_URL)")"; my="$(hostport "$(url POLYDB_TEST_MYSQL_URL)")"
   [ -n "$pg" ] && [ -n "$my" ] || { fail odbc "POLYDB_TEST_POSTGRES_URL / POLYDB_TEST_MYSQL_URL not set"; return; }
-  out="$(echo 'select 1' | isql -b -k "Driver={PostgreSQL Unicode};Server=${pg%:*};Port=${pg##*:};Database=polydb;Uid=polydb;Pwd=polydb" 2>&1 &&
-         echo 'select 1' | isql -b -k "Driver={MariaDB Unicode};Server=${my%:*};Port=${my##*:};Database=polydb;User=polydb;Password=polydb" 2>&1)"
-  if [ "$(printf '%s' "$out" | grep -c '^1 rows fetched')" = 2 ] && odbcinst -q -d 2>/dev/null | grep -qx '\[FreeTDS\]'; then
+  out="$(echo 'select 1' | "$ISQL" -b -k "Driver={PostgreSQL Unicode};Server=${pg%:*};Port=${pg##*:};Database=polydb;Uid=polydb;Pwd=polydb" 2>&1 &&
+         echo 'select 1' | "$ISQL" -b -k "Driver={MariaDB Unicode};Server=${my%:*};Port=${my##*:};Database=polydb;User=polydb;Password=polydb" 2>&1)"
+  if [ "$(printf '%s' "$out" | grep -c '^1 rows fetched')" = 2 ] && /usr/bin/odbcinst -q -d 2>/dev/null | grep -qx '\[FreeTDS\]'; then
     pass odbc
   else
     fail odbc "isql through psqlODBC and MariaDB Connector/ODBC, FreeTDS registered: $(printf '%s' "$out" | oneline)"

@@ -19,6 +19,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::cosmos {
 namespace {
@@ -132,7 +133,8 @@ class CosmosTest : public ::testing::Test {
         "  connectionPolicy: {enableEndpointDiscovery: false}});"
         "const container = client.database(process.argv[4]).container(process.argv[5]);"
         "(async () => {" + body + "})().catch((e) => { console.error(e.message); process.exit(3); });";
-    return run("NODE_TLS_REJECT_UNAUTHORIZED=0 node --no-warnings -e " + shell_quote(script) + " " +
+    return run("NODE_TLS_REJECT_UNAUTHORIZED=0 " + std::string(test_tools::kNode) +
+               " --no-warnings -e " + shell_quote(script) + " " +
                shell_quote(std::string(POLYDB_SOURCE_DIR) +
                            "/tools/emulators/node_modules/@azure/cosmos") +
                " " + shell_quote(endpoint()) + " " + shell_quote(kEmulatorKey) + " " +
@@ -418,7 +420,7 @@ TEST_F(CosmosTest, PartitionKeyHashesMatchTheNodeSdk) {
   }
   const std::string printed =
       run("NODE_PATH=" + shell_quote(std::string(POLYDB_SOURCE_DIR) + "/tools/emulators/node_modules") +
-          " node " + shell_quote(std::string(POLYDB_SOURCE_DIR) + "/tests/interop/cosmos_partition_key_hash.js") +
+          " " + test_tools::kNode + " " + shell_quote(std::string(POLYDB_SOURCE_DIR) + "/tests/interop/cosmos_partition_key_hash.js") +
           " < " + shell_quote(file));
   std::remove(file.c_str());
   std::istringstream lines(printed);

@@ -19,6 +19,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::dynamotest {
 
@@ -74,7 +75,7 @@ class DynamoTest : public ::testing::Test {
   }
 
   std::string aws(const std::string& args) {
-    return run("/usr/bin/aws --endpoint-url " + endpoint_ + " dynamodb " + args + " 2>&1");
+    return run(std::string(test_tools::kAws) + " --endpoint-url " + endpoint_ + " dynamodb " + args + " 2>&1");
   }
 
   void create_keyed(std::vector<std::string> key, std::vector<Field> fields) {

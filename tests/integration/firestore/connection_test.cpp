@@ -22,6 +22,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb {
 namespace {
@@ -83,8 +84,8 @@ class FirestoreTest : public ::testing::Test {
     // METADATA_SERVER_DETECTION=none.
     return run("FIRESTORE_EMULATOR_HOST=" + emulator_ +
                " METADATA_SERVER_DETECTION=none NODE_PATH=" POLYDB_SOURCE_DIR
-               "/tools/emulators/node_modules node " POLYDB_SOURCE_DIR
-               "/tests/integration/firestore/sdk_client.js " +
+               "/tools/emulators/node_modules " + std::string(test_tools::kNode) +
+               " " POLYDB_SOURCE_DIR "/tests/integration/firestore/sdk_client.js " +
                cmd + " " + project_ + " " + collection + " 2>&1");
   }
 

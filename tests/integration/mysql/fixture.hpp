@@ -18,6 +18,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::mytest {
 
@@ -100,7 +101,7 @@ class MysqlTest : public ::testing::Test {
     close(fd);
     std::ofstream(tmpl) << sql;
     setenv("MYSQL_PWD", u.password.reveal().c_str(), 1);
-    const std::string cmd = "mariadb --no-defaults --default-character-set=utf8mb4 -B -N -h" +
+    const std::string cmd = std::string(test_tools::kMariadb) + " --no-defaults --default-character-set=utf8mb4 -B -N -h" +
                             u.host + " -P" + std::to_string(u.port.value_or(3306)) + " -u" +
                             u.user + " -D" + db_ + " < " + tmpl + " 2>&1";
     std::string out;

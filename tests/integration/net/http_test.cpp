@@ -29,6 +29,7 @@
 #include "net/sigv4.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::net {
 namespace {
@@ -220,7 +221,7 @@ std::string block_after(const std::string& log, const std::string& marker) {
 // Runs the Debian AWS CLI with fixed keys and no config files.
 std::optional<CliSignature> aws_cli_signature(const std::string& key_id, const std::string& secret,
                                               const std::string& arguments) {
-  const std::string aws = ::access("/usr/bin/aws", X_OK) == 0 ? "/usr/bin/aws" : "aws";
+  const std::string aws = test_tools::kAws;
   const std::string command =
       "env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN AWS_ACCESS_KEY_ID='" + key_id +
       "' AWS_SECRET_ACCESS_KEY='" + secret +

@@ -19,6 +19,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::pgtest {
 
@@ -91,7 +92,7 @@ class PostgresTest : public ::testing::Test {
     close(fd);
     std::ofstream(tmpl) << sql;
     setenv("PGPASSWORD", password.c_str(), 1);
-    const std::string cmd = "psql -X -q -A -t -v ON_ERROR_STOP=1 '" + uri.to_string_with_secrets() +
+    const std::string cmd = std::string(test_tools::kPsql) + " -X -q -A -t -v ON_ERROR_STOP=1 '" + uri.to_string_with_secrets() +
                             "' -f " + tmpl + " 2>&1";
     std::string out;
     if (FILE* p = popen(cmd.c_str(), "r")) {

@@ -14,6 +14,7 @@
 
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::net {
 namespace {
@@ -95,7 +96,7 @@ global.Date = class extends Real { constructor(...a) { super(...(a.length ? a : 
   }
 })().catch((e) => { console.error(e); process.exit(3); });
 )JS";
-  const std::string out = run("node -e '" + std::string(script) + "' '" + sdk + "' '" + kDocKey +
+  const std::string out = run(std::string(test_tools::kNode) + " -e '" + std::string(script) + "' '" + sdk + "' '" + kDocKey +
                               "' 2>&1");
   ASSERT_FALSE(out.empty()) << "node printed nothing: is node on PATH and @azure/cosmos installed "
                                "in tools/emulators (npm ci)?";

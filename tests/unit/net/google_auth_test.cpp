@@ -17,6 +17,7 @@
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
 #include "test_server.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::net {
 namespace {
@@ -53,11 +54,11 @@ class GoogleAuthTest : public ::testing::Test {
     std::string tmpl = (fs::temp_directory_path() / "polydb-gauth-XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
-    ASSERT_EQ(run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
+    ASSERT_EQ(run(std::string(test_tools::kOpenssl) + " genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
                   (dir_ / "key.pem").string()),
               0)
         << "the openssl command line is needed (Debian package openssl)";
-    ASSERT_EQ(run("openssl pkey -in " + (dir_ / "key.pem").string() + " -pubout -out " +
+    ASSERT_EQ(run(std::string(test_tools::kOpenssl) + " pkey -in " + (dir_ / "key.pem").string() + " -pubout -out " +
                   (dir_ / "pub.pem").string()),
               0);
   }
@@ -88,12 +89,12 @@ TEST_F(GoogleAuthTest, JwtSignatureVerifiesWithOpensslAndClaimsAreRight) {
 
   write_file(dir_ / "input.txt", text.substr(0, dot2));
   write_file(dir_ / "sig.bin", base64url_decode(text.substr(dot2 + 1)));
-  EXPECT_EQ(run("openssl dgst -sha256 -verify " + (dir_ / "pub.pem").string() + " -signature " +
+  EXPECT_EQ(run(std::string(test_tools::kOpenssl) + " dgst -sha256 -verify " + (dir_ / "pub.pem").string() + " -signature " +
                 (dir_ / "sig.bin").string() + " " + (dir_ / "input.txt").string()),
             0);
   // A changed signing input must not verify.
   write_file(dir_ / "input.txt", text.substr(0, dot2) + "x");
-  EXPECT_NE(run("openssl dgst -sha256 -verify " + (dir_ / "pub.pem").string() + " -signature " +
+  EXPECT_NE(run(std::string(test_tools::kOpenssl) + " dgst -sha256 -verify " + (dir_ / "pub.pem").string() + " -signature " +
                 (dir_ / "sig.bin").string() + " " + (dir_ / "input.txt").string()),
             0);
 

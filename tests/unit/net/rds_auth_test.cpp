@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "polydb/error.hpp"
+#include "test_tools.hpp"
 
 namespace polydb::net {
 namespace {
@@ -91,7 +92,7 @@ std::vector<std::string> botocore_tokens(const AwsCredentials& creds) {
   const fs::path script =
       fs::temp_directory_path() / ("polydb-rds-" + std::to_string(::getpid()) + ".py");
   std::ofstream(script) << kBotocoreScript;
-  std::string cmd = "python3 " + shell_quote(script.string()) + " " +
+  std::string cmd = std::string(test_tools::kPython3) + " " + shell_quote(script.string()) + " " +
                     shell_quote(creds.access_key_id) + " " +
                     shell_quote(creds.secret_access_key.reveal()) + " " +
                     shell_quote(creds.session_token.reveal());
