@@ -350,8 +350,10 @@ start_emulator() {
     say "$svc" "starting on 127.0.0.1:$port"
     case "$svc" in
       dynamodb)
-        launch_emulator dynamodb "$EMU_BIN/dynalite" --host 127.0.0.1 --port "$port" \
-          --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 ;;
+        # Through tools/emulators/dynalite-server.js: dynalite itself dies when a
+        # client drops a request half-way (the fault-injection tests do).
+        launch_emulator dynamodb /usr/bin/node "$ROOT/tools/emulators/dynalite-server.js" \
+          --host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 ;;
       cosmos)
         launch_emulator cosmos "$EMU_BIN/cosmosdb-server" -p "$port" --host 127.0.0.1 ;;
       s3)
