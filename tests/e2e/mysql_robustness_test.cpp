@@ -122,8 +122,9 @@ constexpr std::string_view kTarget = "target";
 
 // What the target holds: "absent", or its row count and checksums.
 std::string state(polydb::Connection& c) {
-  if (query_rows(c, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-                    "DATABASE() AND TABLE_NAME = 'target'") == "0\n")
+  if (query_rows(c,
+                 "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                 "DATABASE() AND TABLE_NAME = 'target'") == "0\n")
     return "absent";
   return query_rows(c,
                     "SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(SUM(CRC32(name)), 0) FROM "
@@ -157,7 +158,7 @@ TEST_P(MysqlKill, KillNineAtAnyMomentLeavesTheTargetAsItWasAndNoOrphan) {
   make_source(src, kSourceRows);
   Database db("kill_" + mode);
   auto conn = polydb::connect(db.url());
-  const std::vector<std::string> args{"-q",   "copy", src,    "src", db.url(), std::string(kTarget),
+  const std::vector<std::string> args{"-q",     "copy", src, "src", db.url(), std::string(kTarget),
                                       "--mode", mode};
   const auto copy = [&] { return Process(args, dir).wait(std::chrono::minutes(2)); };
 
@@ -200,8 +201,9 @@ TEST_P(MysqlKill, KillNineAtAnyMomentLeavesTheTargetAsItWasAndNoOrphan) {
   // The killed runs' sessions end (the server rolls back their transactions
   // and releases their locks); the next run drops what they left aside.
   for (auto deadline = Clock::now() + 30s; Clock::now() < deadline;) {
-    if (query_rows(*conn, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = "
-                          "DATABASE() AND ID <> CONNECTION_ID()") == "0\n")
+    if (query_rows(*conn,
+                   "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = "
+                   "DATABASE() AND ID <> CONNECTION_ID()") == "0\n")
       break;
     std::this_thread::sleep_for(100ms);
   }
@@ -236,7 +238,8 @@ Measured run_measured(const std::vector<std::string>& args, const fs::path& dir)
   argv.push_back(nullptr);
   const std::string err_file = (dir / "stderr.txt").string();
   std::string asan = "quarantine_size_mb=16";
-  if (const char* old = std::getenv("ASAN_OPTIONS"); old && *old) asan = std::string(old) + ":" + asan;
+  if (const char* old = std::getenv("ASAN_OPTIONS"); old && *old)
+    asan = std::string(old) + ":" + asan;
   const pid_t pid = fork();
   if (pid == 0) {
     const int out = open("/dev/null", O_WRONLY);
@@ -269,8 +272,9 @@ TEST(MysqlMemory, CopyingRowsOfAMegabytePeaksWithinTheBatchBytes) {
   const std::string pg_table = "e2e_mem_" + std::to_string(getpid());
   auto conn = polydb::connect(db.url());
   conn->execute("CREATE TABLE big (id INT PRIMARY KEY, s LONGTEXT)");
-  conn->execute("INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 1048576) FROM "
-                "seq_1_to_100");
+  conn->execute(
+      "INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 1048576) FROM "
+      "seq_1_to_100");
   // What the sanitizer build costs by itself: its shadow memory and the binary.
   const Measured idle = run_measured({"-q", "sql", db.url(), "SELECT 1"}, dir);
   ASSERT_EQ(idle.status, 0) << idle.err;
@@ -351,8 +355,8 @@ PipeRun sql_into_closed_pipe(const std::string& url, const std::string& sql) {
 TEST(MysqlClosedPipe, ALargeResultIntoAClosedPipeEndsAtOnceAndQuietlyAsWithPostgres) {
   const std::string my = server_url("POLYDB_TEST_MYSQL_URL");
   const std::string pg = server_url("POLYDB_TEST_POSTGRES_URL");
-  const PipeRun p =
-      sql_into_closed_pipe(pg, "SELECT g, repeat('x', 100) AS s FROM generate_series(1, 2000000) g");
+  const PipeRun p = sql_into_closed_pipe(
+      pg, "SELECT g, repeat('x', 100) AS s FROM generate_series(1, 2000000) g");
   const PipeRun m =
       sql_into_closed_pipe(my, "SELECT seq, REPEAT('x', 100) AS s FROM seq_1_to_2000000");
   EXPECT_EQ(p.first_line, "g,s");

@@ -1,14 +1,13 @@
 #include "connectors/mysql/connection.hpp"
 
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -18,8 +17,8 @@
 #include "connectors/mysql/tls_probe.hpp"
 #include "core/cloud_hosts.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
+#include "core/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -378,8 +377,8 @@ void MysqlConnection::connect_once(const Uri& uri, std::chrono::steady_clock::ti
   MYSQL* m = db_.get();
   const auto& o = options_;
   // What is left of the connect timeout, in libmariadb's whole seconds.
-  const auto left = std::chrono::ceil<std::chrono::seconds>(deadline -
-                                                            std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::ceil<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
   const unsigned connect_timeout_s = static_cast<unsigned>(
       std::clamp<int64_t>(left.count(), 1, std::max<unsigned>(o.connect_timeout_s, 1)));
   mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout_s);
@@ -969,8 +968,7 @@ void MysqlConnection::create_table(std::string_view table, const Schema& schema)
 void MysqlConnection::create_table(std::string_view table, const Schema& schema, bool native) {
   const TableName name = resolve(table);
   check_schema_creatable(table, schema);
-  if (exists(name))
-    throw table_exists_error(table, display_, "mysql");
+  if (exists(name)) throw table_exists_error(table, display_, "mysql");
   exec(create_table_sql(name, schema, text_collation_, native));
 }
 

@@ -51,9 +51,9 @@ struct ConnectionOptions {
 /// Parses the options of `uri`. Throws Error(invalid_argument) naming every
 /// unknown option and any bad value. `default_timeout` is ConnectOptions::timeout,
 /// `default_read_timeout` ConnectOptions::read_timeout (for reads and writes).
-ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds default_timeout,
-                                std::chrono::milliseconds default_read_timeout =
-                                    std::chrono::minutes(5));
+ConnectionOptions parse_options(
+    const Uri& uri, std::chrono::milliseconds default_timeout,
+    std::chrono::milliseconds default_read_timeout = std::chrono::minutes(5));
 
 /// Typed values bound to a prepared statement's `?` placeholders: an array of
 /// MYSQL_BIND plus the storage they point into. Movable; not copyable.
@@ -233,7 +233,7 @@ class MysqlConnection final : public Connection {
   static int infile_error(void* ptr, char* msg, unsigned int len) noexcept;
 
   ConnectionOptions options_;
-  Uri uri_;                        ///< to open more connections to the same database
+  Uri uri_;                         ///< to open more connections to the same database
   ConnectOptions connect_options_;  ///< config cleared: the URL is already resolved
   std::string display_;
   // Declared before db_: it outlives the handle (the destructor detaches it

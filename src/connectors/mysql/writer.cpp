@@ -153,7 +153,10 @@ class MysqlWriter final : public BatchWriter {
  public:
   MysqlWriter(MysqlConnection& conn, std::string_view table, const Schema& schema,
               const WriteOptions& options)
-      : conn_(conn), as_given_(table), source_(schema), options_(options),
+      : conn_(conn),
+        as_given_(table),
+        source_(schema),
+        options_(options),
         native_(options.source_backend == "mysql") {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
@@ -363,10 +366,10 @@ class MysqlWriter final : public BatchWriter {
     const std::vector<Value> params{Value(writer_lock_name())};
     const auto rows = conn_.collect_text("SELECT GET_LOCK(?, 0)", params);
     if (rows.empty() || rows[0][0] != "1")
-      throw Error(ErrorCode::internal,
-                  fmt::format("cannot take the server lock {} (an id clash: retry)",
-                              writer_lock_name()),
-                  "mysql");
+      throw Error(
+          ErrorCode::internal,
+          fmt::format("cannot take the server lock {} (an id clash: retry)", writer_lock_name()),
+          "mysql");
     writer_locked_ = true;
   }
 
@@ -566,12 +569,12 @@ class MysqlWriter final : public BatchWriter {
   WriteOptions options_;
   bool native_;  // the source is MySQL too: new tables keep its column types
   TableName target_;
-  TableName aside_;      // replace: the table being filled
-  TableName load_into_;  // where rows are loaded (the target, aside or staging table)
-  TableName merge_into_;  // upsert: where the staging table is merged (target or aside)
+  TableName aside_;               // replace: the table being filled
+  TableName load_into_;           // where rows are loaded (the target, aside or staging table)
+  TableName merge_into_;          // upsert: where the staging table is merged (target or aside)
   std::string id_ = writer_id();  // names the side tables and the writer lock
-  std::string staging_;  // upsert: temporary staging table
-  std::string file_;     // the name LOAD DATA asks for
+  std::string staging_;           // upsert: temporary staging table
+  std::string file_;              // the name LOAD DATA asks for
   std::vector<std::string> columns_;
   std::vector<std::string> key_;
   std::vector<Type> target_types_;

@@ -125,8 +125,7 @@ class MysqlInterrupt : public MysqlTest {
 
 TEST_F(MysqlInterrupt, AStalledReadEndsWithATimeoutNamingTheOption) {
   conn_->execute("CREATE TABLE big (id INT PRIMARY KEY, s VARCHAR(200))");
-  conn_->execute(
-      "INSERT INTO big SELECT seq, REPEAT('x', 200) FROM seq_1_to_100000");  // ~20 MB
+  conn_->execute("INSERT INTO big SELECT seq, REPEAT('x', 200) FROM seq_1_to_100000");  // ~20 MB
   StallingProxy proxy(server_port());
   auto c = connect(via(proxy, "read-timeout=1"));
   QueryOptions o;
@@ -199,6 +198,19 @@ TEST_F(MysqlInterrupt, ASlowServerStatementTimesOutToo) {
   EXPECT_EQ(e.code(), ErrorCode::timeout) << e.what();
   EXPECT_NE(e.message().find("read-timeout=1"), std::string::npos) << e.what();
   EXPECT_LT(Clock::now() - start, 3s);
+}
+
+TEST_F(MysqlInterrupt, AStreamedResultLeftEarlyIsNotReadToTheEnd) {
+  QueryOptions o;
+  o.exclusive = true;  // streamed, no server cursor
+  auto r = conn_->query("SELECT seq, REPEAT('x', 200) AS s FROM seq_1_to_20000000", {}, o);
+  ASSERT_TRUE(r->next().has_value());
+  const auto start = Clock::now();
+  r.reset();  // 4 GB still to come: draining them would take minutes
+  EXPECT_LT(Clock::now() - start, 2s);
+  // The connection stays usable.
+  auto again = conn_->query("SELECT 42", {}, {});
+  EXPECT_EQ(collect_rows(*again).at(0).at(0).to_text(), "42");
 }
 
 TEST(MysqlConnectTimeout, AServerThatNeverAnswersTimesOutOnceNamingTheOption) {
