@@ -1,9 +1,12 @@
 #include "connectors/mysql/connection.hpp"
 
 #include <fmt/format.h>
+#include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -14,8 +17,8 @@
 #include "connectors/mysql/tls_probe.hpp"
 #include "core/cloud_hosts.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
+#include "core/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -139,10 +142,13 @@ void set_time(MYSQL_TIME& t, const DateTimeParts& p, enum_mysql_timestamp_type k
 
 }  // namespace
 
-ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds default_timeout) {
+ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds default_timeout,
+                                std::chrono::milliseconds default_read_timeout) {
   ConnectionOptions o;
   o.connect_timeout_s =
       static_cast<unsigned>(std::max<int64_t>(1, (default_timeout.count() + 999) / 1000));
+  // read-timeout bounds writes too, unless write-timeout says otherwise.
+  o.read_timeout = o.write_timeout = read_timeout_option(uri, default_read_timeout);
   std::vector<std::string> unknown;
   bool ssl_mode_given = false;
   for (const auto& [key, value] : uri.query) {
@@ -173,9 +179,9 @@ ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds defaul
     } else if (option_keys_equal(key, "connect-timeout")) {
       o.connect_timeout_s = parse_seconds(key, value, 1);
     } else if (option_keys_equal(key, "read-timeout")) {
-      o.read_timeout_s = parse_seconds(key, value, 0);
+      // Read above, by the rules every network backend shares.
     } else if (option_keys_equal(key, "write-timeout")) {
-      o.write_timeout_s = parse_seconds(key, value, 0);
+      o.write_timeout = std::chrono::seconds(parse_seconds(key, value, 0));
     } else if (option_keys_equal(key, "charset")) {
       std::string c = value;
       for (auto& ch : c) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -306,27 +312,36 @@ void Params::add(const Value& v) {
 }
 
 MysqlConnection::MysqlConnection(const Uri& uri, const ConnectOptions& options)
-    : options_(parse_options(uri, options.timeout)),
+    : options_(parse_options(uri, options.timeout, options.read_timeout)),
       uri_(uri),
       connect_options_(options),
-      display_(uri.to_string()) {
+      display_(uri.to_string()),
+      stopper_(options.stop) {
   connect_options_.config = nullptr;
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  // The whole connect, retries included, keeps to the connect timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options_.connect_timeout_s);
   std::mt19937 jitter(std::random_device{}());
   auto backoff = kFirstBackoff;
   for (int attempt = 1;; ++attempt) {
+    if (stopper_.stopped()) throw stop_requested_error("mysql", display_);
     try {
-      connect_once(uri);
+      connect_once(uri, deadline);
       break;
     } catch (const Error& e) {
       const auto wait = std::chrono::milliseconds(
           backoff.count() / 2 + std::uniform_int_distribution<int64_t>(0, backoff.count())(jitter));
-      if (!e.retryable() || attempt >= kConnectAttempts ||
+      // A timeout used the time there was: another attempt would exceed it.
+      if (!e.retryable() || e.code() == ErrorCode::timeout || attempt >= kConnectAttempts ||
           std::chrono::steady_clock::now() + wait >= deadline)
         throw;
       logger("mysql")->warn("{} (attempt {} of {}, retrying in {} ms)", e.message(), attempt,
                             kConnectAttempts, wait.count());
-      std::this_thread::sleep_for(wait);
+      // Sleep in slices, so that a stop request ends the wait.
+      for (auto until = std::chrono::steady_clock::now() + wait;
+           std::chrono::steady_clock::now() < until && !stopper_.stopped();)
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            until - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
       backoff *= 2;
     }
   }
@@ -334,20 +349,47 @@ MysqlConnection::MysqlConnection(const Uri& uri, const ConnectOptions& options)
   logger("mysql")->info("connected to {} ({})", display_, server_version_);
 }
 
-MysqlConnection::~MysqlConnection() = default;
+MysqlConnection::~MysqlConnection() {
+  // The stopper must not shut down a socket number the close frees for reuse.
+  stopper_.detach();
+  const SigpipeGuard guard(tls_);
+  db_.reset();
+}
 
-void MysqlConnection::connect_once(const Uri& uri) {
+void MysqlConnection::connect_once(const Uri& uri, std::chrono::steady_clock::time_point deadline) {
   // mysql_init() initialises the library on first use, which is not
   // thread-safe: do it once, under C++'s guarantee for function-local statics.
-  static const bool library_ready = mysql_library_init(0, nullptr, nullptr) == 0;
+  // libmariadb's initialisation ignores SIGPIPE for the whole process, which
+  // turns `polydb sql ... | head` into a full read of the result followed by
+  // a failed write: put the program's own disposition back (SigpipeGuard
+  // covers the writes that could raise it).
+  static const bool library_ready = [] {
+    struct sigaction before {};
+    ::sigaction(SIGPIPE, nullptr, &before);
+    const bool ok = mysql_library_init(0, nullptr, nullptr) == 0;
+    ::sigaction(SIGPIPE, &before, nullptr);
+    return ok;
+  }();
   if (!library_ready) throw Error(ErrorCode::internal, "libmariadb failed to initialise", "mysql");
+  stopper_.detach();
   db_.reset(mysql_init(nullptr));
   if (!db_) throw Error(ErrorCode::internal, "out of memory (mysql_init)", "mysql");
   MYSQL* m = db_.get();
   const auto& o = options_;
-  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &o.connect_timeout_s);
-  if (o.read_timeout_s) mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &o.read_timeout_s);
-  if (o.write_timeout_s) mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &o.write_timeout_s);
+  // What is left of the connect timeout, in libmariadb's whole seconds.
+  const auto left =
+      std::chrono::ceil<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
+  const unsigned connect_timeout_s = static_cast<unsigned>(
+      std::clamp<int64_t>(left.count(), 1, std::max<unsigned>(o.connect_timeout_s, 1)));
+  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout_s);
+  // libmariadb counts whole seconds: round up, so that 0.5 s still limits.
+  const auto whole_seconds = [](std::chrono::milliseconds d) {
+    return static_cast<unsigned>(std::chrono::ceil<std::chrono::seconds>(d).count());
+  };
+  const unsigned read_timeout_s = whole_seconds(o.read_timeout);
+  const unsigned write_timeout_s = whole_seconds(o.write_timeout);
+  if (read_timeout_s) mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &read_timeout_s);
+  if (write_timeout_s) mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout_s);
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, o.charset.c_str());
   unsigned int local_infile = 1;
   mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
@@ -376,13 +418,31 @@ void MysqlConnection::connect_once(const Uri& uri) {
   const std::string what = "cannot connect to " + display_;
   // libmariadb sends the password without TLS when REQUIRED meets a server without it.
   if (o.iam && o.ssl_mode == SslMode::required && host != "localhost" &&
-      !server_offers_tls(host, uri.port.value_or(3306), std::chrono::seconds(o.connect_timeout_s)))
+      !server_offers_tls(host, uri.port.value_or(3306), std::chrono::seconds(connect_timeout_s)))
     throw net::with_rds_iam_hint(make_error(
         2026, "", "the server does not offer TLS (SSL), which IAM authentication needs", what));
+  const auto started = std::chrono::steady_clock::now();
   if (!mysql_real_connect(m, host.c_str(), uri.user.empty() ? nullptr : uri.user.c_str(),
                           password.empty() ? nullptr : password.c_str(),
                           database.empty() ? nullptr : database.c_str(), uri.port.value_or(3306),
                           o.socket.empty() ? nullptr : o.socket.c_str(), 0)) {
+    const int saved_errno = errno;
+    // libmariadb reports a connect or handshake that ran out of time as a
+    // refused or lost connection, with errno ETIMEDOUT.
+    const unsigned errnum = mysql_errno(m);
+    if ((errnum == 2002 || errnum == 2003 || errnum == 2013 || errnum == 2055) &&
+        (saved_errno == ETIMEDOUT ||
+         std::chrono::steady_clock::now() - started >= std::chrono::seconds(connect_timeout_s))) {
+      Error e = Error(ErrorCode::timeout,
+                      fmt::format("timeout: {}: no answer within {} s; the host is unreachable or "
+                                  "the server is stalled (connect-timeout={}; set "
+                                  "?connect-timeout=SECONDS on the URL to wait longer)",
+                                  what, connect_timeout_s, o.connect_timeout_s),
+                      "mysql", fmt::format("MySQL error {}: {}", errnum, mysql_error(m)))
+                    .set_retryable(true);
+      db_.reset();
+      throw e;
+    }
     Error e = o.iam ? net::with_rds_iam_hint(error(what)) : error(what);
     db_.reset();
     throw e;
@@ -393,6 +453,10 @@ void MysqlConnection::connect_once(const Uri& uri) {
     throw make_error(2026, "", "the server did not enable TLS, which ssl-mode=REQUIRED demands",
                      what);
   }
+  tls_ = mysql_get_ssl_cipher(m) != nullptr;
+  const int fd = static_cast<int>(mysql_get_socket(m));
+  enable_tcp_keepalive(fd);
+  stopper_.attach(fd);
 }
 
 void MysqlConnection::setup_session() {
@@ -455,13 +519,72 @@ std::vector<std::unique_ptr<Connection>> MysqlConnection::open_snapshot_readers(
 }
 
 Error MysqlConnection::error(std::string_view what) const {
+  const int saved_errno = errno;
   MYSQL* m = db_.get();
-  return make_error(mysql_errno(m), mysql_sqlstate(m), mysql_error(m), what);
+  return failure(mysql_errno(m), mysql_sqlstate(m), mysql_error(m), what, saved_errno);
 }
 
 Error MysqlConnection::error(MYSQL_STMT* stmt, std::string_view what) const {
-  return make_error(mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt),
-                    what);
+  const int saved_errno = errno;
+  // A streamed fetch that loses the connection leaves the error on the
+  // connection only.
+  if (mysql_stmt_errno(stmt) == 0 && mysql_errno(db_.get()) != 0) {
+    MYSQL* m = db_.get();
+    return failure(mysql_errno(m), mysql_sqlstate(m), mysql_error(m), what, saved_errno);
+  }
+  return failure(mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), what,
+                 saved_errno);
+}
+
+Error MysqlConnection::failure(unsigned errnum, std::string_view sqlstate, std::string_view native,
+                               std::string_view what, int saved_errno) const {
+  // A lost connection is closed: its socket number is free for reuse.
+  if (db_ && !db_->net.pvio) stopper_.detach();
+  // A client-side failure (2000-2999) after a stop request is the stopper's
+  // doing: the socket was shut down under the call.
+  if (errnum >= 2000 && errnum < 3000 && stopper_.stopped())
+    return stop_requested_error("mysql", display_);
+  // libmariadb reports a read or write that ran out of time as a lost
+  // connection; its poll() left errno at ETIMEDOUT (as do TCP keepalives
+  // that found the peer gone).
+  const bool lost = errnum == 2006 || errnum == 2013 || errnum == 2055;
+  if (lost && saved_errno == ETIMEDOUT) {
+    const auto limit =
+        options_.read_timeout.count() ? options_.read_timeout : options_.write_timeout;
+    Error e = idle_timeout_error("mysql", display_, limit, "a read or write");
+    return Error(e.code(), fmt::format("{} ({})", e.message(), what), "mysql",
+                 fmt::format("MySQL error {}: {}", errnum, native))
+        .set_retryable(true);
+  }
+  return make_error(errnum, sqlstate, native, what);
+}
+
+SigpipeGuard::SigpipeGuard(bool active) noexcept {
+  if (!active) return;
+  sigset_t pipe, old, pending;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  if (pthread_sigmask(SIG_BLOCK, &pipe, &old) != 0) return;
+  // Already blocked by the caller: leave the mask and any SIGPIPE to it.
+  if (sigismember(&old, SIGPIPE)) return;
+  active_ = true;
+  sigpending(&pending);
+  was_pending_ = sigismember(&pending, SIGPIPE);
+}
+
+SigpipeGuard::~SigpipeGuard() {
+  if (!active_) return;
+  const int saved_errno = errno;
+  sigset_t pipe, pending;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+    const timespec zero{};
+    while (sigtimedwait(&pipe, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_UNBLOCK, &pipe, nullptr);
+  errno = saved_errno;
 }
 
 void MysqlConnection::check_idle() const {
@@ -472,8 +595,26 @@ void MysqlConnection::check_idle() const {
                 "mysql");
 }
 
+void MysqlConnection::abandon_stream() noexcept {
+  if (!db_ || stopper_.stopped()) return;  // shut down already: closing is quick
+  const unsigned long id = mysql_thread_id(db_.get());
+  try {
+    ConnectOptions side = connect_options_;
+    side.timeout = std::min<std::chrono::milliseconds>(side.timeout, std::chrono::seconds(5));
+    MysqlConnection killer(uri_, side);
+    killer.exec(fmt::format("KILL QUERY {}", id));
+    logger("mysql")->debug("stopped the rest of a result from streaming (KILL QUERY {})", id);
+  } catch (const std::exception& e) {
+    logger("mysql")->warn(
+        "cannot stop the rest of a result from streaming ({}): closing the connection instead",
+        e.what());
+    ::shutdown(static_cast<int>(mysql_get_socket(db_.get())), SHUT_RDWR);
+  }
+}
+
 uint64_t MysqlConnection::exec(std::string_view sql) {
   check_idle();
+  const auto guard = io_guard();
   logger("mysql")->debug("exec: {}", sql);
   MYSQL* m = db_.get();
   if (mysql_real_query(m, sql.data(), sql.size())) throw error("statement failed");
@@ -488,6 +629,7 @@ uint64_t MysqlConnection::exec(std::string_view sql) {
 }
 
 StmtHandle MysqlConnection::prepare(std::string_view sql) {
+  const auto guard = io_guard();
   StmtHandle stmt(mysql_stmt_init(db_.get()));
   if (!stmt) throw error("cannot create a statement");
   logger("mysql")->debug("prepare: {}", sql);
@@ -516,6 +658,7 @@ StmtHandle MysqlConnection::run(std::string_view sql, Params& params, bool curso
     mysql_stmt_attr_set(st, STMT_ATTR_CURSOR_TYPE, &type);
     if (prefetch) mysql_stmt_attr_set(st, STMT_ATTR_PREFETCH_ROWS, &prefetch);
   }
+  const auto guard = io_guard();
   if (mysql_stmt_execute(st)) throw error(st, "statement failed");
   return stmt;
 }
@@ -525,6 +668,7 @@ std::vector<std::vector<std::optional<std::string>>> MysqlConnection::collect_te
   std::vector<std::vector<std::optional<std::string>>> rows;
   if (values.empty()) {
     check_idle();
+    const auto guard = io_guard();
     MYSQL* m = db_.get();
     logger("mysql")->debug("query: {}", sql);
     if (mysql_real_query(m, sql.data(), sql.size())) throw error("query failed");
@@ -562,6 +706,7 @@ std::vector<std::vector<std::optional<std::string>>> MysqlConnection::collect_te
     binds[i].is_null = &nulls[i];
   }
   if (mysql_stmt_bind_result(st, binds.data())) throw error(st, "cannot bind the result");
+  const auto guard = io_guard();
   for (;;) {
     const int rc = mysql_stmt_fetch(st);
     if (rc == MYSQL_NO_DATA) break;
@@ -802,6 +947,7 @@ uint64_t MysqlConnection::execute(std::string_view text, std::span<const Value> 
   MYSQL_STMT* st = stmt.get();
   if (mysql_stmt_field_count(st) == 0) return mysql_stmt_affected_rows(st);
   // Rows returned by a statement run for its effect are read and dropped.
+  const auto guard = io_guard();
   while (true) {
     const int rc = mysql_stmt_fetch(st);
     if (rc == MYSQL_NO_DATA) break;
@@ -822,8 +968,7 @@ void MysqlConnection::create_table(std::string_view table, const Schema& schema)
 void MysqlConnection::create_table(std::string_view table, const Schema& schema, bool native) {
   const TableName name = resolve(table);
   check_schema_creatable(table, schema);
-  if (exists(name))
-    throw table_exists_error(table, display_, "mysql");
+  if (exists(name)) throw table_exists_error(table, display_, "mysql");
   exec(create_table_sql(name, schema, text_collation_, native));
 }
 
@@ -889,6 +1034,7 @@ std::optional<uint64_t> MysqlConnection::load_data(std::string_view sql, LoadSou
   check_idle();
   logger("mysql")->debug("load: {}", sql);
   MYSQL* m = db_.get();
+  const auto guard = io_guard();
   load_source_ = &source;
   load_error_ = nullptr;
   load_error_text_ = nullptr;

@@ -16,6 +16,7 @@
 #include "connectors/mysql/handles.hpp"
 #include "connectors/mysql/sql.hpp"
 #include "connectors/mysql/types.hpp"
+#include "core/io_wait.hpp"
 #include "net/rds_auth.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
@@ -30,8 +31,10 @@ struct ConnectionOptions {
   SslMode ssl_mode = SslMode::preferred;
   std::string ssl_ca, ssl_cert, ssl_key;
   unsigned connect_timeout_s = 10;
-  unsigned read_timeout_s = 3600;
-  unsigned write_timeout_s = 600;
+  /// How long one network read / write may wait for the server (0 = no
+  /// limit): ConnectOptions::read_timeout unless the URL says otherwise.
+  std::chrono::milliseconds read_timeout{300'000};
+  std::chrono::milliseconds write_timeout{300'000};
   std::string charset = "utf8mb4";
   std::string socket;
   /// Readers use a read-only server cursor (the server materialises the
@@ -46,8 +49,11 @@ struct ConnectionOptions {
 };
 
 /// Parses the options of `uri`. Throws Error(invalid_argument) naming every
-/// unknown option and any bad value. `default_timeout` is ConnectOptions::timeout.
-ConnectionOptions parse_options(const Uri& uri, std::chrono::milliseconds default_timeout);
+/// unknown option and any bad value. `default_timeout` is ConnectOptions::timeout,
+/// `default_read_timeout` ConnectOptions::read_timeout (for reads and writes).
+ConnectionOptions parse_options(
+    const Uri& uri, std::chrono::milliseconds default_timeout,
+    std::chrono::milliseconds default_read_timeout = std::chrono::minutes(5));
 
 /// Typed values bound to a prepared statement's `?` placeholders: an array of
 /// MYSQL_BIND plus the storage they point into. Movable; not copyable.
@@ -92,8 +98,29 @@ class LoadSource {
   virtual size_t read(char* buf, size_t len) = 0;
 };
 
+/// Keeps a write to a server that has closed the connection from killing the
+/// process with SIGPIPE. libmariadb's own socket writes pass MSG_NOSIGNAL, but
+/// over TLS OpenSSL writes to the socket itself: for such a call SIGPIPE is
+/// blocked on the calling thread, and one that the call raised is discarded
+/// (libpq's technique). `active` false: does nothing (plain connections).
+class SigpipeGuard {
+ public:
+  explicit SigpipeGuard(bool active) noexcept;
+  ~SigpipeGuard();
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  bool active_ = false;
+  bool was_pending_ = false;
+};
+
 /// A connection to one MySQL or MariaDB server. Single-threaded; readers and
-/// writers borrow it and must be destroyed before it.
+/// writers borrow it and must be destroyed before it. A network read or write
+/// that waits longer than the read timeout fails with Error(timeout); a stop
+/// request on ConnectOptions::stop shuts the socket down, so that whatever
+/// the connection is blocked in returns with Error(cancelled) (the connection
+/// is unusable afterwards).
 class MysqlConnection final : public Connection {
  public:
   MysqlConnection(const Uri& uri, const ConnectOptions& options);
@@ -135,10 +162,17 @@ class MysqlConnection final : public Connection {
   const std::string& text_collation() const noexcept { return text_collation_; }
   bool is_mariadb() const noexcept { return mariadb_; }
 
-  /// The Error for the connection's last failure; `what` says what polydb was doing.
+  /// The Error for the connection's last failure; `what` says what polydb was
+  /// doing. Call it right after the failing call: it reads errno to tell an
+  /// idle timeout (Error(timeout)) from another lost connection, and reports
+  /// Error(cancelled) for a connection that a stop request shut down.
   Error error(std::string_view what) const;
   /// The Error for a statement's last failure.
   Error error(MYSQL_STMT* stmt, std::string_view what) const;
+  /// Guards one libmariadb call that may write (SigpipeGuard).
+  SigpipeGuard io_guard() const noexcept { return SigpipeGuard(tls_); }
+  /// True once a stop was requested on ConnectOptions::stop.
+  bool stopped() const noexcept { return stopper_.stopped(); }
 
   /// Runs one statement without parameters (text protocol) and discards any
   /// result; returns the affected rows.
@@ -170,6 +204,12 @@ class MysqlConnection final : public Connection {
     if (streaming_owner_ == owner) streaming_owner_ = nullptr;
   }
   void check_idle() const;
+  /// For a reader destroyed before the end of a streamed result: asks the
+  /// server to stop sending it (KILL QUERY from a second connection), so that
+  /// closing the statement reads only what is already on its way instead of
+  /// the whole rest. When that fails the socket is shut down and the
+  /// connection is unusable afterwards. Never throws.
+  void abandon_stream() noexcept;
 
   /// Runs LOAD DATA `sql`, serving `source` to the server's file request.
   /// Returns the affected rows, or std::nullopt when the server or library
@@ -181,8 +221,10 @@ class MysqlConnection final : public Connection {
   void forbid_local_infile() noexcept { local_infile_ = false; }
 
  private:
-  void connect_once(const Uri& uri);
+  void connect_once(const Uri& uri, std::chrono::steady_clock::time_point deadline);
   void setup_session();
+  Error failure(unsigned errnum, std::string_view sqlstate, std::string_view native,
+                std::string_view what, int saved_errno) const;
 
   // The local-infile callbacks (C, noexcept): they serve load_source_ only.
   static int infile_init(void** ptr, const char* filename, void* userdata) noexcept;
@@ -190,11 +232,16 @@ class MysqlConnection final : public Connection {
   static void infile_end(void* ptr) noexcept;
   static int infile_error(void* ptr, char* msg, unsigned int len) noexcept;
 
-  MysqlHandle db_;
   ConnectionOptions options_;
-  Uri uri_;                        ///< to open more connections to the same database
+  Uri uri_;                         ///< to open more connections to the same database
   ConnectOptions connect_options_;  ///< config cleared: the URL is already resolved
   std::string display_;
+  // Declared before db_: it outlives the handle (the destructor detaches it
+  // first). Mutable: error() detaches it once libmariadb has closed the socket,
+  // whose number the process may reuse for another.
+  mutable SocketStopper stopper_;
+  MysqlHandle db_;
+  bool tls_ = false;
   std::string text_collation_ = "utf8mb4_bin";
   std::string server_version_;
   bool mariadb_ = true;

@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/types.hpp"
+#include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -14,6 +16,12 @@ namespace {
 
 // Output buffers start small and grow to the largest value seen in a column.
 constexpr unsigned long kInitialVarBuffer = 256;
+// A server cursor's first round trip fetches this many rows; later ones as
+// many as fit half the batch byte cap at the average row size seen so far
+// (libmariadb holds a whole round trip's rows in memory).
+constexpr unsigned long kFirstPrefetch = 16;
+// What a fixed-width value counts for in the byte cap.
+constexpr size_t kFixedCellBytes = 8;
 
 std::string_view wire_type_name(WireType t, bool is_unsigned) {
   switch (t) {
@@ -137,16 +145,17 @@ bool is_temporal_wire(WireType w) {
 }
 
 // Streams the rows of one prepared statement into batches. A read-only server
-// cursor fetches batch_rows rows per round trip, so memory is bounded by the
-// batch size whatever the result size, and other statements may run on the
-// connection between batches.
+// cursor fetches at most batch_rows rows, and about half batch_bytes, per round
+// trip, so memory is bounded by the batch size whatever the result size, and
+// other statements may run on the connection between batches.
 class StatementReader final : public BatchReader {
  public:
   StatementReader(MysqlConnection& conn, ReaderSetup setup)
       : conn_(conn), setup_(std::move(setup)) {
     if (setup_.batch_rows == 0) setup_.batch_rows = 1;
-    stmt_ = conn_.run(setup_.sql, setup_.params, setup_.cursor,
-                      static_cast<unsigned long>(setup_.batch_rows));
+    if (setup_.batch_bytes == 0) setup_.batch_bytes = 1;
+    prefetch_ = std::min<unsigned long>(kFirstPrefetch, setup_.batch_rows);
+    stmt_ = conn_.run(setup_.sql, setup_.params, setup_.cursor, prefetch_);
     MYSQL_STMT* st = stmt_.get();
     const unsigned n = mysql_stmt_field_count(st);
     if (n == 0) {  // a statement without a result set
@@ -156,7 +165,10 @@ class StatementReader final : public BatchReader {
     }
     // No cursor (the server opens them for SELECT only): the rows stream
     // unbuffered and hold the connection until the end.
-    if (conn_.db()->status != MYSQL_STATUS_READY) conn_.begin_streaming(this);
+    if (conn_.db()->status != MYSQL_STATUS_READY) {
+      streaming_ = true;
+      conn_.begin_streaming(this);
+    }
     meta_.reset(mysql_stmt_result_metadata(st));
     if (!meta_) throw conn_.error(st, "cannot read the result's columns");
     const MYSQL_FIELD* fields = mysql_fetch_fields(meta_.get());
@@ -186,7 +198,11 @@ class StatementReader final : public BatchReader {
     if (mysql_stmt_bind_result(st, binds_.data())) throw conn_.error(st, "cannot bind the result");
   }
 
-  ~StatementReader() override { conn_.end_streaming(this); }
+  ~StatementReader() override {
+    // Closing a statement whose rows still stream reads them all first.
+    if (streaming_ && !done_) conn_.abandon_stream();
+    conn_.end_streaming(this);
+  }
 
   const Schema& schema() const override { return *setup_.schema; }
   ScanPlan plan() const override { return setup_.plan; }
@@ -194,14 +210,19 @@ class StatementReader final : public BatchReader {
   std::optional<Batch> next() override {
     while (!done_) {
       if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
+      // Rows already prefetched would still come out of a shut-down connection.
+      if (conn_.stopped()) throw stop_requested_error("mysql", conn_.display_url());
       Batch batch(setup_.schema);
       sizes_.reserve(batch, setup_.batch_rows);
       const size_t ncols = cells_.size();
+      size_t bytes = 0;
       while (batch.num_rows() < setup_.batch_rows && fetch()) {
         for (size_t c = 0; c < ncols; ++c) read_cell(c, batch.column(c));
         batch.commit_row();
-        // Check the byte cap every 64 rows: cheap, and keeps batches bounded.
-        if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
+        // The byte cap counts every row: with values of a megabyte, even 64
+        // rows would overshoot it eightfold.
+        bytes += row_bytes();
+        if (bytes >= setup_.batch_bytes) break;
       }
       sizes_.record(batch);
       if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
@@ -248,10 +269,28 @@ class StatementReader final : public BatchReader {
     }
   }
 
+  // The bytes of the row just fetched, and the server cursor's next round
+  // trip sized from the average so far.
+  size_t row_bytes() {
+    size_t n = 0;
+    for (const Cell& c : cells_) n += c.var && !c.is_null ? c.length : kFixedCellBytes;
+    seen_bytes_ += n;
+    ++seen_rows_;
+    const size_t average = std::max<size_t>(seen_bytes_ / seen_rows_, 1);
+    const auto prefetch = static_cast<unsigned long>(
+        std::clamp<size_t>(setup_.batch_bytes / 2 / average, 1, setup_.batch_rows));
+    if (prefetch != prefetch_) {
+      prefetch_ = prefetch;
+      mysql_stmt_attr_set(stmt_.get(), STMT_ATTR_PREFETCH_ROWS, &prefetch_);
+    }
+    return n;
+  }
+
   // Fetches the next row into the cells; false at the end. A failure (a
   // dropped connection, a server error) throws: never a silently short result.
   bool fetch() {
     MYSQL_STMT* st = stmt_.get();
+    const auto guard = conn_.io_guard();
     if (rebind_) {
       if (mysql_stmt_bind_result(st, binds_.data()))
         throw conn_.error(st, "cannot bind the result");
@@ -387,6 +426,9 @@ class StatementReader final : public BatchReader {
   std::vector<MYSQL_BIND> binds_;
   bool rebind_ = false;
   bool done_ = false;
+  bool streaming_ = false;  // no server cursor: the rows hold the connection
+  unsigned long prefetch_ = kFirstPrefetch;
+  uint64_t seen_rows_ = 0, seen_bytes_ = 0;
   uint64_t emitted_ = 0;
   BatchSizeHint sizes_;
 };

@@ -12,16 +12,21 @@
 #include "connectors/mysql/types.hpp"
 #include "core/local_rows.hpp"
 #include "core/log.hpp"
+#include "core/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
 
 namespace {
 
-// Identifiers hold at most 64 characters: "_polydb_new_" + table + "_" + 8 hex digits.
+// Identifiers hold at most 64 characters: "_polydb_new_" + table + "_" + the
+// writer's id (16 hex digits).
 constexpr size_t kMaxIdentifier = 64;
 constexpr std::string_view kNewPrefix = "_polydb_new_";
 constexpr std::string_view kOldPrefix = "_polydb_old_";
+// The server lock a writer holds for as long as its side tables may exist;
+// the session's end (a killed process included) releases it.
+constexpr std::string_view kWriterLockPrefix = "polydb:w:";
 // The INSERT fallback sends at most this many parameters / bytes per statement.
 constexpr size_t kMaxParams = 65535;
 constexpr size_t kMaxInsertBytes = 4u << 20;
@@ -30,6 +35,25 @@ constexpr size_t kMaxInsertRows = 1000;
 std::string random_hex() {
   std::random_device rd;
   return fmt::format("{:08x}", rd());
+}
+
+// A writer's id, unique across processes and hosts for all practical purposes.
+std::string writer_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+// The id in the name of a side table (`_polydb_new_<t>_<id>`, or an older
+// polydb's 8 hex digits); empty for any other name.
+std::string_view side_table_id(std::string_view name) {
+  if (!name.starts_with(kNewPrefix) && !name.starts_with(kOldPrefix)) return {};
+  const size_t cut = name.rfind('_');
+  if (cut < kNewPrefix.size()) return {};
+  const std::string_view id = name.substr(cut + 1);
+  if ((id.size() != 16 && id.size() != 8) ||
+      id.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return {};
+  return id;
 }
 
 std::string aside_name(std::string_view prefix, std::string_view table, std::string_view hex) {
@@ -106,20 +130,33 @@ class BatchSource final : public LoadSource {
 // Bulk writer. LOAD DATA LOCAL INFILE streams each batch from memory; a
 // server with local_infile=0 gets multi-row prepared INSERTs instead. The
 // rows go in one InnoDB transaction, so nothing is visible before commit().
-//  - create / append: into the table (created first when needed: DDL commits
-//    implicitly in MySQL, so it happens before the transaction starts);
-//  - replace: into `_polydb_new_<t>_<hex>`, swapped in by one atomic RENAME
-//    TABLE after the load committed; a killed process leaves the old table
-//    intact plus an orphan that the next replace of the table drops;
-//  - upsert: into a temporary staging table, merged by INSERT ... SELECT ...
-//    ON DUPLICATE KEY UPDATE (LOAD DATA ... REPLACE would delete and reinsert).
+// DDL is not transactional in MySQL (it commits implicitly): a table the
+// writer creates is built aside, under a name of its own, and appears under
+// the target's name only at commit, by one atomic RENAME TABLE. So a process
+// killed at any moment leaves the target as it was:
+//  - create, and append / upsert into a missing table: the rows go into
+//    `_polydb_new_<t>_<id>`, renamed to the target after the load committed;
+//  - append / upsert into an existing table: into the table itself, in the
+//    transaction (a killed session's transaction is rolled back);
+//  - replace: into `_polydb_new_<t>_<id>`, swapped in by one RENAME of both
+//    tables after the load committed;
+//  - upsert: batches pass through a temporary staging table (it dies with the
+//    session), merged by INSERT ... SELECT ... ON DUPLICATE KEY UPDATE
+//    (LOAD DATA ... REPLACE would delete and reinsert).
+// A killed process can leave a side table behind. Each writer holds the
+// server lock `polydb:w:<id>` while its side tables exist, and every writer
+// drops the side tables in its database whose lock is free: those of dead
+// writers, never those of a writer still running in another process.
 // LOAD DATA LOCAL turns bad values into warnings even in strict mode: every
 // statement's warnings and row count are checked, and any warning fails the write.
 class MysqlWriter final : public BatchWriter {
  public:
   MysqlWriter(MysqlConnection& conn, std::string_view table, const Schema& schema,
               const WriteOptions& options)
-      : conn_(conn), as_given_(table), source_(schema), options_(options),
+      : conn_(conn),
+        as_given_(table),
+        source_(schema),
+        options_(options),
         native_(options.source_backend == "mysql") {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
@@ -159,10 +196,10 @@ class MysqlWriter final : public BatchWriter {
       inserts_.clear();
       conn_.exec("COMMIT");
       in_txn_ = false;
-      created_ = false;  // committed: the table stays whatever happens next
       if (!aside_.table.empty()) swap_in();
       drop_staging();
       release_lock();
+      release_writer_lock();
     } catch (...) {
       abort();
       throw;
@@ -177,6 +214,7 @@ class MysqlWriter final : public BatchWriter {
     done_ = true;
     inserts_.clear();
     MYSQL* m = conn_.db();
+    const auto guard = conn_.io_guard();
     const auto quietly = [&](const std::string& sql) {
       // Cleanup after a failure: its own errors would hide the first one.
       if (mysql_real_query(m, sql.data(), sql.size()))
@@ -188,9 +226,10 @@ class MysqlWriter final : public BatchWriter {
       if (in_txn_) quietly("ROLLBACK");
       in_txn_ = false;
       if (!aside_.table.empty()) quietly("DROP TABLE IF EXISTS " + aside_.quoted());
-      if (created_) quietly("DROP TABLE IF EXISTS " + target_.quoted());
       if (!staging_.empty()) quietly("DROP TEMPORARY TABLE IF EXISTS " + quote_ident(staging_));
       if (locked_) quietly(lock_sql("RELEASE_LOCK", false));
+      if (writer_locked_)
+        quietly(fmt::format("SELECT RELEASE_LOCK({})", quote_string(writer_lock_name())));
     } catch (...) {
       // Out of memory building a statement: nothing more can be done here.
     }
@@ -206,30 +245,20 @@ class MysqlWriter final : public BatchWriter {
 
   void open() {
     target_ = conn_.resolve(as_given_);
+    if (options_.mode == WriteMode::replace) lock();
+    drop_orphans();
     const bool exists = conn_.exists(target_);
     Schema create_schema = source_;
     if (!options_.key.empty()) create_schema.primary_key = options_.key;
+    if (options_.mode == WriteMode::create && exists)
+      throw table_exists_error(as_given_, conn_.display_url(), "mysql");
     TableName write_to = target_;
-    switch (options_.mode) {
-      case WriteMode::create:
-        conn_.create_table(as_given_, create_schema, native_);
-        created_ = true;
-        break;
-      case WriteMode::append:
-      case WriteMode::upsert:
-        if (!exists) {
-          conn_.create_table(as_given_, create_schema, native_);
-          created_ = true;
-        }
-        break;
-      case WriteMode::replace: {
-        lock();
-        drop_orphans();
-        aside_ = TableName{target_.schema, aside_name(kNewPrefix, target_.table, random_hex())};
-        conn_.exec(create_table_sql(aside_, create_schema, conn_.text_collation(), native_));
-        write_to = aside_;
-        break;
-      }
+    if (!exists || options_.mode == WriteMode::replace) {
+      check_schema_creatable(as_given_, create_schema);
+      take_writer_lock();
+      aside_ = TableName{target_.schema, aside_name(kNewPrefix, target_.table, id_)};
+      conn_.exec(create_table_sql(aside_, create_schema, conn_.text_collation(), native_));
+      write_to = aside_;
     }
     const TableDescription target = conn_.describe_table(write_to, as_given_);
     write_to = target.name;
@@ -256,7 +285,7 @@ class MysqlWriter final : public BatchWriter {
       load_columns_.push_back(
           {info.name, info.data_type == "bit" && target_types_.back().id == TypeId::int64});
     }
-    load_into_ = write_to;
+    load_into_ = merge_into_ = write_to;
     if (options_.mode == WriteMode::upsert) {
       key_ = upsert_key(target);
       staging_ = "_polydb_up_" + random_hex();
@@ -330,6 +359,32 @@ class MysqlWriter final : public BatchWriter {
     locked_ = false;
   }
 
+  std::string writer_lock_name() const { return std::string(kWriterLockPrefix) + id_; }
+
+  // Held from before the first side table is created until the last is gone.
+  void take_writer_lock() {
+    const std::vector<Value> params{Value(writer_lock_name())};
+    const auto rows = conn_.collect_text("SELECT GET_LOCK(?, 0)", params);
+    if (rows.empty() || rows[0][0] != "1")
+      throw Error(
+          ErrorCode::internal,
+          fmt::format("cannot take the server lock {} (an id clash: retry)", writer_lock_name()),
+          "mysql");
+    writer_locked_ = true;
+  }
+
+  void release_writer_lock() {
+    if (!writer_locked_) return;
+    const std::vector<Value> params{Value(writer_lock_name())};
+    conn_.collect_text("SELECT RELEASE_LOCK(?)", params);
+    writer_locked_ = false;
+  }
+
+  // Drops the side tables of dead writers in the target's database: those
+  // whose writer lock this session can take. A writer still running holds
+  // its lock, so its tables stay. Side tables named by older polydb versions
+  // (8 hex digits, no writer lock) are dropped only for the target of a
+  // replace, under the table's replace lock, as those versions did.
   void drop_orphans() {
     const std::vector<Value> params{target_.schema.empty() ? Value() : Value(target_.schema),
                                     Value(like_escape("_polydb_") + "%")};
@@ -338,30 +393,56 @@ class MysqlWriter final : public BatchWriter {
              "DATABASE()) AND TABLE_NAME LIKE ?",
              params)) {
       const std::string name = row[0].value_or("");
-      for (std::string_view prefix : {kNewPrefix, kOldPrefix}) {
-        const std::string stem = aside_name(prefix, target_.table, "00000000");
-        if (name.size() == stem.size() && name.starts_with(stem.substr(0, stem.size() - 8)) &&
-            name.find_first_not_of("0123456789abcdef", stem.size() - 8) == std::string::npos) {
-          logger("mysql")->warn("dropping {}, left over by an interrupted replace", name);
-          conn_.exec("DROP TABLE IF EXISTS " + TableName{target_.schema, name}.quoted());
-        }
+      const std::string_view id = side_table_id(name);
+      if (id.empty()) continue;
+      const TableName table{target_.schema, name};
+      if (id.size() == 8) {
+        const bool ours = name == aside_name(kNewPrefix, target_.table, id) ||
+                          name == aside_name(kOldPrefix, target_.table, id);
+        if (!locked_ || !ours) continue;
+        logger("mysql")->warn("dropping {}, left over by an interrupted replace", name);
+        conn_.exec("DROP TABLE IF EXISTS " + table.quoted());
+        continue;
       }
+      const std::vector<Value> lock{Value(std::string(kWriterLockPrefix) + std::string(id))};
+      const auto got = conn_.collect_text("SELECT GET_LOCK(?, 0)", lock);
+      if (got.empty() || got[0][0] != "1") continue;  // its writer is alive
+      logger("mysql")->warn("dropping {}, left over by an interrupted write", name);
+      try {
+        conn_.exec("DROP TABLE IF EXISTS " + table.quoted());
+      } catch (...) {
+        conn_.collect_text("SELECT RELEASE_LOCK(?)", lock);
+        throw;
+      }
+      conn_.collect_text("SELECT RELEASE_LOCK(?)", lock);
     }
   }
 
   void swap_in() {
     // DDL commits implicitly: the rows are committed in the aside table, and
     // one RENAME swaps both names atomically.
-    if (conn_.exists(target_)) {
-      const TableName old{target_.schema, aside_name(kOldPrefix, target_.table, random_hex())};
+    if (options_.mode == WriteMode::replace && conn_.exists(target_)) {
+      const TableName old{target_.schema, aside_name(kOldPrefix, target_.table, id_)};
       conn_.exec(fmt::format("RENAME TABLE {} TO {}, {} TO {}", target_.quoted(), old.quoted(),
                              aside_.quoted(), target_.quoted()));
       aside_ = {};
       conn_.exec("DROP TABLE " + old.quoted());
-    } else {
-      conn_.exec(fmt::format("RENAME TABLE {} TO {}", aside_.quoted(), target_.quoted()));
-      aside_ = {};
+      return;
     }
+    try {
+      conn_.exec(fmt::format("RENAME TABLE {} TO {}", aside_.quoted(), target_.quoted()));
+    } catch (const Error& e) {
+      // Another session created the table while this one was loading.
+      if (e.code() != ErrorCode::conflict || options_.mode == WriteMode::replace) throw;
+      if (options_.mode == WriteMode::create)
+        throw table_exists_error(as_given_, conn_.display_url(), "mysql", e.detail());
+      throw Error(ErrorCode::conflict,
+                  fmt::format("table '{}' was created by someone else while this write was "
+                              "loading; nothing was written (retry to write into it)",
+                              as_given_),
+                  "mysql", e.detail());
+    }
+    aside_ = {};
   }
 
   void drop_staging() {
@@ -394,7 +475,7 @@ class MysqlWriter final : public BatchWriter {
     }
     if (!loaded) insert_rows(cols, n);
     if (!staging_.empty()) {
-      conn_.exec(upsert_sql(target_, staging_, columns_, key_));
+      conn_.exec(upsert_sql(merge_into_, staging_, columns_, key_));
       check_statement(std::nullopt, n, rows_);
       conn_.exec("DELETE FROM " + quote_ident(staging_));
     }
@@ -431,6 +512,7 @@ class MysqlWriter final : public BatchWriter {
       MYSQL_STMT* st = insert_statement(rows);
       if (mysql_stmt_bind_param(st, params.binds()))
         throw conn_.error(st, "cannot bind parameters");
+      const auto guard = conn_.io_guard();
       if (mysql_stmt_execute(st)) {
         Error e = conn_.error(st, "cannot write rows");
         throw Error(e.code(),
@@ -487,17 +569,19 @@ class MysqlWriter final : public BatchWriter {
   WriteOptions options_;
   bool native_;  // the source is MySQL too: new tables keep its column types
   TableName target_;
-  TableName aside_;      // replace: the table being filled
-  TableName load_into_;  // where rows are loaded (the target, aside or staging table)
-  std::string staging_;  // upsert: temporary staging table
-  std::string file_;     // the name LOAD DATA asks for
+  TableName aside_;               // replace: the table being filled
+  TableName load_into_;           // where rows are loaded (the target, aside or staging table)
+  TableName merge_into_;          // upsert: where the staging table is merged (target or aside)
+  std::string id_ = writer_id();  // names the side tables and the writer lock
+  std::string staging_;           // upsert: temporary staging table
+  std::string file_;              // the name LOAD DATA asks for
   std::vector<std::string> columns_;
   std::vector<std::string> key_;
   std::vector<Type> target_types_;
   std::vector<LoadColumn> load_columns_;
   std::map<size_t, StmtHandle> inserts_;
-  bool created_ = false;
-  bool locked_ = false;
+  bool locked_ = false;         // the replace lock of the target
+  bool writer_locked_ = false;  // the writer lock (polydb:w:<id>)
   bool in_txn_ = false;
   bool done_ = false;
   bool failed_ = false;

@@ -70,5 +70,22 @@ TEST(MysqlOptions, ManagedHostsVerifyTheServerByDefault) {
             mysql::SslMode::preferred);
 }
 
+TEST(MysqlOptions, TimeoutsComeFromConnectOptionsUnlessTheUrlSaysOtherwise) {
+  using namespace std::chrono_literals;
+  const auto plain = mysql::parse_options(Uri::parse("mysql://app@127.0.0.1/shop"), 10s, 42s);
+  EXPECT_EQ(plain.read_timeout, 42s);
+  EXPECT_EQ(plain.write_timeout, 42s) << "read-timeout bounds writes too";
+  EXPECT_EQ(plain.connect_timeout_s, 10u);
+  const auto given = mysql::parse_options(
+      Uri::parse("mysql://app@127.0.0.1/shop?read-timeout=1.5&connect-timeout=2"), 10s, 42s);
+  EXPECT_EQ(given.read_timeout, 1500ms);
+  EXPECT_EQ(given.write_timeout, 1500ms);
+  EXPECT_EQ(given.connect_timeout_s, 2u);
+  const auto writes = mysql::parse_options(
+      Uri::parse("mysql://app@127.0.0.1/shop?read-timeout=0&write-timeout=7"), 10s, 42s);
+  EXPECT_EQ(writes.read_timeout, 0ms) << "0 = no limit";
+  EXPECT_EQ(writes.write_timeout, 7s);
+}
+
 }  // namespace
 }  // namespace polydb
