@@ -136,7 +136,7 @@ class PageReader final : public BatchReader {
         }
       }
       batch.commit_row();
-      if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
+      if (batch.byte_size() >= setup_.batch_bytes) break;
     }
     if (batch.num_rows() == 0) return std::nullopt;
     return batch;

@@ -137,7 +137,7 @@ class PageReader final : public BatchReader {
         continue;
       }
       append_document(batch, docs_[pos_++]);
-      if ((batch.num_rows() & 63) == 0 && batch.byte_size() >= setup_.batch_bytes) break;
+      if (batch.byte_size() >= setup_.batch_bytes) break;
     }
     if (pos_ >= docs_.size()) docs_.clear();  // release the page early
     if (batch.num_rows() == 0) return std::nullopt;
