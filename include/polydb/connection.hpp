@@ -196,6 +196,21 @@ class Connection {
   /// Throws Error(not_found) for an unknown table.
   virtual Schema describe(std::string_view table) = 0;
 
+  /// The table's own name: what `table`, as this connection reads table
+  /// names, designates, without its schema or database and unquoted
+  /// (`public.orders` -> `orders`, `"we""ird"` -> `we"ird`, `"dot.ted"` ->
+  /// `dot.ted`), spelled as the backend stores it when the table exists.
+  /// `polydb copy` names its destination table after it by default. The
+  /// default returns `table` unchanged: for backends that take table names
+  /// literally. Throws Error(invalid_argument) for a name that does not parse.
+  virtual std::string own_table_name(std::string_view table) { return std::string(table); }
+  /// The text that designates the table named exactly `name` (an own name,
+  /// as own_table_name() returns) in this connection's default schema or
+  /// database: `name` itself, or quoted where this connection's table-name
+  /// syntax would read it otherwise (a '.', a leading quote). The default
+  /// returns `name` unchanged. Never throws but for allocation.
+  virtual std::string table_reference(std::string_view name) const { return std::string(name); }
+
   /// Reads a table with pushdown. The result always honours the whole spec,
   /// pushed or not.
   virtual std::unique_ptr<BatchReader> scan(const ScanSpec& spec) = 0;

@@ -11,23 +11,26 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "cli/copy.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "core/log.hpp"
 #include "polydb/config.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/filter.hpp"
 #include "polydb/log.hpp"
 #include "polydb/query.hpp"
-#include "core/log.hpp"
 #include "polydb/uri.hpp"
 
 #ifndef POLYDB_VERSION
@@ -40,12 +43,17 @@ namespace {
 
 constexpr size_t kDefaultCopyBatchRows = 10'000;
 
+// `ping` checks this many connections at once at most.
+constexpr size_t kMaxConcurrentPings = 16;
+
 constexpr std::string_view kParamHelp =
     "Query parameter, one per ? / ?N placeholder, in order. TYPE:VALUE binds VALUE as that "
     "polydb type (int, float, decimal, text, bool, date, time, timestamp, timestamp_tz, uuid, "
     "json, bytes, ...; null: binds NULL). Without a type, a number binds as int64 (42) or "
     "float64 (1.5, 2e3) and anything else as text; write text:VALUE to force text (e.g. "
-    "text:007, text:date:x). Write --param=-x for text that starts with '-'. @NAME=VALUE "
+    "text:007, text:date:x). A word before the first ':' that is no type is an error (write "
+    "text:note:x for such text; URLs such as http://x bind as text); json: takes valid JSON "
+    "only. Write --param=-x for text that starts with '-'. @NAME=VALUE "
     "binds a named parameter (@NAME in Cosmos SQL); all -p are then named.";
 
 constexpr std::string_view kEpilog =
@@ -58,8 +66,9 @@ constexpr std::string_view kEpilog =
     "field and an empty string is \"\". json/ndjson: numbers stay numbers, decimals are strings.\n"
     "\n"
     "Exit status: 0 success; 1 operational error (connection, missing table or file, bad SQL,\n"
-    "conflict, interrupted, ...); 2 usage error (unknown command or option, bad option value,\n"
-    "bad -p value, malformed connection URL or unknown scheme).\n";
+    "conflict, interrupted, ...); 2 usage error (unknown command or option, an option value\n"
+    "out of its range, bad -p value, malformed connection URL, unknown scheme or URL option).\n"
+    "Warnings (retries, fallbacks) show with -v; a failing command prints one error line.\n";
 
 // A usage error: bad arguments, option values or connection URL. Exit status 2.
 class UsageError : public Error {
@@ -152,6 +161,21 @@ struct PingArgs {
 
 // ---------------------------------------------------------------- parsing
 
+// A CLI11 check that the option's value is a whole number from `min` to
+// `max`: anything else is a usage error naming the option and the range.
+CLI::Validator count_in(uint64_t min, uint64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        try {
+          parse_count(text, min, max);
+          return {};
+        } catch (const Error& e) {
+          return e.message();
+        }
+      },
+      "");
+}
+
 WriteMode parse_mode(std::string_view text) {
   try {
     return parse_write_mode(text);
@@ -175,6 +199,38 @@ std::optional<Type> param_type(std::string_view name) {
   for (const auto& [alias, id] : kAliases)
     if (lower == alias) return Type(id);
   return parse_type(lower);
+}
+
+// The types -p TYPE:VALUE names, for messages.
+constexpr std::string_view kParamTypeNames =
+    "int, float, decimal, decimal(P,S), text, bool, date, time, timestamp, timestamp_tz, uuid, "
+    "json, bytes, null and the aliases in polydb --help";
+
+// `WORD:` before a value is read as a type prefix: a word (a letter, then
+// letters, digits or '_') right before the first ':'. The exception is a URL
+// (`http://x`, `s3://b/k`), whose ':' is followed by "//", and an IPv6
+// address (`fe80::1`), followed by ':'. Text that starts
+// with a digit (`12:30`), a symbol or a space is never a type prefix.
+bool looks_like_type_prefix(std::string_view prefix, std::string_view rest) {
+  if (prefix.empty() || !std::isalpha(static_cast<unsigned char>(prefix[0]))) return false;
+  for (char c : prefix)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  // `fe80::1` is an address, not an empty value of type fe80.
+  return !rest.starts_with("//") && !rest.starts_with(":");
+}
+
+// json:VALUE must be one JSON document: a typo must not reach a JSON column
+// (or a text column) as if it were data.
+void check_json(std::string_view text) {
+  try {
+    const nlohmann::json parsed = nlohmann::json::parse(text);
+    (void)parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("json: takes one JSON document, and this is not valid JSON (error at "
+                            "byte {}; write text:... to bind it as text)",
+                            e.byte));
+  }
 }
 
 // JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -416,20 +472,49 @@ int cmd_ping(const Context& ctx, const PingArgs& args) {
                            {"version", TypeId::string},
                            {"role", TypeId::string},
                            {"error", TypeId::string}}));
-  size_t failed = 0;
-  for (const auto& name : args.conns) {
-    std::vector<Value> row;
-    try {
-      auto conn = ctx.open(name, false);
-      const PingResult r = conn->ping();
-      const int64_t us = r.latency.count();
-      row = {ctx.display(name), "ok",   Decimal{fmt::format("{}.{:03d}", us / 1000, us % 1000)},
-             r.server_version,  r.role, Value()};
-    } catch (const Error& e) {
-      ++failed;
-      row = {ctx.display(name), "error", Value(), Value(), Value(), one_line(e.message())};
+  // Each connection is pinged on a thread of its own, at most
+  // kMaxConcurrentPings at once, so that unreachable hosts wait out their
+  // timeouts together; rows keep the order of the arguments.
+  const size_t n = args.conns.size();
+  std::vector<std::vector<Value>> rows(n);
+  std::vector<char> ok(n, 0);
+  std::atomic<size_t> next{0};
+  auto error_row = [&](const std::string& name, std::string message) {
+    return std::vector<Value>{ctx.display(name), "error", Value(),
+                              Value(),           Value(), std::move(message)};
+  };
+  auto work = [&]() noexcept {
+    for (size_t i; (i = next++) < n;) {
+      const std::string& name = args.conns[i];
+      try {
+        try {
+          auto conn = ctx.open(name, false);
+          const PingResult r = conn->ping();
+          const int64_t us = r.latency.count();
+          const Decimal ms{fmt::format("{}.{:03d}", us / 1000, us % 1000)};
+          rows[i] = {ctx.display(name), "ok", ms, r.server_version, r.role, Value()};
+          ok[i] = 1;
+        } catch (const Error& e) {
+          rows[i] = error_row(name, one_line(e.message()));
+        } catch (const std::exception& e) {
+          rows[i] = error_row(name, fmt::format("internal error: {}", e.what()));
+        }
+      } catch (...) {
+        // Out of memory building the row: it stays empty and counts as failed.
+      }
     }
-    batch.append_row(row);
+  };
+  {
+    std::vector<std::jthread> threads;
+    const size_t workers = std::min(n, kMaxConcurrentPings);
+    for (size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+    work();
+  }  // joined
+  size_t failed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!ok[i]) ++failed;
+    if (rows[i].empty()) rows[i] = error_row(args.conns[i], "out of memory");
+    batch.append_row(rows[i]);
   }
   print_batch(ctx, batch);
   if (failed == 0) return kExitOk;
@@ -451,18 +536,22 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   scan.columns = args.columns;
   scan.limit = args.limit;
   if (!args.where.empty()) scan.filter = as_usage([&] { return parse_filter(args.where); });
+  // --batch-size and --parallel were range-checked when parsed; the config's
+  // batch size is checked here.
   size_t batch_rows = kDefaultCopyBatchRows;
-  if (args.batch_size)
+  if (args.batch_size) {
     batch_rows = *args.batch_size;
-  else if (ctx.config() && ctx.config()->default_batch_size())
+  } else if (ctx.config() && ctx.config()->default_batch_size()) {
     batch_rows = *ctx.config()->default_batch_size();
-  if (batch_rows == 0) throw UsageError("--batch-size must be a positive number of rows");
+    if (batch_rows > kMaxBatchRows)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("defaults.batch_size in the config is {}; a batch holds at most {} "
+                              "rows",
+                              batch_rows, group_digits(kMaxBatchRows)));
+  }
   scan.batch_rows = batch_rows;
-  if (args.parallel < 1 || args.parallel > kMaxCopyParallel)
-    throw UsageError(fmt::format("--parallel must be between 1 and {}", kMaxCopyParallel));
   if (args.parallel > 1 && args.limit)
     throw UsageError("--limit cannot be combined with --parallel (each worker reads its own part)");
-  const std::string dst_table = args.dst_table.empty() ? args.table : args.dst_table;
 
   auto src = ctx.open(args.src, false);
   write.source_backend = std::string(src->backend());
@@ -487,6 +576,12 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   if (args.dst != args.src || !src->capabilities().single_connection_copy)
     dst_owned = ctx.open(args.dst, true);
   Connection* dst = dst_owned ? dst_owned.get() : src.get();
+  // DST_TABLE is read as the destination reads table names; by default the
+  // destination table is the source table's own name (no schema, unquoted),
+  // written so that the destination reads exactly that name.
+  const std::string dst_table = args.dst_table.empty()
+                                    ? dst->table_reference(src->own_table_name(args.table))
+                                    : args.dst_table;
 
   std::optional<ProgressLine> progress;
   if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
@@ -598,15 +693,22 @@ std::optional<std::pair<std::string, Value>> parse_named_param(std::string_view 
 
 Value parse_param(std::string_view text) {
   if (const auto colon = text.find(':'); colon != std::string_view::npos) {
-    if (const auto type = param_type(text.substr(0, colon))) {
-      const std::string_view rest = text.substr(colon + 1);
+    const std::string_view prefix = text.substr(0, colon);
+    const std::string_view rest = text.substr(colon + 1);
+    if (const auto type = param_type(prefix)) {
       if (type->id == TypeId::null) {
         if (!rest.empty())
           throw Error(ErrorCode::invalid_argument, "null: takes no value (write null:)");
         return Value();
       }
+      if (type->id == TypeId::json) check_json(rest);
       return parse_value(rest, *type);
     }
+    if (looks_like_type_prefix(prefix, rest))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("'{}' is not a type (types: {}; write text:{} to bind this text "
+                              "as it is)",
+                              prefix, kParamTypeNames, text));
   }
   switch (json_number_kind(text)) {
     case 1: {
@@ -628,6 +730,9 @@ Value parse_param(std::string_view text) {
 
 int run(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  // A failing command prints one `polydb: error:` line: the warnings on the
+  // way there (a retry, a fallback) show with -v or the config's log.level.
+  set_log_level("error");
   GlobalArgs global;
   ConnArgs ls_args;
   DescribeArgs describe_args;
@@ -678,7 +783,9 @@ int run(int argc, char** argv) {
   copy->add_option("DST", copy_args.dst,
                    "Destination connection URL or name (a new SQLite file is created)")
       ->required();
-  copy->add_option("DST_TABLE", copy_args.dst_table, "Destination table (default: TABLE)");
+  copy->add_option("DST_TABLE", copy_args.dst_table,
+                   "Destination table, as DST reads table names (default: TABLE's own name, "
+                   "without its schema and unquoted: public.orders -> orders)");
   copy->add_option("--mode", copy_args.mode,
                    "create (default; fails if the table exists), append, replace (atomic "
                    "swap), upsert (by --key or the primary key)")
@@ -687,8 +794,11 @@ int run(int argc, char** argv) {
       ->delimiter(',')
       ->type_name("COL[,COL]");
   copy->add_option("--batch-size", copy_args.batch_size,
-                   "Rows per batch (default: config defaults.batch_size, else 10000)")
-      ->type_name("N");
+                   fmt::format("Rows per batch, 1-{} (default: config defaults.batch_size, else "
+                               "10000)",
+                               kMaxBatchRows))
+      ->type_name("N")
+      ->check(count_in(1, kMaxBatchRows));
   copy->add_option("--where", copy_args.where,
                    "Filter pushed to the source: col OP literal, AND/OR/NOT, IN (...), "
                    "IS [NOT] NULL; strings in 'single quotes'")
@@ -696,14 +806,17 @@ int run(int argc, char** argv) {
   copy->add_option("--columns", copy_args.columns, "Columns to copy (default: all)")
       ->delimiter(',')
       ->type_name("COL[,COL]");
-  copy->add_option("--limit", copy_args.limit, "Copy at most N rows")->type_name("N");
+  copy->add_option("--limit", copy_args.limit, "Copy at most N rows (N >= 1)")
+      ->type_name("N")
+      ->check(count_in(1, kMaxCount));
   copy->add_option("--parallel", copy_args.parallel,
                    "Read with N connections (1-64, default 1), each scanning 1/N of the table, "
                    "all in one consistent snapshot of the source (PostgreSQL exported "
                    "snapshot; MySQL/MariaDB FLUSH TABLES WITH READ LOCK, needs RELOAD; "
                    "SQLite files). The target is still written in one transaction; rows "
                    "arrive in no particular order. Not with --limit")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(count_in(1, kMaxCopyParallel));
 
   auto* query = app.add_subcommand(
       "query", "Run one SQL statement over the tables of several connections (NAME.table)");
@@ -721,9 +834,11 @@ int run(int argc, char** argv) {
                   "Print the plan: per remote table, what is pushed down");
   query->add_flag("--analyze", query_args.analyze,
                   "With --explain: run the query and add native calls, rows and times");
-  query->add_option("--max-remote-calls", query_args.max_remote_calls,
-                    "Stop the query before it makes more remote calls than this")
-      ->type_name("N");
+  query
+      ->add_option("--max-remote-calls", query_args.max_remote_calls,
+                   "Stop the query before it makes more remote calls than this (N >= 0)")
+      ->type_name("N")
+      ->check(count_in(0, kMaxCount));
   query->add_flag("--no-key-batching", query_args.no_key_batching,
                   "Joins copy the probed table instead of sending the other side's keys");
 

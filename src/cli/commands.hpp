@@ -29,12 +29,18 @@ int run(int argc, char** argv);
 ///    decimal, decimal(P,S), string, boolean, bytes, date, time, timestamp,
 ///    timestamp_tz, uuid, json) or an alias (int, integer, bigint, float,
 ///    double, real, numeric, text, str, bool, blob, timestamptz), binds TEXT
-///    parsed as that type (polydb::parse_value); `null:` binds NULL.
+///    parsed as that type (polydb::parse_value); `null:` binds NULL;
+///    `json:` takes one valid JSON document.
+///  - `WORD:TEXT` where WORD (a letter, then letters, digits or '_') is no
+///    type is refused, so that a mistyped type never binds as text; URLs
+///    (`http://x`: ':' then "//") and `fe80::1` (':' then ':') are not
+///    type prefixes. `text:WORD:TEXT` binds such text.
 ///  - Otherwise a JSON-syntax number binds as int64 when it is an integer
 ///    that fits (`42`, `-7`) and as float64 when it has a fraction or an
 ///    exponent (`1.5`, `2e3`); anything else, leading zeros (`007`) and
 ///    numbers out of range (`1e400`, 2^63) included, binds as text.
-/// Throws Error(type_mismatch / invalid_argument) when TEXT does not parse as TYPE.
+/// Throws Error(type_mismatch / invalid_argument) when TEXT does not parse as
+/// TYPE, or WORD is no type.
 Value parse_param(std::string_view text);
 
 /// A named parameter `@NAME=VALUE` (NAME: letters, digits, '_'; VALUE as for

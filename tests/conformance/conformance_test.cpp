@@ -322,6 +322,36 @@ TEST_P(Conformance, UpsertUpdatesExistingKeysAndInsertsNewOnes) {
   EXPECT_EQ(conn_->count_rows(table_), 15u);
 }
 
+// One rule on every backend: when the rows of an upsert repeat a key, the
+// last row for that key wins, within a batch and across batches.
+TEST_P(Conformance, UpsertWithRepeatedKeysKeepsTheLastRow) {
+  write(numbers(1, 3, "old"), WriteMode::create);
+  auto rows = [&](const std::vector<std::pair<int64_t, std::string>>& list) {
+    Batch b(std::make_shared<Schema>(numbers(1, 1).schema()));
+    for (const auto& [id, grp] : list)
+      b.append_row(std::vector<Value>{id, grp, id * 10, Decimal{std::to_string(id) + ".50"}});
+    return b;
+  };
+  std::vector<std::pair<int64_t, std::string>> first = {
+      {2, "a"}, {4, "b"}, {2, "c"}, {4, "d"}, {6, "x"}};
+  // More rows than one DynamoDB BatchWriteItem (25) or Cosmos DB bulk request
+  // takes, cycling over five keys.
+  for (int i = 0; i < 60; ++i) first.emplace_back(10 + i % 5, "r" + std::to_string(i));
+  {
+    auto w = conn_->writer(table_, numbers(1, 1).schema(), {WriteMode::upsert, {}});
+    w->write(rows(first));
+    w->write(rows({{4, "e"}, {5, "f"}, {5, "g"}, {10, "z"}}));
+    w->commit();
+  }
+  ScanSpec spec;
+  spec.order_by = {{"id"}};
+  std::vector<std::string> got;
+  for (const auto& r : read_all(spec))
+    got.push_back(r[0].to_text() + "=" + (r[1].is_null() ? "NULL" : r[1].to_text()));
+  EXPECT_EQ(got, (std::vector<std::string>{"1=old1", "2=c", "3=old0", "4=e", "5=g", "6=x", "10=z",
+                                           "11=r56", "12=r57", "13=r58", "14=r59"}));
+}
+
 TEST_P(Conformance, AbortedWriterLeavesTargetUnchanged) {
   write(numbers(1, 10), WriteMode::create);
   const size_t tables_before = conn_->list_tables().size();

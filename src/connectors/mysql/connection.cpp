@@ -18,6 +18,7 @@
 #include "core/cloud_hosts.hpp"
 #include "core/log.hpp"
 #include "core/pushdown.hpp"
+#include "core/sql_names.hpp"
 #include "core/table_errors.hpp"
 #include "polydb/error.hpp"
 
@@ -731,10 +732,22 @@ std::vector<std::vector<std::optional<std::string>>> MysqlConnection::collect_te
 }
 
 TableName MysqlConnection::resolve(std::string_view table) {
+  if (auto q = parse_quoted_table_name(table, "mysql"))
+    return TableName{std::move(q->schema), std::move(q->table)};
   TableName plain{"", std::string(table)};
   const auto dot = table.find('.');
   if (dot == std::string_view::npos || exists(plain)) return plain;
   return TableName{std::string(table.substr(0, dot)), std::string(table.substr(dot + 1))};
+}
+
+std::string MysqlConnection::own_table_name(std::string_view table) {
+  const TableName name = resolve(table);
+  if (!exists(name)) return name.table;
+  return describe_table(name, table).name.table;
+}
+
+std::string MysqlConnection::table_reference(std::string_view name) const {
+  return table_reference_text({"", std::string(name)});
 }
 
 bool MysqlConnection::exists(const TableName& name) {

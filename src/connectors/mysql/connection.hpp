@@ -134,6 +134,10 @@ class MysqlConnection final : public Connection {
 
   std::vector<TableInfo> list_tables() override;
   Schema describe(std::string_view table) override;
+  /// The table as the server spells it when it exists, else resolve()'s table part.
+  std::string own_table_name(std::string_view table) override;
+  /// `name`, or `"name"` when it holds a '.' or starts with a quote.
+  std::string table_reference(std::string_view name) const override;
   std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
   std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
                                      const QueryOptions& options) override;

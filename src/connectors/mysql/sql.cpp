@@ -146,7 +146,10 @@ std::string create_staging_sql(std::string_view name, const std::vector<ColumnIn
       sql += " CHARACTER SET " + c.charset + (c.collation.empty() ? "" : " COLLATE " + c.collation);
     sql += " NULL";
   }
-  return sql + ") ENGINE=InnoDB";
+  // Numbers the rows in the order they are loaded, for the upsert's
+  // last-row-wins rule (see upsert_sql).
+  return sql + ", `" + std::string(kStagingRowColumn) +
+         "` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB";
 }
 
 bool is_bytewise_collation(std::string_view collation) {
@@ -222,9 +225,12 @@ std::string upsert_sql(const TableName& target, std::string_view staging,
   // is deprecated in MySQL 8.0.20 and warns).
   if (set.empty())
     set = quote_ident(key.at(0)) + " = " + target.quoted() + "." + quote_ident(key.at(0));
-  return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} AS s ON DUPLICATE KEY UPDATE {}",
-                     target.quoted(), join_quoted(columns), join_quoted(columns, "s."),
-                     quote_ident(staging), set);
+  // Rows are merged in load order, so that of rows sharing a key the last
+  // one wins (each later row updates what the earlier one inserted).
+  return fmt::format(
+      "INSERT INTO {} ({}) SELECT {} FROM {} AS s ORDER BY s.`{}` ON DUPLICATE KEY UPDATE {}",
+      target.quoted(), join_quoted(columns), join_quoted(columns, "s."), quote_ident(staging),
+      kStagingRowColumn, set);
 }
 
 std::string hash_partition_sql(const std::vector<std::string>& columns, uint32_t index,

@@ -50,8 +50,12 @@ struct TableDescription {
 std::string create_table_sql(const TableName& name, const Schema& schema,
                              std::string_view text_collation, bool native = false);
 
+/// The staging table's own column that numbers its rows in load order.
+inline constexpr std::string_view kStagingRowColumn = "_polydb_staging_row";
+
 /// CREATE TEMPORARY TABLE `name` with the same native types as `columns`
-/// (no keys, every column nullable): the staging table of an upsert.
+/// (every column nullable) plus kStagingRowColumn, an AUTO_INCREMENT primary
+/// key that numbers the rows as they are loaded: the staging table of an upsert.
 std::string create_staging_sql(std::string_view name, const std::vector<ColumnInfo>& columns);
 
 /// True when comparing the column in SQL is exactly polydb's bytewise string
@@ -83,8 +87,9 @@ std::string load_data_sql(const TableName& target, const std::vector<LoadColumn>
 std::string insert_sql(const TableName& target, const std::vector<std::string>& columns,
                        size_t rows);
 
-/// INSERT INTO `target` SELECT ... FROM `staging` ON DUPLICATE KEY UPDATE for
-/// every non-key column (a no-op update when all columns are keys).
+/// INSERT INTO `target` SELECT ... FROM `staging` ORDER BY its load order
+/// ON DUPLICATE KEY UPDATE for every non-key column (a no-op update when all
+/// columns are keys): of staged rows that share a key, the last one wins.
 std::string upsert_sql(const TableName& target, std::string_view staging,
                        const std::vector<std::string>& columns,
                        const std::vector<std::string>& key);

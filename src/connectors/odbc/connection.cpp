@@ -1,6 +1,5 @@
 #include "connectors/odbc/connection.hpp"
 
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "connectors/odbc/text.hpp"
 #include "core/log.hpp"
 #include "core/pushdown.hpp"
+#include "core/sql_names.hpp"
 #include "core/table_errors.hpp"
 #include "net/retry.hpp"
 
@@ -305,6 +305,8 @@ void OdbcConnection::rollback_quietly() noexcept {
 }
 
 TableName OdbcConnection::resolve(std::string_view table) const {
+  if (auto q = parse_quoted_table_name(table, "odbc"))
+    return TableName{std::move(q->schema), std::move(q->table)};
   const auto dot = table.find('.');
   if (dot == std::string_view::npos) return TableName{"", std::string(table)};
   return TableName{std::string(table.substr(0, dot)), std::string(table.substr(dot + 1))};
@@ -338,6 +340,16 @@ std::vector<TableInfo> OdbcConnection::list_tables() {
   std::sort(out.begin(), out.end(),
             [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
   return out;
+}
+
+std::string OdbcConnection::own_table_name(std::string_view table) {
+  const TableName name = resolve(table);
+  if (auto found = find(name)) return found->name;
+  return name.table;
+}
+
+std::string OdbcConnection::table_reference(std::string_view name) const {
+  return table_reference_text({"", std::string(name)});
 }
 
 std::optional<TableInfo> OdbcConnection::find(const TableName& name) {

@@ -54,6 +54,10 @@ class OdbcConnection final : public Connection {
 
   std::vector<TableInfo> list_tables() override;
   Schema describe(std::string_view table) override;
+  /// The table as the catalog spells it when it exists, else resolve()'s table part.
+  std::string own_table_name(std::string_view table) override;
+  /// `name`, or `"name"` when it holds a '.' or starts with a quote.
+  std::string table_reference(std::string_view name) const override;
   std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
   std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
                                      const QueryOptions& options) override;
@@ -98,7 +102,8 @@ class OdbcConnection final : public Connection {
   /// Rolls back and restores autocommit; logs instead of throwing.
   void rollback_quietly() noexcept;
 
-  /// Splits a user's table name ("t", "schema.t").
+  /// Splits a user's table name ("t", "schema.t"; quoted parts as
+  /// core/sql_names.hpp reads them: `"a.b"`, `[dbo].[x.y]`).
   TableName resolve(std::string_view table) const;
   /// The table as the catalog has it, or nullopt.
   std::optional<TableInfo> find(const TableName& name);

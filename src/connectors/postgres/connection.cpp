@@ -772,6 +772,13 @@ TableName PgConnection::new_table_name(std::string_view table) {
   return {PQgetvalue(res.get(), 0, 0), c.table};
 }
 
+std::string PgConnection::own_table_name(std::string_view table) {
+  if (auto d = find_table(table)) return d->name.table;
+  return parse_table_name(table).front().table;
+}
+
+std::string PgConnection::table_reference(std::string_view name) const { return list_part(name); }
+
 std::vector<TableInfo> PgConnection::list_tables() {
   PgResult res =
       run("SELECT n.nspname, c.relname, c.relkind, n.nspname = pg_catalog.current_schema()"

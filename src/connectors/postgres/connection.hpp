@@ -119,6 +119,11 @@ class PgConnection final : public Connection {
 
   std::vector<TableInfo> list_tables() override;
   Schema describe(std::string_view table) override;
+  /// The existing table's name as pg_class spells it, else the table part of
+  /// the first reading of parse_table_name().
+  std::string own_table_name(std::string_view table) override;
+  /// `name`, or quote_ident(name) when it holds a '.' or a '"'.
+  std::string table_reference(std::string_view name) const override;
   std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
   std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
                                      const QueryOptions& options) override;

@@ -31,7 +31,8 @@ std::string random_hex() {
 // - create/append: COPY straight into the table;
 // - replace: COPY into `_polydb_new_<t>_<hex>`, then DROP + RENAME at commit;
 // - upsert: COPY into a temporary table (ON COMMIT DROP), then one
-//   INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE at commit.
+//   INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE at commit, keeping the
+//   last row received for each key.
 // Nothing is visible to other sessions before commit(); abort() or the
 // destructor rolls back, the side and temporary tables included.
 class PgWriter final : public BatchWriter {
@@ -195,20 +196,31 @@ class PgWriter final : public BatchWriter {
     if (options_.mode == WriteMode::upsert) {
       const std::string tmp = quote_ident("_polydb_upsert_" + random_hex());
       // Same column types as the target, no constraints: rows are checked
-      // when they reach the target.
+      // when they reach the target. An identity column numbers the rows in
+      // the order COPY receives them, for the last-row-wins rule.
+      std::string seq = "_polydb_row";
+      while (std::find(cols.begin(), cols.end(), seq) != cols.end()) seq += "_";
       conn_.run(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO "
                             "DATA",
                             tmp, join_quoted(cols), write_to.quoted()),
                 {}, "cannot create a temporary table for the upsert");
+      conn_.run(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint GENERATED ALWAYS AS IDENTITY", tmp,
+                            quote_ident(seq)),
+                {}, "cannot create a temporary table for the upsert");
       copy_into = tmp;
-      upsert_sql_ = upsert_sql(target, write_to, tmp, cols);
+      upsert_sql_ = upsert_sql(target, write_to, tmp, cols, seq);
     }
     start_copy(
         fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", copy_into, join_quoted(cols)));
   }
 
+  // INSERT ... ON CONFLICT refuses to touch one row twice in a statement:
+  // of the staged rows that share a key only the last one received goes in
+  // (polydb's rule on every backend: the last row for a key wins). Rows with
+  // a NULL key part never conflict (a unique index lets NULLs repeat) and
+  // all go in.
   std::string upsert_sql(const TableDesc& target, const TableName& into, const std::string& tmp,
-                         const std::vector<std::string>& cols) const {
+                         const std::vector<std::string>& cols, const std::string& seq) const {
     std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
     if (key.empty())
       throw Error(ErrorCode::invalid_argument,
@@ -227,9 +239,15 @@ class PgWriter final : public BatchWriter {
     for (const auto& c : cols)
       if (std::find(key.begin(), key.end(), c) == key.end())
         set += (set.empty() ? "" : ", ") + quote_ident(c) + " = EXCLUDED." + quote_ident(c);
-    return fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM {2} ON CONFLICT ({3}) DO {4}",
-                       into.quoted(), join_quoted(cols), tmp, join_quoted(key),
-                       set.empty() ? "NOTHING" : "UPDATE SET " + set);
+    std::string any_null;
+    for (const auto& k : key)
+      any_null += (any_null.empty() ? "" : " OR ") + quote_ident(k) + " IS NULL";
+    return fmt::format(
+        "INSERT INTO {0} ({1}) SELECT {1} FROM (SELECT {1}, row_number() OVER (PARTITION BY {3} "
+        "ORDER BY {5} DESC) AS _polydb_rank, {6} AS _polydb_null_key FROM {2}) AS s WHERE "
+        "_polydb_rank = 1 OR _polydb_null_key ON CONFLICT ({3}) DO {4}",
+        into.quoted(), join_quoted(cols), tmp, join_quoted(key),
+        set.empty() ? "NOTHING" : "UPDATE SET " + set, quote_ident(seq), any_null);
   }
 
   void start_copy(const std::string& sql) {

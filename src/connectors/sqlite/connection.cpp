@@ -3,15 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
+#include "core/io_wait.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
 #include "core/pushdown.hpp"
+#include "core/sql_names.hpp"
+#include "core/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::sqlite {
@@ -28,6 +32,8 @@ std::string quote_ident(std::string_view name) {
 std::string TableName::quoted() const {
   return schema.empty() ? quote_ident(table) : quote_ident(schema) + "." + quote_ident(table);
 }
+
+std::string TableName::reference() const { return table_reference_text({schema, table}); }
 
 namespace {
 
@@ -65,6 +71,48 @@ bool pushable_type(TypeId t) {
   return t != TypeId::decimal && t != TypeId::json && t != TypeId::null;
 }
 
+struct SqliteOptions {
+  std::string mode = "rw";
+  int busy_timeout_ms = 5000;
+};
+
+// The URL's options; unknown ones and bad values are refused, as the network
+// backends do, so that a typo (busy_timout) never goes unnoticed.
+SqliteOptions parse_options(const Uri& uri, std::string_view display) {
+  SqliteOptions o;
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : uri.query) {
+    if (option_keys_equal(key, "mode")) {
+      if (value != "ro" && value != "rw" && value != "rwc")
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("{}: unknown mode '{}' (use ro, rw or rwc)", display, value));
+      o.mode = value;
+    } else if (option_keys_equal(key, "busy_timeout")) {
+      int ms = -1;
+      const auto r = std::from_chars(value.data(), value.data() + value.size(), ms);
+      if (value.empty() || r.ec != std::errc{} || r.ptr != value.data() + value.size() || ms < 0)
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("{}: busy_timeout={} is not a number of milliseconds (0 to {})",
+                                display, value, std::numeric_limits<int>::max()));
+      o.busy_timeout_ms = ms;
+    } else if (option_keys_equal(key, "read-timeout")) {
+      // Every backend may be handed the network read timeout; a file has no
+      // network to wait for. Checked, then ignored.
+      (void)read_timeout_option(uri, std::chrono::milliseconds(0));
+    } else {
+      unknown.push_back("'" + key + "'");
+    }
+  }
+  if (!unknown.empty()) {
+    std::string names;
+    for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("unknown option{} {} in {} (SQLite URLs take: {})",
+                            unknown.size() > 1 ? "s" : "", names, display, kKnownOptions));
+  }
+  return o;
+}
+
 }  // namespace
 
 SqliteConnection::SqliteConnection(const Uri& uri, const ConnectOptions& options) : uri_(uri) {
@@ -75,37 +123,70 @@ SqliteConnection::SqliteConnection(const Uri& uri, const ConnectOptions& options
                 fmt::format("{} names no database file (write sqlite:///absolute/path.db, "
                             "sqlite:relative/path.db or sqlite::memory:)",
                             display_));
+  const SqliteOptions opts = parse_options(uri, display_);
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   bool create = options.create_if_missing;
-  if (auto mode = uri.option("mode")) {
-    if (*mode == "ro") flags = (flags & ~SQLITE_OPEN_READWRITE) | SQLITE_OPEN_READONLY;
-    else if (*mode == "rwc") create = true;
-    else if (*mode != "rw")
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("{}: unknown mode '{}' (use ro, rw or rwc)", display_, *mode));
-  }
+  if (opts.mode == "ro")
+    flags = (flags & ~SQLITE_OPEN_READWRITE) | SQLITE_OPEN_READONLY;
+  else if (opts.mode == "rwc")
+    create = true;
   const bool memory = path == ":memory:";
   memory_ = memory;
-  if (!memory && !create) {
+  if (!memory) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
+    const bool existed = std::filesystem::exists(path, ec);
+    if (!existed && !create)
       throw Error(ErrorCode::not_found,
                   fmt::format("cannot open {}: the file '{}' does not exist (check the path; "
                               "add ?mode=rwc to create it)",
                               display_, path),
                   "sqlite");
+    created_ = !existed && create && (flags & SQLITE_OPEN_READWRITE);
+    path_ = path;
   }
   if (create) flags |= SQLITE_OPEN_CREATE;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
-  check(rc, db_.get(), "cannot open " + display_);
-  int timeout_ms = 5000;
-  if (auto t = uri.option("busy_timeout")) timeout_ms = std::atoi(t->c_str());
-  sqlite3_busy_timeout(db_.get(), timeout_ms);
-  // Reading the schema proves that the file is a database (open is lazy).
-  exec("SELECT count(*) FROM sqlite_schema");
-  logger("sqlite")->info("opened {}", display_);
+  try {
+    check(rc, db_.get(), "cannot open " + display_);
+    sqlite3_busy_timeout(db_.get(), opts.busy_timeout_ms);
+    // Reading the schema proves that the file is a database (open is lazy).
+    exec("SELECT count(*) FROM sqlite_schema");
+  } catch (...) {
+    remove_if_created_and_empty();
+    throw;
+  }
+  logger("sqlite")->info("opened {}{}", display_, created_ ? " (a new file)" : "");
+}
+
+SqliteConnection::~SqliteConnection() { remove_if_created_and_empty(); }
+
+void SqliteConnection::remove_if_created_and_empty() noexcept {
+  if (!created_) return;
+  created_ = false;
+  bool empty = true;
+  if (db_) {
+    // A transaction left open rolls back first, as closing would.
+    if (sqlite3_get_autocommit(db_.get()) == 0)
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), "SELECT count(*) FROM sqlite_schema", -1, &raw, nullptr) ==
+        SQLITE_OK) {
+      StmtHandle st(raw);
+      // Unreadable: keep the file rather than guess.
+      empty = sqlite3_step(st.get()) == SQLITE_ROW && sqlite3_column_int64(st.get(), 0) == 0;
+    } else {
+      sqlite3_finalize(raw);
+      empty = false;
+    }
+    db_.reset();
+  }
+  if (!empty) return;
+  std::error_code ec;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+    std::filesystem::remove(path_ + suffix, ec);
+  logger("sqlite")->info("removed {}: this connection created it and it holds no table", display_);
 }
 
 Capabilities SqliteConnection::capabilities() const {
@@ -187,10 +268,29 @@ void SqliteConnection::exec(std::string_view sql) {
 }
 
 TableName SqliteConnection::resolve(std::string_view table) {
+  if (auto q = parse_quoted_table_name(table, "sqlite"))
+    return TableName{std::move(q->schema), std::move(q->table)};
   TableName plain{"", std::string(table)};
   const auto dot = table.find('.');
   if (dot == std::string_view::npos || exists(plain)) return plain;
   return TableName{std::string(table.substr(0, dot)), std::string(table.substr(dot + 1))};
+}
+
+std::string SqliteConnection::own_table_name(std::string_view table) {
+  const TableName name = resolve(table);
+  auto st = prepare(
+      fmt::format("SELECT name FROM {}.sqlite_schema WHERE type IN ('table','view') AND name = ?1 "
+                  "COLLATE NOCASE ORDER BY name = ?1 DESC LIMIT 1",
+                  quote_ident(name.schema.empty() ? "main" : name.schema)));
+  sqlite3_bind_text(st.get(), 1, name.table.c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(st.get());
+  check(rc, db_.get(), "cannot read the schema");
+  if (rc == SQLITE_ROW) return reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+  return name.table;
+}
+
+std::string SqliteConnection::table_reference(std::string_view name) const {
+  return table_reference_text({"", std::string(name)});
 }
 
 bool SqliteConnection::exists(const TableName& name) {

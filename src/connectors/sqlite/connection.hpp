@@ -26,11 +26,27 @@ struct TableName {
   std::string table;
   /// `"schema"."table"` (or `"table"`), quoted for SQL text.
   std::string quoted() const;
+  /// The text that SqliteConnection::resolve() reads back as this name.
+  std::string reference() const;
 };
+
+/// The URL options a SQLite URL takes, for messages.
+inline constexpr std::string_view kKnownOptions = "mode, busy_timeout, read-timeout";
 
 class SqliteConnection final : public Connection {
  public:
+  /// Opens the file of `uri`. Throws Error(invalid_argument) for a URL that
+  /// names no file, an unknown option or a bad option value, Error(not_found)
+  /// for a missing file unless `options.create_if_missing` or `mode=rwc`.
   SqliteConnection(const Uri& uri, const ConnectOptions& options);
+  /// Closes the database. A file this connection created (it did not exist
+  /// when it opened) and that holds no table, view, index or trigger when it
+  /// closes is removed, with its -journal, -wal and -shm files: a failed or
+  /// interrupted first write leaves nothing behind. A file that existed is
+  /// never removed.
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   std::string_view backend() const noexcept override { return "sqlite"; }
   std::string display_url() const override { return display_; }
@@ -38,6 +54,11 @@ class SqliteConnection final : public Connection {
 
   std::vector<TableInfo> list_tables() override;
   Schema describe(std::string_view table) override;
+  /// The table part of resolve(table), spelled as sqlite_schema stores it
+  /// when the table exists (SQLite compares names case-insensitively).
+  std::string own_table_name(std::string_view table) override;
+  /// `name`, or `"name"` when it holds a '.' or starts with a quote.
+  std::string table_reference(std::string_view name) const override;
   std::unique_ptr<BatchReader> scan(const ScanSpec& spec) override;
   std::unique_ptr<BatchReader> query(std::string_view text, std::span<const Value> params,
                                      const QueryOptions& options) override;
@@ -64,7 +85,9 @@ class SqliteConnection final : public Connection {
   StmtHandle prepare(std::string_view sql);
   /// Runs parameterless SQL (may hold several statements).
   void exec(std::string_view sql);
-  /// Resolves a user's table name ("t", "main.t", "aux.t").
+  /// Resolves a user's table name: `t`, `main.t`, `aux.t`; `a.b` is the
+  /// table named "a.b" when it exists, else table b of schema a; quoted
+  /// parts (`"dot.ted"`, `main."we""ird"`) as core/sql_names.hpp reads them.
   TableName resolve(std::string_view table);
   bool exists(const TableName& name);
   /// resolve(), throwing no_table() when the table does not exist.
@@ -72,10 +95,14 @@ class SqliteConnection final : public Connection {
   Error no_table(std::string_view table) const;
 
  private:
+  void remove_if_created_and_empty() noexcept;
+
   DbHandle db_;
   Uri uri_;  ///< to open more connections to the same file
   std::string display_;
+  std::string path_;  ///< the database file ("" for :memory:)
   bool memory_ = false;
+  bool created_ = false;  ///< this connection created the file
 };
 
 /// Reader over a prepared statement whose parameters are bound. When

@@ -118,16 +118,12 @@ class SqliteWriter final : public BatchWriter {
         std::random_device rd;
         aside_ = TableName{target_.schema,
                            fmt::format("_polydb_new_{}_{:08x}", target_.table, rd())};
-        conn_.create_table(aside_.schema.empty() ? aside_.table
-                                                 : aside_.schema + "." + aside_.table,
-                           create_schema);
+        conn_.create_table(aside_.reference(), create_schema);
         write_to = aside_;
         break;
       }
     }
-    const Schema target = conn_.describe(write_to.schema.empty()
-                                             ? write_to.table
-                                             : write_to.schema + "." + write_to.table);
+    const Schema target = conn_.describe(write_to.reference());
     std::vector<std::string> cols;
     for (const auto& f : source_.fields) {
       auto idx = target.index_of(f.name);

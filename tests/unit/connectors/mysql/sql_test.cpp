@@ -100,8 +100,8 @@ TEST(MysqlSql, StagingTableCopiesNativeTypes) {
   cols[1].column_type = "varchar(20)";
   EXPECT_EQ(create_staging_sql("_polydb_up_1", cols),
             "CREATE TEMPORARY TABLE `_polydb_up_1` (`id` bigint(20) unsigned NULL, `s` "
-            "varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, `b` blob NULL) "
-            "ENGINE=InnoDB");
+            "varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, `b` blob NULL, "
+            "`_polydb_staging_row` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB");
 }
 
 TEST(MysqlSql, FiltersBindTheirLiterals) {
@@ -177,11 +177,11 @@ TEST(MysqlSql, LoadInsertUpsertAndPartitions) {
   EXPECT_EQ(insert_sql({"db", "t"}, {"a", "b"}, 2),
             "INSERT INTO `db`.`t` (`a`, `b`) VALUES (?, ?), (?, ?)");
   EXPECT_EQ(upsert_sql({"", "t"}, "_polydb_up_1", {"id", "v"}, {"id"}),
-            "INSERT INTO `t` (`id`, `v`) SELECT s.`id`, s.`v` FROM `_polydb_up_1` AS s ON "
-            "DUPLICATE KEY UPDATE `v` = s.`v`");
+            "INSERT INTO `t` (`id`, `v`) SELECT s.`id`, s.`v` FROM `_polydb_up_1` AS s ORDER BY "
+            "s.`_polydb_staging_row` ON DUPLICATE KEY UPDATE `v` = s.`v`");
   EXPECT_EQ(upsert_sql({"", "t"}, "_polydb_up_1", {"id"}, {"id"}),
-            "INSERT INTO `t` (`id`) SELECT s.`id` FROM `_polydb_up_1` AS s ON DUPLICATE KEY "
-            "UPDATE `id` = `t`.`id`");
+            "INSERT INTO `t` (`id`) SELECT s.`id` FROM `_polydb_up_1` AS s ORDER BY "
+            "s.`_polydb_staging_row` ON DUPLICATE KEY UPDATE `id` = `t`.`id`");
   EXPECT_EQ(hash_partition_sql({"a", "b"}, 1, 4), "MOD(CRC32(CONCAT_WS(0x1f, `a`, `b`)), 4) = 1");
 }
 
