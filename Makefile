@@ -6,13 +6,14 @@ SHELL := /bin/bash
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 .DEFAULT_GOAL := help
-.PHONY: help deps build release run test bench services-start services-stop clean
+.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build
 
 help:
 	@echo "make run     install what is missing, build (release) and run the quickstart"
 	@echo "make test    install, build (debug + sanitizers), start local services, run every test"
 	@echo "make bench   benchmarks against the native tools (release build)"
 	@echo "make build   debug build only;  make deps  install dependencies only;  make clean"
+	@echo "make tsan    the threaded tests under ThreadSanitizer (also part of make test)"
 
 deps:
 	@scripts/install-deps.sh
@@ -32,8 +33,18 @@ run: release
 
 # Starts the services, runs the suite, and stops the services even on failure.
 # CTEST_ARGS: extra ctest arguments, e.g. make test CTEST_ARGS=--schedule-random
-test: build
+test: build tsan-build
 	@scripts/run-tests.sh $(CTEST_ARGS)
+
+# ThreadSanitizer: the libraries, polydb and the threaded tests only (tests/tsan/).
+tsan-build: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+
+# The threaded tests under TSan alone, with the services started and stopped as in make test.
+tsan: tsan-build
+	@trap 'scripts/services.sh stop' EXIT; scripts/services.sh start && \
+	  eval "$$(scripts/services.sh env | sed 's/^/export /')" && scripts/run-tsan.sh
 
 # Starts the PostgreSQL and MariaDB servers and the DynamoDB emulator (left running; make services-stop).
 bench: release

@@ -13,3 +13,6 @@ scripts/services.sh start
 eval "$(scripts/services.sh env | sed 's/^/export /')"
 
 ctest --preset dev -j "$(nproc)" --timeout 900 "$@"
+
+# The threaded code again under ThreadSanitizer (the tsan build: make tsan-build).
+scripts/run-tsan.sh "$@"
