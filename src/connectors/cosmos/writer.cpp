@@ -107,8 +107,7 @@ class CosmosWriter final : public BatchWriter {
                const WriteOptions& options)
       : conn_(conn),
         table_(table),
-        source_(schema),
-        mode_(options.mode) {
+        source_(schema) {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("nothing to write into '{}': the source has no columns", table));
@@ -252,7 +251,6 @@ class CosmosWriter final : public BatchWriter {
   CosmosConnection& conn_;
   std::string table_;
   Schema source_;
-  WriteMode mode_;
   PartitionKey key_;
   std::optional<size_t> id_column_;
   std::vector<size_t> key_columns_;
