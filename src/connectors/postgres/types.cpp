@@ -755,6 +755,49 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
               std::string(kBackend));
 }
 
+std::optional<size_t> copy_header_size(std::string_view buf) {
+  static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + '\0': 11 bytes
+  if (buf.size() < 19) return std::nullopt;
+  if (std::memcmp(buf.data(), kSignature, 11) != 0)
+    throw Error(ErrorCode::corruption, "not a binary COPY stream", std::string(kBackend));
+  const uint32_t ext = get32(buf.data() + 15);
+  if (buf.size() - 19 < ext) return std::nullopt;
+  return 19 + static_cast<size_t>(ext);
+}
+
+CopyTuple decode_copy_tuple(std::string_view buf, std::span<const PgType> types, Batch& batch) {
+  const char* p = buf.data();
+  const size_t avail = buf.size();
+  if (avail < 2) return {};
+  const auto nfields = static_cast<int16_t>(get16(p));
+  if (nfields == -1) return {CopyTuple::Kind::trailer, 2};
+  const size_t ncols = types.size();
+  if (nfields < 0 || static_cast<size_t>(nfields) != ncols)
+    throw Error(ErrorCode::corruption,
+                fmt::format("binary COPY tuple with {} fields, expected {}", nfields, ncols),
+                std::string(kBackend));
+  // Check that the whole tuple is here before touching the batch.
+  size_t off = 2;
+  for (size_t i = 0; i < ncols; ++i) {
+    if (avail < off + 4) return {};
+    const auto len = static_cast<int32_t>(get32(p + off));
+    off += 4;
+    if (len > 0) {
+      if (avail - off < static_cast<size_t>(len)) return {};
+      off += static_cast<size_t>(len);
+    }
+  }
+  off = 2;
+  for (size_t i = 0; i < ncols; ++i) {
+    const auto len = static_cast<int32_t>(get32(p + off));
+    off += 4;
+    decode_field(types[i], p + off, len, batch.column(i), batch.schema().fields[i].name);
+    if (len > 0) off += static_cast<size_t>(len);
+  }
+  batch.commit_row();
+  return {CopyTuple::Kind::row, off};
+}
+
 bool can_encode(const PgType& t) {
   return t.codec != Codec::unsupported && t.codec != Codec::array && t.codec != Codec::timetz;
 }

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "polydb/error.hpp"
 
@@ -296,6 +298,36 @@ TEST(PostgresTypes, ArraysReadAsJson) {
   EXPECT_EQ(decode(texts, t), Value(Json{R"(["a\"\n\\"])"}));
   // A truncated array is corruption, never a short value.
   EXPECT_EQ(code_of([&] { decode(array, body.substr(0, body.size() - 2)); }),
+            ErrorCode::corruption);
+}
+
+TEST(PostgresCopy, HeaderAndTuplesAreDecodedOnlyWhenComplete) {
+  const std::string header =
+      std::string("PGCOPY\n\377\r\n", 11) + bytes({0, 0, 0, 0, 0, 0, 0, 2}) + "xy";
+  EXPECT_FALSE(copy_header_size(header.substr(0, 18)));
+  EXPECT_FALSE(copy_header_size(header.substr(0, 20)));
+  EXPECT_EQ(copy_header_size(header), 21u);
+  EXPECT_EQ(code_of([] { copy_header_size(std::string(19, 'P')); }), ErrorCode::corruption);
+
+  const std::vector<PgType> types{builtin_type(oid::kInt4), builtin_type(oid::kText)};
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {{.name = "id", .type = TypeId::int64}, {.name = "t", .type = TypeId::string}};
+  Batch batch(schema);
+  const std::string tuple = bytes({0, 2, 0, 0, 0, 4, 0, 0, 0, 7, 0, 0, 0, 2}) + "ab";
+  for (size_t cut = 0; cut < tuple.size(); ++cut) {
+    const CopyTuple t = decode_copy_tuple(std::string_view(tuple).substr(0, cut), types, batch);
+    EXPECT_EQ(t.kind, CopyTuple::Kind::incomplete) << cut;
+    EXPECT_EQ(batch.num_rows(), 0u);
+  }
+  const CopyTuple row = decode_copy_tuple(tuple + bytes({0xff, 0xff}), types, batch);
+  EXPECT_EQ(row.kind, CopyTuple::Kind::row);
+  EXPECT_EQ(row.consumed, tuple.size());
+  ASSERT_EQ(batch.num_rows(), 1u);
+  EXPECT_EQ(batch.row(0), (std::vector<Value>{int64_t{7}, "ab"}));
+  const CopyTuple end = decode_copy_tuple(bytes({0xff, 0xff}), types, batch);
+  EXPECT_EQ(end.kind, CopyTuple::Kind::trailer);
+  EXPECT_EQ(end.consumed, 2u);
+  EXPECT_EQ(code_of([&] { decode_copy_tuple(bytes({0, 3}), types, batch); }),
             ErrorCode::corruption);
 }
 
