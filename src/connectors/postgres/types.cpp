@@ -32,6 +32,8 @@ constexpr int32_t kDateInfinity = std::numeric_limits<int32_t>::max();
 constexpr int32_t kDateNegInfinity = std::numeric_limits<int32_t>::min();
 constexpr int64_t kTsInfinity = std::numeric_limits<int64_t>::max();
 constexpr int64_t kTsNegInfinity = std::numeric_limits<int64_t>::min();
+// Time zone offsets of timetz: PostgreSQL's TZDISP_LIMIT (16 hours) exclusive.
+constexpr int32_t kMaxZoneSeconds = 16 * 3600 - 1;
 
 constexpr uint16_t kNumericPos = 0x0000, kNumericNeg = 0x4000, kNumericNaN = 0xC000,
                    kNumericPInf = 0xD000, kNumericNInf = 0xF000;
@@ -157,10 +159,16 @@ std::string array_json(const PgType& type, const char* p, int32_t len, std::stri
   if (ndim < 0 || ndim > 6) malformed(column, type.name);
   if (ndim == 0) return "[]";
   std::vector<int32_t> dims(static_cast<size_t>(ndim));
+  int64_t elements = 1;
   for (auto& d : dims) {
     d = take32();
     take32();  // lower bound: JSON arrays start at 0 anyway
-    if (d < 0) malformed(column, type.name);
+    // PostgreSQL sends an empty array as ndim 0. Each element takes at least
+    // 4 bytes, so the element count is bounded by the bytes left: a corrupt
+    // header cannot make the output huge.
+    if (d <= 0) malformed(column, type.name);
+    elements *= d;
+    if (elements > (end - p) / 4) malformed(column, type.name);
   }
   PgType element;
   element.codec = type.element;
@@ -711,12 +719,15 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
       need(len, 4, column, t.name);
       const auto d = static_cast<int32_t>(get32(p));
       if (d == kDateInfinity || d == kDateNegInfinity) return out.append_int32_raw(d);
+      // PostgreSQL's last date (5874897-12-31) is far from the end of int32.
+      if (d > kDateInfinity - kPgEpochDays) malformed(column, t.name);
       return out.append_int32_raw(d + kPgEpochDays);
     }
     case Codec::time: {
       need(len, 8, column, t.name);
       const auto us = static_cast<int64_t>(get64(p));
-      if (us < 0 || us >= kMicrosPerDay)
+      if (us < 0 || us > kMicrosPerDay) malformed(column, t.name);
+      if (us == kMicrosPerDay)
         cannot_represent(column, "the time 24:00:00", "polydb times end at 23:59:59.999999");
       return out.append_int64(us);
     }
@@ -724,7 +735,10 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
       need(len, 12, column, t.name);
       const auto us = static_cast<int64_t>(get64(p));
       const auto zone = static_cast<int32_t>(get32(p + 8));
-      const std::string clock = us >= kMicrosPerDay ? "24:00:00" : format_time(Time{us});
+      // PostgreSQL keeps zones within +-15:59:59 and clocks within 00:00-24:00.
+      if (us < 0 || us > kMicrosPerDay || zone < -kMaxZoneSeconds || zone > kMaxZoneSeconds)
+        malformed(column, t.name);
+      const std::string clock = us == kMicrosPerDay ? "24:00:00" : format_time(Time{us});
       return out.append_var(clock + zone_text(zone));
     }
     case Codec::timestamp:
@@ -732,6 +746,10 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
       need(len, 8, column, t.name);
       const auto us = static_cast<int64_t>(get64(p));
       if (us == kTsInfinity || us == kTsNegInfinity) return out.append_int64(us);
+      // PostgreSQL goes up to 294276 AD; polydb's int64 from 1970 to 294247-01-10.
+      if (us > kTsInfinity - kPgEpochMicros)
+        cannot_represent(column, "a timestamp after 294247-01-10",
+                         "polydb timestamps end there: filter such rows out or cast to text");
       return out.append_int64(us + kPgEpochMicros);
     }
     case Codec::interval: {
@@ -877,6 +895,8 @@ void encode_field(const PgType& t, const Column& col, size_t row, std::string& o
       put32(out, 4);
       if (d == kDateInfinity || d == kDateNegInfinity)
         put32(out, static_cast<uint32_t>(d));
+      else if (d < kDateNegInfinity + kPgEpochDays)
+        does_not_fit("(a date before 5877641 BC)", t.name);
       else
         put32(out, static_cast<uint32_t>(d - kPgEpochDays));
       return;

@@ -301,6 +301,53 @@ TEST(PostgresTypes, ArraysReadAsJson) {
             ErrorCode::corruption);
 }
 
+// Found by fuzz/pg_copy_fuzz: values no server sends (and timestamps from
+// the last 30 years of PostgreSQL's range) overflowed int (UBSan), and an
+// array header with a zero dimension looped for billions of elements, before
+// the fix.
+TEST(PostgresTypes, CorruptFieldsAreErrorsNotUndefinedBehaviour) {
+  EXPECT_EQ(code_of([] { decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xff, 0})); }),
+            ErrorCode::corruption);
+  EXPECT_EQ(decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xd5, 0x20})),
+            Value(Date{0x7fffd520 + 10957}));
+  // December 294276: a valid PostgreSQL timestamp, past polydb's last one.
+  const std::string late = bytes({0x7f, 0xff, 0xff, 0, 0, 0, 0, 0});
+  EXPECT_EQ(code_of([&] { decode(builtin_type(oid::kTimestamptz), late); }),
+            ErrorCode::type_mismatch);
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kTime), bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0}));
+            }),
+            ErrorCode::corruption);
+  // timetz with a zone of INT32_MIN seconds, and with a negative clock.
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kTimetz), bytes({0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0}));
+            }),
+            ErrorCode::corruption);
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kTimetz),
+                     bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}));
+            }),
+            ErrorCode::corruption);
+  EXPECT_EQ(code_of([] { encode(builtin_type(oid::kDate), Date{INT32_MIN + 1}); }),
+            ErrorCode::type_mismatch);
+
+  CatalogType facts{1007, 1007, 'b', 'A', oid::kInt4, "integer[]"};
+  const PgType element = builtin_type(oid::kInt4);
+  const PgType array = type_from_catalog(facts, &element);
+  // ndim 2, dims (2147483647, 1) (0, 1), no elements.
+  EXPECT_EQ(code_of([&] {
+              decode(array, bytes({0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0xff, 0xff, 0xff, 0,
+                                   0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}));
+            }),
+            ErrorCode::corruption);
+  // ndim 1 with 1000 elements announced and one present.
+  EXPECT_EQ(code_of([&] {
+              decode(array, bytes({0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 3, 0xe8, 0, 0, 0, 1,
+                                   0xff, 0xff, 0xff, 0xff}));
+            }),
+            ErrorCode::corruption);
+}
+
 TEST(PostgresCopy, HeaderAndTuplesAreDecodedOnlyWhenComplete) {
   const std::string header =
       std::string("PGCOPY\n\377\r\n", 11) + bytes({0, 0, 0, 0, 0, 0, 0, 2}) + "xy";
