@@ -567,8 +567,11 @@ std::string render(const Uri& uri, bool with_secrets) {
       }
       out += '@';
     }
-    if (uri.host.find(':') != std::string::npos) {
-      out += '[' + percent_encode(uri.host, ":") + ']';
+    // Brackets only for what reads back as an IP literal: a host name with an
+    // encoded ':' ("eu-west%3A2") stays a host name, encoded again.
+    const std::string literal = percent_encode(uri.host, ":");
+    if (uri.host.find(':') != std::string::npos && valid_ip_literal(literal)) {
+      out += '[' + literal + ']';
     } else {
       out += percent_encode(uri.host, kHostKeep);
     }
