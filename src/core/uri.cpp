@@ -511,6 +511,11 @@ Uri Uri::parse(std::string_view text) {
   uri.path = decode_component("path", rest, text);
   if (has_query) parse_query(text, query, uri);
   if (has_fragment) uri.fragment = decode_component("fragment", fragment, text);
+  // "x:#" or "x:?" leave nothing, like "x:" (and would be written back as "x:").
+  if (uri.opaque && uri.path.empty() && uri.query.empty() && uri.fragment.empty()) {
+    fail(text, "nothing follows '" + uri.scheme + ":' (expected e.g. " + uri.scheme +
+                   ":///path or " + uri.scheme + "://host/db)");
+  }
 
   // A password with a raw '/' or '#' after a numeric port-like start
   // ("u:123/x@h") or with a raw '@' plus '/' ("u:p@ss/w@h") parses, but
