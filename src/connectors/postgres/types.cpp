@@ -527,6 +527,9 @@ std::string decode_numeric(const char* p, int32_t len) {
   } else {
     out = std::to_string(digit(0));
     for (int i = 1; i <= weight; ++i) out += four_digits(digit(i));
+    // PostgreSQL strips leading zero digits; a stream that does not must
+    // still give canonical text ("00511" is no JSON number).
+    out.erase(0, std::min(out.find_first_not_of('0'), out.size() - 1));
   }
   if (dscale > 0) {
     std::string frac;

@@ -348,6 +348,14 @@ TEST(PostgresTypes, CorruptFieldsAreErrorsNotUndefinedBehaviour) {
             ErrorCode::corruption);
 }
 
+// From fuzz/pg_copy_fuzz: a leading zero digit group (PostgreSQL strips
+// them, a corrupt stream need not) gave "00511.0", no canonical decimal.
+TEST(PostgresTypes, NumericTextIsCanonicalWhateverTheDigits) {
+  // ndigits 2, weight 1, positive, dscale 1, digits 0000 0511.
+  EXPECT_EQ(decode_numeric(bytes({0, 2, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0xff}).data(), 12), "511.0");
+  EXPECT_EQ(decode_numeric(bytes({0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}).data(), 12), "0");
+}
+
 TEST(PostgresCopy, HeaderAndTuplesAreDecodedOnlyWhenComplete) {
   const std::string header =
       std::string("PGCOPY\n\377\r\n", 11) + bytes({0, 0, 0, 0, 0, 0, 0, 2}) + "xy";
