@@ -95,11 +95,23 @@ std::string dump_string(const std::string& s) {
 
 void write_json(const Json& av, std::string& out);
 
+// The canonical text of an N value or NS element, for JSON output: written
+// as is, it must be a JSON number.
+std::string number_text(const std::string& raw) {
+  auto text = canonical_number(raw);
+  if (!text)
+    throw Error(ErrorCode::corruption,
+                fmt::format("'{}' in a DynamoDB number attribute is not a number",
+                            raw.substr(0, 60)),
+                "dynamodb");
+  return *text;
+}
+
 void write_json(const Json& av, std::string& out) {
   const std::string_view kind = av_kind(av);
   const Json& v = av.begin().value();
   if (kind == "S") out += dump_string(v.get<std::string>());
-  else if (kind == "N") out += canonical_number(v.get<std::string>()).value_or(v.get<std::string>());
+  else if (kind == "N") out += number_text(v.get<std::string>());
   else if (kind == "B") out += dump_string(v.get<std::string>());
   else if (kind == "BOOL") out += v.get<bool>() ? "true" : "false";
   else if (kind == "NULL") out += "null";
@@ -126,7 +138,7 @@ void write_json(const Json& av, std::string& out) {
     for (size_t k = 0; k < v.size(); ++k) {
       if (k) out += ',';
       const std::string s = v[k].get<std::string>();
-      out += kind == "NS" ? canonical_number(s).value_or(s) : dump_string(s);
+      out += kind == "NS" ? number_text(s) : dump_string(s);
     }
     out += ']';
   } else {

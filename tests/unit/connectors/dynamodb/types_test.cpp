@@ -45,7 +45,9 @@ TEST(DynamoTypes, MalformedAttributeValuesAreCorruption) {
   for (const char* text :
        {R"({"S":5})", R"({"N":true})", R"({"B":null})", R"({"BOOL":"yes"})", R"({"NULL":1})",
         R"({"M":[]})", R"({"L":{}})", R"({"SS":["a",1]})", R"({"NS":"1"})", R"({})",
-        R"({"M":{"a":{"S":["x"]}}})", R"({"L":[{"N":{}}]})"}) {
+        R"({"M":{"a":{"S":["x"]}}})", R"({"L":[{"N":{}}]})",
+        // From fuzz/dynamodb_fuzz: the JSON form carried these as is ("[.,2.5]").
+        R"({"NS":[".","2.5"]})", R"({"L":[{"N":"1x"}]})"}) {
     SCOPED_TRACE(text);
     const Json a = av(text);
     try {
