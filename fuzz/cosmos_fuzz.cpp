@@ -66,8 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> key_paths{"pk"};
   if (!docs[0]->empty()) key_paths.push_back(docs[0]->begin().key());
   polydb::Schema schema;
-  if (!polydb::fuzz::rejects_or_runs(
-          [&] { schema = cdb::infer_schema(docs, key_paths, {"_etag", "_ts"}, item_keys); }))
+  if (!polydb::fuzz::rejects_or_runs([&] {
+        schema = cdb::infer_schema(docs, key_paths, {"_etag", "_ts"}, item_keys);
+      }))
     return 0;
 
   auto shared = std::make_shared<const polydb::Schema>(schema);

@@ -9,8 +9,8 @@
 
 #include <cmath>
 #include <cstddef>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,8 +45,8 @@ std::vector<const Json*> items_of(const Json& doc) {
 // the JSON form does not read back as a number (nlohmann rejects 1e400), which
 // no DynamoDB number reaches.
 bool numbers_in_range(const Json& v) {
-  if (v.is_string()) return std::fabs(std::strtod(v.get_ref<const std::string&>().c_str(),
-                                                  nullptr)) < 1e126;
+  if (v.is_string())
+    return std::fabs(std::strtod(v.get_ref<const std::string&>().c_str(), nullptr)) < 1e126;
   if (v.is_structured())
     for (const Json& e : v)
       if (!numbers_in_range(e)) return false;

@@ -20,33 +20,45 @@ namespace {
 using polydb::TypeId;
 using polydb::Value;
 
-constexpr TypeId kTypes[] = {TypeId::boolean, TypeId::int64,     TypeId::float64,
-                             TypeId::decimal, TypeId::string,    TypeId::bytes,
-                             TypeId::date,    TypeId::time,      TypeId::timestamp,
-                             TypeId::timestamp_tz, TypeId::uuid, TypeId::json};
+constexpr TypeId kTypes[] = {TypeId::boolean,      TypeId::int64,  TypeId::float64,
+                             TypeId::decimal,      TypeId::string, TypeId::bytes,
+                             TypeId::date,         TypeId::time,   TypeId::timestamp,
+                             TypeId::timestamp_tz, TypeId::uuid,   TypeId::json};
 
 // Three rows per type: a NULL and two ordinary values.
 Value sample(TypeId t, int row) {
   if (row == 0) return Value();
   const bool a = row == 1;
   switch (t) {
-    case TypeId::boolean: return Value(a);
-    case TypeId::int64: return Value(int64_t{a ? -5 : 42});
-    case TypeId::float64: return Value(a ? 2.5 : -0.0);
-    case TypeId::decimal: return Value(polydb::Decimal{a ? "12.50" : "-0.001"});
-    case TypeId::string: return Value(std::string(a ? "paid" : "O'Brien"));
-    case TypeId::bytes: return Value(polydb::Bytes{std::string(a ? "\x01\x02" : "")});
-    case TypeId::date: return Value(polydb::Date{a ? 19000 : -1});
-    case TypeId::time: return Value(polydb::Time{a ? 0 : 86'399'999'999});
-    case TypeId::timestamp: return Value(polydb::Timestamp{a ? 1'700'000'000'000'000 : -1});
-    case TypeId::timestamp_tz: return Value(polydb::TimestampTz{a ? 0 : 1});
+    case TypeId::boolean:
+      return Value(a);
+    case TypeId::int64:
+      return Value(int64_t{a ? -5 : 42});
+    case TypeId::float64:
+      return Value(a ? 2.5 : -0.0);
+    case TypeId::decimal:
+      return Value(polydb::Decimal{a ? "12.50" : "-0.001"});
+    case TypeId::string:
+      return Value(std::string(a ? "paid" : "O'Brien"));
+    case TypeId::bytes:
+      return Value(polydb::Bytes{std::string(a ? "\x01\x02" : "")});
+    case TypeId::date:
+      return Value(polydb::Date{a ? 19000 : -1});
+    case TypeId::time:
+      return Value(polydb::Time{a ? 0 : 86'399'999'999});
+    case TypeId::timestamp:
+      return Value(polydb::Timestamp{a ? 1'700'000'000'000'000 : -1});
+    case TypeId::timestamp_tz:
+      return Value(polydb::TimestampTz{a ? 0 : 1});
     case TypeId::uuid: {
       polydb::Uuid u{};
       u.bytes[15] = a ? 1 : 0xff;
       return Value(u);
     }
-    case TypeId::json: return Value(polydb::Json{a ? "{\"a\":1}" : "[]"});
-    default: return Value();
+    case TypeId::json:
+      return Value(polydb::Json{a ? "{\"a\":1}" : "[]"});
+    default:
+      return Value();
   }
 }
 

@@ -41,8 +41,10 @@ std::vector<Json> docs_of(const Json& page) {
   const Json* list = &page;
   if (page.is_object()) {
     auto it = page.find("documents");
-    if (it == page.end() || !it->is_array()) list = nullptr;
-    else list = &*it;
+    if (it == page.end() || !it->is_array())
+      list = nullptr;
+    else
+      list = &*it;
   }
   std::vector<Json> out;
   if (!list) {
@@ -70,8 +72,8 @@ void check_value(const Json& fv) {
     std::string again;
     // Non-finite doubles come out as strings, which read back as stringValue:
     // the JSON text is still the same.
-    const bool ok = polydb::fuzz::rejects_or_runs(
-        [&] { again = fs::to_json_text(fs::from_json_text(text)); });
+    const bool ok =
+        polydb::fuzz::rejects_or_runs([&] { again = fs::to_json_text(fs::from_json_text(text)); });
     FUZZ_CHECK(ok);
     FUZZ_CHECK(again == text);
   }

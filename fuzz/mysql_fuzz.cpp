@@ -23,19 +23,19 @@ namespace my = polydb::mysql;
 using my::WireType;
 
 constexpr WireType kWire[] = {
-    WireType::decimal,    WireType::tiny,        WireType::smallint,   WireType::int32,
-    WireType::float32,    WireType::float64,     WireType::null,       WireType::timestamp,
-    WireType::longlong,   WireType::int24,       WireType::date,       WireType::time,
-    WireType::datetime,   WireType::year,        WireType::newdate,    WireType::varchar,
-    WireType::bit,        WireType::json,        WireType::newdecimal, WireType::enumeration,
-    WireType::set,        WireType::tiny_blob,   WireType::medium_blob, WireType::long_blob,
-    WireType::blob,       WireType::var_string,  WireType::string,     WireType::geometry};
+    WireType::decimal,  WireType::tiny,       WireType::smallint,    WireType::int32,
+    WireType::float32,  WireType::float64,    WireType::null,        WireType::timestamp,
+    WireType::longlong, WireType::int24,      WireType::date,        WireType::time,
+    WireType::datetime, WireType::year,       WireType::newdate,     WireType::varchar,
+    WireType::bit,      WireType::json,       WireType::newdecimal,  WireType::enumeration,
+    WireType::set,      WireType::tiny_blob,  WireType::medium_blob, WireType::long_blob,
+    WireType::blob,     WireType::var_string, WireType::string,      WireType::geometry};
 
 constexpr const char* kDataTypes[] = {
-    "tinyint", "bool",     "smallint", "mediumint", "int",      "bigint",    "bit",
-    "float",   "double",   "decimal",  "numeric",   "json",     "char",      "varchar",
-    "text",    "longtext", "binary",   "varbinary", "blob",     "date",      "time",
-    "datetime", "timestamp", "year",   "uuid",      "enum",     "set",       "geometry"};
+    "tinyint",  "bool",      "smallint", "mediumint", "int",  "bigint", "bit",
+    "float",    "double",    "decimal",  "numeric",   "json", "char",   "varchar",
+    "text",     "longtext",  "binary",   "varbinary", "blob", "date",   "time",
+    "datetime", "timestamp", "year",     "uuid",      "enum", "set",    "geometry"};
 
 unsigned small_or_any(FuzzedDataProvider& in, unsigned max_small) {
   return in.ConsumeBool() ? in.ConsumeIntegralInRange<unsigned>(0, max_small)
@@ -98,12 +98,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   my::ColumnInfo column;
   column.name = "c";
-  column.data_type = in.ConsumeBool() ? in.PickValueInArray(kDataTypes)
-                                      : in.ConsumeRandomLengthString(24);
+  column.data_type =
+      in.ConsumeBool() ? in.PickValueInArray(kDataTypes) : in.ConsumeRandomLengthString(24);
   column.column_type = in.ConsumeRandomLengthString(40);
   column.charset = in.ConsumeBool() ? "binary" : "utf8mb4";
-  column.comment = in.ConsumeBool() ? std::string(my::kUuidComment)
-                                    : std::string(my::kTimestampTzComment);
+  column.comment =
+      in.ConsumeBool() ? std::string(my::kUuidComment) : std::string(my::kTimestampTzComment);
   column.json_check = in.ConsumeBool();
   polydb::fuzz::rejects_or_runs([&] {
     const polydb::Type t = my::type_from_column(column, options);

@@ -27,9 +27,9 @@ using polydb::postgres::CopyTuple;
 using polydb::postgres::PgType;
 
 constexpr Codec kScalars[] = {
-    Codec::boolean, Codec::int2,  Codec::int4,      Codec::int8,        Codec::oid,
-    Codec::float4,  Codec::float8, Codec::numeric,  Codec::text,        Codec::json,
-    Codec::jsonb,   Codec::bytea, Codec::date,      Codec::time,        Codec::timetz,
+    Codec::boolean,   Codec::int2,        Codec::int4,     Codec::int8, Codec::oid,
+    Codec::float4,    Codec::float8,      Codec::numeric,  Codec::text, Codec::json,
+    Codec::jsonb,     Codec::bytea,       Codec::date,     Codec::time, Codec::timetz,
     Codec::timestamp, Codec::timestamptz, Codec::interval, Codec::uuid, Codec::unsupported};
 constexpr size_t kNumScalars = std::size(kScalars);
 
@@ -84,8 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto schema = std::make_shared<polydb::Schema>();
   for (size_t i = 0; i < ncols; ++i) {
     types.push_back(type_for(data[1 + i] % (2 * kNumScalars)));
-    schema->fields.push_back({.name = "c" + std::to_string(i),
-                              .type = polydb::postgres::polydb_type(types.back())});
+    schema->fields.push_back(
+        {.name = "c" + std::to_string(i), .type = polydb::postgres::polydb_type(types.back())});
   }
   std::string_view stream(reinterpret_cast<const char*>(data) + 1 + ncols, size - 1 - ncols);
 

@@ -105,9 +105,7 @@ class CosmosWriter final : public BatchWriter {
  public:
   CosmosWriter(CosmosConnection& conn, std::string_view table, const Schema& schema,
                const WriteOptions& options)
-      : conn_(conn),
-        table_(table),
-        source_(schema) {
+      : conn_(conn), table_(table), source_(schema) {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("nothing to write into '{}': the source has no columns", table));

@@ -100,10 +100,10 @@ void write_json(const Json& av, std::string& out);
 std::string number_text(const std::string& raw) {
   auto text = canonical_number(raw);
   if (!text)
-    throw Error(ErrorCode::corruption,
-                fmt::format("'{}' in a DynamoDB number attribute is not a number",
-                            raw.substr(0, 60)),
-                "dynamodb");
+    throw Error(
+        ErrorCode::corruption,
+        fmt::format("'{}' in a DynamoDB number attribute is not a number", raw.substr(0, 60)),
+        "dynamodb");
   return *text;
 }
 
@@ -227,7 +227,8 @@ std::string_view av_kind(const Json& av) {
   else if (kind == "L")
     ok = v.is_array();
   else if (kind == "SS" || kind == "NS" || kind == "BS")
-    ok = v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); });
+    ok = v.is_array() &&
+         std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); });
   if (!ok) throw malformed(fmt::format("malformed DynamoDB {} attribute value", kind));
   return kind;
 }

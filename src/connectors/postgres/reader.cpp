@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 
-
 #include "connectors/postgres/connection.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
@@ -220,9 +219,12 @@ class CopyReader final : public StreamReader {
     const CopyTuple t = decode_copy_tuple(std::string_view(buf_).substr(pos_), setup_.types, batch);
     pos_ += t.consumed;
     switch (t.kind) {
-      case CopyTuple::Kind::row: return 1;
-      case CopyTuple::Kind::trailer: return -1;
-      case CopyTuple::Kind::incomplete: break;
+      case CopyTuple::Kind::row:
+        return 1;
+      case CopyTuple::Kind::trailer:
+        return -1;
+      case CopyTuple::Kind::incomplete:
+        break;
     }
     return 0;
   }

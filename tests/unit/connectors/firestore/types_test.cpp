@@ -19,7 +19,8 @@ TEST(FirestoreTypes, MalformedValuesAreCorruption) {
         R"({"stringValue":5})", R"({"timestampValue":{}})", R"({"bytesValue":true})",
         R"({"geoPointValue":{"latitude":"north"}})", R"({"arrayValue":{"values":{}}})",
         R"({"arrayValue":[]})", R"({"mapValue":{"fields":[]}})",
-        R"({"arrayValue":{"values":[{}]}})", R"({"mapValue":{"fields":{"a":{"nullValue":1,"x":2}}}})"}) {
+        R"({"arrayValue":{"values":[{}]}})",
+        R"({"mapValue":{"fields":{"a":{"nullValue":1,"x":2}}}})"}) {
     SCOPED_TRACE(text);
     const Json v = Json::parse(text);
     try {
@@ -35,8 +36,8 @@ TEST(FirestoreTypes, MalformedValuesAreCorruption) {
 }
 
 TEST(FirestoreTypes, SchemaInferenceReportsMalformedStrings) {
-  const std::vector<Json> docs = {
-      Json::parse(R"({"name":"projects/p/databases/d/documents/c/1","fields":{"a":{"stringValue":1}}})")};
+  const std::vector<Json> docs = {Json::parse(
+      R"({"name":"projects/p/databases/d/documents/c/1","fields":{"a":{"stringValue":1}}})")};
   EXPECT_THROW((void)infer_schema(docs), Error);
 }
 

@@ -306,7 +306,9 @@ TEST(PostgresTypes, ArraysReadAsJson) {
 // array header with a zero dimension looped for billions of elements, before
 // the fix.
 TEST(PostgresTypes, CorruptFieldsAreErrorsNotUndefinedBehaviour) {
-  EXPECT_EQ(code_of([] { decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xff, 0})); }),
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xff, 0}));
+            }),
             ErrorCode::corruption);
   EXPECT_EQ(decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xd5, 0x20})),
             Value(Date{0x7fffd520 + 10957}));
@@ -314,10 +316,11 @@ TEST(PostgresTypes, CorruptFieldsAreErrorsNotUndefinedBehaviour) {
   const std::string late = bytes({0x7f, 0xff, 0xff, 0, 0, 0, 0, 0});
   EXPECT_EQ(code_of([&] { decode(builtin_type(oid::kTimestamptz), late); }),
             ErrorCode::type_mismatch);
-  EXPECT_EQ(code_of([] {
-              decode(builtin_type(oid::kTime), bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0}));
-            }),
-            ErrorCode::corruption);
+  EXPECT_EQ(
+      code_of([] {
+        decode(builtin_type(oid::kTime), bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0}));
+      }),
+      ErrorCode::corruption);
   // timetz with a zone of INT32_MIN seconds, and with a negative clock.
   EXPECT_EQ(code_of([] {
               decode(builtin_type(oid::kTimetz), bytes({0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0}));
@@ -336,14 +339,14 @@ TEST(PostgresTypes, CorruptFieldsAreErrorsNotUndefinedBehaviour) {
   const PgType array = type_from_catalog(facts, &element);
   // ndim 2, dims (2147483647, 1) (0, 1), no elements.
   EXPECT_EQ(code_of([&] {
-              decode(array, bytes({0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0xff, 0xff, 0xff, 0,
-                                   0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}));
+              decode(array, bytes({0,    0,    0, 2, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0xff,
+                                   0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,  0,    1}));
             }),
             ErrorCode::corruption);
   // ndim 1 with 1000 elements announced and one present.
   EXPECT_EQ(code_of([&] {
-              decode(array, bytes({0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 3, 0xe8, 0, 0, 0, 1,
-                                   0xff, 0xff, 0xff, 0xff}));
+              decode(array, bytes({0, 0, 0, 1,    0, 0, 0, 0, 0,    0,    0,    23,
+                                   0, 0, 3, 0xe8, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff}));
             }),
             ErrorCode::corruption);
 }
@@ -382,7 +385,9 @@ TEST(PostgresCopy, HeaderAndTuplesAreDecodedOnlyWhenComplete) {
   const CopyTuple end = decode_copy_tuple(bytes({0xff, 0xff}), types, batch);
   EXPECT_EQ(end.kind, CopyTuple::Kind::trailer);
   EXPECT_EQ(end.consumed, 2u);
-  EXPECT_EQ(code_of([&] { decode_copy_tuple(bytes({0, 3}), types, batch); }),
+  EXPECT_EQ(code_of([&] {
+              decode_copy_tuple(bytes({0, 3}), types, batch);
+            }),
             ErrorCode::corruption);
 }
 
