@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 .DEFAULT_GOAL := help
-.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build
+.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz
 
 help:
 	@echo "make run     install what is missing, build (release) and run the quickstart"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench   benchmarks against the native tools (release build)"
 	@echo "make build   debug build only;  make deps  install dependencies only;  make clean"
 	@echo "make tsan    the threaded tests under ThreadSanitizer (also part of make test)"
+	@echo "make fuzz    libFuzzer targets (clang), 10 minutes each: FUZZ_SECONDS=N to change"
 
 deps:
 	@scripts/install-deps.sh
@@ -62,6 +63,11 @@ bench: release
 	@eval "$$(scripts/services.sh env postgres | sed 's/^/export /')" && bench/compare/odbc_read.sh build/release/src/cli/polydb
 	@scripts/services.sh start cosmos && eval "$$(scripts/services.sh env cosmos | sed 's/^/export /')" && bench/compare/cosmos_load.sh build/release/src/cli/polydb
 	@scripts/services.sh start firestore && eval "$$(scripts/services.sh env firestore | sed 's/^/export /')" && bench/compare/firestore_load.sh build/release/src/cli/polydb
+
+# libFuzzer targets in fuzz/, each for FUZZ_SECONDS (make test runs them briefly).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 services-start: deps
 	@scripts/services.sh start

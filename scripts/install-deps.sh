@@ -37,6 +37,7 @@ PACKAGES=(
   curl procps iproute2
   python3-botocore pgloader
   postgresql-15-mysql-fdw  # mysql_fdw for services.sh's PostgreSQL 15 (bench/compare/federated.sh)
+  clang libclang-rt-14-dev  # libFuzzer for fuzz/ (make fuzz; a short run in make test)
 )
 
 # --- Node.js / npm: keep a Node >= 18 from another source (e.g. NodeSource),

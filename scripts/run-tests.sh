@@ -14,5 +14,10 @@ eval "$(scripts/services.sh env | sed 's/^/export /')"
 
 ctest --preset dev -j "$(nproc)" --timeout 900 "$@"
 
+# A short run of every libFuzzer target (make fuzz runs them for 10 minutes);
+# any crash, leak or timeout fails the suite. POLYDB_FUZZ_SECONDS=0 skips it.
+fuzz_seconds="${POLYDB_FUZZ_SECONDS:-10}"
+if [ "$fuzz_seconds" != 0 ]; then scripts/fuzz.sh "$fuzz_seconds"; fi
+
 # The threaded code again under ThreadSanitizer (the tsan build: make tsan-build).
 scripts/run-tsan.sh "$@"

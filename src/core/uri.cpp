@@ -511,6 +511,11 @@ Uri Uri::parse(std::string_view text) {
   uri.path = decode_component("path", rest, text);
   if (has_query) parse_query(text, query, uri);
   if (has_fragment) uri.fragment = decode_component("fragment", fragment, text);
+  // "x:#" or "x:?" leave nothing, like "x:" (and would be written back as "x:").
+  if (uri.opaque && uri.path.empty() && uri.query.empty() && uri.fragment.empty()) {
+    fail(text, "nothing follows '" + uri.scheme + ":' (expected e.g. " + uri.scheme +
+                   ":///path or " + uri.scheme + "://host/db)");
+  }
 
   // A password with a raw '/' or '#' after a numeric port-like start
   // ("u:123/x@h") or with a raw '@' plus '/' ("u:p@ss/w@h") parses, but
@@ -567,8 +572,11 @@ std::string render(const Uri& uri, bool with_secrets) {
       }
       out += '@';
     }
-    if (uri.host.find(':') != std::string::npos) {
-      out += '[' + percent_encode(uri.host, ":") + ']';
+    // Brackets only for what reads back as an IP literal: a host name with an
+    // encoded ':' ("eu-west%3A2") stays a host name, encoded again.
+    const std::string literal = percent_encode(uri.host, ":");
+    if (uri.host.find(':') != std::string::npos && valid_ip_literal(literal)) {
+      out += '[' + literal + ']';
     } else {
       out += percent_encode(uri.host, kHostKeep);
     }

@@ -247,10 +247,13 @@ size_t write_date(char* out, Date d) noexcept { return put_civil(out, d.days) - 
 size_t write_time(char* out, Time t) noexcept { return put_micros_of_day(out, t.micros) - out; }
 
 size_t write_timestamp(char* out, Timestamp t) noexcept {
-  const int64_t day = floor_div(t.micros, kMicrosPerDay);
-  char* p = put_civil(out, static_cast<int32_t>(day));
+  // The time of day from the remainder: day * kMicrosPerDay overflows int64
+  // on the first day of the range (PostgreSQL's -infinity is INT64_MIN).
+  int64_t of_day = t.micros % kMicrosPerDay;
+  if (of_day < 0) of_day += kMicrosPerDay;
+  char* p = put_civil(out, static_cast<int32_t>(floor_div(t.micros, kMicrosPerDay)));
   *p++ = ' ';
-  return put_micros_of_day(p, t.micros - day * kMicrosPerDay) - out;
+  return put_micros_of_day(p, of_day) - out;
 }
 
 size_t write_timestamp_tz(char* out, TimestampTz t) noexcept {

@@ -105,10 +105,7 @@ class CosmosWriter final : public BatchWriter {
  public:
   CosmosWriter(CosmosConnection& conn, std::string_view table, const Schema& schema,
                const WriteOptions& options)
-      : conn_(conn),
-        table_(table),
-        source_(schema),
-        mode_(options.mode) {
+      : conn_(conn), table_(table), source_(schema) {
     if (source_.fields.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("nothing to write into '{}': the source has no columns", table));
@@ -252,7 +249,6 @@ class CosmosWriter final : public BatchWriter {
   CosmosConnection& conn_;
   std::string table_;
   Schema source_;
-  WriteMode mode_;
   PartitionKey key_;
   std::optional<size_t> id_column_;
   std::vector<size_t> key_columns_;

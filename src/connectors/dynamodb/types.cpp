@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -94,11 +95,23 @@ std::string dump_string(const std::string& s) {
 
 void write_json(const Json& av, std::string& out);
 
+// The canonical text of an N value or NS element, for JSON output: written
+// as is, it must be a JSON number.
+std::string number_text(const std::string& raw) {
+  auto text = canonical_number(raw);
+  if (!text)
+    throw Error(
+        ErrorCode::corruption,
+        fmt::format("'{}' in a DynamoDB number attribute is not a number", raw.substr(0, 60)),
+        "dynamodb");
+  return *text;
+}
+
 void write_json(const Json& av, std::string& out) {
   const std::string_view kind = av_kind(av);
   const Json& v = av.begin().value();
   if (kind == "S") out += dump_string(v.get<std::string>());
-  else if (kind == "N") out += canonical_number(v.get<std::string>()).value_or(v.get<std::string>());
+  else if (kind == "N") out += number_text(v.get<std::string>());
   else if (kind == "B") out += dump_string(v.get<std::string>());
   else if (kind == "BOOL") out += v.get<bool>() ? "true" : "false";
   else if (kind == "NULL") out += "null";
@@ -125,7 +138,7 @@ void write_json(const Json& av, std::string& out) {
     for (size_t k = 0; k < v.size(); ++k) {
       if (k) out += ',';
       const std::string s = v[k].get<std::string>();
-      out += kind == "NS" ? canonical_number(s).value_or(s) : dump_string(s);
+      out += kind == "NS" ? number_text(s) : dump_string(s);
     }
     out += ']';
   } else {
@@ -192,11 +205,32 @@ class AvBuilder final : public nlohmann::json_sax<Json> {
 }  // namespace
 
 std::string_view av_kind(const Json& av) {
-  if (!av.is_object() || av.size() != 1)
-    throw Error(ErrorCode::corruption,
-                fmt::format("not a DynamoDB attribute value: {}", av.dump().substr(0, 80)),
-                "dynamodb");
-  return av.begin().key();
+  const auto malformed = [&](std::string_view what) {
+    return Error(ErrorCode::corruption,
+                 fmt::format("{}: {}", what,
+                             av.dump(-1, ' ', false, Json::error_handler_t::replace).substr(0, 80)),
+                 "dynamodb");
+  };
+  if (!av.is_object() || av.size() != 1) throw malformed("not a DynamoDB attribute value");
+  // Check the value's shape here, where every reader of an attribute value
+  // starts: a malformed response is Error(corruption), never a JSON library
+  // exception. Unknown kinds are reported by the caller.
+  const std::string& kind = av.begin().key();
+  const Json& v = av.begin().value();
+  bool ok = true;
+  if (kind == "S" || kind == "N" || kind == "B")
+    ok = v.is_string();
+  else if (kind == "BOOL" || kind == "NULL")
+    ok = v.is_boolean();
+  else if (kind == "M")
+    ok = v.is_object();
+  else if (kind == "L")
+    ok = v.is_array();
+  else if (kind == "SS" || kind == "NS" || kind == "BS")
+    ok = v.is_array() &&
+         std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); });
+  if (!ok) throw malformed(fmt::format("malformed DynamoDB {} attribute value", kind));
+  return kind;
 }
 
 Value av_to_value(const Json& av) {

@@ -92,7 +92,10 @@ namespace {
 std::vector<std::optional<SetType>> set_types(const DynamoOptions& options, const Schema& source,
                                               const KeySchema& keys, std::string_view table) {
   std::vector<std::optional<SetType>> out(source.fields.size());
-  for (const auto& [name, type] : options.sets) {
+  for (const auto& set : options.sets) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const auto& name = set.first;
+    const auto& type = set.second;
     const auto idx = source.index_of(name);
     const auto bad = [&](std::string_view why) {
       return Error(ErrorCode::invalid_argument,

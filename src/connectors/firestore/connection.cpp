@@ -36,7 +36,7 @@ struct FieldSeen {
 
 bool holds_document_id(const Json& v, std::string_view id) {
   const std::string_view kind = value_kind(v);
-  if (kind == "stringValue") return v.begin().value().get<std::string>() == id;
+  if (kind == "stringValue") return to_value(v).as<std::string>() == id;
   if (kind == "integerValue") return to_value(v).to_text() == id;
   return false;
 }
@@ -101,7 +101,7 @@ Schema infer_schema(const std::vector<Json>& documents) {
       const std::string kind(value_kind(it.value()));
       if (kind == "nullValue") continue;
       if (std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end()) s.kinds.push_back(kind);
-      if (kind == "stringValue") s.text.add(it.value().begin().value().get<std::string>());
+      if (kind == "stringValue") s.text.add(to_value(it.value()).as<std::string>());
     }
   }
   Schema schema;

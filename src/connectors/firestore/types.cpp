@@ -17,12 +17,58 @@ namespace {
   throw Error(ErrorCode::type_mismatch, std::move(what), "firestore");
 }
 
-const Json& payload(const Json& v) { return v.begin().value(); }
+[[noreturn]] void malformed(const Json& v, std::string_view what) {
+  throw Error(ErrorCode::corruption,
+              fmt::format("{}: {}", what,
+                          v.dump(-1, ' ', false, Json::error_handler_t::replace).substr(0, 80)),
+              "firestore");
+}
+
+bool number_or_absent(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() || it->is_number();
+}
+
+bool holds_or_absent(const Json& object, const char* key, Json::value_t type) {
+  const auto it = object.find(key);
+  return it == object.end() || it->type() == type;
+}
+
+// The payload of a Firestore value ({"integerValue": "1"} -> "1") after
+// checking that it has the shape its kind needs, so that a malformed
+// response is Error(corruption) rather than a JSON library exception or a
+// read past the end. Unknown kinds are left to the caller.
+const Json& payload(const Json& v) {
+  const std::string_view kind = value_kind(v);
+  if (kind.empty()) malformed(v, "not a Firestore value");
+  const Json& p = v.begin().value();
+  bool ok = true;
+  if (kind == "booleanValue")
+    ok = p.is_boolean();
+  else if (kind == "integerValue")
+    ok = p.is_string() || p.is_number_integer();
+  else if (kind == "doubleValue")
+    ok = p.is_string() || p.is_number();
+  else if (kind == "stringValue" || kind == "referenceValue" || kind == "bytesValue" ||
+           kind == "timestampValue")
+    ok = p.is_string();
+  else if (kind == "geoPointValue")
+    ok = p.is_object() && number_or_absent(p, "latitude") && number_or_absent(p, "longitude");
+  else if (kind == "arrayValue")
+    ok = p.is_object() && holds_or_absent(p, "values", Json::value_t::array);
+  else if (kind == "mapValue")
+    ok = p.is_object() && holds_or_absent(p, "fields", Json::value_t::object);
+  if (!ok) malformed(v, fmt::format("malformed Firestore {}", kind));
+  return p;
+}
 
 int64_t parse_int64(const Json& v) {
   // integerValue is a string on the wire; accept a JSON number as well.
+  if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX})
+    throw Error(ErrorCode::corruption, fmt::format("integerValue {} is not an int64", v.dump()),
+                "firestore");
   if (v.is_number_integer()) return v.get<int64_t>();
-  const std::string s = v.get<std::string>();
+  const std::string& s = v.get_ref<const std::string&>();
   int64_t out = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   if (r.ec != std::errc{} || r.ptr != s.data() + s.size())
@@ -48,7 +94,7 @@ Json double_json(double d) {
 
 void write_json(const Json& v, std::string& out) {
   const std::string_view kind = value_kind(v);
-  const Json& p = kind.empty() ? v : payload(v);
+  const Json& p = payload(v);
   if (kind == "nullValue") {
     out += "null";
   } else if (kind == "booleanValue") {
@@ -89,8 +135,7 @@ void write_json(const Json& v, std::string& out) {
     }
     out += '}';
   } else {
-    throw Error(ErrorCode::corruption,
-                fmt::format("not a Firestore value: {}", v.dump().substr(0, 80)), "firestore");
+    malformed(v, "not a Firestore value");
   }
 }
 

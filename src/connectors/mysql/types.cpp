@@ -271,7 +271,9 @@ std::optional<ColumnDdl> native_column_ddl(std::string_view column_type,
 }
 
 std::optional<int32_t> date_from_parts(const DateTimeParts& p) {
-  if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > days_in_month(p.year, p.month))
+  // Years past 9999 (which MySQL does not have) would not fit the int32 days.
+  if (p.year > 9999 || p.month < 1 || p.month > 12 || p.day < 1 ||
+      p.day > days_in_month(p.year, p.month))
     return std::nullopt;
   return days_from_civil(p.year, p.month, p.day);
 }
@@ -279,12 +281,18 @@ std::optional<int32_t> date_from_parts(const DateTimeParts& p) {
 std::optional<int64_t> timestamp_from_parts(const DateTimeParts& p) {
   auto days = date_from_parts(p);
   if (!days) return std::nullopt;
+  // A server sends normalised fields; anything else would overflow below.
+  if (p.hour > 23 || p.minute > 59 || p.second > 59 || p.micros > 999'999) return std::nullopt;
   return int64_t{*days} * kMicrosPerDay +
          (int64_t{p.hour} * 3600 + int64_t{p.minute} * 60 + p.second) * kMicrosPerSecond +
          static_cast<int64_t>(p.micros);
 }
 
 std::optional<int64_t> time_from_parts(const DateTimeParts& p) {
+  // Each of these alone is a day or more; checking first keeps the sum in range.
+  if (p.day != 0 || p.hour >= 24 || p.minute >= 24 * 60 || p.second >= 86'400 ||
+      p.micros >= static_cast<unsigned long>(kMicrosPerDay))
+    return std::nullopt;
   const int64_t hours = int64_t{p.day} * 24 + p.hour;
   const int64_t us = (hours * 3600 + int64_t{p.minute} * 60 + p.second) * kMicrosPerSecond +
                      static_cast<int64_t>(p.micros);

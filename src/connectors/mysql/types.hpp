@@ -137,9 +137,11 @@ struct DateTimeParts {
 };
 
 /// Days since 1970-01-01; std::nullopt for a zero date or one with a zero
-/// month or day ('0000-00-00', '2024-00-10').
+/// month or day ('0000-00-00', '2024-00-10'), and for fields out of range
+/// (a year past 9999, February 30th).
 std::optional<int32_t> date_from_parts(const DateTimeParts& p);
-/// Microseconds since 1970-01-01 00:00; std::nullopt as for date_from_parts.
+/// Microseconds since 1970-01-01 00:00; std::nullopt as for date_from_parts
+/// and for a clock out of range (hour past 23, ...).
 std::optional<int64_t> timestamp_from_parts(const DateTimeParts& p);
 /// Microseconds since midnight; std::nullopt outside 00:00:00..23:59:59.999999
 /// (MySQL TIME is a duration of up to ±838 hours). `day` counts as 24 hours.

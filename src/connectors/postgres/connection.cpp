@@ -404,7 +404,8 @@ std::string partition_predicate(const TableDesc& desc, uint32_t index, uint32_t 
   if (count <= 1) return "TRUE";
   if (const auto key = integer_key(desc)) {
     if (!key_range) return index == 0 ? "TRUE" : "FALSE";  // empty table
-    const auto [lo, hi] = *key_range;
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const int64_t lo = key_range->first, hi = key_range->second;
     // Split span = hi - lo + 1 keys into `count` parts; span may be 2^64, so
     // work from hi - lo, which always fits in 64 unsigned bits.
     const uint64_t diff = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <cstring>
-
 #include "connectors/postgres/connection.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
@@ -181,55 +179,26 @@ class CopyReader final : public StreamReader {
   }
 
   bool parse_header() {
-    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + '\0': 11 bytes
-    const size_t avail = buf_.size() - pos_;
-    if (avail < 19) return false;
-    const char* p = buf_.data() + pos_;
-    if (std::memcmp(p, kSignature, 11) != 0)
-      throw Error(ErrorCode::corruption, "not a binary COPY stream", std::string(kBackend));
-    const uint32_t ext = wire::get32(p + 15);
-    if (avail < 19 + static_cast<size_t>(ext)) return false;
-    pos_ += 19 + ext;
+    const auto size = copy_header_size(std::string_view(buf_).substr(pos_));
+    if (!size) return false;
+    pos_ += *size;
     header_done_ = true;
     return true;
   }
 
   // 1: a row was appended; 0: the buffer holds no complete tuple; -1: trailer.
   int parse_tuple(Batch& batch) {
-    const char* p = buf_.data() + pos_;
-    const size_t avail = buf_.size() - pos_;
-    if (avail < 2) return 0;
-    const auto nfields = static_cast<int16_t>(wire::get16(p));
-    if (nfields == -1) {
-      pos_ += 2;
-      return -1;
+    const CopyTuple t = decode_copy_tuple(std::string_view(buf_).substr(pos_), setup_.types, batch);
+    pos_ += t.consumed;
+    switch (t.kind) {
+      case CopyTuple::Kind::row:
+        return 1;
+      case CopyTuple::Kind::trailer:
+        return -1;
+      case CopyTuple::Kind::incomplete:
+        break;
     }
-    const size_t ncols = setup_.types.size();
-    if (nfields < 0 || static_cast<size_t>(nfields) != ncols)
-      throw Error(ErrorCode::corruption,
-                  fmt::format("binary COPY tuple with {} fields, expected {}", nfields, ncols),
-                  std::string(kBackend));
-    // Check that the whole tuple is here before touching the batch.
-    size_t off = 2;
-    for (size_t i = 0; i < ncols; ++i) {
-      if (avail < off + 4) return 0;
-      const auto len = static_cast<int32_t>(wire::get32(p + off));
-      off += 4;
-      if (len > 0) {
-        if (avail - off < static_cast<size_t>(len)) return 0;
-        off += static_cast<size_t>(len);
-      }
-    }
-    off = 2;
-    for (size_t i = 0; i < ncols; ++i) {
-      const auto len = static_cast<int32_t>(wire::get32(p + off));
-      off += 4;
-      decode_field(setup_.types[i], p + off, len, batch.column(i), setup_.schema->fields[i].name);
-      if (len > 0) off += static_cast<size_t>(len);
-    }
-    batch.commit_row();
-    pos_ += off;
-    return 1;
+    return 0;
   }
 
   std::string buf_;

@@ -32,6 +32,8 @@ constexpr int32_t kDateInfinity = std::numeric_limits<int32_t>::max();
 constexpr int32_t kDateNegInfinity = std::numeric_limits<int32_t>::min();
 constexpr int64_t kTsInfinity = std::numeric_limits<int64_t>::max();
 constexpr int64_t kTsNegInfinity = std::numeric_limits<int64_t>::min();
+// Time zone offsets of timetz: PostgreSQL's TZDISP_LIMIT (16 hours) exclusive.
+constexpr int32_t kMaxZoneSeconds = 16 * 3600 - 1;
 
 constexpr uint16_t kNumericPos = 0x0000, kNumericNeg = 0x4000, kNumericNaN = 0xC000,
                    kNumericPInf = 0xD000, kNumericNInf = 0xF000;
@@ -157,10 +159,16 @@ std::string array_json(const PgType& type, const char* p, int32_t len, std::stri
   if (ndim < 0 || ndim > 6) malformed(column, type.name);
   if (ndim == 0) return "[]";
   std::vector<int32_t> dims(static_cast<size_t>(ndim));
+  int64_t elements = 1;
   for (auto& d : dims) {
     d = take32();
     take32();  // lower bound: JSON arrays start at 0 anyway
-    if (d < 0) malformed(column, type.name);
+    // PostgreSQL sends an empty array as ndim 0. Each element takes at least
+    // 4 bytes, so the element count is bounded by the bytes left: a corrupt
+    // header cannot make the output huge.
+    if (d <= 0) malformed(column, type.name);
+    elements *= d;
+    if (elements > (end - p) / 4) malformed(column, type.name);
   }
   PgType element;
   element.codec = type.element;
@@ -519,6 +527,9 @@ std::string decode_numeric(const char* p, int32_t len) {
   } else {
     out = std::to_string(digit(0));
     for (int i = 1; i <= weight; ++i) out += four_digits(digit(i));
+    // PostgreSQL strips leading zero digits; a stream that does not must
+    // still give canonical text ("00511" is no JSON number).
+    out.erase(0, std::min(out.find_first_not_of('0'), out.size() - 1));
   }
   if (dscale > 0) {
     std::string frac;
@@ -711,12 +722,15 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
       need(len, 4, column, t.name);
       const auto d = static_cast<int32_t>(get32(p));
       if (d == kDateInfinity || d == kDateNegInfinity) return out.append_int32_raw(d);
+      // PostgreSQL's last date (5874897-12-31) is far from the end of int32.
+      if (d > kDateInfinity - kPgEpochDays) malformed(column, t.name);
       return out.append_int32_raw(d + kPgEpochDays);
     }
     case Codec::time: {
       need(len, 8, column, t.name);
       const auto us = static_cast<int64_t>(get64(p));
-      if (us < 0 || us >= kMicrosPerDay)
+      if (us < 0 || us > kMicrosPerDay) malformed(column, t.name);
+      if (us == kMicrosPerDay)
         cannot_represent(column, "the time 24:00:00", "polydb times end at 23:59:59.999999");
       return out.append_int64(us);
     }
@@ -724,7 +738,10 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
       need(len, 12, column, t.name);
       const auto us = static_cast<int64_t>(get64(p));
       const auto zone = static_cast<int32_t>(get32(p + 8));
-      const std::string clock = us >= kMicrosPerDay ? "24:00:00" : format_time(Time{us});
+      // PostgreSQL keeps zones within +-15:59:59 and clocks within 00:00-24:00.
+      if (us < 0 || us > kMicrosPerDay || zone < -kMaxZoneSeconds || zone > kMaxZoneSeconds)
+        malformed(column, t.name);
+      const std::string clock = us == kMicrosPerDay ? "24:00:00" : format_time(Time{us});
       return out.append_var(clock + zone_text(zone));
     }
     case Codec::timestamp:
@@ -732,6 +749,10 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
       need(len, 8, column, t.name);
       const auto us = static_cast<int64_t>(get64(p));
       if (us == kTsInfinity || us == kTsNegInfinity) return out.append_int64(us);
+      // PostgreSQL goes up to 294276 AD; polydb's int64 from 1970 to 294247-01-10.
+      if (us > kTsInfinity - kPgEpochMicros)
+        cannot_represent(column, "a timestamp after 294247-01-10",
+                         "polydb timestamps end there: filter such rows out or cast to text");
       return out.append_int64(us + kPgEpochMicros);
     }
     case Codec::interval: {
@@ -753,6 +774,49 @@ void decode_field(const PgType& t, const char* p, int32_t len, Column& out,
                           "(cast it in the query, e.g. {}::text)",
                           column, t.name, column),
               std::string(kBackend));
+}
+
+std::optional<size_t> copy_header_size(std::string_view buf) {
+  static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + '\0': 11 bytes
+  if (buf.size() < 19) return std::nullopt;
+  if (std::memcmp(buf.data(), kSignature, 11) != 0)
+    throw Error(ErrorCode::corruption, "not a binary COPY stream", std::string(kBackend));
+  const uint32_t ext = get32(buf.data() + 15);
+  if (buf.size() - 19 < ext) return std::nullopt;
+  return 19 + static_cast<size_t>(ext);
+}
+
+CopyTuple decode_copy_tuple(std::string_view buf, std::span<const PgType> types, Batch& batch) {
+  const char* p = buf.data();
+  const size_t avail = buf.size();
+  if (avail < 2) return {};
+  const auto nfields = static_cast<int16_t>(get16(p));
+  if (nfields == -1) return {CopyTuple::Kind::trailer, 2};
+  const size_t ncols = types.size();
+  if (nfields < 0 || static_cast<size_t>(nfields) != ncols)
+    throw Error(ErrorCode::corruption,
+                fmt::format("binary COPY tuple with {} fields, expected {}", nfields, ncols),
+                std::string(kBackend));
+  // Check that the whole tuple is here before touching the batch.
+  size_t off = 2;
+  for (size_t i = 0; i < ncols; ++i) {
+    if (avail < off + 4) return {};
+    const auto len = static_cast<int32_t>(get32(p + off));
+    off += 4;
+    if (len > 0) {
+      if (avail - off < static_cast<size_t>(len)) return {};
+      off += static_cast<size_t>(len);
+    }
+  }
+  off = 2;
+  for (size_t i = 0; i < ncols; ++i) {
+    const auto len = static_cast<int32_t>(get32(p + off));
+    off += 4;
+    decode_field(types[i], p + off, len, batch.column(i), batch.schema().fields[i].name);
+    if (len > 0) off += static_cast<size_t>(len);
+  }
+  batch.commit_row();
+  return {CopyTuple::Kind::row, off};
 }
 
 bool can_encode(const PgType& t) {
@@ -834,6 +898,8 @@ void encode_field(const PgType& t, const Column& col, size_t row, std::string& o
       put32(out, 4);
       if (d == kDateInfinity || d == kDateNegInfinity)
         put32(out, static_cast<uint32_t>(d));
+      else if (d < kDateNegInfinity + kPgEpochDays)
+        does_not_fit("(a date before 5877641 BC)", t.name);
       else
         put32(out, static_cast<uint32_t>(d - kPgEpochDays));
       return;

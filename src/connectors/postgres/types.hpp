@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -150,6 +151,31 @@ std::string_view cast_name(TypeId id);
 /// Error(corruption) for a malformed field.
 void decode_field(const PgType& type, const char* data, int32_t len, Column& out,
                   std::string_view column);
+
+/// Binary COPY OUT framing (what `COPY ... TO STDOUT (FORMAT binary)` sends):
+/// a header, then per tuple an int16 field count and per field an int32
+/// length (-1 = NULL) and the bytes, then an int16 -1 trailer. Pure functions
+/// over buffered bytes, so the decoding is tested (and fuzzed) without a server.
+
+/// The size of the header at the start of `buf` (signature, flags, extension
+/// area), or nullopt when `buf` does not hold all of it yet. Throws
+/// Error(corruption) when `buf` does not start with the binary COPY signature.
+std::optional<size_t> copy_header_size(std::string_view buf);
+
+/// What decode_copy_tuple found at the start of its buffer.
+struct CopyTuple {
+  enum class Kind { row, incomplete, trailer };
+  Kind kind = Kind::incomplete;
+  size_t consumed = 0;  ///< bytes of `buf` used (0 for incomplete)
+};
+
+/// Decodes the tuple at the start of `buf` into one row of `batch`, field i
+/// with `types[i]` (see decode_field; columns are named by batch's schema).
+/// A tuple is appended only when all of it is in `buf`; incomplete leaves
+/// `batch` untouched. Throws Error(corruption) for a field count other than
+/// types.size(), and what decode_field throws (then the row is half appended:
+/// discard the batch).
+CopyTuple decode_copy_tuple(std::string_view buf, std::span<const PgType> types, Batch& batch);
 
 /// True when encode_field can write values of `type`.
 bool can_encode(const PgType& type);

@@ -67,6 +67,14 @@ TEST(ParseValue, DatesTimesTimestamps) {
   EXPECT_EQ(format_timestamp(Timestamp{-1}), "1969-12-31 23:59:59.999999");
 }
 
+// Found by fuzz/pg_copy_fuzz: PostgreSQL's -infinity reads as INT64_MIN, and
+// formatting it overflowed int64 (day * micros per day) before the fix.
+TEST(FormatValue, TimestampsAtTheEndsOfTheRange) {
+  EXPECT_EQ(format_timestamp(Timestamp{INT64_MIN}), "-290308-12-21 19:59:05.224192");
+  EXPECT_EQ(format_timestamp(Timestamp{INT64_MAX}), "+294247-01-10 04:00:54.775807");
+  EXPECT_EQ(format_timestamp_tz(TimestampTz{INT64_MIN}), "-290308-12-21 19:59:05.224192+00:00");
+}
+
 TEST(ParseValue, UuidBytesBooleans) {
   const auto u = parse_value("123E4567-e89b-12d3-a456-426614174000", TypeId::uuid).as<Uuid>();
   EXPECT_EQ(format_uuid(u), "123e4567-e89b-12d3-a456-426614174000");

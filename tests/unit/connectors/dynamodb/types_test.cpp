@@ -38,6 +38,30 @@ TEST(DynamoTypes, OtherAttributeTypes) {
   EXPECT_EQ(av_to_value(av(R"({"BS":["AA=="]})")), Value(polydb::Json{R"(["AA=="])"}));
 }
 
+// Found by fuzz/dynamodb_fuzz: an attribute value of the wrong JSON type
+// threw nlohmann::json::type_error ("type must be string, but is number"),
+// which the CLI reports as an internal error, before the fix.
+TEST(DynamoTypes, MalformedAttributeValuesAreCorruption) {
+  for (const char* text :
+       {R"({"S":5})", R"({"N":true})", R"({"B":null})", R"({"BOOL":"yes"})", R"({"NULL":1})",
+        R"({"M":[]})", R"({"L":{}})", R"({"SS":["a",1]})", R"({"NS":"1"})", R"({})",
+        R"({"M":{"a":{"S":["x"]}}})", R"({"L":[{"N":{}}]})",
+        // From fuzz/dynamodb_fuzz: the JSON form carried these as is ("[.,2.5]").
+        R"({"NS":[".","2.5"]})", R"({"L":[{"N":"1x"}]})"}) {
+    SCOPED_TRACE(text);
+    const Json a = av(text);
+    try {
+      (void)av_to_value(a);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::corruption);
+    }
+    EXPECT_THROW((void)av_to_json_text(a), Error);
+    Column col(TypeId::json);
+    EXPECT_THROW(append_av(col, &a), Error);
+  }
+}
+
 TEST(DynamoTypes, WritingValues) {
   EXPECT_EQ(value_to_av(Value(int64_t{-7})), av(R"({"N":"-7"})"));
   EXPECT_EQ(value_to_av(Value(Decimal{"1234567890123456789012345678.0123456789"})),

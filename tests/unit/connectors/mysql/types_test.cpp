@@ -215,6 +215,37 @@ TEST(MysqlTypes, DatesAndTimesFromTheirParts) {
   EXPECT_EQ(time_from_parts(neg), 0) << "-00:00:00 is midnight";
 }
 
+// Found by fuzz/mysql_fuzz: fields no server sends overflowed int64 (UBSan)
+// or came back as a negative time of day before the fix.
+TEST(MysqlTypes, PartsOutOfRangeAreNotDates) {
+  DateTimeParts t;
+  t.day = 238'810'908;  // a MYSQL_TIME of 5,731,461,792 hours
+  EXPECT_FALSE(time_from_parts(t));
+  t.day = 0;
+  t.micros = ~0UL;  // wrapped to -1 microseconds before the fix
+  EXPECT_FALSE(time_from_parts(t));
+  t.micros = 0;
+  t.hour = 4'000'000'000u;
+  EXPECT_FALSE(time_from_parts(t));
+
+  DateTimeParts p;
+  p.year = 2024;
+  p.month = 1;
+  p.day = 31;
+  p.hour = 4'000'000'000u;
+  EXPECT_FALSE(timestamp_from_parts(p));
+  p.hour = 0;
+  p.second = 60;
+  EXPECT_FALSE(timestamp_from_parts(p));
+  p.second = 0;
+  p.year = 4'000'000'000u;
+  EXPECT_FALSE(date_from_parts(p));
+  EXPECT_FALSE(timestamp_from_parts(p));
+  p.year = 9999;
+  p.month = 12;
+  EXPECT_EQ(date_from_parts(p), days_from_civil(9999, 12, 31));
+}
+
 TEST(MysqlTypes, PartsRoundTrip) {
   for (int64_t us : {int64_t{0}, int64_t{-1}, int64_t{1704067200123456},
                      int64_t{-62135596800000000}, int64_t{253402300799999999}}) {

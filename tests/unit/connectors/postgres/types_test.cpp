@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "polydb/error.hpp"
 
@@ -296,6 +298,96 @@ TEST(PostgresTypes, ArraysReadAsJson) {
   EXPECT_EQ(decode(texts, t), Value(Json{R"(["a\"\n\\"])"}));
   // A truncated array is corruption, never a short value.
   EXPECT_EQ(code_of([&] { decode(array, body.substr(0, body.size() - 2)); }),
+            ErrorCode::corruption);
+}
+
+// Found by fuzz/pg_copy_fuzz: values no server sends (and timestamps from
+// the last 30 years of PostgreSQL's range) overflowed int (UBSan), and an
+// array header with a zero dimension looped for billions of elements, before
+// the fix.
+TEST(PostgresTypes, CorruptFieldsAreErrorsNotUndefinedBehaviour) {
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xff, 0}));
+            }),
+            ErrorCode::corruption);
+  EXPECT_EQ(decode(builtin_type(oid::kDate), bytes({0x7f, 0xff, 0xd5, 0x20})),
+            Value(Date{0x7fffd520 + 10957}));
+  // December 294276: a valid PostgreSQL timestamp, past polydb's last one.
+  const std::string late = bytes({0x7f, 0xff, 0xff, 0, 0, 0, 0, 0});
+  EXPECT_EQ(code_of([&] { decode(builtin_type(oid::kTimestamptz), late); }),
+            ErrorCode::type_mismatch);
+  EXPECT_EQ(
+      code_of([] {
+        decode(builtin_type(oid::kTime), bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0}));
+      }),
+      ErrorCode::corruption);
+  // timetz with a zone of INT32_MIN seconds, and with a negative clock.
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kTimetz), bytes({0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0}));
+            }),
+            ErrorCode::corruption);
+  EXPECT_EQ(code_of([] {
+              decode(builtin_type(oid::kTimetz),
+                     bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}));
+            }),
+            ErrorCode::corruption);
+  EXPECT_EQ(code_of([] { encode(builtin_type(oid::kDate), Date{INT32_MIN + 1}); }),
+            ErrorCode::type_mismatch);
+
+  CatalogType facts{1007, 1007, 'b', 'A', oid::kInt4, "integer[]"};
+  const PgType element = builtin_type(oid::kInt4);
+  const PgType array = type_from_catalog(facts, &element);
+  // ndim 2, dims (2147483647, 1) (0, 1), no elements.
+  EXPECT_EQ(code_of([&] {
+              decode(array, bytes({0,    0,    0, 2, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0xff,
+                                   0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,  0,    1}));
+            }),
+            ErrorCode::corruption);
+  // ndim 1 with 1000 elements announced and one present.
+  EXPECT_EQ(code_of([&] {
+              decode(array, bytes({0, 0, 0, 1,    0, 0, 0, 0, 0,    0,    0,    23,
+                                   0, 0, 3, 0xe8, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff}));
+            }),
+            ErrorCode::corruption);
+}
+
+// From fuzz/pg_copy_fuzz: a leading zero digit group (PostgreSQL strips
+// them, a corrupt stream need not) gave "00511.0", no canonical decimal.
+TEST(PostgresTypes, NumericTextIsCanonicalWhateverTheDigits) {
+  // ndigits 2, weight 1, positive, dscale 1, digits 0000 0511.
+  EXPECT_EQ(decode_numeric(bytes({0, 2, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0xff}).data(), 12), "511.0");
+  EXPECT_EQ(decode_numeric(bytes({0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}).data(), 12), "0");
+}
+
+TEST(PostgresCopy, HeaderAndTuplesAreDecodedOnlyWhenComplete) {
+  const std::string header =
+      std::string("PGCOPY\n\377\r\n", 11) + bytes({0, 0, 0, 0, 0, 0, 0, 2}) + "xy";
+  EXPECT_FALSE(copy_header_size(header.substr(0, 18)));
+  EXPECT_FALSE(copy_header_size(header.substr(0, 20)));
+  EXPECT_EQ(copy_header_size(header), 21u);
+  EXPECT_EQ(code_of([] { copy_header_size(std::string(19, 'P')); }), ErrorCode::corruption);
+
+  const std::vector<PgType> types{builtin_type(oid::kInt4), builtin_type(oid::kText)};
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {{.name = "id", .type = TypeId::int64}, {.name = "t", .type = TypeId::string}};
+  Batch batch(schema);
+  const std::string tuple = bytes({0, 2, 0, 0, 0, 4, 0, 0, 0, 7, 0, 0, 0, 2}) + "ab";
+  for (size_t cut = 0; cut < tuple.size(); ++cut) {
+    const CopyTuple t = decode_copy_tuple(std::string_view(tuple).substr(0, cut), types, batch);
+    EXPECT_EQ(t.kind, CopyTuple::Kind::incomplete) << cut;
+    EXPECT_EQ(batch.num_rows(), 0u);
+  }
+  const CopyTuple row = decode_copy_tuple(tuple + bytes({0xff, 0xff}), types, batch);
+  EXPECT_EQ(row.kind, CopyTuple::Kind::row);
+  EXPECT_EQ(row.consumed, tuple.size());
+  ASSERT_EQ(batch.num_rows(), 1u);
+  EXPECT_EQ(batch.row(0), (std::vector<Value>{int64_t{7}, "ab"}));
+  const CopyTuple end = decode_copy_tuple(bytes({0xff, 0xff}), types, batch);
+  EXPECT_EQ(end.kind, CopyTuple::Kind::trailer);
+  EXPECT_EQ(end.consumed, 2u);
+  EXPECT_EQ(code_of([&] {
+              decode_copy_tuple(bytes({0, 3}), types, batch);
+            }),
             ErrorCode::corruption);
 }
 
