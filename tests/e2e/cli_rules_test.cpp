@@ -384,14 +384,16 @@ TEST_F(CliRulesTest, PingChecksConnectionsConcurrentlyInArgumentOrder) {
       continue;
     }
     EXPECT_NE(lines[i + 1].find(":" + std::to_string(order[i]->port()) + "/db"), std::string::npos)
-        << i << "\n" << r;
+        << i << "\n"
+        << r;
     EXPECT_NE(lines[i + 1].find(",error,"), std::string::npos) << r;
   }
   // One after another, four silent servers take 3 timeouts (9 s) more than
   // one; together about as long as one (measured against a run of one, so
   // that a slow process start-up on a busy machine does not count).
-  EXPECT_LT(four.count(), one.count() + 4.5) << "one: " << one.count() << " s, four: "
-                                              << four.count() << " s\n" << r;
+  EXPECT_LT(four.count(), one.count() + 4.5)
+      << "one: " << one.count() << " s, four: " << four.count() << " s\n"
+      << r;
 }
 
 // ---------------------------------------------------------------- 9. no file left behind
