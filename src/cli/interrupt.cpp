@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 
@@ -57,8 +58,19 @@ void install(int signo, struct sigaction& old) {
 
 InterruptGuard::InterruptGuard() {
   g_interrupted.store(false);
-  if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
-    throw Error(ErrorCode::internal, "cannot create the pipe for interrupt handling");
+  // One pipe for the life of the process, never closed: a handler running on
+  // another thread while a guard ends may still write to it safely.
+  static const std::array<int, 2> fds = [] {
+    std::array<int, 2> p{-1, -1};
+    if (::pipe2(p.data(), O_CLOEXEC | O_NONBLOCK) != 0)
+      throw Error(ErrorCode::internal, "cannot create the pipe for interrupt handling");
+    return p;
+  }();
+  pipe_[0] = fds[0];
+  pipe_[1] = fds[1];
+  char stale[64];
+  while (::read(pipe_[0], stale, sizeof stale) > 0) {
+  }
   g_pipe_write.store(pipe_[1]);
   install(SIGINT, g_old_int);
   install(SIGTERM, g_old_term);
@@ -82,8 +94,6 @@ InterruptGuard::~InterruptGuard() {
   g_pipe_write.store(-1);
   watcher_.request_stop();
   if (watcher_.joinable()) watcher_.join();
-  ::close(pipe_[0]);
-  ::close(pipe_[1]);
 }
 
 const std::atomic<bool>* InterruptGuard::flag() const noexcept { return &g_interrupted; }

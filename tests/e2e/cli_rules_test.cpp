@@ -444,4 +444,23 @@ TEST_F(CliRulesTest, InterruptedCopyIntoANewSqliteFileLeavesNoFile) {
   EXPECT_EQ(files(), std::vector<std::string>{"src.db"});
 }
 
+// PostgreSQL counted max(values given, highest $N) and ignored extra values,
+// where SQLite and MySQL refuse them: every backend refuses them now.
+TEST_F(CliRulesTest, ExtraParameterValuesAreRefusedByPostgres) {
+  const std::string pg = server_url("POLYDB_TEST_POSTGRES_URL");
+  ASSERT_FALSE(pg.empty());
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"exec", pg, "SELECT $1::text", "-p", "a", "-p", "b"},
+        std::vector<std::string>{"sql", pg, "SELECT $1::text AS x", "-p", "a", "-p", "b"},
+        std::vector<std::string>{"sql", pg, "SELECT 1", "-p", "a"}}) {
+    const RunResult r = polydb(args);
+    EXPECT_EQ(r.status, 1) << r;
+    expect_one_error_line(r, {"parameter"});
+  }
+  const RunResult ok = polydb({"--format", "csv", "sql", pg, "SELECT $2::text AS x, $1::int AS y",
+                               "-p", "7", "-p", "'$3'"});
+  EXPECT_EQ(ok.status, 0) << ok;
+  EXPECT_EQ(ok.out, "x,y\n'$3',7\n") << ok;
+}
+
 }  // namespace
