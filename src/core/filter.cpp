@@ -311,13 +311,26 @@ class FilterParser {
     return parts.size() == 1 ? std::move(parts[0]) : Filter::all_of(std::move(parts));
   }
   Filter parse_not() {
-    if (keyword("NOT")) return Filter::negate(parse_not());
+    // Each NOT and '(' is a level of recursion here and in every walk over
+    // the tree: bound it, so that deep nesting is an error, not a stack overflow.
+    if (keyword("NOT")) {
+      nest();
+      Filter f = Filter::negate(parse_not());
+      --depth_;
+      return f;
+    }
     if (symbol("(")) {
+      nest();
       Filter f = parse_or();
       if (!symbol(")")) fail("missing ')'");
+      --depth_;
       return f;
     }
     return parse_comparison();
+  }
+  void nest() {
+    if (++depth_ > kMaxDepth)
+      fail(fmt::format("more than {} nested parentheses or NOTs", kMaxDepth));
   }
   std::string identifier() {
     skip_ws();
@@ -426,8 +439,10 @@ class FilterParser {
     fail(fmt::format("expected a comparison after '{}'", col));
   }
 
+  static constexpr int kMaxDepth = 100;
   std::string_view s_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -369,8 +369,14 @@ bool read_date_time(std::string_view text, int64_t& micros, bool& zone) noexcept
   }
   int64_t offset;
   if (!parse_zone(c, offset, zone)) return false;
-  micros = static_cast<int64_t>(days) * kMicrosPerDay + us - offset;
-  return true;
+  // Years up to 999999 parse, but int64 microseconds end in 290308 BC and
+  // 294247 AD. Before 1970 count from the end of the day, so that the first
+  // day of the range does not overflow on the way (INT64_MIN reads back).
+  const int64_t rest = us - offset;  // within two days
+  const bool before = days < 0;
+  int64_t day_micros;
+  return !__builtin_mul_overflow(int64_t{days} + before, kMicrosPerDay, &day_micros) &&
+         !__builtin_add_overflow(day_micros, rest - before * kMicrosPerDay, &micros);
 }
 }  // namespace
 

@@ -174,6 +174,14 @@ std::string_view value_kind(const Json& v) noexcept {
 }
 
 std::string format_rfc3339(TimestampTz t) {
+  // Firestore timestamps run from 0001-01-01 to 9999-12-31; RFC 3339 has
+  // four-digit years (a wider year also broke the 'T' at index 10).
+  constexpr int64_t kMicrosPerDay = 86'400'000'000;
+  static const int64_t first = int64_t{days_from_civil(1, 1, 1)} * kMicrosPerDay;
+  static const int64_t end = (int64_t{days_from_civil(9999, 12, 31)} + 1) * kMicrosPerDay;
+  if (t.micros < first || t.micros >= end)
+    mismatch(fmt::format("Firestore timestamps hold years 0001-9999, not {}",
+                         format_timestamp_tz(t)));
   char buf[kMaxTemporalText];
   std::string s(buf, write_timestamp_tz(buf, t));  // "2024-01-31 12:34:56.123456+00:00"
   s[10] = 'T';

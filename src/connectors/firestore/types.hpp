@@ -62,6 +62,8 @@ Json from_json_text(std::string_view text);
 void append_value(Column& col, const Json* v);
 
 /// RFC 3339 UTC text with microseconds: "2024-01-31T12:34:56.123456Z".
+/// Throws Error(type_mismatch) outside years 0001-9999, which Firestore
+/// cannot store.
 std::string format_rfc3339(TimestampTz t);
 /// Parses RFC 3339 (any number of fraction digits, truncated to µs; "Z" or
 /// an offset). nullopt when it is not one.

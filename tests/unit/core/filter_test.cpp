@@ -56,6 +56,24 @@ TEST(Filter, ErrorsSayWhatIsWrong) {
   }
 }
 
+// Found with fuzz/filter_fuzz: 4000 nested parentheses (an 8 KB --where)
+// overflowed the stack of the recursive parser before the fix.
+TEST(Filter, DeepNestingIsAnErrorNotAStackOverflow) {
+  const std::string deep = std::string(4000, '(') + "a = 1" + std::string(4000, ')');
+  try {
+    parse_filter(deep);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(e.message().find("more than 100 nested"), std::string::npos);
+  }
+  std::string nots;
+  for (int i = 0; i < 20000; ++i) nots += "NOT ";
+  EXPECT_THROW(parse_filter(nots + "a = 1"), Error);
+  const std::string ok = std::string(100, '(') + "a = 1" + std::string(100, ')');
+  EXPECT_EQ(parse_filter(ok).to_string(), "a = 1");
+}
+
 TEST(Filter, ToStringIsReadable) {
   EXPECT_EQ(parse_filter("a = 'it''s' and b in (1, 2.5)").to_string(),
             "(a = 'it''s' AND b IN (1, 2.5))");

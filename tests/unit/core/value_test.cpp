@@ -73,6 +73,17 @@ TEST(FormatValue, TimestampsAtTheEndsOfTheRange) {
   EXPECT_EQ(format_timestamp(Timestamp{INT64_MIN}), "-290308-12-21 19:59:05.224192");
   EXPECT_EQ(format_timestamp(Timestamp{INT64_MAX}), "+294247-01-10 04:00:54.775807");
   EXPECT_EQ(format_timestamp_tz(TimestampTz{INT64_MIN}), "-290308-12-21 19:59:05.224192+00:00");
+  // They read back; one microsecond further does not fit (found by
+  // fuzz/mysql_fuzz: years up to 999999 parse, and day * micros per day
+  // overflowed int64 before the fix).
+  EXPECT_EQ(parse_value("+294247-01-10 04:00:54.775807", TypeId::timestamp),
+            Value(Timestamp{INT64_MAX}));
+  EXPECT_EQ(parse_value("-290308-12-21 19:59:05.224192+00:00", TypeId::timestamp_tz),
+            Value(TimestampTz{INT64_MIN}));
+  EXPECT_THROW(parse_value("+294247-01-10 04:00:54.775808", TypeId::timestamp), Error);
+  EXPECT_THROW(parse_value("999999-12-31 23:59:59", TypeId::timestamp), Error);
+  EXPECT_THROW(parse_value("-999999-01-01 00:00:00Z", TypeId::timestamp_tz), Error);
+  EXPECT_THROW(parse_value("-290308-12-21 19:59:05.224192+00:01", TypeId::timestamp_tz), Error);
 }
 
 TEST(ParseValue, UuidBytesBooleans) {

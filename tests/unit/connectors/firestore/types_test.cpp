@@ -35,6 +35,24 @@ TEST(FirestoreTypes, MalformedValuesAreCorruption) {
   }
 }
 
+// Found by fuzz/firestore_fuzz: a timestamp of year 20224 (which
+// parse_rfc3339 reads) was written as "+20224-01-T1 10:34:56Z", the 'T' put at
+// a fixed index, before the fix.
+TEST(FirestoreTypes, TimestampsOutsideYears1To9999AreNotWritten) {
+  const auto ts = parse_rfc3339("20224-01-31T12:34:56+02:00");
+  ASSERT_TRUE(ts);
+  try {
+    (void)from_value(Value(*ts));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::type_mismatch);
+  }
+  EXPECT_THROW((void)format_rfc3339(TimestampTz{INT64_MIN}), Error);
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("0001-01-01T00:00:00Z")), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.999999Z")),
+            "9999-12-31T23:59:59.999999Z");
+}
+
 TEST(FirestoreTypes, SchemaInferenceReportsMalformedStrings) {
   const std::vector<Json> docs = {Json::parse(
       R"({"name":"projects/p/databases/d/documents/c/1","fields":{"a":{"stringValue":1}}})")};
