@@ -170,6 +170,9 @@ class Federation::Impl final : public query::Engine {
     if (kept_) {
       Error e = std::move(*kept_);
       kept_.reset();
+      // A stop request reaches the remote reads too ("interrupted while talking
+      // to ..."): the query as a whole was interrupted.
+      if (e.code() == ErrorCode::cancelled) throw Error(ErrorCode::cancelled, "query interrupted");
       throw e;
     }
     // SQLite stopped by the progress handler says "interrupted" its own way.
@@ -219,6 +222,7 @@ class Federation::Impl final : public query::Engine {
     try {
       return connect(a.target, o);
     } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw Error(ErrorCode::cancelled, "query interrupted");
       throw Error(e.code(), fmt::format("{}: {}", a.name, e.message()), e.backend(), e.detail());
     }
   }
