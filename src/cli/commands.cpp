@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "cli/copy.hpp"
+#include "engine/transfer.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
@@ -38,6 +38,10 @@
 #endif
 
 namespace polydb::cli {
+
+using engine::copy_table;
+using engine::CopyStats;
+using engine::kMaxCopyParallel;
 
 namespace {
 

@@ -8,9 +8,12 @@
 #include <iosfwd>
 #include <string>
 
-#include "cli/copy.hpp"
+#include "engine/transfer.hpp"
 
 namespace polydb::cli {
+
+using engine::CopyProgress;
+using engine::ProgressSink;
 
 /// "0 B", "999 B", "12.3 kB", "4.56 MB", "1.20 GB" (powers of 1000, three
 /// significant digits).

@@ -1019,7 +1019,12 @@ std::optional<uint64_t> MysqlConnection::estimate_rows(std::string_view table) {
       "COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
       params);
   if (rows.empty() || !rows[0][0]) return std::nullopt;
-  return std::stoull(*rows[0][0]);
+  // InnoDB refreshes its statistics in the background: a table just loaded
+  // (or renamed into place) can say 0 rows for a while, so 0 means "unknown"
+  // rather than "empty".
+  const uint64_t n = std::stoull(*rows[0][0]);
+  if (n == 0) return std::nullopt;
+  return n;
 }
 
 PingResult MysqlConnection::ping() {

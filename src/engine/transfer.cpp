@@ -1,4 +1,4 @@
-#include "cli/copy.hpp"
+#include "engine/transfer.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
-namespace polydb::cli {
+namespace polydb::engine {
 
 namespace {
 
@@ -276,4 +276,4 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
   return stats;
 }
 
-}  // namespace polydb::cli
+}  // namespace polydb::engine

@@ -12,7 +12,7 @@
 
 #include "polydb/connection.hpp"
 
-namespace polydb::cli {
+namespace polydb::engine {
 
 /// Where a running copy stands; handed to ProgressSink::update().
 struct CopyProgress {
@@ -76,4 +76,4 @@ CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
                      const std::atomic<bool>* cancel = nullptr, ProgressSink* progress = nullptr,
                      uint32_t parallel = 1);
 
-}  // namespace polydb::cli
+}  // namespace polydb::engine
