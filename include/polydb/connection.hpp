@@ -49,6 +49,11 @@ struct Capabilities {
   bool order_nulls = false;
   /// query() binds parameters by name (QueryOptions::param_names, e.g. "@x").
   bool named_parameters = false;
+  /// WriteMode::replace swaps the new contents in atomically (readers see the
+  /// old table or the new one). False: replace deletes the old contents, then
+  /// writes (DynamoDB, Cosmos DB, Firestore): a failure in between leaves the
+  /// table incomplete, so tools ask for explicit consent (copy --non-atomic).
+  bool atomic_replace = false;
 };
 
 /// A table or view.

@@ -39,9 +39,8 @@
 
 namespace polydb::cli {
 
-using engine::copy_table;
 using engine::CopyStats;
-using engine::kMaxCopyParallel;
+using engine::kMaxParallel;
 
 namespace {
 
@@ -147,6 +146,14 @@ struct CopyArgs {
   std::vector<std::string> columns;
   std::optional<uint64_t> limit;
   uint32_t parallel = 1;
+  bool non_atomic = false;
+  bool chunked = false;
+  std::string state;
+  std::string job;
+  bool resume = false;
+  std::string chunk_by;
+  uint64_t chunk_rows = 100'000;
+  uint32_t lease_seconds = 60;
 };
 
 struct QueryArgs {
@@ -532,45 +539,58 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   InterruptGuard guard;
   ctx.set_stop(guard.token());
 
-  WriteOptions write;
-  write.mode = parse_mode(args.mode);
-  write.key = args.key;
-  ScanSpec scan;
-  scan.table = args.table;
-  scan.columns = args.columns;
-  scan.limit = args.limit;
-  if (!args.where.empty()) scan.filter = as_usage([&] { return parse_filter(args.where); });
+  engine::CopyOptions o;
+  o.table = args.table;
+  o.columns = args.columns;
+  o.limit = args.limit;
+  o.dst_table = args.dst_table;
+  o.mode = parse_mode(args.mode);
+  o.key = args.key;
+  o.non_atomic = args.non_atomic;
+  o.parallel = args.parallel;
+  o.chunked = args.chunked;
+  o.state = args.state;
+  o.job = args.job;
+  o.resume = args.resume;
+  o.chunk_by = args.chunk_by;
+  o.chunk_rows = args.chunk_rows;
+  o.lease = std::chrono::seconds(args.lease_seconds);
+  o.stop = guard.token();
+  if (!args.where.empty()) o.filter = as_usage([&] { return parse_filter(args.where); });
   // --batch-size and --parallel were range-checked when parsed; the config's
   // batch size is checked here.
-  size_t batch_rows = kDefaultCopyBatchRows;
+  o.batch_rows = kDefaultCopyBatchRows;
   if (args.batch_size) {
-    batch_rows = *args.batch_size;
+    o.batch_rows = *args.batch_size;
   } else if (ctx.config() && ctx.config()->default_batch_size()) {
-    batch_rows = *ctx.config()->default_batch_size();
-    if (batch_rows > kMaxBatchRows)
+    o.batch_rows = *ctx.config()->default_batch_size();
+    if (o.batch_rows > kMaxBatchRows)
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("defaults.batch_size in the config is {}; a batch holds at most {} "
                               "rows",
-                              batch_rows, group_digits(kMaxBatchRows)));
+                              o.batch_rows, group_digits(kMaxBatchRows)));
   }
-  scan.batch_rows = batch_rows;
   if (args.parallel > 1 && args.limit)
     throw UsageError("--limit cannot be combined with --parallel (each worker reads its own part)");
+  if (args.chunked && args.limit)
+    throw UsageError("--limit cannot be combined with --chunked (each chunk is read on its own)");
+  if (args.chunked && o.mode == WriteMode::replace)
+    throw UsageError("--chunked commits chunk by chunk and cannot replace a table atomically: "
+                     "drop the table and use --mode create, or copy without --chunked");
+  if (!args.chunked && (args.resume || !args.job.empty() || !args.state.empty() ||
+                        !args.chunk_by.empty()))
+    throw UsageError("--resume, --job, --state and --chunk-by belong to --chunked copies");
 
   auto src = ctx.open(args.src, false);
-  write.source_backend = std::string(src->backend());
-  // Check the source table and the columns the scan names before the
+  // The source table and the columns named are checked before the
   // destination is opened, which may create its database file.
-  const Schema source = src->describe(args.table);
-  for (const auto& c : args.columns) (void)source.field(c);
-  if (scan.filter)
-    for (const auto& c : scan.filter->columns()) (void)source.field(c);
-  if (args.parallel > 1) {
+  const Schema source = engine::check_source(*src, o);
+  if (args.parallel > 1 && !args.chunked) {
     const Capabilities caps = src->capabilities();
-    if (!caps.partitioned_scan || !caps.shared_snapshot)
+    if (!caps.partitioned_scan || (!caps.shared_snapshot && caps.transactions))
       throw UsageError(fmt::format(
           "--parallel {} needs a source that splits scans and shares one snapshot between "
-          "connections; {} {} (drop --parallel)",
+          "connections; {} {} (drop --parallel, or use --chunked)",
           args.parallel, ctx.display(args.src),
           caps.partitioned_scan ? "cannot share a snapshot" : "cannot split scans"));
   }
@@ -580,17 +600,19 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   if (args.dst != args.src || !src->capabilities().single_connection_copy)
     dst_owned = ctx.open(args.dst, true);
   Connection* dst = dst_owned ? dst_owned.get() : src.get();
-  // DST_TABLE is read as the destination reads table names; by default the
-  // destination table is the source table's own name (no schema, unquoted),
-  // written so that the destination reads exactly that name.
-  const std::string dst_table = args.dst_table.empty()
-                                    ? dst->table_reference(src->own_table_name(args.table))
-                                    : args.dst_table;
+  if (o.mode == WriteMode::replace && !o.non_atomic && !dst->capabilities().atomic_replace)
+    throw UsageError(fmt::format(
+        "{} cannot replace a table atomically: --mode replace would delete the table's "
+        "contents and then write the new rows, and a failure in between leaves it incomplete; "
+        "add --non-atomic to do that anyway, or copy into a new table",
+        ctx.display(args.dst)));
 
   std::optional<ProgressLine> progress;
   if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
-  const CopyStats stats = copy_table(*src, scan, *dst, dst_table, write, guard.flag(),
-                                     progress ? &*progress : nullptr, args.parallel);
+  o.progress = progress ? &*progress : nullptr;
+  const engine::ConnectionFactory open_src = [&] { return ctx.open(args.src, false); };
+  const engine::ConnectionFactory open_dst = [&] { return ctx.open(args.dst, true); };
+  const CopyStats stats = engine::copy(*src, *dst, o, open_src, open_dst);
   progress.reset();
   if (!ctx.quiet()) {
     const double secs = stats.elapsed.count();
@@ -598,7 +620,12 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
     std::cerr << fmt::format(
         "copied {} rows ({}) from {}.{} to {}.{} in {:.2f} s ({:.0f} rows/s){}\n", stats.rows,
         format_bytes(stats.bytes), ctx.display(args.src), args.table, ctx.display(args.dst),
-        dst_table, secs, rate, cost_note(*src, *dst));
+        stats.dst_table, secs, rate, cost_note(*src, *dst));
+    if (args.chunked)
+      std::cerr << fmt::format(
+          "job {}: complete, {} chunks, {} rows in all ({} chunks by this worker{})\n", stats.job,
+          stats.job_chunks, stats.job_rows, stats.chunks,
+          stats.retries ? fmt::format(", {} retried", stats.retries) : std::string());
   }
   return kExitOk;
 }
@@ -820,7 +847,39 @@ int run(int argc, char** argv) {
                    "SQLite files). The target is still written in one transaction; rows "
                    "arrive in no particular order. Not with --limit")
       ->type_name("N")
-      ->check(count_in(1, kMaxCopyParallel));
+      ->check(count_in(1, kMaxParallel));
+  copy->add_flag("--non-atomic", copy_args.non_atomic,
+                 "Allow --mode replace into a target that cannot swap atomically (DynamoDB, "
+                 "Cosmos DB, Firestore: the old contents are deleted, then the new ones written)");
+  copy->add_flag("--chunked", copy_args.chunked,
+                 "Commit chunk by chunk (key ranges or scan segments) and record each in a "
+                 "state store, so that an interrupted copy resumes with --resume; with "
+                 "--parallel N, N workers claim chunks. Needs a key (the primary key or --key); "
+                 "modes create, append, upsert");
+  copy->add_option("--state", copy_args.state,
+                   "State store of --chunked jobs: a SQLite file or postgresql:// URL shared "
+                   "by several workers (default: $POLYDB_STATE, else "
+                   "~/.local/state/polydb/state.db)")
+      ->type_name("URL");
+  copy->add_option("--job", copy_args.job,
+                   "Name of the --chunked job: created when new, joined when it exists (run "
+                   "the same command on several machines with a shared --state)")
+      ->type_name("NAME");
+  copy->add_flag("--resume", copy_args.resume,
+                 "Continue the newest unfinished --chunked copy of the same table into the same "
+                 "target");
+  copy->add_option("--chunk-by", copy_args.chunk_by,
+                   "Integer column to cut --chunked ranges by (default: an integer primary key, "
+                   "else the source's scan segments)")
+      ->type_name("COL");
+  copy->add_option("--chunk-rows", copy_args.chunk_rows, "Rows per chunk, roughly (default 100000)")
+      ->type_name("N")
+      ->check(count_in(1, kMaxCount));
+  copy->add_option("--lease", copy_args.lease_seconds,
+                   "Seconds a worker holds a chunk without news before another worker takes it "
+                   "over (default 60)")
+      ->type_name("SECONDS")
+      ->check(count_in(1, 86'400));
 
   auto* query = app.add_subcommand(
       "query", "Run one SQL statement over the tables of several connections (NAME.table)");

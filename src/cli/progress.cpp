@@ -40,19 +40,15 @@ std::string format_duration(std::chrono::seconds duration) {
 }
 
 std::string progress_text(const CopyProgress& p) {
-  const double secs = std::chrono::duration<double>(p.elapsed).count();
-  const double rate = secs > 0 ? static_cast<double>(p.rows) / secs : 0;
-  std::string text =
-      fmt::format("copying: {} rows, {}, {:.0f} rows/s", p.rows, format_bytes(p.bytes), rate);
+  std::string text = fmt::format("copying: {} rows, {}, {:.0f} rows/s", p.rows,
+                                 format_bytes(p.bytes), p.rows_per_second());
+  if (p.chunks_total > 0) text += fmt::format(", chunk {}/{}", p.chunks_done, p.chunks_total);
   if (p.total_rows && *p.total_rows > 0) {
     const double done = std::min(1.0, static_cast<double>(p.rows) / *p.total_rows);
     text += fmt::format(", {:.1f}%", done * 100);
-    if (rate > 0 && p.rows < *p.total_rows) {
-      const auto eta = std::chrono::seconds(
-          static_cast<int64_t>(static_cast<double>(*p.total_rows - p.rows) / rate + 0.5));
-      text += ", ETA " + format_duration(eta);
-    }
+    if (const auto eta = p.eta()) text += ", ETA " + format_duration(*eta);
   }
+  if (p.retries > 0) text += fmt::format(", {} retried", p.retries);
   return text;
 }
 

@@ -8,11 +8,11 @@
 #include <iosfwd>
 #include <string>
 
-#include "engine/transfer.hpp"
+#include "polydb/engine.hpp"
 
 namespace polydb::cli {
 
-using engine::CopyProgress;
+using CopyProgress = engine::Progress;
 using engine::ProgressSink;
 
 /// "0 B", "999 B", "12.3 kB", "4.56 MB", "1.20 GB" (powers of 1000, three

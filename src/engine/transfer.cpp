@@ -19,9 +19,9 @@ namespace polydb::engine {
 
 namespace {
 
-bool cancelled(const std::atomic<bool>* cancel) {
-  return cancel && cancel->load(std::memory_order_relaxed);
-}
+bool cancelled(const std::stop_token& stop) { return stop.stop_requested(); }
+
+}  // namespace
 
 Error interrupted(Connection& dst, std::string_view table, bool transactional, uint64_t rows) {
   if (transactional)
@@ -33,6 +33,8 @@ Error interrupted(Connection& dst, std::string_view table, bool transactional, u
                            "there ({} has no transactions)",
                            rows, table, dst.display_url(), dst.backend()));
 }
+
+namespace {
 
 std::optional<uint64_t> total_rows(Connection& src, const ScanSpec& scan) {
   if (scan.filter || scan.limit || scan.partition.count > 1) return std::nullopt;
@@ -98,45 +100,34 @@ class BatchQueue {
   std::exception_ptr error_;
 };
 
-void check_parallel(Connection& src, const ScanSpec& scan, uint32_t parallel) {
-  if (parallel == 0 || parallel > kMaxCopyParallel)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("parallel must be between 1 and {} (got {})", kMaxCopyParallel,
-                            parallel));
-  if (parallel == 1) return;
-  const Capabilities caps = src.capabilities();
-  if (!caps.partitioned_scan || !caps.shared_snapshot)
-    throw Error(ErrorCode::unsupported,
-                fmt::format("{} cannot be read by parallel workers ({}; copy without "
-                            "parallel workers)",
-                            src.display_url(),
-                            caps.partitioned_scan ? "no shared snapshot" : "no partitioned scans"),
-                std::string(src.backend()));
-  if (scan.limit || !scan.order_by.empty() || scan.partition.count > 1)
-    throw Error(ErrorCode::invalid_argument,
-                "a parallel copy cannot take a limit, an order or a partition of its own (each "
-                "worker reads its own partition; copy without parallel workers)");
-}
-
 }  // namespace
 
-CopyStats copy_table(Connection& src, const ScanSpec& scan, Connection& dst,
-                     std::string_view dst_table, const WriteOptions& write,
-                     const std::atomic<bool>* cancel, ProgressSink* progress, uint32_t parallel) {
+CopyStats transfer(Connection& src, const ScanSpec& scan, Connection& dst,
+                   std::string_view dst_table, const WriteOptions& write, std::stop_token cancel,
+                   ProgressSink* progress, uint32_t parallel, const ConnectionFactory& open_src) {
   const auto start = std::chrono::steady_clock::now();
-  check_parallel(src, scan, parallel);
   const bool transactional = dst.capabilities().transactions;
   CopyStats stats;
-  CopyProgress shown;
+  stats.dst_table = std::string(dst_table);
+  Progress shown;
   // Counted before any reader starts: a connection busy streaming cannot count.
   if (progress) shown.total_rows = total_rows(src, scan);
   if (cancelled(cancel)) throw interrupted(dst, dst_table, transactional, 0);
 
-  // Where each reader reads: `src` itself, or N connections sharing a snapshot.
+  // Where each reader reads: `src` itself, or N connections sharing a
+  // snapshot (or, for a source without transactions, N plain connections).
   std::vector<std::unique_ptr<Connection>> snapshot;
   std::vector<Connection*> sources{&src};
   if (parallel > 1) {
-    snapshot = src.open_snapshot_readers(parallel);
+    if (src.capabilities().shared_snapshot) {
+      snapshot = src.open_snapshot_readers(parallel);
+    } else {
+      if (!open_src)
+        throw Error(ErrorCode::invalid_argument,
+                    "a parallel read of a source without shared snapshots needs a connection "
+                    "factory");
+      for (uint32_t k = 0; k < parallel; ++k) snapshot.push_back(open_src());
+    }
     sources.clear();
     for (auto& c : snapshot) sources.push_back(c.get());
   }

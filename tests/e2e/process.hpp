@@ -87,6 +87,7 @@ class Process {
   }
 
   void send(int sig) const { kill(pid_, sig); }
+  pid_t pid() const noexcept { return pid_; }
 
   // Reads both pipes until the process closes them, then reaps it. Kills it
   // after `timeout`.

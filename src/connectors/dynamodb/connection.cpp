@@ -544,7 +544,6 @@ DynamoConnection::DynamoConnection(const Uri& uri, const ConnectOptions& options
            net::connection_http_options(uri, options, "dynamodb"),
            net::RetryPolicy{}),
       options_(dynamo_options_from_uri(uri)),
-      uri_(uri),
       connect_options_(options) {
   connect_options_.config = nullptr;  // the URL is already resolved
   display_ = uri.to_string();
@@ -555,19 +554,12 @@ Capabilities DynamoConnection::capabilities() const {
   Capabilities c;
   c.bulk_write = true;
   c.filter_pushdown = true;  // partly: key conditions and FilterExpression, re-checked locally
+  // Parallel Scan segments, each on a connection of its own. DynamoDB has no
+  // snapshots: one Scan shows each page as it is when read, and N segments
+  // give the same guarantee, no more (shared_snapshot stays false).
   c.partitioned_scan = true;
-  // Not a snapshot: see open_snapshot_readers (parallel segments are as
-  // consistent as one Scan, which is all DynamoDB offers).
-  c.shared_snapshot = true;
+  // replace deletes the table's items, then writes (atomic_replace false).
   return c;
-}
-
-std::vector<std::unique_ptr<Connection>> DynamoConnection::open_snapshot_readers(uint32_t n) {
-  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
-  std::vector<std::unique_ptr<Connection>> out;
-  for (uint32_t k = 0; k < n; ++k)
-    out.push_back(std::make_unique<DynamoConnection>(uri_, connect_options_));
-  return out;
 }
 
 std::vector<TableInfo> DynamoConnection::list_tables() {

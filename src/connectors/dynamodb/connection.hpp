@@ -117,11 +117,6 @@ class DynamoConnection final : public Connection {
   /// (dynalite never does: it reports 0); nullopt when the table reports none.
   std::optional<uint64_t> estimate_rows(std::string_view table) override;
   PingResult ping() override;
-  /// `n` more connections to the same endpoint, for parallel Scan segments.
-  /// DynamoDB has no snapshots, and one Scan is not a snapshot either: each
-  /// page shows the table as it is when read. N segments give the same
-  /// guarantee as one Scan, which is why capabilities() says shared_snapshot.
-  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
 
   // For the reader and writer of this connector.
   Api& api() noexcept { return api_; }
@@ -138,7 +133,6 @@ class DynamoConnection final : public Connection {
 
   Api api_;
   DynamoOptions options_;
-  Uri uri_;  ///< to open more connections (parallel segments)
   ConnectOptions connect_options_;
   std::string display_;
 };

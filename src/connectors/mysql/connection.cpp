@@ -481,6 +481,7 @@ Capabilities MysqlConnection::capabilities() const {
   c.order_nulls = true;
   c.schemas = true;  // db.table
   c.shared_snapshot = true;
+  c.atomic_replace = true;  // RENAME TABLE swaps the side table in
   return c;
 }
 

@@ -206,6 +206,10 @@ Capabilities OdbcConnection::capabilities() const {
   c.order_nulls = true;  // placed by Dialect::order_items
   c.partitioned_scan = true;
   c.schemas = true;
+  // The swap (DROP + RENAME) runs in the writer's transaction: atomic where
+  // DDL is transactional; MySQL commits each DDL statement on its own.
+  c.atomic_replace = dialect_->kind() == DbmsKind::sqlserver ||
+                     dialect_->kind() == DbmsKind::postgresql;
   return c;
 }
 

@@ -564,6 +564,7 @@ Capabilities PgConnection::capabilities() const {
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
   c.order_nulls = true;
   c.schemas = c.shared_snapshot = true;
+  c.atomic_replace = true;
   return c;
 }
 

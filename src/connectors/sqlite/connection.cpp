@@ -197,6 +197,7 @@ Capabilities SqliteConnection::capabilities() const {
   c.schemas = true;  // attached databases: aux.table
   c.single_connection_copy = true;  // a second connection would wait on this one's locks
   c.shared_snapshot = !memory_;
+  c.atomic_replace = true;
   return c;
 }
 

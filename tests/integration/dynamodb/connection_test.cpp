@@ -198,9 +198,12 @@ TEST_F(DynamoTest, ParallelSegmentsOnSeparateConnectionsReadEveryItemOnce) {
   auto w = conn_->writer(table_, *schema, {WriteMode::create, {}});
   w->write(b);
   w->commit();
-  ASSERT_TRUE(conn_->capabilities().shared_snapshot);
-  auto readers = conn_->open_snapshot_readers(3);
-  ASSERT_EQ(readers.size(), 3u);
+  // Parallel segments are no snapshot (nor is one Scan): the capability says so.
+  ASSERT_FALSE(conn_->capabilities().shared_snapshot);
+  ASSERT_TRUE(conn_->capabilities().partitioned_scan);
+  EXPECT_THROW(conn_->open_snapshot_readers(3), Error);
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int k = 0; k < 3; ++k) readers.push_back(connect(url_));
   std::vector<int64_t> ids;
   for (uint32_t k = 0; k < 3; ++k) {
     auto r = readers[k]->scan({.table = table_, .partition = {k, 3}, .batch_rows = 50});

@@ -1,0 +1,56 @@
+#pragma once
+
+// Chunk planning for resumable copies (private to src/engine): a table is cut
+// into chunks, each a key range of one integer column or one segment of the
+// source's own parallel scan, and every chunk becomes a scan of its own.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "polydb/connection.hpp"
+
+namespace polydb::engine {
+
+/// One chunk's bounds. A key range reads `column` in [from, to) (nullopt =
+/// unbounded on that side; the first range also holds the column's NULLs); a
+/// segment reads ScanSpec::partition {segment, of}; neither = the whole table.
+struct ChunkBounds {
+  std::string column;
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
+  uint32_t segment = 0;
+  uint32_t of = 0;  ///< > 0: a segment
+
+  bool is_range() const noexcept { return !column.empty(); }
+  bool is_segment() const noexcept { return of > 0; }
+  bool operator==(const ChunkBounds&) const = default;
+};
+
+/// The JSON text stored in the state store, and back. decode() throws
+/// Error(corruption) for text it did not write.
+std::string encode(const ChunkBounds& bounds);
+ChunkBounds decode_bounds(std::string_view text);
+
+/// `base` restricted to the chunk: its filter gains the key range, or its
+/// partition becomes the segment.
+ScanSpec chunk_scan(const ScanSpec& base, const ChunkBounds& bounds);
+
+struct ChunkPlan {
+  std::vector<ChunkBounds> chunks;
+  std::optional<uint64_t> estimated_rows;  ///< of the whole table, when known
+  std::string how;                         ///< e.g. "12 ranges of id" (for logs)
+};
+
+/// Cuts the rows `base` selects into chunks of about `chunk_rows` rows:
+/// ranges of `chunk_by` (an integer column; empty = the single-column integer
+/// primary key of `schema`) between its minimum and maximum when the source
+/// pushes filters and orders down; else segments of the source's parallel
+/// scan; else one chunk. Error(invalid_argument) when `chunk_by` names a
+/// column that is not an integer, or a source that cannot filter on it.
+ChunkPlan plan_chunks(Connection& src, const ScanSpec& base, const Schema& schema,
+                      std::string_view chunk_by, uint64_t chunk_rows);
+
+}  // namespace polydb::engine

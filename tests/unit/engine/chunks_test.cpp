@@ -1,0 +1,192 @@
+// Chunk planning (src/engine/chunks.cpp) over a real SQLite database: the
+// chunks of a plan read every row of the table exactly once, whatever the
+// key distribution (extremes of int64, gaps, NULLs in the chunk column).
+
+#include "engine/chunks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "polydb/connection.hpp"
+#include "polydb/error.hpp"
+
+namespace polydb::engine {
+namespace {
+
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+TEST(ChunkBoundsText, RoundTrips) {
+  const ChunkBounds cases[] = {
+      ChunkBounds{"id", 5, 10, 0, 0}, ChunkBounds{"id", std::nullopt, kMin, 0, 0},
+      ChunkBounds{"id", kMax, std::nullopt, 0, 0}, ChunkBounds{"we\"ird", std::nullopt, std::nullopt, 0, 0},
+      ChunkBounds{{}, {}, {}, 3, 16}, ChunkBounds{}};
+  for (const auto& b : cases) EXPECT_EQ(decode_bounds(encode(b)), b) << encode(b);
+}
+
+TEST(ChunkBoundsText, ForeignTextIsCorruption) {
+  for (const char* text : {"", "{", "[]", "{\"segment\":3,\"of\":2}", "{\"x\":1}",
+                           "{\"column\":\"id\",\"from\":\"a\",\"to\":null}"}) {
+    try {
+      (void)decode_bounds(text);
+      ADD_FAILURE() << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::corruption) << text;
+    }
+  }
+}
+
+class ChunkPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override { conn_ = connect("sqlite::memory:"); }
+
+  void fill(const std::string& table, const std::vector<std::optional<int64_t>>& keys,
+            bool key_is_pk) {
+    conn_->execute("DROP TABLE IF EXISTS " + table);
+    conn_->execute("CREATE TABLE " + table + " (rid INTEGER" +
+                   (key_is_pk ? "" : " PRIMARY KEY") + ", k INTEGER" +
+                   (key_is_pk ? " PRIMARY KEY" : "") + ")");
+    int64_t rid = 0;
+    for (const auto& k : keys)
+      conn_->execute("INSERT INTO " + table + " VALUES (?, ?)",
+                     std::vector<Value>{++rid, k ? Value(*k) : Value()});
+  }
+
+  // Every row id the chunks read, in reading order of the chunks.
+  std::vector<int64_t> read_all(const std::string& table, const ChunkPlan& plan) {
+    std::vector<int64_t> ids;
+    ScanSpec base;
+    base.table = table;
+    base.columns = {"rid"};
+    base.batch_rows = 7;
+    for (const auto& b : plan.chunks) {
+      auto reader = conn_->scan(chunk_scan(base, decode_bounds(encode(b))));
+      while (auto batch = reader->next())
+        for (size_t i = 0; i < batch->num_rows(); ++i)
+          ids.push_back(batch->column(0).value_at(i).as<int64_t>());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  void expect_exactly_once(const std::string& table, size_t rows, const ChunkPlan& plan) {
+    const auto ids = read_all(table, plan);
+    ASSERT_EQ(ids.size(), rows) << plan.how;
+    for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], static_cast<int64_t>(i + 1)) << plan.how;
+  }
+
+  std::unique_ptr<Connection> conn_;
+};
+
+TEST_F(ChunkPlanTest, RangesOfTheIntegerKeyReadEveryRowOnceWhateverTheKeys) {
+  std::mt19937_64 rng(15);
+  for (int round = 0; round < 40; ++round) {
+    std::set<int64_t> keys;
+    const int n = 1 + static_cast<int>(rng() % 300);
+    const int shape = round % 4;
+    while (static_cast<int>(keys.size()) < n) {
+      int64_t k = static_cast<int64_t>(rng());
+      if (shape == 1) k = static_cast<int64_t>(rng() % 1000);             // dense
+      if (shape == 2) k = (rng() % 2) ? kMin + static_cast<int64_t>(rng() % 5)
+                                      : kMax - static_cast<int64_t>(rng() % 5);  // extremes
+      if (shape == 3) k = static_cast<int64_t>(rng() % 10) * 1'000'000'007;  // gaps
+      keys.insert(k);
+    }
+    std::vector<std::optional<int64_t>> v(keys.begin(), keys.end());
+    std::shuffle(v.begin(), v.end(), rng);
+    fill("t", v, true);
+    const Schema schema = conn_->describe("t");
+    ScanSpec base;
+    base.table = "t";
+    const uint64_t chunk_rows = 1 + rng() % 40;
+    const ChunkPlan plan = plan_chunks(*conn_, base, schema, "", chunk_rows);
+    ASSERT_FALSE(plan.chunks.empty());
+    EXPECT_TRUE(plan.chunks.front().is_range()) << plan.how;
+    EXPECT_LE(plan.chunks.size(), v.size());
+    expect_exactly_once("t", v.size(), plan);
+  }
+}
+
+TEST_F(ChunkPlanTest, NullsOfTheChunkColumnLandInTheFirstChunk) {
+  std::vector<std::optional<int64_t>> v;
+  for (int i = 0; i < 100; ++i) v.push_back(i % 9 == 0 ? std::nullopt : std::optional<int64_t>(i * 13));
+  fill("n", v, false);
+  ScanSpec base;
+  base.table = "n";
+  const ChunkPlan plan = plan_chunks(*conn_, base, conn_->describe("n"), "k", 10);
+  EXPECT_GT(plan.chunks.size(), 5u) << plan.how;
+  expect_exactly_once("n", v.size(), plan);
+}
+
+TEST_F(ChunkPlanTest, AFilterNarrowsTheRangeAndStillReadsEachMatchOnce) {
+  std::vector<std::optional<int64_t>> v;
+  for (int i = 0; i < 500; ++i) v.push_back(i);
+  fill("f", v, true);
+  ScanSpec base;
+  base.table = "f";
+  base.filter = Filter::compare("k", CompareOp::ge, Value(int64_t{400}));
+  const ChunkPlan plan = plan_chunks(*conn_, base, conn_->describe("f"), "", 20);
+  ASSERT_TRUE(plan.chunks.front().is_range());
+  // 100 matching keys, 400..499, in 5 ranges of 20 keys.
+  ASSERT_EQ(plan.chunks.size(), 5u) << plan.how;
+  EXPECT_FALSE(plan.chunks[0].from.has_value());
+  EXPECT_EQ(plan.chunks[1].from, 420);
+  EXPECT_EQ(plan.chunks[4].from, 480);
+  EXPECT_FALSE(plan.chunks[4].to.has_value());
+  ScanSpec scan;
+  scan.table = "f";
+  scan.filter = base.filter;
+  scan.columns = {"k"};
+  std::vector<int64_t> got;
+  for (const auto& b : plan.chunks) {
+    auto r = conn_->scan(chunk_scan(scan, b));
+    while (auto batch = r->next())
+      for (size_t i = 0; i < batch->num_rows(); ++i) got.push_back(batch->column(0).value_at(i).as<int64_t>());
+  }
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got.size(), 100u);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], 400 + static_cast<int64_t>(i));
+}
+
+TEST_F(ChunkPlanTest, WithoutAnIntegerKeyTheScanSegmentsReadEveryRowOnce) {
+  conn_->execute("CREATE TABLE s (rid INTEGER, name TEXT PRIMARY KEY) WITHOUT ROWID");
+  for (int i = 1; i <= 250; ++i)
+    conn_->execute("INSERT INTO s VALUES (?, ?)", std::vector<Value>{int64_t{i}, "n" + std::to_string(i * 7919 % 1000)});
+  ScanSpec base;
+  base.table = "s";
+  const ChunkPlan plan = plan_chunks(*conn_, base, conn_->describe("s"), "", 30);
+  ASSERT_GT(plan.chunks.size(), 1u);
+  EXPECT_TRUE(plan.chunks.front().is_segment()) << plan.how;
+  expect_exactly_once("s", 250, plan);
+}
+
+TEST_F(ChunkPlanTest, AnEmptyTableIsOneChunk) {
+  fill("e", {}, true);
+  ScanSpec base;
+  base.table = "e";
+  const ChunkPlan plan = plan_chunks(*conn_, base, conn_->describe("e"), "", 10);
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_TRUE(read_all("e", plan).empty());
+}
+
+TEST_F(ChunkPlanTest, ChunkingByATextColumnIsRefused) {
+  conn_->execute("CREATE TABLE x (id INTEGER PRIMARY KEY, name TEXT)");
+  ScanSpec base;
+  base.table = "x";
+  try {
+    (void)plan_chunks(*conn_, base, conn_->describe("x"), "name", 10);
+    ADD_FAILURE() << "a text column must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(e.message().find("integer"), std::string::npos) << e.message();
+  }
+}
+
+}  // namespace
+}  // namespace polydb::engine
