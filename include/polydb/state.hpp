@@ -123,7 +123,8 @@ class StateStore {
 
   // ---- jobs ----
   /// Records a new job. `id` empty = generate one (kind + UTC time + random
-  /// suffix). Error(conflict) when a job with that id exists.
+  /// suffix). Error(conflict) when a job with that id exists;
+  /// Error(invalid_argument) for an empty kind.
   virtual Job create_job(std::string_view id, std::string_view kind, std::string_view spec) = 0;
   virtual std::optional<Job> find_job(std::string_view id) = 0;
   /// Jobs, newest first; `kind` empty = every kind.
@@ -137,16 +138,23 @@ class StateStore {
   /// Stores the chunks of one table of a job, all or none, in planning order
   /// (indexes 0..n-1). Returns false, storing nothing, when that table already
   /// has chunks (a resumed job keeps its first plan): planning is idempotent
-  /// even when two workers plan at once. Error(not_found) for an unknown job.
+  /// even when two workers plan at once. Error(not_found) for an unknown job;
+  /// Error(invalid_argument) for an empty table name or no chunks (an empty
+  /// table is one chunk).
   virtual bool add_chunks(std::string_view job, std::string_view table,
                           std::span<const ChunkSpec> chunks) = 0;
   /// Claims one chunk of `job` for `worker` until now + `lease`: a pending
   /// chunk, else a running one whose lease has expired (its `position` is
   /// kept, so the new holder resumes there), else a failed one with fewer
-  /// than `max_attempts` attempts. Lowest table/index first. Increments
+  /// than `max_attempts` attempts (one that ran out of a smaller maximum; not
+  /// one released with `retry` false: that waits for retry_failed()). Lowest
+  /// table/index first (tables in the order they were added). Increments
   /// `attempts`. nullopt when nothing is claimable now (all done, or held by
   /// live leases). Two workers never hold one chunk: on PostgreSQL with
   /// SELECT ... FOR UPDATE SKIP LOCKED, on SQLite with a write transaction.
+  /// Error(not_found) for an unknown job; Error(invalid_argument) for an empty
+  /// worker name or a lease <= 0. Workers need distinct names: the lease
+  /// belongs to the name.
   virtual std::optional<Chunk> claim_chunk(std::string_view job, std::string_view worker,
                                            std::chrono::milliseconds lease,
                                            uint32_t max_attempts = 3) = 0;
@@ -178,6 +186,7 @@ class StateStore {
   virtual uint64_t retry_failed(std::string_view job) = 0;
 
   // ---- checkpoints: named values per job (replication positions, cursors) ----
+  /// Error(not_found) for an unknown job (put and compare_and_put).
   virtual void put_checkpoint(std::string_view job, std::string_view name,
                               std::string_view value) = 0;
   virtual std::optional<std::string> get_checkpoint(std::string_view job,
