@@ -33,14 +33,20 @@ std::optional<int64_t> extreme(Connection& src, const ScanSpec& base, const std:
   return batch->column(0).int64_at(0);
 }
 
-std::optional<uint64_t> row_estimate(Connection& src, const ScanSpec& base) {
+// Rows to plan for: the backend's estimate, checked against an exact count
+// when it asks for many chunks (estimates can be far off: SQLite's is the
+// largest rowid, which sparse keys inflate). One count per job is cheap next
+// to the copy it plans.
+std::optional<uint64_t> row_estimate(Connection& src, const ScanSpec& base, uint64_t chunk_rows) {
+  std::optional<uint64_t> n;
   try {
-    if (auto n = src.estimate_rows(base.table)) return n;
-    if (!base.filter) return src.count_rows(base.table);
+    n = src.estimate_rows(base.table);
+    if (!n || *n / chunk_rows > 64)
+      if (auto exact = src.count_rows(base.table)) n = exact;
   } catch (const Error&) {
-    // Only sizes the chunks; planning goes on with a guess.
+    // Only sizes the chunks; planning goes on with what it has.
   }
-  return std::nullopt;
+  return n;
 }
 
 }  // namespace
@@ -104,8 +110,8 @@ ScanSpec chunk_scan(const ScanSpec& base, const ChunkBounds& b) {
 ChunkPlan plan_chunks(Connection& src, const ScanSpec& base, const Schema& schema,
                       std::string_view chunk_by, uint64_t chunk_rows) {
   ChunkPlan plan;
-  plan.estimated_rows = row_estimate(src, base);
   chunk_rows = std::max<uint64_t>(chunk_rows, 1);
+  plan.estimated_rows = row_estimate(src, base, chunk_rows);
   const uint64_t wanted =
       plan.estimated_rows
           ? std::clamp<uint64_t>((*plan.estimated_rows + chunk_rows - 1) / chunk_rows, 1, kMaxChunks)

@@ -185,7 +185,7 @@ TEST(ChunkedCopy, KilledAtRandomMomentsAndResumedSqliteToDynamoDbIsExact) {
                  "% 97 END, i * 0.5 FROM g",
                  std::vector<Value>{items});
   }
-  const std::string dyn_url = polydb::e2e::server_url("POLYDB_TEST_DYNAMODB_URL");
+  const std::string dyn_url = polydb::e2e::dynamodb_url();
   const std::string table = polydb::e2e::unique_name("chunked_items");
   const std::string state = "sqlite://" + (dir / "state.db").string();
   const std::vector<std::string> base{"-q",       "copy",    src_url,   "items",
@@ -360,7 +360,7 @@ TEST(EngineCopy, ReplaceIntoDynamoDbNeedsNonAtomic) {
     src->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
     src->execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')");
   }
-  const std::string dyn_url = polydb::e2e::server_url("POLYDB_TEST_DYNAMODB_URL");
+  const std::string dyn_url = polydb::e2e::dynamodb_url();
   const std::string table = polydb::e2e::unique_name("non_atomic");
   const RunResult refused =
       Process({"copy", src_url, "t", dyn_url, table, "--mode", "replace"}, dir).wait();

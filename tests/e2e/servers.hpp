@@ -26,6 +26,14 @@ inline std::string server_url(const char* var) {
   return "postgresql://polydb-test-url-not-set@127.0.0.1:1/none";
 }
 
+/// The DynamoDB emulator's URL, with the dummy credentials it accepts set in
+/// the environment (inherited by the polydb processes a test starts).
+inline std::string dynamodb_url() {
+  setenv("AWS_ACCESS_KEY_ID", "polydbtest", 0);
+  setenv("AWS_SECRET_ACCESS_KEY", "polydbtest", 0);
+  return server_url("POLYDB_TEST_DYNAMODB_URL");
+}
+
 /// `stem` made unique to this test process.
 inline std::string unique_name(const std::string& stem) {
   return stem + "_" + std::to_string(getpid());
