@@ -170,10 +170,8 @@ class Worker {
     WriteOptions write = j_.write;
     // A later attempt may find the rows of a commit whose worker died before
     // recording it: upsert them so that nothing is written twice.
-    if (write.mode == WriteMode::create || (write.mode == WriteMode::append && chunk.attempts <= 1))
-      write.mode = WriteMode::append;
-    else
-      write.mode = WriteMode::upsert;
+    write.mode = write.mode != WriteMode::upsert && chunk.attempts <= 1 ? WriteMode::append
+                                                                         : WriteMode::upsert;
     std::unique_ptr<BatchWriter> writer;
     uint64_t rows = 0, bytes = 0, batches = 0;
     auto renewed = Clock::now();
