@@ -32,7 +32,8 @@ std::vector<ChunkSpec> specs(size_t n, std::optional<uint64_t> estimate = 10) {
 // How far `t` is from now, either way.
 std::chrono::milliseconds off_now(Clock::time_point t) {
   const auto d = Clock::now() - t;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d < Clock::duration::zero() ? -d : d);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d < Clock::duration::zero() ? -d
+                                                                                           : d);
 }
 
 using StateContract = StateStoreTest;
@@ -90,8 +91,7 @@ TEST_P(StateContract, JobsAreCreatedFoundListedAndUpdated) {
   store->set_job_status("j1", JobStatus::done);
   EXPECT_EQ(store->find_job("j1")->status, JobStatus::done);
   EXPECT_EQ(store->find_job("j1")->error, "");
-  EXPECT_EQ(code_of([&] { store->set_job_status("nope", JobStatus::done); }),
-            ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { store->set_job_status("nope", JobStatus::done); }), ErrorCode::not_found);
   // Another handle sees what this one wrote.
   EXPECT_EQ(open()->find_job("j1")->status, JobStatus::done);
 }

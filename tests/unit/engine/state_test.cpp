@@ -1,6 +1,8 @@
 // The state store's pure logic: names, the default location, which store a
 // URL names, and the URLs it refuses before touching any database.
 
+#include "polydb/state.hpp"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 #include <string>
 
 #include "polydb/error.hpp"
-#include "polydb/state.hpp"
 
 namespace polydb::state {
 namespace {
@@ -108,8 +109,7 @@ TEST(OpenStateStore, RefusesOtherSchemes) {
   const std::string m = message_of([] { open_state_store("mysql://u:secret@h/db"); });
   EXPECT_NE(m.find("'mysql'"), std::string::npos) << m;
   EXPECT_EQ(m.find("secret"), std::string::npos) << m;
-  EXPECT_EQ(code_of([] { open_state_store("dynamodb://us-east-1"); }),
-            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] { open_state_store("dynamodb://us-east-1"); }), ErrorCode::invalid_argument);
 }
 
 TEST(OpenStateStore, RefusesSqliteUrlsWithoutAFileOrWithOptions) {
@@ -132,8 +132,8 @@ TEST(OpenStateStore, RefusesABadPostgresqlSchemaBeforeConnecting) {
   EXPECT_EQ(code_of([] { open_state_store("postgresql://u:pw@127.0.0.1:1/db?schema="); }),
             ErrorCode::invalid_argument);
   const std::string long_name(64, 's');
-  const std::string m = message_of(
-      [&] { open_state_store("postgresql://u:pw@127.0.0.1:1/db?schema=" + long_name); });
+  const std::string m =
+      message_of([&] { open_state_store("postgresql://u:pw@127.0.0.1:1/db?schema=" + long_name); });
   EXPECT_NE(m.find("63"), std::string::npos) << m;
   EXPECT_EQ(m.find(":pw@"), std::string::npos) << m;
 }
