@@ -160,8 +160,8 @@ std::unique_ptr<StateStore> open_postgres_store(std::string_view url,
                             display, schema, kMaxIdentifier));
   ConnectOptions connect_options;
   connect_options.stop = options.stop;
-  auto session = std::make_unique<PgSession>(polydb::connect(uri.to_string_with_secrets(), connect_options),
-                                             schema, display);
+  auto session = std::make_unique<PgSession>(
+      polydb::connect(uri.to_string_with_secrets(), connect_options), schema, display);
   session->set_lock_timeout(options.busy_timeout);
   return make_sql_store(std::move(session), postgres_dialect(schema));
 }

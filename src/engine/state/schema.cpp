@@ -105,8 +105,7 @@ Found inspect(Session& s, const Dialect& d) {
   if (std::find(tables.begin(), tables.end(), "meta") == tables.end()) {
     if (!tables.empty()) {
       std::string names;
-      for (size_t i = 0; i < tables.size() && i < 5; ++i)
-        names += (i ? ", " : "") + tables[i];
+      for (size_t i = 0; i < tables.size() && i < 5; ++i) names += (i ? ", " : "") + tables[i];
       if (tables.size() > 5) names += ", ...";
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("{} is not a polydb state store: it holds other tables ({}) and "
@@ -133,13 +132,13 @@ Found inspect(Session& s, const Dialect& d) {
 
 void refuse_newer(const Found& f, Session& s, const Dialect& d) {
   if (f.version <= current_schema_version()) return;
-  throw Error(ErrorCode::unsupported,
-              fmt::format("{} holds a state store of schema version {}, written by {}; this "
-                          "polydb ({}) reads versions up to {} (use that polydb or a newer one)",
-                          s.display(), f.version,
-                          f.written_by.empty() ? "an unknown polydb" : f.written_by,
-                          polydb_release(), current_schema_version()),
-              d.backend);
+  throw Error(
+      ErrorCode::unsupported,
+      fmt::format("{} holds a state store of schema version {}, written by {}; this "
+                  "polydb ({}) reads versions up to {} (use that polydb or a newer one)",
+                  s.display(), f.version, f.written_by.empty() ? "an unknown polydb" : f.written_by,
+                  polydb_release(), current_schema_version()),
+      d.backend);
 }
 
 }  // namespace

@@ -82,12 +82,11 @@ class SqlStateStore final : public StateStore {
   std::string display_url() const override { return s_->display(); }
 
   int schema_version() override {
-    const auto rows =
-        s_->query(sql("SELECT value FROM {p}meta WHERE key = 'schema_version'"));
+    const auto rows = s_->query(sql("SELECT value FROM {p}meta WHERE key = 'schema_version'"));
     if (rows.empty())
-      throw Error(ErrorCode::corruption,
-                  fmt::format("{}: the state store's meta table lost its schema_version",
-                              s_->display()));
+      throw Error(
+          ErrorCode::corruption,
+          fmt::format("{}: the state store's meta table lost its schema_version", s_->display()));
     return std::stoi(rows.at(0).at(0).as<std::string>());
   }
 
@@ -125,14 +124,13 @@ class SqlStateStore final : public StateStore {
   std::vector<Job> list_jobs(std::string_view kind) override {
     std::vector<Row> rows;
     if (kind.empty()) {
-      rows = s_->query(
-          sql(fmt::format("SELECT {} FROM {{p}}jobs ORDER BY seq DESC", job_columns_)));
+      rows =
+          s_->query(sql(fmt::format("SELECT {} FROM {{p}}jobs ORDER BY seq DESC", job_columns_)));
     } else {
       const Value params[] = {kind};
-      rows = s_->query(
-          sql(fmt::format("SELECT {} FROM {{p}}jobs WHERE kind = $1 ORDER BY seq DESC",
-                          job_columns_)),
-          params);
+      rows = s_->query(sql(fmt::format("SELECT {} FROM {{p}}jobs WHERE kind = $1 ORDER BY seq DESC",
+                                       job_columns_)),
+                       params);
     }
     std::vector<Job> out;
     out.reserve(rows.size());
@@ -222,19 +220,19 @@ class SqlStateStore final : public StateStore {
     std::string previous;  // the worker whose lease expired
     {
       const Value params[] = {job};
-      const auto rows = s_->query(
-          sql("SELECT id FROM {p}chunks WHERE job = $1 AND status = 'pending'" + order +
-              "{skip_locked}"),
-          params);
+      const auto rows =
+          s_->query(sql("SELECT id FROM {p}chunks WHERE job = $1 AND status = 'pending'" + order +
+                        "{skip_locked}"),
+                    params);
       if (!rows.empty()) id = rows[0].at(0).as<int64_t>();
     }
     if (!id) {
       const Value params[] = {job};
-      const auto rows = s_->query(
-          sql("SELECT id, worker FROM {p}chunks WHERE job = $1 AND status = 'running' "
-              "AND lease_until < {now}" +
-              order + "{skip_locked}"),
-          params);
+      const auto rows =
+          s_->query(sql("SELECT id, worker FROM {p}chunks WHERE job = $1 AND status = 'running' "
+                        "AND lease_until < {now}" +
+                        order + "{skip_locked}"),
+                    params);
       if (!rows.empty()) {
         id = rows[0].at(0).as<int64_t>();
         previous = rows[0].at(1).as<std::string>();
@@ -354,13 +352,19 @@ class SqlStateStore final : public StateStore {
     for (const Row& r : rows) {
       const uint64_t n = as_count(r.at(1));
       switch (parse_chunk_status(r.at(0).as<std::string>())) {
-        case ChunkStatus::pending: p.pending = n; break;
-        case ChunkStatus::running: p.running = n; break;
+        case ChunkStatus::pending:
+          p.pending = n;
+          break;
+        case ChunkStatus::running:
+          p.running = n;
+          break;
         case ChunkStatus::done:
           p.done = n;
           p.rows_done = as_count(r.at(2));
           break;
-        case ChunkStatus::failed: p.failed = n; break;
+        case ChunkStatus::failed:
+          p.failed = n;
+          break;
       }
       known += as_count(r.at(3));
       estimated += as_count(r.at(4));
@@ -372,10 +376,10 @@ class SqlStateStore final : public StateStore {
   uint64_t retry_failed(std::string_view job) override {
     const Value params[] = {job};
     WriteTransaction tx(*s_);
-    const uint64_t n = s_->execute(
-        sql("UPDATE {p}chunks SET status = 'pending', attempts = 0, retry = 1, "
-            "updated = {now} WHERE job = $1 AND status = 'failed'"),
-        params);
+    const uint64_t n =
+        s_->execute(sql("UPDATE {p}chunks SET status = 'pending', attempts = 0, retry = 1, "
+                        "updated = {now} WHERE job = $1 AND status = 'failed'"),
+                    params);
     tx.commit();
     if (n > 0)
       logger("state")->info("{}: job '{}': {} failed chunk(s) pending again", s_->display(), job,
@@ -400,8 +404,8 @@ class SqlStateStore final : public StateStore {
 
   std::optional<std::string> get_checkpoint(std::string_view job, std::string_view name) override {
     const Value params[] = {job, name};
-    const auto rows = s_->query(
-        sql("SELECT value FROM {p}checkpoints WHERE job = $1 AND name = $2"), params);
+    const auto rows =
+        s_->query(sql("SELECT value FROM {p}checkpoints WHERE job = $1 AND name = $2"), params);
     if (rows.empty()) return std::nullopt;
     return rows[0].at(0).as<std::string>();
   }
@@ -448,11 +452,11 @@ class SqlStateStore final : public StateStore {
   // false, changing nothing, when it does not hold it any more.
   bool held_update(std::string_view assignments, std::span<const Value> params) {
     WriteTransaction tx(*s_);
-    const uint64_t n = s_->execute(
-        sql(fmt::format("UPDATE {{p}}chunks SET {}, updated = {{now}} "
-                        "WHERE id = $1 AND status = 'running' AND worker = $2",
-                        assignments)),
-        params);
+    const uint64_t n =
+        s_->execute(sql(fmt::format("UPDATE {{p}}chunks SET {}, updated = {{now}} "
+                                    "WHERE id = $1 AND status = 'running' AND worker = $2",
+                                    assignments)),
+                    params);
     if (n == 0) return false;
     tx.commit();
     return true;

@@ -47,9 +47,8 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, Free<&sqlite3_finalize>>;
 // sqlite:///abs/x.db, sqlite://rel/x.db (host + path), sqlite:rel/x.db.
 std::string path_of(std::string_view url) {
   if (url.size() < 7 || url.substr(6, 1) != ":" ||
-      !std::equal(url.begin(), url.begin() + 6, "sqlite", [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == b;
-      }))
+      !std::equal(url.begin(), url.begin() + 6, "sqlite",
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
     return std::string(url);
   const Uri uri = Uri::parse(url);
   if (!uri.query.empty())
@@ -74,10 +73,10 @@ class SqliteSession final : public Session {
     std::error_code ec;
     const bool exists = std::filesystem::exists(path_, ec);
     if (!exists && !options.create_if_missing)
-      throw Error(ErrorCode::not_found,
-                  fmt::format("no state store at {}: the file does not exist (check the path)",
-                              display_),
-                  std::string(kBackend));
+      throw Error(
+          ErrorCode::not_found,
+          fmt::format("no state store at {}: the file does not exist (check the path)", display_),
+          std::string(kBackend));
     if (!exists) {
       const auto dir = std::filesystem::path(path_).parent_path();
       if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
@@ -216,9 +215,12 @@ class SqliteSession final : public Session {
 
   static Value column(sqlite3_stmt* st, int i) {
     switch (sqlite3_column_type(st, i)) {
-      case SQLITE_NULL: return Value();
-      case SQLITE_INTEGER: return Value(static_cast<int64_t>(sqlite3_column_int64(st, i)));
-      case SQLITE_FLOAT: return Value(sqlite3_column_double(st, i));
+      case SQLITE_NULL:
+        return Value();
+      case SQLITE_INTEGER:
+        return Value(static_cast<int64_t>(sqlite3_column_int64(st, i)));
+      case SQLITE_FLOAT:
+        return Value(sqlite3_column_double(st, i));
       default: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
         return Value(std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(st, i))));
@@ -249,11 +251,10 @@ class SqliteSession final : public Session {
 
   Error error(int rc, std::string_view what) const {
     const std::string native = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
-    const std::string detail = fmt::format("SQLite error {} ({}): {}", rc, sqlite3_errstr(rc),
-                                           native);
+    const std::string detail =
+        fmt::format("SQLite error {} ({}): {}", rc, sqlite3_errstr(rc), native);
     const std::string backend(kBackend);
-    if (stop_.stop_requested() &&
-        ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_INTERRUPT))
+    if (stop_.stop_requested() && ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_INTERRUPT))
       return Error(ErrorCode::cancelled,
                    fmt::format("{}: interrupted while waiting for the state store", display_),
                    backend, detail);
@@ -281,20 +282,19 @@ class SqliteSession final : public Session {
                      backend, detail);
       case SQLITE_FULL:
         return Error(ErrorCode::io,
-                     fmt::format("{}: {}: the disk is full (free space and retry)", display_,
-                                 what),
+                     fmt::format("{}: {}: the disk is full (free space and retry)", display_, what),
                      backend, detail);
       case SQLITE_IOERR:
-        return Error(ErrorCode::io,
-                     fmt::format("{}: {}: {} (check the disk and the file system)", display_,
-                                 what, native),
-                     backend, detail);
+        return Error(
+            ErrorCode::io,
+            fmt::format("{}: {}: {} (check the disk and the file system)", display_, what, native),
+            backend, detail);
       case SQLITE_CORRUPT:
       case SQLITE_NOTADB:
-        return Error(ErrorCode::corruption,
-                     fmt::format("{}: {}: the file is not a SQLite database or is damaged",
-                                 display_, what),
-                     backend, detail);
+        return Error(
+            ErrorCode::corruption,
+            fmt::format("{}: {}: the file is not a SQLite database or is damaged", display_, what),
+            backend, detail);
       case SQLITE_CONSTRAINT:
         return Error(ErrorCode::conflict, fmt::format("{}: {}: {}", display_, what, native),
                      backend, detail);
@@ -324,8 +324,8 @@ Dialect sqlite_dialect() {
   d.integer = "INTEGER";
   d.timestamp = "TEXT";
   d.now_plus_ms = [](std::string_view ms) {
-    return fmt::format("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', {} / 1000.0))",
-                       ms);
+    return fmt::format(
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', {} / 1000.0))", ms);
   };
   d.read_time = [](const Value& v) {
     TimestampTz t;

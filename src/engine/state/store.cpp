@@ -20,20 +20,28 @@ namespace polydb::state {
 
 std::string_view to_string(JobStatus s) noexcept {
   switch (s) {
-    case JobStatus::running: return "running";
-    case JobStatus::done: return "done";
-    case JobStatus::failed: return "failed";
-    case JobStatus::cancelled: return "cancelled";
+    case JobStatus::running:
+      return "running";
+    case JobStatus::done:
+      return "done";
+    case JobStatus::failed:
+      return "failed";
+    case JobStatus::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
 
 std::string_view to_string(ChunkStatus s) noexcept {
   switch (s) {
-    case ChunkStatus::pending: return "pending";
-    case ChunkStatus::running: return "running";
-    case ChunkStatus::done: return "done";
-    case ChunkStatus::failed: return "failed";
+    case ChunkStatus::pending:
+      return "pending";
+    case ChunkStatus::running:
+      return "running";
+    case ChunkStatus::done:
+      return "done";
+    case ChunkStatus::failed:
+      return "failed";
   }
   return "unknown";
 }
