@@ -33,7 +33,7 @@ TEST_F(DynamoErrors, AMissingTableIs400ResourceNotFound) {
 TEST_F(DynamoErrors, AFailedConditionIs400ConditionalCheckFailed) {
   create_keyed({"id"}, {{"id", TypeId::int64, false, ""}});
   const std::string put = R"({"TableName": ")" + table_ +
-                          R"(", "Item": {"id": {"N": "1"}}, "ConditionExpression": "attribute_not_exists(id)"})";
+                          R"j(", "Item": {"id": {"N": "1"}}, "ConditionExpression": "attribute_not_exists(id)"})j";
   conn_->execute(put);
   const Error e = error_of([&] { conn_->execute(put); });
   EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
