@@ -87,9 +87,10 @@ TEST_F(FirestoreErrors, AFailedPreconditionOnAWriteCarriesItsStatus) {
         R"({"update": {"name": "errs/404", "fields": {}}, "currentDocument": {"exists": true}})");
   });
   EXPECT_EQ(missing.code(), ErrorCode::not_found) << missing.what();
-  // Written down after running them against the emulator: a commit refused
-  // as a whole is an HTTP error with the gRPC status of the refusal.
-  EXPECT_EQ(exists.native_code(), "HTTP 409 FAILED_PRECONDITION") << exists.what();
+  // A commit refused as a whole is an HTTP error with the gRPC status of the
+  // refusal (the emulator answers "exists: false" on an existing document
+  // with ALREADY_EXISTS).
+  EXPECT_EQ(exists.native_code(), "HTTP 409 ALREADY_EXISTS") << exists.what();
   EXPECT_EQ(missing.native_code(), "HTTP 404 NOT_FOUND") << missing.what();
 }
 
