@@ -7,6 +7,7 @@
 // of the tests that turn it off (tests/CMakeLists.txt).
 
 #include <new>
+#include <ostream>
 #include <stdexcept>
 
 #include "core/c_callback.hpp"
@@ -34,6 +35,9 @@ struct Fault {
   CCallback kind;
   size_t skip;
 };
+
+// Test names show the case, not its bytes.
+void PrintTo(const Fault& c, std::ostream* os) { *os << c.name; }
 
 class MysqlInfileCallbacks : public MysqlTest, public ::testing::WithParamInterface<Fault> {
  protected:

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <new>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct Case {
   const char* sql;
   size_t skip;  // calls that pass before the fault
 };
+
+// Test names show the case, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 // One scalar per query: the answers are computed by plain SQLite too.
 const Case kCases[] = {
