@@ -6,12 +6,15 @@
 /// what to do and by the CLI to choose an exit status), a message written for
 /// the user (what failed and what to do about it), the backend that failed
 /// (e.g. "sqlite", "postgresql"; empty for polydb's own checks) and the
-/// backend's own words (`detail`), which the CLI shows with `--verbose`.
+/// backend's own words (`detail`), which the CLI shows with `--verbose`, and
+/// the backend's structured error code (`native_code`) for callers that react
+/// to one particular server error.
 /// Messages and details never contain secrets: callers redact before throwing.
 
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace polydb {
 
@@ -47,6 +50,26 @@ class Error : public std::runtime_error {
   const std::string& backend() const noexcept { return backend_; }
   const std::string& detail() const noexcept { return detail_; }
 
+  /// The backend's own error code, as text; empty when the backend gave none
+  /// (a transport failure, a check of polydb's own). Per backend:
+  ///  - PostgreSQL and ODBC: the SQLSTATE, e.g. "23505";
+  ///  - MySQL/MariaDB: the error number, e.g. "1062";
+  ///  - SQLite: the extended result code, e.g. "1555" (SQLITE_CONSTRAINT_PRIMARYKEY);
+  ///  - DynamoDB, Cosmos DB, Firestore and other HTTP services: "HTTP <status>"
+  ///    followed by the service's error code when it sent one, e.g.
+  ///    "HTTP 400 ResourceNotFoundException", "HTTP 409 Conflict",
+  ///    "HTTP 404 NOT_FOUND"; an error a service reports inside a successful
+  ///    response (a Firestore batch write) has the service code alone.
+  const std::string& native_code() const noexcept { return native_code_; }
+  Error& set_native_code(std::string code) noexcept {
+    native_code_ = std::move(code);
+    return *this;
+  }
+
+  /// This error with another message: code, backend, detail, native code and
+  /// retryable() stay. For callers that add context ("column 'x': ...").
+  Error with_message(std::string message) const;
+
   /// True when repeating the same operation later may succeed (throttling,
   /// timeouts, dropped connections). Overridable per error at construction.
   bool retryable() const noexcept { return retryable_; }
@@ -60,6 +83,7 @@ class Error : public std::runtime_error {
   std::string message_;
   std::string backend_;
   std::string detail_;
+  std::string native_code_;
   bool retryable_;
 };
 

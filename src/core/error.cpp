@@ -1,6 +1,10 @@
 #include "polydb/error.hpp"
 
+#include <array>
+#include <new>
 #include <utility>
+
+#include "core/c_callback.hpp"
 
 namespace polydb {
 
@@ -40,5 +44,79 @@ Error::Error(ErrorCode code, std::string message, std::string backend, std::stri
       backend_(std::move(backend)),
       detail_(std::move(detail)),
       retryable_(default_retryable(code)) {}
+
+Error Error::with_message(std::string message) const {
+  Error e(code_, std::move(message), backend_, detail_);
+  e.native_code_ = native_code_;
+  e.retryable_ = retryable_;
+  return e;
+}
+
+// ------------------------------------------------------------ C callbacks
+
+Error error_from_exception(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const Error& error) {
+    return error;
+  } catch (const std::bad_alloc&) {
+    return Error(ErrorCode::internal, "out of memory (a library callback could not allocate)");
+  } catch (const std::exception& other) {
+    return Error(ErrorCode::internal, other.what());
+  } catch (...) {
+    return Error(ErrorCode::internal, "unknown exception in a library callback");
+  }
+}
+
+void rethrow_as_error(std::exception_ptr e) { throw error_from_exception(std::move(e)); }
+
+namespace detail {
+
+std::atomic<int> armed_callback_faults{0};
+
+namespace {
+struct ArmedFault {
+  std::exception_ptr fault;
+  std::size_t skip = 0;
+};
+thread_local std::array<ArmedFault, kCCallbackKinds> armed_faults;
+}  // namespace
+
+void fire_callback_fault(CCallback kind) {
+  ArmedFault& a = armed_faults[static_cast<std::size_t>(kind)];
+  if (!a.fault) return;
+  if (a.skip > 0) {
+    --a.skip;
+    return;
+  }
+  std::exception_ptr fault = std::exchange(a.fault, nullptr);
+  armed_callback_faults.fetch_sub(1, std::memory_order_relaxed);
+  std::rethrow_exception(fault);
+}
+
+}  // namespace detail
+
+namespace fault_injection {
+
+void fail_next_callback(CCallback kind, std::exception_ptr fault, std::size_t skip) {
+  auto& a = detail::armed_faults[static_cast<std::size_t>(kind)];
+  if (!a.fault && fault) detail::armed_callback_faults.fetch_add(1, std::memory_order_relaxed);
+  if (a.fault && !fault) detail::armed_callback_faults.fetch_sub(1, std::memory_order_relaxed);
+  a.fault = std::move(fault);
+  a.skip = skip;
+}
+
+std::size_t clear_callback_faults() noexcept {
+  std::size_t left = 0;
+  for (auto& a : detail::armed_faults)
+    if (a.fault) {
+      a.fault = nullptr;
+      ++left;
+      detail::armed_callback_faults.fetch_sub(1, std::memory_order_relaxed);
+    }
+  return left;
+}
+
+}  // namespace fault_injection
 
 }  // namespace polydb

@@ -9,6 +9,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/c_callback.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "net/handles.hpp"
@@ -125,24 +126,31 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
   (void)dltotal;
   (void)ultotal;
   auto& t = *static_cast<Transfer*>(user);
-  if (t.stop && t.stop->stop_requested()) return 1;
-  if (t.idle_limit.count() > 0) {
-    const auto now = std::chrono::steady_clock::now();
-    if (dlnow + ulnow != t.last_bytes) {
-      t.last_bytes = dlnow + ulnow;
-      t.last_activity = now;
-    } else if (now - t.last_activity >= t.idle_limit) {
-      t.idle_expired = true;
-      return 1;
+  try {
+    callback_fault_point(CCallback::curl_progress);
+    if (t.stop && t.stop->stop_requested()) return 1;
+    if (t.idle_limit.count() > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (dlnow + ulnow != t.last_bytes) {
+        t.last_bytes = dlnow + ulnow;
+        t.last_activity = now;
+      } else if (now - t.last_activity >= t.idle_limit) {
+        t.idle_expired = true;
+        return 1;
+      }
     }
+    return 0;
+  } catch (...) {
+    t.error = std::current_exception();
+    return 1;
   }
-  return 0;
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto& t = *static_cast<Transfer*>(user);
   const std::size_t n = size * count;
   try {
+    callback_fault_point(CCallback::curl_header);
     std::string_view line(data, n);
     if (line.starts_with("HTTP/")) {
       // A new header block (after a 100 Continue, or the real response): its
@@ -172,6 +180,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   auto& t = *static_cast<Transfer*>(user);
   const std::size_t n = size * count;
   try {
+    callback_fault_point(CCallback::curl_write);
     const std::string_view chunk(data, n);
     const bool success = t.status >= 200 && t.status < 300;
     if (t.sink && success) {
@@ -192,6 +201,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 std::size_t on_read(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto& t = *static_cast<Transfer*>(user);
   try {
+    callback_fault_point(CCallback::curl_read);
     const std::size_t written = t.request->body_reader(std::span<char>(data, size * count));
     return std::min(written, size * count);
   } catch (...) {
@@ -345,7 +355,9 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &http_version);
   std::string curl_message = state_->error_buffer.data();
 
-  if (transfer.error) std::rethrow_exception(transfer.error);
+  // What a callback threw, as the Error it stands for (std exceptions become
+  // Error(internal)).
+  if (transfer.error) rethrow_as_error(transfer.error);
   if (rc == CURLE_ABORTED_BY_CALLBACK && transfer.idle_expired) {
     // Reported like curl's own low-speed timeout.
     rc = CURLE_OPERATION_TIMEDOUT;

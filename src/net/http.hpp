@@ -22,7 +22,8 @@ namespace polydb::net {
 
 /// Supplies a streamed request body: fills the front of `buffer` and returns
 /// how many bytes it wrote; 0 means the body is complete. It may throw
-/// polydb::Error: the client stops the transfer and rethrows it from `send`.
+/// polydb::Error: the client stops the transfer and rethrows it from `send`
+/// (any other exception comes out as Error(internal) with its text).
 using BodyReader = std::function<std::size_t(std::span<char> buffer)>;
 
 /// Receives a streamed response body chunk by chunk, in order. It may throw
@@ -131,7 +132,8 @@ class HttpClient {
   ///    resets the connection, or the TLS handshake fails; TLS verification
   ///    failures are `connection` too but not retryable;
   ///  - `invalid_argument` for a malformed URL or an unsupported scheme;
-  ///  - whatever a BodyReader threw.
+  ///  - whatever a BodyReader threw (a std::exception other than Error as
+///    Error(internal) with its what() text).
   HttpResponse send(const HttpRequest& request);
 
   /// Like `send`, but a 2xx response's body goes to `sink` chunk by chunk as

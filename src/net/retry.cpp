@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <vector>
@@ -86,11 +87,9 @@ void run_with_retry(const RetryPolicy& policy, const RetryClassifier& classify,
       if (!advice.retry || never_retried(error.code())) throw;
 
       auto gave_up = [&](std::string_view why) {
-        return Error(error.code(),
-                     fmt::format("{} (gave up after {} attempt{} in {}: {})", error.message(), n,
-                                 n == 1 ? "" : "s", seconds_text(clock.now() - started), why),
-                     error.backend(), error.detail())
-            .set_retryable(error.retryable());
+        return error.with_message(
+            fmt::format("{} (gave up after {} attempt{} in {}: {})", error.message(), n,
+                        n == 1 ? "" : "s", seconds_text(clock.now() - started), why));
       };
       if (n >= max_attempts) throw gave_up("no attempts left");
       const double sample = context.random ? context.random() : thread_random();
@@ -252,7 +251,14 @@ Error http_status_error(const HttpResponse& response, std::string_view backend,
   }
   constexpr std::size_t kDetailLimit = 2000;
   std::string detail = redact_url_text(std::string_view(response.body).substr(0, kDetailLimit));
-  return Error(code, std::move(message), std::string(backend), std::move(detail));
+  return Error(code, std::move(message), std::string(backend), std::move(detail))
+      .set_native_code(http_native_code(response.status, service_code));
+}
+
+std::string http_native_code(long status, std::string_view service_code) {
+  std::string out = fmt::format("HTTP {}", status);
+  if (!service_code.empty()) fmt::format_to(std::back_inserter(out), " {}", service_code);
+  return out;
 }
 
 HttpResponse send_with_retry(HttpClient& client, const RetryPolicy& policy,

@@ -139,10 +139,15 @@ ErrorCode error_code_for_status(long status);
 /// or `throttled` when `service_code` is one of `throttling_codes` (e.g.
 /// DynamoDB's ProvisionedThroughputExceededException arrives as a 400). The
 /// message names the status, the service's code and message and what to do;
-/// the detail holds the start of the body, redacted.
+/// the detail holds the start of the body, redacted; the native code is
+/// http_native_code(status, service_code).
 Error http_status_error(const HttpResponse& response, std::string_view backend,
                         std::string_view service_code = {}, std::string_view service_message = {},
                         std::span<const std::string_view> throttling_codes = {});
+
+/// Error::native_code() of an HTTP service's error: "HTTP 429", or with the
+/// service's own code "HTTP 400 ResourceNotFoundException".
+std::string http_native_code(long status, std::string_view service_code = {});
 
 /// Turns a response into nullopt (a success, or an answer the caller handles
 /// itself, such as a 404 on a probe) or the Error it means.

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/c_callback.hpp"
+#include "query/remote_table.hpp"
 #include "query/values.hpp"
 
 namespace polydb::query {
@@ -202,28 +204,52 @@ void with_state(sqlite3_context* ctx, bool create, Fn&& fn) {
   if (raw) std::memcpy(raw, &s, sizeof s);
 }
 
-void step(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  with_state(ctx, true, [&](SumState* s) {
-    if (s) add_value(*s, argv[0], 1);
+// Runs a callback body; what it throws goes to the engine and fails the
+// statement (the callbacks are noexcept C functions).
+template <class Fn>
+void guarded(sqlite3_context* ctx, Fn&& fn) noexcept {
+  try {
+    callback_fault_point(CCallback::sqlite_function);
+    fn();
+  } catch (...) {
+    static_cast<Engine*>(sqlite3_user_data(ctx))->keep_error(std::current_exception());
+    try {
+      const Error e = error_from_exception(std::current_exception());
+      sqlite3_result_error(ctx, e.message().c_str(), -1);
+    } catch (...) {
+      sqlite3_result_error_nomem(ctx);
+    }
+  }
+}
+
+void step(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
+  guarded(ctx, [&] {
+    with_state(ctx, true, [&](SumState* s) {
+      if (s) add_value(*s, argv[0], 1);
+    });
   });
 }
-void inverse(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  with_state(ctx, true, [&](SumState* s) {
-    if (s) add_value(*s, argv[0], -1);
+void inverse(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
+  guarded(ctx, [&] {
+    with_state(ctx, true, [&](SumState* s) {
+      if (s) add_value(*s, argv[0], -1);
+    });
   });
 }
-void value(sqlite3_context* ctx) {
-  with_state(ctx, false, [&](SumState* s) { result(ctx, s); });
+void value(sqlite3_context* ctx) noexcept {
+  guarded(ctx, [&] { with_state(ctx, false, [&](SumState* s) { result(ctx, s); }); });
 }
-void final(sqlite3_context* ctx) {
-  with_state(ctx, false, [&](SumState* s) { result(ctx, s); });
+void final(sqlite3_context* ctx) noexcept {
+  guarded(ctx, [&] { with_state(ctx, false, [&](SumState* s) { result(ctx, s); }); });
 }
 
 }  // namespace
 
-void register_exact_sum(sqlite3* db) {
-  sqlite3_create_window_function(db, "sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, step,
-                                 final, value, inverse, nullptr);
+void register_exact_sum(sqlite3* db, Engine& engine) {
+  if (sqlite3_create_window_function(db, "sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, &engine,
+                                     step, final, value, inverse, nullptr) != SQLITE_OK)
+    throw Error(ErrorCode::internal,
+                std::string("cannot register sum(): ") + sqlite3_errmsg(db), "sqlite");
 }
 
 }  // namespace polydb::query

@@ -12,7 +12,11 @@
 
 namespace polydb::query {
 
-/// Replaces sum(X) (aggregate and window function) on `db`.
-void register_exact_sum(sqlite3* db);
+class Engine;
+
+/// Replaces sum(X) (aggregate and window function) on `db`. What its
+/// callbacks throw is kept by `engine` (Engine::keep_error) and the statement
+/// fails; `engine` must outlive `db`'s use of the function.
+void register_exact_sum(sqlite3* db, Engine& engine);
 
 }  // namespace polydb::query

@@ -1,13 +1,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
+#include "core/c_callback.hpp"
 #include "core/log.hpp"
 #include "polydb/config.hpp"
 #include "polydb/query.hpp"
@@ -85,7 +88,7 @@ class Federation::Impl final : public query::Engine {
     sqlite3_exec(cache, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536",
                  nullptr, nullptr, nullptr);
     query::register_module(engine_.db(), *this);
-    query::register_exact_sum(engine_.db());
+    query::register_exact_sum(engine_.db(), *this);
     sqlite3_progress_handler(engine_.db(), 10'000, &Impl::on_progress, this);
     if (options_.config)
       for (const auto& c : options_.config->connections()) add(c.name, c.name, nullptr, false);
@@ -125,8 +128,8 @@ class Federation::Impl final : public query::Engine {
     if (options_.cancel && options_.cancel->load(std::memory_order_relaxed))
       throw Error(ErrorCode::cancelled, "query interrupted");
   }
-  void keep_error(const Error& e) override {
-    if (!kept_) kept_ = e;
+  void keep_error(std::exception_ptr e) noexcept override {
+    if (!kept_) kept_ = std::move(e);
   }
   std::unique_ptr<BatchReader> scan(query::RemoteTable& t, const ScanSpec& spec) override {
     Attachment& a = attachments_.at(t.attachment);
@@ -168,8 +171,7 @@ class Federation::Impl final : public query::Engine {
   /// Rethrows the error a callback kept, else `fallback`.
   [[noreturn]] void rethrow(const Error& fallback) {
     if (kept_) {
-      Error e = std::move(*kept_);
-      kept_.reset();
+      Error e = error_from_exception(std::exchange(kept_, nullptr));
       // A stop request reaches the remote reads too ("interrupted while talking
       // to ..."): the query as a whole was interrupted.
       if (e.code() == ErrorCode::cancelled) throw Error(ErrorCode::cancelled, "query interrupted");
@@ -181,13 +183,13 @@ class Federation::Impl final : public query::Engine {
   }
 
  private:
-  static int on_progress(void* self) {
+  static int on_progress(void* self) noexcept {
     auto* impl = static_cast<Impl*>(self);
     return impl->options_.cancel && impl->options_.cancel->load(std::memory_order_relaxed) ? 1 : 0;
   }
 
   void reset_run() {
-    kept_.reset();
+    kept_ = nullptr;
     remote_calls_ = 0;
     // Plans stay (a reader of an earlier query may still point at them);
     // what they did is forgotten.
@@ -223,7 +225,7 @@ class Federation::Impl final : public query::Engine {
       return connect(a.target, o);
     } catch (const Error& e) {
       if (e.code() == ErrorCode::cancelled) throw Error(ErrorCode::cancelled, "query interrupted");
-      throw Error(e.code(), fmt::format("{}: {}", a.name, e.message()), e.backend(), e.detail());
+      throw e.with_message(fmt::format("{}: {}", a.name, e.message()));
     }
   }
 
@@ -259,7 +261,7 @@ class Federation::Impl final : public query::Engine {
     try {
       t->schema = conn.describe(name);
     } catch (const Error& e) {
-      throw Error(e.code(), fmt::format("{}: {}", a.name, e.message()), e.backend(), e.detail());
+      throw e.with_message(fmt::format("{}: {}", a.name, e.message()));
     }
     if (t->schema.fields.empty())
       throw Error(ErrorCode::unsupported, fmt::format("{} has no columns", t->display));
@@ -275,8 +277,13 @@ class Federation::Impl final : public query::Engine {
       engine_.exec("ATTACH DATABASE ':memory:' AS " + query::quote_identifier(a.name));
       a.attached = true;
     }
-    engine_.exec(fmt::format("CREATE VIRTUAL TABLE {}.{} USING polydb_remote({})",
-                             query::quote_identifier(a.name), query::quote_identifier(name), id));
+    try {
+      engine_.exec(fmt::format("CREATE VIRTUAL TABLE {}.{} USING polydb_remote({})",
+                               query::quote_identifier(a.name), query::quote_identifier(name), id));
+    } catch (const Error& e) {
+      if (kept_) rethrow(e);  // what xCreate threw
+      throw;
+    }
   }
 
   // Prepares `sql`, creating the virtual tables it names on the way.
@@ -376,7 +383,7 @@ class Federation::Impl final : public query::Engine {
   std::map<std::string, Attachment> attachments_;
   std::map<std::string, bool> explicit_;
   std::vector<std::unique_ptr<query::RemoteTable>> tables_;
-  std::optional<Error> kept_;
+  std::exception_ptr kept_;  ///< what a SQLite callback threw, until rethrown
   uint64_t remote_calls_ = 0;
   int plan_ids_ = 0;
   bool discovering_ = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/c_callback.hpp"
 #include "core/log.hpp"
 #include "query/names.hpp"
 #include "query/values.hpp"
@@ -166,8 +167,7 @@ Plan* find_plan(RemoteTable& t, int id) {
   return nullptr;
 }
 
-int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-  RemoteTable& t = *static_cast<VTab*>(vtab)->table;
+void best_index(RemoteTable& t, sqlite3_index_info* info) {
   Plan p;
   p.id = t.engine->next_plan_id();
   p.columns_used = info->colUsed;
@@ -291,7 +291,6 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->idxStr = sqlite3_mprintf("%s", shown.c_str());
   info->needToFreeIdxStr = 1;
   if (!find_plan(t, p.id)) t.plans.push_back(std::move(p));
-  return SQLITE_OK;
 }
 
 // ------------------------------------------------------------------ cursor
@@ -323,22 +322,25 @@ struct Cursor : sqlite3_vtab_cursor {
   ~Cursor() { sqlite3_finalize(probe); }
 };
 
-// Runs `fn` (a callback body); turns a polydb::Error into a SQLite error
-// whose text names the table, and keeps the Error to be rethrown intact.
+// Runs `fn`, the body of a callback of kind `kind`: whatever it throws is
+// kept by the engine (rethrown intact once SQLite returns) and becomes
+// SQLITE_ERROR with the message in zErrMsg, which names the table. Nothing
+// escapes: the callbacks are noexcept C functions.
 template <class Fn>
-int guarded(sqlite3_vtab* vtab, Engine& engine, Fn&& fn) {
+int guarded(sqlite3_vtab* vtab, Engine& engine, CCallback kind, Fn&& fn) noexcept {
   try {
+    callback_fault_point(kind);
     fn();
     return SQLITE_OK;
-  } catch (const Error& e) {
-    engine.keep_error(e);
+  } catch (...) {
+    engine.keep_error(std::current_exception());
     sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite3_mprintf("%s", e.message().c_str());
-    return SQLITE_ERROR;
-  } catch (const std::exception& e) {
-    engine.keep_error(Error(ErrorCode::internal, e.what()));
-    sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite3_mprintf("%s", e.what());
+    vtab->zErrMsg = nullptr;
+    try {
+      vtab->zErrMsg =
+          sqlite3_mprintf("%s", error_from_exception(std::current_exception()).message().c_str());
+    } catch (...) {  // no memory for the text: SQLite reports the code alone
+    }
     return SQLITE_ERROR;
   }
 }
@@ -864,14 +866,15 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
 
 // ------------------------------------------------------------ callbacks
 
-int x_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
-              char** err) {
-  auto& engine = *static_cast<Engine*>(aux);
-  if (argc < 4) {
-    *err = sqlite3_mprintf("polydb_remote needs a table id");
-    return SQLITE_ERROR;
-  }
-  RemoteTable& t = engine.table(std::stoul(argv[3]));
+// Declares the virtual table of engine.table(argv[3]).
+sqlite3_vtab* connect(sqlite3* db, Engine& engine, int argc, const char* const* argv) {
+  if (argc < 4) throw Error(ErrorCode::internal, "polydb_remote needs a table id", "sqlite");
+  size_t used = 0;
+  const unsigned long id = std::stoul(argv[3], &used);
+  if (argv[3][used] != '\0')
+    throw Error(ErrorCode::internal, fmt::format("polydb_remote: bad table id '{}'", argv[3]),
+                "sqlite");
+  RemoteTable& t = engine.table(id);
   std::string ddl = "CREATE TABLE x(";
   for (size_t i = 0; i < t.schema.fields.size(); ++i)
     ddl += (i ? ", " : "") + quote_identifier(t.schema.fields[i].name) + " " +
@@ -887,66 +890,89 @@ int x_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3
   } else {
     ddl += ")";
   }
-  if (const int rc = sqlite3_declare_vtab(db, ddl.c_str()); rc != SQLITE_OK) {
-    *err = sqlite3_mprintf("cannot declare %s: %s", t.display.c_str(), sqlite3_errmsg(db));
-    return rc;
-  }
-  auto* v = new VTab();
+  if (sqlite3_declare_vtab(db, ddl.c_str()) != SQLITE_OK)
+    throw Error(ErrorCode::internal,
+                fmt::format("cannot declare {}: {}", t.display, sqlite3_errmsg(db)), "sqlite");
+  auto v = std::make_unique<VTab>();
   v->table = &t;
-  *out = v;
-  return SQLITE_OK;
+  return v.release();
 }
 
-int x_disconnect(sqlite3_vtab* vtab) {
+// xCreate and xConnect. No vtab exists yet to carry zErrMsg: the message
+// goes to `err`; the engine keeps the exception.
+int x_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+              char** err) noexcept {
+  auto& engine = *static_cast<Engine*>(aux);
+  try {
+    callback_fault_point(CCallback::sqlite_vtab_connect);
+    *out = connect(db, engine, argc, argv);
+    return SQLITE_OK;
+  } catch (...) {
+    engine.keep_error(std::current_exception());
+    try {
+      *err = sqlite3_mprintf("%s",
+                             error_from_exception(std::current_exception()).message().c_str());
+    } catch (...) {
+    }
+    return SQLITE_ERROR;
+  }
+}
+
+int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
+  RemoteTable& t = *static_cast<VTab*>(vtab)->table;
+  return guarded(vtab, *t.engine, CCallback::sqlite_vtab_best_index, [&] { best_index(t, info); });
+}
+
+int x_disconnect(sqlite3_vtab* vtab) noexcept {
   delete static_cast<VTab*>(vtab);
   return SQLITE_OK;
 }
 
-int x_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  auto* cur = new Cursor();
-  cur->table = static_cast<VTab*>(vtab)->table;
-  *out = cur;
-  return SQLITE_OK;
+int x_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
+  RemoteTable& t = *static_cast<VTab*>(vtab)->table;
+  return guarded(vtab, *t.engine, CCallback::sqlite_vtab_open, [&] {
+    auto cur = std::make_unique<Cursor>();
+    cur->table = &t;
+    *out = cur.release();
+  });
 }
 
-int x_close(sqlite3_vtab_cursor* c) {
+int x_close(sqlite3_vtab_cursor* c) noexcept {
   delete static_cast<Cursor*>(c);
   return SQLITE_OK;
 }
 
-int x_filter(sqlite3_vtab_cursor* c, int idx_num, const char*, int, sqlite3_value** argv) {
+int x_filter(sqlite3_vtab_cursor* c, int idx_num, const char*, int, sqlite3_value** argv) noexcept {
   auto& cur = *static_cast<Cursor*>(c);
-  return guarded(c->pVtab, *cur.table->engine, [&] {
+  return guarded(c->pVtab, *cur.table->engine, CCallback::sqlite_vtab_filter, [&] {
     cur.rowid = 0;
     filter(cur, idx_num, argv);
   });
 }
 
-int x_next(sqlite3_vtab_cursor* c) {
+int x_next(sqlite3_vtab_cursor* c) noexcept {
   auto& cur = *static_cast<Cursor*>(c);
-  return guarded(c->pVtab, *cur.table->engine, [&] {
+  return guarded(c->pVtab, *cur.table->engine, CCallback::sqlite_vtab_next, [&] {
     ++cur.rowid;
     if (cur.local) step_local(cur);
     else advance_remote(cur);
   });
 }
 
-int x_eof(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c)->eof ? 1 : 0; }
+int x_eof(sqlite3_vtab_cursor* c) noexcept { return static_cast<Cursor*>(c)->eof ? 1 : 0; }
 
-int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int i) {
-  auto& cur = *static_cast<Cursor*>(c);
+void column(Cursor& cur, sqlite3_context* ctx, int i) {
   const Type type = cur.table->schema.fields[static_cast<size_t>(i)].type;
   if (cur.local && cur.in_memory) {
     const int pos = cur.local_column_of[static_cast<size_t>(i)];
-    if (pos < 0) return sqlite3_result_null(ctx), SQLITE_OK;
+    if (pos < 0) return sqlite3_result_null(ctx);
     const uint64_t ref = cur.hits[cur.hit];
     const Batch& b = cur.copy->batches[ref >> 32];
-    result_cell(ctx, b.column(static_cast<size_t>(pos)), ref & 0xffffffffu);
-    return SQLITE_OK;
+    return result_cell(ctx, b.column(static_cast<size_t>(pos)), ref & 0xffffffffu);
   }
   if (cur.local) {
     const int pos = cur.local_column_of[static_cast<size_t>(i)];
-    if (pos < 0) return sqlite3_result_null(ctx), SQLITE_OK;
+    if (pos < 0) return sqlite3_result_null(ctx);
     sqlite3_value* v = sqlite3_column_value(cur.probe, pos);
     sqlite3_result_value(ctx, v);
     const int storage = sqlite3_value_type(v);
@@ -954,19 +980,23 @@ int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int i) {
       sqlite3_result_subtype(ctx, kDecimalSubtype);
     else if (type.id == TypeId::json && storage == SQLITE_TEXT)
       sqlite3_result_subtype(ctx, kJsonSubtype);
-    return SQLITE_OK;
+    return;
   }
   const int pos = cur.column_of[static_cast<size_t>(i)];
-  if (pos < 0 || !cur.batch) return sqlite3_result_null(ctx), SQLITE_OK;
+  if (pos < 0 || !cur.batch) return sqlite3_result_null(ctx);
   result_cell(ctx, cur.batch->column(static_cast<size_t>(pos)), cur.row);
-  return SQLITE_OK;
+}
+
+int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int i) noexcept {
+  auto& cur = *static_cast<Cursor*>(c);
+  return guarded(c->pVtab, *cur.table->engine, CCallback::sqlite_vtab_column,
+                 [&] { column(cur, ctx, i); });
 }
 
 // The identity of the current row for tables without a primary key: a hash
 // of every column (FNV-1a over the values' text), so that the same row read
 // by two branches of an OR is recognised.
-int x_rowid(sqlite3_vtab_cursor* c, sqlite3_int64* out) {
-  auto& cur = *static_cast<Cursor*>(c);
+sqlite3_int64 rowid(const Cursor& cur) {
   uint64_t h = 1469598103934665603ull;
   auto mix = [&](std::string_view bytes) {
     for (unsigned char ch : bytes) h = (h ^ ch) * 1099511628211ull;
@@ -994,8 +1024,13 @@ int x_rowid(sqlite3_vtab_cursor* c, sqlite3_int64* out) {
       mix(v.is_null() ? std::string("\x01null") : v.to_text());
     }
   }
-  *out = static_cast<sqlite3_int64>(h);
-  return SQLITE_OK;
+  return static_cast<sqlite3_int64>(h);
+}
+
+int x_rowid(sqlite3_vtab_cursor* c, sqlite3_int64* out) noexcept {
+  auto& cur = *static_cast<Cursor*>(c);
+  return guarded(c->pVtab, *cur.table->engine, CCallback::sqlite_vtab_rowid,
+                 [&] { *out = rowid(cur); });
 }
 
 const sqlite3_module kModule = [] {
@@ -1003,7 +1038,7 @@ const sqlite3_module kModule = [] {
   m.iVersion = 0;
   m.xCreate = x_connect;
   m.xConnect = x_connect;
-  m.xBestIndex = best_index;
+  m.xBestIndex = x_best_index;
   m.xDisconnect = x_disconnect;
   m.xDestroy = x_disconnect;
   m.xOpen = x_open;

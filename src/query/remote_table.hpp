@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,8 +122,9 @@ class Engine {
   virtual void count_remote_call(const RemoteTable& t) = 0;
   /// Throws Error(cancelled) when the user asked to stop.
   virtual void check_cancel() = 0;
-  /// Remembers an error thrown inside a SQLite callback, to rethrow it intact.
-  virtual void keep_error(const Error& e) = 0;
+  /// Remembers what a SQLite callback threw (the first one of a statement
+  /// wins), to rethrow it as polydb::Error once SQLite has returned.
+  virtual void keep_error(std::exception_ptr e) noexcept = 0;
   /// Opens a scan of `t` on a connection of its attachment that no other
   /// open reader uses (a join of two tables of one database streams both).
   virtual std::unique_ptr<BatchReader> scan(RemoteTable& t, const ScanSpec& spec) = 0;

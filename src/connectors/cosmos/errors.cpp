@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "net/retry.hpp"
 #include "polydb/uri.hpp"
 
 namespace polydb::cosmos {
@@ -73,6 +74,7 @@ Error make_error(const net::HttpResponse& response, std::string_view what) {
                       h.empty() ? "" : fmt::format(" ({})", h)),
           "cosmos", redact_url_text(code.empty() ? message : code + ": " + message));
   e.set_retryable(is_retryable_status(response.status));
+  e.set_native_code(net::http_native_code(response.status, code));
   return e;
 }
 

@@ -583,10 +583,8 @@ Json DynamoConnection::describe_table(std::string_view table) {
     return std::move(r.at("Table"));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_found) throw;
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table,
-                            display_),
-                "dynamodb", e.detail());
+    throw e.with_message(
+        fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_));
   }
 }
 
@@ -829,8 +827,7 @@ void DynamoConnection::drop_table(std::string_view table, bool if_exists) {
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_found) throw;
     if (if_exists) return;
-    throw Error(ErrorCode::not_found, fmt::format("no table '{}' in {} to drop", table, display_),
-                "dynamodb", e.detail());
+    throw e.with_message(fmt::format("no table '{}' in {} to drop", table, display_));
   }
   // DELETING tables keep their name: wait until it is free again.
   const auto deadline = std::chrono::steady_clock::now() + kTableWait;

@@ -90,6 +90,7 @@ Error make_error(const net::HttpResponse& response, std::string_view what) {
           "dynamodb", redact_url_text(code.empty() ? message : code + ": " + message));
   e.set_retryable(ec == ErrorCode::throttled || ec == ErrorCode::connection ||
                   ec == ErrorCode::timeout || response.status >= 500);
+  e.set_native_code(net::http_native_code(response.status, code));
   return e;
 }
 

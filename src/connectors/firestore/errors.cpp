@@ -78,6 +78,7 @@ Error make_status_error(std::string_view status, std::string_view message, std::
                       h.empty() ? "" : std::string(h) + ")"),
           "firestore", redact_url_text(fmt::format("{}: {}", status, message)));
   e.set_retryable(is_retryable_status(status));
+  e.set_native_code(http_status ? net::http_native_code(http_status, status) : std::string(status));
   return e;
 }
 
@@ -96,9 +97,8 @@ Error make_error(const net::HttpResponse& response, std::string_view what) {
     message = response.body.substr(0, 300);
   }
   if (status.empty()) {
-    Error e = net::http_status_error(response, "firestore", "", message);
-    return Error(e.code(), fmt::format("{}: {}", what, e.message()), "firestore", e.detail())
-        .set_retryable(e.retryable());
+    const Error e = net::http_status_error(response, "firestore", "", message);
+    return e.with_message(fmt::format("{}: {}", what, e.message()));
   }
   return make_status_error(status, message, what, response.status);
 }

@@ -440,7 +440,8 @@ void MysqlConnection::connect_once(const Uri& uri, std::chrono::steady_clock::ti
                                   "?connect-timeout=SECONDS on the URL to wait longer)",
                                   what, connect_timeout_s, o.connect_timeout_s),
                       "mysql", fmt::format("MySQL error {}: {}", errnum, mysql_error(m)))
-                    .set_retryable(true);
+                    .set_retryable(true)
+                    .set_native_code(std::to_string(errnum));
       db_.reset();
       throw e;
     }
@@ -556,7 +557,8 @@ Error MysqlConnection::failure(unsigned errnum, std::string_view sqlstate, std::
     Error e = idle_timeout_error("mysql", display_, limit, "a read or write");
     return Error(e.code(), fmt::format("{} ({})", e.message(), what), "mysql",
                  fmt::format("MySQL error {}: {}", errnum, native))
-        .set_retryable(true);
+        .set_retryable(true)
+        .set_native_code(std::to_string(errnum));
   }
   return make_error(errnum, sqlstate, native, what);
 }
@@ -1059,7 +1061,8 @@ std::optional<uint64_t> MysqlConnection::load_data(std::string_view sql, LoadSou
   load_error_text_ = nullptr;
   const int rc = mysql_real_query(m, sql.data(), sql.size());
   load_source_ = nullptr;
-  if (load_error_) std::rethrow_exception(std::exchange(load_error_, nullptr));
+  // What the source or a callback threw, as the Error it stands for.
+  if (load_error_) rethrow_as_error(std::exchange(load_error_, nullptr));
   if (rc) {
     if (is_local_infile_refused(mysql_errno(m))) return std::nullopt;
     throw error("LOAD DATA failed");
@@ -1070,18 +1073,26 @@ std::optional<uint64_t> MysqlConnection::load_data(std::string_view sql, LoadSou
 int MysqlConnection::infile_init(void** ptr, const char* filename, void* userdata) noexcept {
   auto* self = static_cast<MysqlConnection*>(userdata);
   *ptr = self;
-  if (!self->load_source_ || !filename || self->load_source_->file_name() != filename) {
-    self->load_error_text_ =
-        "the server asked for a local file polydb did not offer (refused: polydb only sends "
-        "the rows it is writing)";
+  try {
+    callback_fault_point(CCallback::mysql_infile_init);
+    if (!self->load_source_ || !filename || self->load_source_->file_name() != filename) {
+      self->load_error_text_ =
+          "the server asked for a local file polydb did not offer (refused: polydb only sends "
+          "the rows it is writing)";
+      return 1;
+    }
+    return 0;
+  } catch (...) {
+    self->load_error_ = std::current_exception();
+    self->load_error_text_ = "polydb could not start sending rows after an error";
     return 1;
   }
-  return 0;
 }
 
 int MysqlConnection::infile_read(void* ptr, char* buf, unsigned int len) noexcept {
   auto* self = static_cast<MysqlConnection*>(ptr);
   try {
+    callback_fault_point(CCallback::mysql_infile_read);
     return static_cast<int>(self->load_source_->read(buf, len));
   } catch (...) {
     self->load_error_ = std::current_exception();

@@ -168,6 +168,7 @@ Error make_error(unsigned errnum, std::string_view sqlstate, std::string_view na
           : fmt::format("MySQL error {} (SQLSTATE {}): {}", errnum, sqlstate, native);
   Error e(c.code, std::move(message), "mysql", std::move(detail));
   e.set_retryable(c.retryable);
+  if (errnum != 0) e.set_native_code(std::to_string(errnum));
   return e;
 }
 

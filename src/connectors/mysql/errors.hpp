@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+// The C callbacks of the connection (local infile) use its rethrow and test seam.
+#include "core/c_callback.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {

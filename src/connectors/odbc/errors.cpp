@@ -148,6 +148,7 @@ Error make_error(std::span<const DiagRecord> records, std::string_view what) {
   if (!c.hint.empty()) text += fmt::format(" ({})", c.hint);
   Error e(c.code, std::move(text), "odbc", redact_url_text(detail));
   e.set_retryable(c.retryable);
+  e.set_native_code(r->sqlstate);
   return e;
 }
 

@@ -128,6 +128,7 @@ std::optional<Value> pushable_literal(const Value& v, Type col) {
 // callback: nothing may escape it.
 void log_notice(void*, const PGresult* res) noexcept {
   try {
+    callback_fault_point(CCallback::pg_notice);
     const char* severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
     std::string_view text = PQresultErrorMessage(res);
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
@@ -136,6 +137,7 @@ void log_notice(void*, const PGresult* res) noexcept {
     else
       logger("pg")->debug("server: {}", text);
   } catch (...) {
+    // A notice that cannot be logged is dropped: the statement it came with is fine.
   }
 }
 

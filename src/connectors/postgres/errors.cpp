@@ -188,6 +188,7 @@ Error make_error(const PGresult* res, PGconn* conn, std::string_view what) {
   if (!context.empty()) detail += fmt::format("\nCONTEXT: {}", trim(context));
   Error e(c.code, std::move(message), std::string(kBackend), std::move(detail));
   e.set_retryable(c.retryable);
+  e.set_native_code(std::string(state));
   return e;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+// The C callbacks of the connection (notice receiver) use its test seam.
+#include "core/c_callback.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::postgres {

@@ -56,8 +56,13 @@ Classified classify(int rc, std::string_view msg) {
 Error make_error(int rc, sqlite3* db, std::string_view what) {
   std::string native = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const auto [code, hint] = classify(rc, native);
+  // The handle's extended code says more (SQLITE_CONSTRAINT_PRIMARYKEY rather
+  // than SQLITE_CONSTRAINT) when it belongs to this failure.
+  const int extended = db ? sqlite3_extended_errcode(db) : rc;
+  const int native_code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
   return Error(code, fmt::format("{}: {} ({})", what, native, hint), "sqlite",
-               fmt::format("SQLite error {} ({}): {}", rc, sqlite3_errstr(rc), native));
+               fmt::format("SQLite error {} ({}): {}", rc, sqlite3_errstr(rc), native))
+      .set_native_code(std::to_string(native_code));
 }
 
 }  // namespace polydb::sqlite
