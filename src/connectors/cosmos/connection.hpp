@@ -163,6 +163,9 @@ struct ReaderSetup {
   std::string what;                      ///< names the call in errors
   std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
+  /// The whole inferred schema (null = schema): properties that are not its
+  /// columns go to the catch-all column `_extra` when `schema` reads it.
+  std::shared_ptr<const Schema> full;
   std::vector<std::string> key_paths;    ///< for inference of query() results
   std::optional<Filter> residual;        ///< re-checked locally
   std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
