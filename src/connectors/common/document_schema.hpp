@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/text_types.hpp"
+#include "connectors/common/text_types.hpp"
 #include "polydb/batch.hpp"
 #include "polydb/type.hpp"
 

@@ -12,8 +12,8 @@
 #include "connectors/cosmos/partition_hash.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/pushdown.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::cosmos {

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "connectors/common/document_schema.hpp"
-#include "core/text_types.hpp"
+#include "connectors/common/text_types.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::cosmos {

@@ -13,7 +13,7 @@
 #include "connectors/dynamodb/types.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "net/aws_credentials.hpp"
 #include "polydb/error.hpp"
 

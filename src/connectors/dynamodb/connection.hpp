@@ -154,7 +154,7 @@ struct ReaderSetup {
   /// columns go to the catch-all column `_extra` when `schema` reads it.
   std::shared_ptr<const Schema> full;
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
+  std::vector<OrderBy> order_by;         ///< sorted locally (connectors/common/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< applied locally
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;

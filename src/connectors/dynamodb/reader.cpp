@@ -7,7 +7,7 @@
 #include "connectors/common/document_schema.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/types.hpp"
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -138,7 +138,7 @@ class PageReader final : public BatchReader {
     return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
-  // ORDER BY the backend cannot do (core/local_rows: spills beyond sort_memory_bytes).
+  // ORDER BY the backend cannot do (connectors/common/local_rows: spills beyond sort_memory_bytes).
   std::optional<Batch> next_sorted() {
     if (!sort_) {
       sort_.emplace(*setup_.schema, setup_.order_by, compare_values, setup_.sort_memory_bytes);

@@ -12,9 +12,9 @@
 #include "connectors/firestore/errors.hpp"
 #include "connectors/firestore/types.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
-#include "core/table_errors.hpp"
-#include "core/text_types.hpp"
+#include "connectors/common/pushdown.hpp"
+#include "connectors/common/table_errors.hpp"
+#include "connectors/common/text_types.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::firestore {

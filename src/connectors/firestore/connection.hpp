@@ -104,7 +104,7 @@ struct ReaderSetup {
   /// columns go to the catch-all column `_extra` when `schema` reads it.
   std::shared_ptr<const Schema> full;
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> local_order;      ///< sorted locally (core/local_rows LocalSort)
+  std::vector<OrderBy> local_order;      ///< sorted locally (connectors/common/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< rows handed out at most
   std::optional<uint64_t> query_limit;   ///< documents Firestore returns at most
   uint64_t offset = 0;                   ///< documents Firestore skips first

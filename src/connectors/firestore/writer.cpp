@@ -6,7 +6,7 @@
 #include "connectors/firestore/connection.hpp"
 #include "connectors/firestore/types.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::firestore {
