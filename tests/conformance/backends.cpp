@@ -269,6 +269,7 @@ const std::vector<Backend>& all_backends() {
     dynamodb.sql = false;
     dynamodb.transactional_writes = false;
     dynamodb.exact_describe = false;
+    dynamodb.extra_column = true;
     dynamodb.max_value_bytes = 256 * 1024;
     b.push_back({"dynamodb", dynamodb_url, dynamodb});
     // ODBC (gtest names allow no '-'): `?` placeholders; through psqlODBC the
@@ -299,6 +300,7 @@ const std::vector<Backend>& all_backends() {
     firestore.sql = false;
     firestore.transactional_writes = false;
     firestore.exact_describe = false;
+    firestore.extra_column = true;
     firestore.max_value_bytes = 256 * 1024;
     b.push_back({"firestore", firestore_url, firestore});
     return b;

@@ -28,6 +28,10 @@ struct Quirks {
   /// no column types and describe() infers them from the items (DynamoDB):
   /// names and key are checked, values after conversion to the written type.
   bool exact_describe = true;
+  /// describe() ends with the catch-all json column `_extra` that keeps the
+  /// attributes the inferred schema has no column for (document stores,
+  /// docs/document-schemas.md).
+  bool extra_column = false;
   /// Largest single value the backend stores (DynamoDB: 400 KB per item).
   size_t max_value_bytes = size_t{1} << 20;
   /// Placeholder text for the n-th (1-based) parameter in native SQL.

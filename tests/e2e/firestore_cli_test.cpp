@@ -100,7 +100,8 @@ TEST_F(FirestoreCliTest, LsDescribeSqlAndCopyThroughFirestore) {
                   "orderBy": [{"field": {"fieldPath": "id"}}], "limit": 3})",
               "-p", "3"});
   EXPECT_EQ(r.status, 0) << r;
-  EXPECT_EQ(r.out, "id\n3\n17\n24\n") << r;  // the key field stands for the id
+  // The key field stands for the id; every inferred schema ends with _extra.
+  EXPECT_EQ(r.out, "id,_extra\n3,\n17,\n24,\n") << r;
 
   r = polydb({"sql", fs_, "SELECT * FROM items"});
   EXPECT_EQ(r.status, 1) << r;

@@ -7,12 +7,13 @@
 #include <charconv>
 #include <chrono>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/cosmos/errors.hpp"
 #include "connectors/cosmos/partition_hash.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/pushdown.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::cosmos {
@@ -499,8 +500,9 @@ std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
   for (const auto& o : spec.order_by) needed.push_back(o.column);
   for (const auto& c : needed)
     if (!read->index_of(c)) read->fields.push_back(full.field(c));
+  // The catch-all needs every property of a document: no projection then.
   std::vector<std::string> read_columns;
-  if (!spec.columns.empty())
+  if (!spec.columns.empty() && !read->index_of(kExtraColumn))
     for (const auto& f : read->fields) read_columns.push_back(f.name);
   const ScanQuery q = build_scan_query(spec, full, key, read_columns);
 
@@ -521,6 +523,7 @@ std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
   setup.what = fmt::format("Cosmos DB query on {}", spec.table);
   setup.schema = read;
   if (read->fields.size() != output->fields.size()) setup.output = output;
+  setup.full = std::make_shared<Schema>(full);
   setup.residual = spec.filter;
   setup.order_by = spec.order_by;
   setup.limit = spec.limit;

@@ -163,9 +163,12 @@ struct ReaderSetup {
   std::string what;                      ///< names the call in errors
   std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
+  /// The whole inferred schema (null = schema): properties that are not its
+  /// columns go to the catch-all column `_extra` when `schema` reads it.
+  std::shared_ptr<const Schema> full;
   std::vector<std::string> key_paths;    ///< for inference of query() results
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
+  std::vector<OrderBy> order_by;         ///< sorted locally (connectors/common/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< applied locally too
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;

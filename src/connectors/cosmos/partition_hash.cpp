@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstdint>
 
-#include "core/murmur3.hpp"
+#include "connectors/common/murmur3.hpp"
 
 namespace polydb::cosmos {
 

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/cosmos/connection.hpp"
 #include "connectors/cosmos/types.hpp"
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -61,6 +62,9 @@ class PageReader final : public BatchReader {
           infer_schema(sample, setup_.key_paths, {"_etag", "_ts"}, /*item_keys=*/false));
     }
     if (!setup_.output) setup_.output = setup_.schema;
+    if (!setup_.full) setup_.full = setup_.schema;
+    extra_index_ = setup_.schema->index_of(kExtraColumn);
+    if (extra_index_) extra_.emplace(*setup_.full);
   }
 
   const Schema& schema() const override { return *setup_.output; }
@@ -123,17 +127,38 @@ class PageReader final : public BatchReader {
             setup_.container, kReplaceMarkerId);
         continue;
       }
+      size_t found = 0;
       for (size_t c = 0; c < schema.fields.size(); ++c) {
+        if (c == extra_index_) continue;
         auto it = doc.find(schema.fields[c].name);
+        const Json* v = nullptr;
+        if (it != doc.end()) v = &*it, ++found;
         try {
-          append_json(batch.column(c), it == doc.end() ? nullptr : &*it);
+          append_json(batch.column(c), v);
         } catch (const Error& e) {
+          if (extra_ && e.code() == ErrorCode::type_mismatch) {
+            // Does not fit the column: kept in the catch-all instead.
+            batch.column(c).append_null();
+            extra_->add(schema.fields[c].name, v->dump());
+            continue;
+          }
           throw Error(e.code(),
                       fmt::format("property '{}' of the item with id '{}' in {}: {}",
                                   schema.fields[c].name, doc.value("id", "?").substr(0, 60),
                                   setup_.container, e.message()),
                       "cosmos", e.detail());
         }
+      }
+      if (extra_index_) {
+        // Every property was a column read (a projection): nothing else to look at.
+        const bool all_read =
+            found == doc.size() && extra_->column_count() + 1 == schema.fields.size();
+        if (!all_read)
+          for (auto it = doc.begin(); it != doc.end(); ++it)
+            if (!it.value().is_null() && !extra_->is_column(it.key()) &&
+                !is_system_property(it.key()))
+              extra_->add(it.key(), it.value().dump());
+        extra_->finish_row(batch.column(*extra_index_));
       }
       batch.commit_row();
       if (batch.byte_size() >= setup_.batch_bytes) break;
@@ -146,7 +171,7 @@ class PageReader final : public BatchReader {
     return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
-  // ORDER BY the backend cannot do (core/local_rows: spills beyond sort_memory_bytes).
+  // ORDER BY the backend cannot do (connectors/common/local_rows: spills beyond sort_memory_bytes).
   std::optional<Batch> next_sorted() {
     if (!sort_) {
       sort_.emplace(*setup_.schema, setup_.order_by, compare_cells, setup_.sort_memory_bytes);
@@ -165,6 +190,8 @@ class PageReader final : public BatchReader {
   bool done_ = false;
   uint64_t emitted_ = 0;
   std::optional<LocalSort> sort_;  // made when the schema is known
+  std::optional<size_t> extra_index_;     // of `_extra` in the read schema
+  std::optional<ExtraAttributes> extra_;  // when it is read
 };
 
 }  // namespace

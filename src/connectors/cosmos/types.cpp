@@ -7,7 +7,8 @@
 #include <cmath>
 #include <map>
 
-#include "core/text_types.hpp"
+#include "connectors/common/document_schema.hpp"
+#include "connectors/common/text_types.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::cosmos {
@@ -49,16 +50,6 @@ std::optional<int64_t> canonical_int(std::string_view s) {
   if (r.ec != std::errc() || r.ptr != s.data() + s.size() || std::to_string(v) != s)
     return std::nullopt;
   return v;
-}
-
-bool is_exact_number_text(std::string_view s) {
-  if (canonical_int(s)) return true;
-  try {
-    (void)parse_value(s, TypeId::decimal);
-    return !s.empty() && s.find_first_not_of("-0123456789.") == std::string_view::npos;
-  } catch (const Error&) {
-    return false;
-  }
 }
 
 std::string iso(std::string text) {
@@ -166,71 +157,46 @@ void append_json(Column& col, const Json* j) {
 
 Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std::string>& key_paths,
                     const std::vector<std::string>& keep_system, bool item_keys) {
-  struct Seen {
-    std::vector<std::string> kinds;
-    bool all_int = true;          // every number is integral and fits int64
-    bool strings_numeric = true;  // every string holds an exact number
-    bool strings_int = true;      // every string is a canonical int64
-    TextTypeGuess text{{.hex_bytes = true, .iso_8601 = true}};
-  };
-  std::vector<std::string> order;
-  std::map<std::string, Seen> seen;
-  auto note = [&](const std::string& name) {
-    if (seen.try_emplace(name).second) order.push_back(name);
-  };
+  DocumentSchemaBuilder b({.text = {.hex_bytes = true, .iso_8601 = true},
+                           .exact_numbers_as_text = true,
+                           .prefix = "inferred:",
+                           .prefix_single = true,
+                           .no_kind = "inferred:null"});
   if (item_keys) {
-    for (const auto& k : key_paths) note(k);
-    note("id");
+    for (const auto& k : key_paths) b.lead(k);
+    b.lead("id");
   }
-  for (const Json* doc : docs)
-    for (auto it = doc->begin(); it != doc->end(); ++it) {
+  std::vector<size_t> sizes;
+  for (const Json* doc : docs) sizes.push_back(doc->size());
+  for (size_t i : fullest_first(sizes))
+    for (auto it = docs[i]->begin(); it != docs[i]->end(); ++it) {
       const std::string& name = it.key();
       if (is_system_property(name) &&
           std::find(keep_system.begin(), keep_system.end(), name) == keep_system.end())
         continue;
-      note(name);
-      Seen& s = seen[name];
       const Json& v = it.value();
-      const std::string kind(json_kind(v));
-      if (kind == "null") continue;
-      if (std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end()) s.kinds.push_back(kind);
-      if (kind == "number" && json_to_value(v).type_id() != TypeId::int64) s.all_int = false;
-      if (kind == "string") {
-        const std::string& text = v.get_ref<const std::string&>();
-        s.text.add(text);
-        if (s.strings_int) s.strings_int = canonical_int(text).has_value();
-        if (s.strings_numeric) s.strings_numeric = is_exact_number_text(text);
-      }
+      std::optional<SampleKind> k;
+      std::string_view text;
+      if (v.is_string()) k = SampleKind::text, text = v.get_ref<const std::string&>();
+      else if (v.is_number())
+        k = json_to_value(v).type_id() == TypeId::int64 ? SampleKind::integer : SampleKind::floating;
+      else if (v.is_boolean()) k = SampleKind::boolean;
+      else if (!v.is_null()) k = SampleKind::nested;
+      b.add(name, k, json_kind(v), text);
     }
-  Schema schema;
+  Schema schema = b.finish();
   if (item_keys) {
     for (const auto& k : key_paths) schema.primary_key.push_back(k);
     if (std::find(key_paths.begin(), key_paths.end(), "id") == key_paths.end())
       schema.primary_key.push_back("id");
+    for (const auto& k : schema.primary_key) schema.fields[*schema.index_of(k)].nullable = false;
   }
-  for (const auto& name : order) {
-    const Seen& s = seen[name];
-    Field f;
-    f.name = name;
-    f.nullable = std::find(schema.primary_key.begin(), schema.primary_key.end(), name) ==
-                 schema.primary_key.end();
-    auto has = [&](const char* k) {
-      return std::find(s.kinds.begin(), s.kinds.end(), k) != s.kinds.end();
-    };
-    std::string kinds;
-    for (const auto& k : s.kinds) kinds += (kinds.empty() ? "" : "|") + k;
-    if (kinds.empty()) kinds = name == "id" ? "string" : "null";
-    f.native_type = "inferred:" + kinds;
-    if (s.kinds.empty()) f.type = TypeId::string;
-    else if (has("object") || has("array")) f.type = TypeId::json;
-    else if (s.kinds.size() == 1 && has("boolean")) f.type = TypeId::boolean;
-    else if (s.kinds.size() == 1 && has("number")) f.type = s.all_int ? TypeId::int64 : TypeId::float64;
-    else if (s.kinds.size() == 1 && has("string"))
-      f.type = name == "id" && s.strings_int ? TypeId::int64 : s.text.type().id;
-    else if (s.kinds.size() == 2 && has("number") && has("string") && s.strings_numeric)
-      f.type = s.all_int && s.strings_int ? Type(TypeId::int64) : Type(TypeId::decimal);
-    else f.type = TypeId::string;
-    schema.fields.push_back(std::move(f));
+  if (auto i = schema.index_of("id")) {
+    // Ids are strings; polydb writes an integer key as its canonical text.
+    Field& f = schema.fields[*i];
+    const auto* seen = b.seen("id");
+    if (f.native_type == "inferred:null") f.native_type = "inferred:string";
+    else if (f.native_type == "inferred:string" && seen && seen->text_int) f.type = TypeId::int64;
   }
   return schema;
 }

@@ -55,17 +55,16 @@ void append_json(Column& col, const Json* j);
 /// "null", "object", "array".
 std::string_view json_kind(const Json& j) noexcept;
 
-/// Infers a schema from a sample of documents: `key_paths` (the partition
-/// key's top-level property names) and "id" first, then the other properties
-/// in document order; system properties are left out unless listed in
-/// `keep_system`. Per property: booleans -> boolean; integral numbers ->
-/// int64, other numbers -> float64; strings that all round-trip as one typed
-/// text form -> that type (TextTypeGuess), else string; numbers mixed with
-/// strings that hold exact numbers (how polydb writes numbers a double cannot
-/// hold) -> int64 or decimal; "id" values that are all integers' canonical
-/// text -> int64 (polydb wrote them from an integer key); objects/arrays ->
-/// json, as is any mix with them; other mixes -> string. Native types name
-/// the JSON kinds seen ("inferred:number", "inferred:string|number").
+/// Infers a schema from a sample of documents by the rule every document
+/// store shares (DocumentSchemaBuilder in connectors/common/document_schema.hpp;
+/// strings are text that may hold polydb's hex bytes and ISO 8601 forms,
+/// numbers integer or floating, and strings holding exact numbers mix with
+/// numbers): `key_paths` (the partition key's top-level property names) and
+/// "id" first, then the other properties in the fullest document's order,
+/// then the catch-all `_extra`; system properties are left out unless listed
+/// in `keep_system`. "id" values that are all integers' canonical text ->
+/// int64 (polydb wrote them from an integer key). Native types name the JSON
+/// kinds seen ("inferred:number", "inferred:string|number").
 /// `item_keys` false (query results, which need not be items): no column
 /// and no key is added for the partition key or `id` unless documents have them.
 Schema infer_schema(const std::vector<const Json*>& docs, const std::vector<std::string>& key_paths,

@@ -12,6 +12,7 @@
 #include <span>
 #include <thread>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/cosmos/bulk.hpp"
 #include "connectors/cosmos/connection.hpp"
 #include "connectors/cosmos/errors.hpp"
@@ -122,6 +123,7 @@ class CosmosWriter final : public BatchWriter {
                                 table, p),
                     "cosmos");
     id_column_ = source_.index_of("id");
+    extra_ = extra_column(source_, table_, "cosmos");
     for (const auto& k : create_schema.primary_key)
       if (auto i = source_.index_of(k)) key_columns_.push_back(*i);
     if (existed && options.mode == WriteMode::replace) {
@@ -212,6 +214,7 @@ class CosmosWriter final : public BatchWriter {
   Json to_document(const Batch& batch, size_t r) const {
     Json doc = Json::object();
     for (size_t c = 0; c < source_.fields.size(); ++c) {
+      if (c == extra_) continue;
       const Column& col = batch.column(c);
       try {
         Value v = col.value_at(r);
@@ -224,6 +227,7 @@ class CosmosWriter final : public BatchWriter {
                     "cosmos", e.detail());
       }
     }
+    if (extra_ && !batch.column(*extra_).is_null(r)) add_extra(doc, batch.column(*extra_).var_at(r), r);
     std::string id;
     if (id_column_) {
       const Value v = batch.column(*id_column_).value_at(r);
@@ -246,9 +250,26 @@ class CosmosWriter final : public BatchWriter {
     return doc;
   }
 
+  // The properties of row r's catch-all cell into `doc` (docs/cosmos.md).
+  void add_extra(Json& doc, std::string_view text, size_t r) const {
+    try {
+      for (const auto& [name, value] : split_extra(text, "cosmos")) {
+        if (doc.contains(name))
+          throw Error(ErrorCode::invalid_argument, extra_conflict_message(name), "cosmos");
+        if (value != "null") doc[name] = Json::parse(value);
+      }
+    } catch (const Error& e) {
+      throw Error(e.code(),
+                  fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, kExtraColumn,
+                              table_, e.message()),
+                  "cosmos", e.detail());
+    }
+  }
+
   CosmosConnection& conn_;
   std::string table_;
   Schema source_;
+  std::optional<size_t> extra_;  ///< the catch-all column `_extra`
   PartitionKey key_;
   std::optional<size_t> id_column_;
   std::vector<size_t> key_columns_;

@@ -9,10 +9,11 @@
 #include <set>
 #include <thread>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/dynamodb/types.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "net/aws_credentials.hpp"
 #include "polydb/error.hpp"
 
@@ -443,97 +444,39 @@ void apply_consistent_read(Json& body, const KeySchema& keys, bool by_option) {
 }
 
 Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys) {
-  struct Seen {
-    std::vector<std::string> kinds;
-    bool all_int = true;
-    // S values that all round-trip exactly through one of these types.
-    bool uuid = true, date = true, time = true, ts = true, tstz = true;
-  };
-  std::vector<std::string> order;
-  std::map<std::string, Seen> seen;
+  DocumentSchemaBuilder b({.prefix = "inferred:", .no_kind = "NULL"});
   for (const std::string* k : {&keys.hash, &keys.range})
-    if (!k->empty()) order.push_back(*k), seen[*k];
+    if (!k->empty()) b.lead(*k);
   // DynamoDB items have no column order: take the order of the fullest item
   // (the order it was written in, when the server keeps it), then newcomers.
-  std::vector<const Json*> by_size = items;
-  std::stable_sort(by_size.begin(), by_size.end(),
-                   [](const Json* a, const Json* b) { return a->size() > b->size(); });
-  for (const Json* item : by_size)
-    for (auto it = item->begin(); it != item->end(); ++it) {
-      auto [pos, fresh] = seen.try_emplace(it.key());
-      if (fresh) order.push_back(it.key());
-      Seen& s = pos->second;
-      const std::string kind(av_kind(it.value()));
-      if (kind == "NULL") continue;
-      if (std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end())
-        s.kinds.push_back(kind);
-      if (kind == "N" && av_to_value(it.value()).type_id() != TypeId::int64) s.all_int = false;
-      if (kind == "S") {
-        const std::string text = it.value().begin().value().get<std::string>();
-        Date d;
-        Time t;
-        Timestamp ts;
-        TimestampTz tz;
-        if (s.date) s.date = read_date(text, d) && format_date(d) == text;
-        if (s.time) s.time = read_time(text, t) && format_time(t) == text;
-        if (s.ts) s.ts = read_timestamp(text, ts) && format_timestamp(ts) == text;
-        if (s.tstz)
-          s.tstz = text.size() > 6 && text.find('+', 10) != std::string::npos &&
-                   read_timestamp_tz(text, tz) && format_timestamp_tz(tz) == text;
-        if (s.uuid) {
-          try {
-            s.uuid = text.size() == 36 &&
-                     format_uuid(parse_value(text, TypeId::uuid).as<Uuid>()) == text;
-          } catch (const Error&) {
-            s.uuid = false;
-          }
-        }
-      }
+  std::vector<size_t> sizes;
+  for (const Json* item : items) sizes.push_back(item->size());
+  for (size_t i : fullest_first(sizes))
+    for (auto it = items[i]->begin(); it != items[i]->end(); ++it) {
+      const std::string_view kind = av_kind(it.value());
+      std::optional<SampleKind> k;
+      std::string_view text;
+      if (kind == "S") k = SampleKind::text, text = it.value().begin().value().get_ref<const std::string&>();
+      else if (kind == "N")
+        k = av_to_value(it.value()).type_id() == TypeId::int64 ? SampleKind::integer
+                                                               : SampleKind::decimal;
+      else if (kind == "B") k = SampleKind::bytes;
+      else if (kind == "BOOL") k = SampleKind::boolean;
+      else if (kind != "NULL") k = SampleKind::nested;
+      b.add(it.key(), k, kind, text);
     }
-  Schema schema;
-  for (const std::string* k : {&keys.hash, &keys.range})
-    if (!k->empty()) schema.primary_key.push_back(*k);
-  for (const auto& name : order) {
-    const Seen& s = seen[name];
-    Field f;
-    f.name = name;
-    const bool is_key = name == keys.hash || name == keys.range;
-    f.nullable = !is_key;
-    if (s.kinds.size() == 1) {
-      const std::string& k = s.kinds[0];
-      f.native_type = k;
-      if (k == "S") {
-        f.type = s.uuid ? TypeId::uuid : s.date ? TypeId::date : s.time ? TypeId::time
-               : s.tstz ? TypeId::timestamp_tz : s.ts ? TypeId::timestamp : TypeId::string;
-      } else if (k == "N") {
-        f.type = s.all_int ? TypeId::int64 : TypeId::decimal;
-      } else if (k == "B") {
-        f.type = TypeId::bytes;
-      } else if (k == "BOOL") {
-        f.type = TypeId::boolean;
-      } else {
-        f.type = TypeId::json;
-      }
-    } else if (s.kinds.empty()) {
-      // Only NULLs (or a key of an empty table): keys take their declared type.
-      f.type = TypeId::string;
-      f.native_type = "NULL";
-      if (is_key) {
-        Field kf = key_field(name, name == keys.hash ? keys.hash_type : keys.range_type);
-        f.type = kf.type == Type(TypeId::decimal) ? Type(TypeId::int64) : kf.type;
-        f.native_type = kf.native_type;
-      }
-    } else {
-      std::string joined;
-      bool json = false;
-      for (const auto& k : s.kinds) {
-        joined += (joined.empty() ? "" : "|") + k;
-        json = json || !(k == "S" || k == "N" || k == "B" || k == "BOOL");
-      }
-      f.native_type = "inferred:" + joined;
-      f.type = json ? TypeId::json : TypeId::string;
+  Schema schema = b.finish();
+  for (const std::string* k : {&keys.hash, &keys.range}) {
+    if (k->empty()) continue;
+    schema.primary_key.push_back(*k);
+    Field& f = schema.fields[*schema.index_of(*k)];
+    f.nullable = false;
+    if (f.native_type == "NULL") {
+      // A key of an empty table: its declared type.
+      Field kf = key_field(*k, *k == keys.hash ? keys.hash_type : keys.range_type);
+      f.type = kf.type == Type(TypeId::decimal) ? Type(TypeId::int64) : kf.type;
+      f.native_type = kf.native_type;
     }
-    schema.fields.push_back(std::move(f));
   }
   return schema;
 }
@@ -643,8 +586,9 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   for (const auto& o : spec.order_by) needed.push_back(o.column);
   for (const auto& c : needed)
     if (!read->index_of(c)) read->fields.push_back(full.field(c));
+  // The catch-all needs every attribute of an item: no projection then.
   std::vector<std::string> read_columns;
-  if (!spec.columns.empty())
+  if (!spec.columns.empty() && !read->index_of(kExtraColumn))
     for (const auto& f : read->fields) read_columns.push_back(f.name);
   ScanRequest req = build_scan_request(spec, full, keys, read_columns);
   for (Json& call : req.calls) apply_consistent_read(call, keys, options_.consistent_read);
@@ -657,6 +601,7 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   setup.what = fmt::format("DynamoDB {} on {}", req.operation, spec.table);
   setup.schema = read;
   if (read->fields.size() != output->fields.size()) setup.output = output;
+  setup.full = std::make_shared<Schema>(full);
   setup.residual = spec.filter;
   setup.order_by = spec.order_by;
   setup.limit = spec.limit;

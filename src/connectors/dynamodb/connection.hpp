@@ -144,8 +144,11 @@ struct ReaderSetup {
   std::string what;                      ///< names the call in errors
   std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
+  /// The whole inferred schema (null = schema): attributes that are not its
+  /// columns go to the catch-all column `_extra` when `schema` reads it.
+  std::shared_ptr<const Schema> full;
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (core/local_rows LocalSort)
+  std::vector<OrderBy> order_by;         ///< sorted locally (connectors/common/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< applied locally
   size_t batch_rows = 4096;
   size_t batch_bytes = 8u << 20;
@@ -191,10 +194,13 @@ class PageSource {
 
 std::unique_ptr<BatchReader> make_reader(DynamoConnection& conn, ReaderSetup setup);
 
-/// Infers a schema from items: union of attribute names (keys first, in key
-/// order, then by name), a type per attribute (int64+decimal -> decimal;
-/// strings that all round-trip as uuid/date/time/timestamp get that type;
-/// other mixes -> json when one is a map/list/set, else string).
+/// Infers a schema from items by the rule every document store shares
+/// (DocumentSchemaBuilder in connectors/common/document_schema.hpp; S values
+/// are text, N integer or decimal, B bytes, BOOL boolean, M/L/sets nested):
+/// keys first (not nullable; of their declared type when no item has them),
+/// then the attributes in the fullest item's order, then newcomers, then the
+/// catch-all `_extra`. Native types: the attribute type ("S"), or
+/// "inferred:S|N" for a mix.
 Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys);
 
 std::unique_ptr<BatchWriter> make_writer(DynamoConnection& conn, std::string_view table,

@@ -4,9 +4,10 @@
 #include <numeric>
 #include <utility>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/types.hpp"
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -35,6 +36,9 @@ class PageReader final : public BatchReader {
       setup_.schema = std::make_shared<Schema>(infer_schema(sample, setup_.keys));
     }
     if (!setup_.output) setup_.output = setup_.schema;
+    if (!setup_.full) setup_.full = setup_.schema;
+    extra_index_ = setup_.schema->index_of(kExtraColumn);
+    if (extra_index_) extra_.emplace(*setup_.full);
   }
 
   const Schema& schema() const override { return *setup_.output; }
@@ -93,16 +97,35 @@ class PageReader final : public BatchReader {
         continue;
       }
       const Json& item = items_[pos_++];
+      size_t found = 0;
       for (size_t c = 0; c < schema.fields.size(); ++c) {
+        if (c == extra_index_) continue;
         auto it = item.find(schema.fields[c].name);
+        const Json* av = nullptr;
+        if (it != item.end()) av = &*it, ++found;
         try {
-          append_av(batch.column(c), it == item.end() ? nullptr : &*it);
+          append_av(batch.column(c), av);
         } catch (const Error& e) {
+          if (extra_ && e.code() == ErrorCode::type_mismatch) {
+            // Does not fit the column: kept in the catch-all instead.
+            batch.column(c).append_null();
+            extra_->add(schema.fields[c].name, av_to_json_text(*av));
+            continue;
+          }
           throw Error(e.code(),
                       fmt::format("attribute '{}' of the item with key {}: {}",
                                   schema.fields[c].name, describe_key(item), e.message()),
                       "dynamodb", e.detail());
         }
+      }
+      if (extra_index_) {
+        // Every attribute was a column read (the usual case): nothing else to look at.
+        const bool all_read = found == item.size() && extra_->column_count() + 1 == schema.fields.size();
+        if (!all_read)
+          for (auto it = item.begin(); it != item.end(); ++it)
+            if (!extra_->is_column(it.key()) && av_kind(it.value()) != "NULL")
+              extra_->add(it.key(), av_to_json_text(it.value()));
+        extra_->finish_row(batch.column(*extra_index_));
       }
       batch.commit_row();
       if (batch.byte_size() >= setup_.batch_bytes) break;
@@ -115,7 +138,7 @@ class PageReader final : public BatchReader {
     return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
-  // ORDER BY the backend cannot do (core/local_rows: spills beyond sort_memory_bytes).
+  // ORDER BY the backend cannot do (connectors/common/local_rows: spills beyond sort_memory_bytes).
   std::optional<Batch> next_sorted() {
     if (!sort_) {
       sort_.emplace(*setup_.schema, setup_.order_by, compare_values, setup_.sort_memory_bytes);
@@ -131,6 +154,8 @@ class PageReader final : public BatchReader {
   bool done_ = false;
   uint64_t emitted_ = 0;
   std::optional<LocalSort> sort_;  // made when the schema is known
+  std::optional<size_t> extra_index_;       // of `_extra` in the read schema
+  std::optional<ExtraAttributes> extra_;    // when it is read
 };
 
 }  // namespace

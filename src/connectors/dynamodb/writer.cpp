@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <exception>
+#include <map>
 #include <thread>
 #include <unordered_set>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/types.hpp"
 #include "core/log.hpp"
@@ -88,10 +90,14 @@ void batch_write(const Caller& call, std::string_view table, std::vector<Json> r
 namespace {
 
 // Per source column: the set type when the URL's sets= names it. Every named
-// column must be a json or string column of the rows, and not a key.
+// column must be a json or string column of the rows, and not a key; a name
+// that is no column is an attribute of the catch-all `_extra` when the rows
+// have one (into `extra`).
 std::vector<std::optional<SetType>> set_types(const DynamoOptions& options, const Schema& source,
-                                              const KeySchema& keys, std::string_view table) {
+                                              const KeySchema& keys, std::string_view table,
+                                              std::map<std::string, SetType>& extra) {
   std::vector<std::optional<SetType>> out(source.fields.size());
+  const bool has_extra = source.index_of(kExtraColumn).has_value();
   for (const auto& set : options.sets) {
     // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
     const auto& name = set.first;
@@ -102,6 +108,12 @@ std::vector<std::optional<SetType>> set_types(const DynamoOptions& options, cons
                    fmt::format("sets= names '{}', which {} (the rows for '{}')", name, why, table),
                    "dynamodb");
     };
+    if (name == keys.hash || name == keys.range)
+      throw bad("is a key attribute (keys are S, N or B)");
+    if (!idx && has_extra) {
+      extra[name] = type;
+      continue;
+    }
     if (!idx) throw bad("is not a column of the rows written");
     if (name == keys.hash || name == keys.range)
       throw bad("is a key attribute (keys are S, N or B)");
@@ -158,7 +170,8 @@ class DynamoWriter final : public BatchWriter {
                                 "table's key",
                                 table, *k),
                     "dynamodb");
-    set_types_ = set_types(conn_.options(), source_, keys_, table_);
+    extra_ = extra_column(source_, table_, "dynamodb");
+    set_types_ = set_types(conn_.options(), source_, keys_, table_, extra_sets_);
     for (const auto& f : source_.fields) {
       std::optional<Type> to;
       const std::string& key_type = f.name == keys_.hash    ? keys_.hash_type
@@ -196,6 +209,7 @@ class DynamoWriter final : public BatchWriter {
     for (size_t r = 0; r < batch.num_rows(); ++r) {
       Json item = Json::object();
       for (size_t c = 0; c < names_.size(); ++c) {
+        if (c == extra_) continue;
         const Column& col = batch.column(c);
         try {
           std::optional<Json> av;
@@ -212,6 +226,8 @@ class DynamoWriter final : public BatchWriter {
                       "dynamodb", e.detail());
         }
       }
+      if (extra_ && !batch.column(*extra_).is_null(r))
+        add_extra(item, batch.column(*extra_).var_at(r), r);
       for (const auto& k : key_names_)
         if (!item.contains(k))
           throw Error(ErrorCode::invalid_argument,
@@ -244,6 +260,29 @@ class DynamoWriter final : public BatchWriter {
   ~DynamoWriter() override { abort(); }
 
  private:
+  // The attributes of row r's catch-all cell into `item` (docs/dynamodb.md):
+  // each as a json column's value is written, a set when sets= names it.
+  void add_extra(Json& item, std::string_view text, size_t r) const {
+    try {
+      for (const auto& [name, value] : split_extra(text, "dynamodb")) {
+        if (item.contains(name))
+          throw Error(ErrorCode::invalid_argument, extra_conflict_message(name), "dynamodb");
+        if (value == "null") continue;
+        auto set = extra_sets_.find(name);
+        if (set == extra_sets_.end()) {
+          item[name] = json_text_to_av(value);
+        } else if (auto av = json_text_to_set_av(value, set->second)) {
+          item[name] = std::move(*av);
+        }
+      }
+    } catch (const Error& e) {
+      throw Error(e.code(),
+                  fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, kExtraColumn,
+                              table_, e.message()),
+                  "dynamodb", e.detail());
+    }
+  }
+
   // Sends the chunks of one write() on up to write_concurrency connections,
   // or in order on one when a key repeats (the later request must win).
   void send(std::vector<Json> requests) {
@@ -283,6 +322,8 @@ class DynamoWriter final : public BatchWriter {
   std::vector<std::string> names_;
   std::vector<std::optional<Type>> convert_to_;
   std::vector<std::optional<SetType>> set_types_;  ///< per column: written as a set
+  std::optional<size_t> extra_;                    ///< the catch-all column `_extra`
+  std::map<std::string, SetType> extra_sets_;      ///< sets= attributes inside it
   std::vector<std::unique_ptr<Api>> apis_;  ///< connections of the 2nd... concurrent sender
   bool done_ = false;
   uint64_t rows_ = 0;

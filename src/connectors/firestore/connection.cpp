@@ -8,12 +8,13 @@
 #include <random>
 #include <set>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/firestore/errors.hpp"
 #include "connectors/firestore/types.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
-#include "core/table_errors.hpp"
-#include "core/text_types.hpp"
+#include "connectors/common/pushdown.hpp"
+#include "connectors/common/table_errors.hpp"
+#include "connectors/common/text_types.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::firestore {
@@ -27,13 +28,6 @@ constexpr size_t kMaxWrites = 500;
 // Documents listed per page when deleting a collection.
 constexpr int kDeletePage = 500;
 
-struct FieldSeen {
-  std::vector<std::string> kinds;  // non-null kinds, in order of appearance
-  TextTypeGuess text{{.decimal = true}};
-  size_t present = 0;
-  bool holds_id = true;  // equals the document id wherever seen
-};
-
 bool holds_document_id(const Json& v, std::string_view id) {
   const std::string_view kind = value_kind(v);
   if (kind == "stringValue") return to_value(v).as<std::string>() == id;
@@ -41,31 +35,17 @@ bool holds_document_id(const Json& v, std::string_view id) {
   return false;
 }
 
-Field typed_field(const std::string& name, const FieldSeen& s) {
-  Field f;
-  f.name = name;
-  std::string native;
-  for (const auto& k : s.kinds) native += (native.empty() ? "" : "|") + k;
-  f.native_type = native.empty() ? "nullValue" : native;
-  const std::set<std::string> kinds(s.kinds.begin(), s.kinds.end());
-  auto only = [&](std::initializer_list<const char*> allowed) {
-    return std::all_of(kinds.begin(), kinds.end(), [&](const std::string& k) {
-      return std::find(allowed.begin(), allowed.end(), k) != allowed.end();
-    });
-  };
-  if (kinds.empty()) f.type = TypeId::string;
-  else if (only({"booleanValue"})) f.type = TypeId::boolean;
-  else if (only({"integerValue"})) f.type = TypeId::int64;
-  else if (only({"integerValue", "doubleValue"})) f.type = TypeId::float64;
-  else if (only({"timestampValue"})) f.type = TypeId::timestamp_tz;
-  else if (only({"stringValue"})) f.type = s.text.type();
-  else if (only({"referenceValue"})) f.type = TypeId::string;
-  else if (only({"bytesValue"})) f.type = TypeId::bytes;
-  else if (only({"booleanValue", "integerValue", "doubleValue", "timestampValue", "stringValue",
-                 "referenceValue", "bytesValue"}))
-    f.type = TypeId::string;  // mixed scalars: their text
-  else f.type = TypeId::json;
-  return f;
+// The kind of a Firestore value for schema inference; nullopt for NULL.
+std::optional<SampleKind> sample_kind(std::string_view kind) {
+  if (kind == "nullValue") return std::nullopt;
+  if (kind == "booleanValue") return SampleKind::boolean;
+  if (kind == "integerValue") return SampleKind::integer;
+  if (kind == "doubleValue") return SampleKind::floating;
+  if (kind == "timestampValue") return SampleKind::timestamp_tz;
+  if (kind == "stringValue") return SampleKind::text;
+  if (kind == "referenceValue") return SampleKind::plain_text;
+  if (kind == "bytesValue") return SampleKind::bytes;
+  return SampleKind::nested;  // arrayValue, mapValue, geoPointValue
 }
 
 Field id_field() {
@@ -80,41 +60,39 @@ std::string_view document_id(std::string_view name) noexcept {
 }
 
 Schema infer_schema(const std::vector<Json>& documents) {
-  std::vector<std::string> order;
-  std::map<std::string, FieldSeen> seen;
-  std::vector<const Json*> by_size;
-  for (const auto& d : documents) by_size.push_back(&d);
+  DocumentSchemaBuilder b({.text = {.decimal = true}, .no_kind = "nullValue"});
+  std::map<std::string, bool, std::less<>> holds_id;  // equals the document id wherever seen
+  std::vector<size_t> sizes;
+  for (const auto& d : documents) sizes.push_back(d.value("fields", Json::object()).size());
   // Fields have no order in Firestore: take the fullest document's, then newcomers.
-  std::stable_sort(by_size.begin(), by_size.end(), [](const Json* a, const Json* b) {
-    return a->value("fields", Json::object()).size() > b->value("fields", Json::object()).size();
-  });
-  for (const Json* doc : by_size) {
-    const std::string name = doc->value("name", "");
+  for (size_t i : fullest_first(sizes)) {
+    const Json& doc = documents[i];
+    const std::string name = doc.value("name", "");
     const std::string_view id = document_id(name);
-    const Json fields = doc->value("fields", Json::object());
+    const Json fields = doc.value("fields", Json::object());
     for (auto it = fields.begin(); it != fields.end(); ++it) {
-      auto [pos, fresh] = seen.try_emplace(it.key());
-      if (fresh) order.push_back(it.key());
-      FieldSeen& s = pos->second;
-      ++s.present;
-      s.holds_id = s.holds_id && holds_document_id(it.value(), id);
-      const std::string kind(value_kind(it.value()));
-      if (kind == "nullValue") continue;
-      if (std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end()) s.kinds.push_back(kind);
-      if (kind == "stringValue") s.text.add(to_value(it.value()).as<std::string>());
+      const std::string_view kind = value_kind(it.value());
+      const std::optional<SampleKind> k = sample_kind(kind);
+      std::string text;
+      if (k == SampleKind::text) text = to_value(it.value()).as<std::string>();
+      b.add(it.key(), k, kind, text);
+      auto [pos, fresh] = holds_id.try_emplace(it.key(), true);
+      pos->second = pos->second && holds_document_id(it.value(), id);
     }
   }
-  Schema schema;
+  Schema inferred = b.finish();
+  // A field that holds the document id in every document is the key.
   std::optional<std::string> key;
-  for (const auto& name : order) {
-    const FieldSeen& s = seen[name];
-    if (s.holds_id && s.present == documents.size()) {
-      key = name;
+  for (const auto& f : inferred.fields) {
+    const auto* seen = b.seen(f.name);
+    if (seen && seen->present == documents.size() && holds_id[f.name]) {
+      key = f.name;
       break;
     }
   }
+  Schema schema;
   if (key) {
-    Field f = typed_field(*key, seen[*key]);
+    Field f = inferred.field(*key);
     f.nullable = false;
     schema.fields.push_back(std::move(f));
     schema.primary_key = {*key};
@@ -122,8 +100,8 @@ Schema infer_schema(const std::vector<Json>& documents) {
     schema.fields.push_back(id_field());
     schema.primary_key = {std::string(kIdColumn)};
   }
-  for (const auto& name : order)
-    if (name != key) schema.fields.push_back(typed_field(name, seen[name]));
+  for (auto& f : inferred.fields)
+    if (f.name != key) schema.fields.push_back(std::move(f));
   return schema;
 }
 
@@ -264,8 +242,9 @@ std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
   for (const auto& o : spec.order_by) needed.push_back(o.column);
   for (const auto& c : needed)
     if (!read->index_of(c)) read->fields.push_back(field_of(c));
+  // The catch-all needs every field of a document: no projection then.
   std::vector<std::string> select;
-  if (!spec.columns.empty())
+  if (!spec.columns.empty() && !read->index_of(kExtraColumn))
     for (const auto& f : read->fields) select.push_back(f.name);
   const ScanQuery sq =
       build_scan_query(spec, full, cp.id, select, api_.endpoint().name(cp.path()));
@@ -276,6 +255,7 @@ std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
   setup.what = fmt::format("Firestore runQuery on {}", spec.table);
   setup.schema = read;
   if (read->fields.size() != output->fields.size()) setup.output = output;
+  setup.full = std::make_shared<Schema>(full);
   setup.residual = spec.filter;
   if (!sq.order_pushed) setup.local_order = spec.order_by;
   setup.limit = spec.limit;

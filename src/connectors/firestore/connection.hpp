@@ -33,11 +33,13 @@ using BatchCaller = std::function<Json(const Json& body)>;
 void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::RetryPolicy& policy,
                  std::string_view what, net::RetryClock* clock = nullptr);
 
-/// Infers a schema from sampled documents: the union of their top-level
-/// fields (the fullest document's order first), each typed by the kinds of
-/// value it holds (docs/firestore.md), native_type the kinds joined by '|'.
-/// A field that holds the document id (integer or string) in every document
-/// is the key and comes first; without one, `__id__` (string) is the key.
+/// Infers a schema from sampled documents by the rule every document store
+/// shares (DocumentSchemaBuilder in connectors/common/document_schema.hpp):
+/// the union of their top-level fields (the fullest document's order first),
+/// each typed by the kinds of value it holds (docs/firestore.md), native_type
+/// the kinds joined by '|', then the catch-all `_extra`. A field that holds
+/// the document id (integer or string) in every document is the key and
+/// comes first; without one, `__id__` (string) is the key.
 Schema infer_schema(const std::vector<Json>& documents);
 
 /// The document id: the last segment of a document name.
@@ -98,8 +100,11 @@ struct ReaderSetup {
   std::string what;    ///< names the call in errors
   std::shared_ptr<const Schema> schema;  ///< what is read; null: inferred from the first page
   std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
+  /// The whole inferred schema (null = schema): fields that are not its
+  /// columns go to the catch-all column `_extra` when `schema` reads it.
+  std::shared_ptr<const Schema> full;
   std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> local_order;      ///< sorted locally (core/local_rows LocalSort)
+  std::vector<OrderBy> local_order;      ///< sorted locally (connectors/common/local_rows LocalSort)
   std::optional<uint64_t> limit;         ///< rows handed out at most
   std::optional<uint64_t> query_limit;   ///< documents Firestore returns at most
   uint64_t offset = 0;                   ///< documents Firestore skips first

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/firestore/connection.hpp"
 #include "connectors/firestore/types.hpp"
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "core/value_order.hpp"
 #include "polydb/error.hpp"
@@ -39,6 +40,9 @@ class PageReader final : public BatchReader {
                                                              : infer_schema(docs_));
     }
     if (!setup_.output) setup_.output = setup_.schema;
+    if (!setup_.full) setup_.full = setup_.schema;
+    extra_index_ = setup_.schema->index_of(kExtraColumn);
+    if (extra_index_) extra_.emplace(*setup_.full);
   }
 
   const Schema& schema() const override { return *setup_.output; }
@@ -104,25 +108,41 @@ class PageReader final : public BatchReader {
     const Schema& schema = *setup_.schema;
     const std::string name = doc.value("name", "");
     auto fields = doc.find("fields");
+    const bool has_fields = fields != doc.end() && fields->is_object();
+    size_t found = 0;
     for (size_t c = 0; c < schema.fields.size(); ++c) {
+      if (c == extra_index_) continue;
       const std::string& col = schema.fields[c].name;
       Column& column = batch.column(c);
+      const Json* v = nullptr;
       try {
         if (col == kIdColumn) {
           column.append(Value(std::string(document_id(name))));
         } else if (col == kNameColumn) {
           column.append(Value(name));
         } else {
-          const Json* v = nullptr;
-          if (fields != doc.end())
-            if (auto it = fields->find(col); it != fields->end()) v = &*it;
+          if (has_fields)
+            if (auto it = fields->find(col); it != fields->end()) v = &*it, ++found;
           append_value(column, v);
         }
       } catch (const Error& e) {
+        if (extra_ && v && e.code() == ErrorCode::type_mismatch) {
+          // Does not fit the column: kept in the catch-all instead.
+          column.append_null();
+          extra_->add(col, to_json_text(*v));
+          continue;
+        }
         throw Error(e.code(),
                     fmt::format("field '{}' of document {}: {}", col, name, e.message()),
                     "firestore", e.detail());
       }
+    }
+    if (extra_index_) {
+      if (has_fields && found != fields->size())
+        for (auto it = fields->begin(); it != fields->end(); ++it)
+          if (!extra_->is_column(it.key()) && value_kind(it.value()) != "nullValue")
+            extra_->add(it.key(), to_json_text(it.value()));
+      extra_->finish_row(batch.column(*extra_index_));
     }
     batch.commit_row();
   }
@@ -148,7 +168,7 @@ class PageReader final : public BatchReader {
     return filter_and_project(std::move(batch), setup_.residual, setup_.output);
   }
 
-  // ORDER BY the backend cannot do (core/local_rows: spills beyond sort_memory_bytes).
+  // ORDER BY the backend cannot do (connectors/common/local_rows: spills beyond sort_memory_bytes).
   std::optional<Batch> next_sorted() {
     if (!sort_) {
       sort_.emplace(*setup_.schema, setup_.local_order, compare_for_order,
@@ -169,6 +189,8 @@ class PageReader final : public BatchReader {
   bool done_ = false;
   uint64_t emitted_ = 0;
   std::optional<LocalSort> sort_;  // made when the schema is known
+  std::optional<size_t> extra_index_;     // of `_extra` in the read schema
+  std::optional<ExtraAttributes> extra_;  // when it is read
 };
 
 }  // namespace

@@ -2,10 +2,11 @@
 
 #include <random>
 
+#include "connectors/common/document_schema.hpp"
 #include "connectors/firestore/connection.hpp"
 #include "connectors/firestore/types.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::firestore {
@@ -57,6 +58,7 @@ class FirestoreWriter final : public BatchWriter {
     if (existed && mode_ != WriteMode::replace && mode_ != WriteMode::create)
       target = conn_.describe(table);
     pick_key(options, target);
+    extra_ = extra_column(source_, table_, "firestore");
     // Existing fields keep their type: convert source values to it ("12"
     // into an integer field is stored as 12; "abc" is refused).
     for (size_t c = 0; c < source_.fields.size(); ++c) {
@@ -69,7 +71,7 @@ class FirestoreWriter final : public BatchWriter {
         if (pure && t.type.id != f.type.id && t.type.id != TypeId::json) to = t.type;
       }
       convert_to_.push_back(to);
-      if (f.name != kIdColumn && f.name != kNameColumn) {
+      if (f.name != kIdColumn && f.name != kNameColumn && c != extra_) {
         written_.push_back(c);
         mask_.push_back(field_path(f.name));
       }
@@ -165,16 +167,44 @@ class FirestoreWriter final : public BatchWriter {
                     "firestore", e.detail());
       }
     }
+    std::vector<std::string> extra_paths;
+    if (extra_ && !batch.column(*extra_).is_null(r))
+      extra_paths = add_extra(fields, batch.column(*extra_).var_at(r), r);
     Json w = {{"update",
                {{"name", collection_name_ + "/" + document_id_of(batch, r)},
                 {"fields", std::move(fields)}}}};
-    if (mode_ == WriteMode::upsert) w["updateMask"] = {{"fieldPaths", mask_}};  // merge
+    if (mode_ == WriteMode::upsert) {  // merge
+      w["updateMask"] = {{"fieldPaths", mask_}};
+      for (auto& p : extra_paths) w["updateMask"]["fieldPaths"].push_back(std::move(p));
+    }
     else w["currentDocument"] = {{"exists", false}};  // insert: an existing id is a conflict
     return w;
   }
 
+  // The fields of row r's catch-all cell into `fields` (docs/firestore.md);
+  // returns their field paths. A field that is a NULL column takes the value.
+  std::vector<std::string> add_extra(Json& fields, std::string_view text, size_t r) const {
+    std::vector<std::string> paths;
+    try {
+      for (const auto& [name, value] : split_extra(text, "firestore")) {
+        auto it = fields.find(name);
+        if (it != fields.end() && value_kind(*it) != "nullValue")
+          throw Error(ErrorCode::invalid_argument, extra_conflict_message(name), "firestore");
+        if (it == fields.end()) paths.push_back(field_path(name));
+        fields[name] = from_json_text(value);
+      }
+    } catch (const Error& e) {
+      throw Error(e.code(),
+                  fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, kExtraColumn,
+                              table_, e.message()),
+                  "firestore", e.detail());
+    }
+    return paths;
+  }
+
   FirestoreConnection& conn_;
   std::string table_;
+  std::optional<size_t> extra_;  ///< the catch-all column `_extra`
   CollectionPath collection_;
   std::string collection_name_;
   Schema source_;

@@ -15,11 +15,11 @@
 
 #include "connectors/mysql/errors.hpp"
 #include "connectors/mysql/tls_probe.hpp"
-#include "core/cloud_hosts.hpp"
+#include "connectors/common/cloud_hosts.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
+#include "connectors/common/pushdown.hpp"
 #include "core/sql_names.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {

@@ -6,15 +6,9 @@
 
 #include <memory>
 
-namespace polydb::mysql {
+#include "connectors/common/handles.hpp"
 
-template <auto Fn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
+namespace polydb::mysql {
 
 using MysqlHandle = std::unique_ptr<MYSQL, Free<&mysql_close>>;
 using StmtHandle = std::unique_ptr<MYSQL_STMT, Free<&mysql_stmt_close>>;

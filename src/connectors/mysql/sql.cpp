@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "core/pushdown.hpp"
+#include "connectors/common/pushdown.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "connectors/common/handles.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -42,7 +43,7 @@ int connect_tcp(const std::string& host, uint16_t port) {
   addrinfo* found = nullptr;
   if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found))
     unreachable(host, port, ::gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+  std::unique_ptr<addrinfo, Free<&::freeaddrinfo>> list(found);
   int err = 0;
   for (const addrinfo* a = found; a; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);

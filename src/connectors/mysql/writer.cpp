@@ -10,9 +10,9 @@
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/errors.hpp"
 #include "connectors/mysql/types.hpp"
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {

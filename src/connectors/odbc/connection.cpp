@@ -10,9 +10,9 @@
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
+#include "connectors/common/pushdown.hpp"
 #include "core/sql_names.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "net/retry.hpp"
 
 namespace polydb::odbc {

@@ -27,9 +27,9 @@
 #include "connectors/odbc/errors.hpp"
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 
 namespace polydb::odbc {
 

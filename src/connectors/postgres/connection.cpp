@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "connectors/postgres/errors.hpp"
-#include "core/cloud_hosts.hpp"
+#include "connectors/common/cloud_hosts.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
-#include "core/pushdown.hpp"
+#include "connectors/common/table_errors.hpp"
+#include "connectors/common/pushdown.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::postgres {

@@ -6,15 +6,9 @@
 
 #include <memory>
 
-namespace polydb::postgres {
+#include "connectors/common/handles.hpp"
 
-template <auto Fn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
+namespace polydb::postgres {
 
 using PgConn = std::unique_ptr<PGconn, Free<&PQfinish>>;
 using PgResult = std::unique_ptr<PGresult, Free<&PQclear>>;

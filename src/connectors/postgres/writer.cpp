@@ -7,7 +7,7 @@
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
 #include "core/log.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 
 namespace polydb::postgres {
 

@@ -13,9 +13,9 @@
 #include "connectors/sqlite/types.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
-#include "core/pushdown.hpp"
+#include "connectors/common/pushdown.hpp"
 #include "core/sql_names.hpp"
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::sqlite {

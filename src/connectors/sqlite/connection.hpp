@@ -127,7 +127,7 @@ std::unique_ptr<BatchWriter> make_writer(SqliteConnection& conn, std::string_vie
 
 /// Renders one comparison of a scan filter in SQLite SQL over `schema`,
 /// appending its literals to `params`; std::nullopt when SQLite would not
-/// evaluate it exactly as polydb does (see core/pushdown.hpp).
+/// evaluate it exactly as polydb does (see connectors/common/pushdown.hpp).
 std::optional<std::string> compare_to_sql(const Filter& leaf, const Schema& schema,
                                           std::vector<Value>& params);
 

@@ -6,15 +6,9 @@
 
 #include <memory>
 
-namespace polydb::sqlite {
+#include "connectors/common/handles.hpp"
 
-template <auto Fn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
+namespace polydb::sqlite {
 
 using DbHandle = std::unique_ptr<sqlite3, Free<&sqlite3_close_v2>>;
 using StmtHandle = std::unique_ptr<sqlite3_stmt, Free<&sqlite3_finalize>>;

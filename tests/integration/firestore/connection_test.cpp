@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -471,6 +472,81 @@ TEST_F(FirestoreTest, DataWrittenByTheNodeSdkReadsCorrectlyInPolydb) {
   EXPECT_EQ(nested["level1"], json::parse(R"({"level2":[1,{"deep":"yes"}]})"));
   EXPECT_EQ(nested["when"].get<std::string>().substr(0, 19), "1970-01-01T00:00:01");
   EXPECT_EQ(read_all({.table = "fromsdk/sdk1/items"}).size(), 1u);
+}
+
+// Nothing of a document is dropped (docs/document-schemas.md): a field that
+// first appears in document 10,000, past describe()'s sample of 200, is read
+// into `_extra` and written back from it, Firestore -> SQLite -> Firestore.
+TEST_F(FirestoreTest, AFieldFirstSeenInDocument10000SurvivesACopyToSqliteAndBack) {
+  constexpr int kDocs = 10'000;
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {{"__id__", TypeId::string, false, ""},
+                    {"a", TypeId::int64, true, ""},
+                    {"b", TypeId::string, true, ""}};
+  auto id = [](int i) {
+    std::string n = std::to_string(i);
+    return "d" + std::string(5 - n.size(), '0') + n;  // sorted like the numbers
+  };
+  {
+    auto w = conn_->writer("late", *schema, {WriteMode::create, {}});
+    Batch b(schema);
+    for (int i = 0; i < kDocs - 1; ++i) b.append_row(std::vector<Value>{id(i), int64_t{i}, "v"});
+    w->write(b);
+    EXPECT_EQ(w->commit().rows, uint64_t(kDocs - 1));
+  }
+  // Document 10,000 by the REST API, with fields no other document has.
+  net::HttpClient http;
+  net::HttpRequest put;
+  put.method = "PATCH";
+  put.url = "http://" + emulator_ + "/v1/projects/" + project_ +
+            "/databases/(default)/documents/late/" + id(kDocs - 1);
+  put.headers.set("Content-Type", "application/json");
+  put.headers.set("Authorization", "Bearer owner");
+  put.body = R"({"fields": {"a": {"stringValue": "not a number"}, "b": {"stringValue": "v"},
+      "late": {"mapValue": {"fields": {"x": {"integerValue": "1234567890123"},
+                                       "l": {"arrayValue": {"values": [{"stringValue": "q"}]}}}}},
+      "late_f": {"doubleValue": 2.5}}})";
+  const auto answer = http.send(put);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+
+  const Schema s = conn_->describe("late");
+  EXPECT_FALSE(s.index_of("late")) << "the sample should not reach document 10,000";
+  ASSERT_EQ(s.fields.back().name, "_extra");
+  EXPECT_EQ(s.field("a").type.id, TypeId::int64);
+  const auto rows = read_all({.table = "late", .filter = parse_filter("__id__ = 'd09999'")});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0][*s.index_of("a")].is_null());
+  const json extra = json::parse(rows[0].back().as<Json>().text);
+  EXPECT_EQ(extra, json::parse(R"({"a":"not a number","late":{"x":1234567890123,"l":["q"]},"late_f":2.5})"))
+      << extra.dump();
+
+  const std::string file = (std::filesystem::temp_directory_path() /
+                            ("polydb_fs_extra_" + project_ + ".db")).string();
+  {
+    auto lite = connect("sqlite://" + file + "?mode=rwc");
+    auto copy = [](Connection& from, const std::string& t, Connection& to, const std::string& target) {
+      auto r = from.scan({.table = t, .batch_rows = 2000});
+      auto w = to.writer(target, r->schema(), {WriteMode::create, {}});
+      while (auto b = r->next()) w->write(*b);
+      return w->commit().rows;
+    };
+    EXPECT_EQ(copy(*conn_, "late", *lite, "late_copy"), uint64_t(kDocs));
+    EXPECT_EQ(copy(*lite, "late_copy", *conn_, "back"), uint64_t(kDocs));
+  }
+  std::filesystem::remove(file);
+  const json doc = get_raw("back/" + id(kDocs - 1));
+  const json& f = doc["fields"];
+  EXPECT_EQ(f["a"], json::parse(R"({"stringValue":"not a number"})")) << doc.dump();
+  EXPECT_EQ(f["late"]["mapValue"]["fields"]["x"], json::parse(R"({"integerValue":"1234567890123"})"))
+      << doc.dump();
+  EXPECT_EQ(f["late"]["mapValue"]["fields"]["l"],
+            json::parse(R"({"arrayValue":{"values":[{"stringValue":"q"}]}})"));
+  EXPECT_EQ(f["late_f"], json::parse(R"({"doubleValue":2.5})"));
+  EXPECT_FALSE(f.contains("_extra"));
+  const json other = get_raw("back/" + id(7));
+  EXPECT_EQ(other["fields"]["a"], json::parse(R"({"integerValue":"7"})")) << other.dump();
+  EXPECT_FALSE(other["fields"].contains("_extra")) << other.dump();
+  EXPECT_EQ(conn_->count_rows("back"), uint64_t(kDocs));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "core/text_types.hpp"
+#include "connectors/common/text_types.hpp"
 
 #include <string>
 

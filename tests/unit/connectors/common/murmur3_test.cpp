@@ -1,4 +1,4 @@
-#include "core/murmur3.hpp"
+#include "connectors/common/murmur3.hpp"
 
 #include <gtest/gtest.h>
 

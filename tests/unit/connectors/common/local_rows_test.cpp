@@ -1,4 +1,4 @@
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

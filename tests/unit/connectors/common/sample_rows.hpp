@@ -1,6 +1,6 @@
 #pragma once
-// Rows of every type a Batch can hold, for the tests of core/row_codec and
-// core/local_rows.
+// Rows of every type a Batch can hold, for the tests of connectors/common/row_codec and
+// connectors/common/local_rows.
 
 #include <cstdint>
 #include <limits>

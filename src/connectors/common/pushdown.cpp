@@ -1,4 +1,4 @@
-#include "core/pushdown.hpp"
+#include "connectors/common/pushdown.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 // A compact binary form of Batch rows, for temporary files that polydb writes
-// and reads back itself (the spill runs of core/local_rows' LocalSort). Not a
+// and reads back itself (the spill runs of connectors/common/local_rows' LocalSort). Not a
 // storage or exchange format: values are in the machine's byte order and the
 // reader must know the column types. Private to polydb.
 //

@@ -1,4 +1,4 @@
-#include "core/table_errors.hpp"
+#include "connectors/common/table_errors.hpp"
 
 #include <fmt/format.h>
 

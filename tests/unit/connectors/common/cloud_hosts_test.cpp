@@ -1,4 +1,4 @@
-#include "core/cloud_hosts.hpp"
+#include "connectors/common/cloud_hosts.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/local_rows.hpp"
+#include "connectors/common/local_rows.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +14,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "core/row_codec.hpp"
+#include "connectors/common/row_codec.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb {

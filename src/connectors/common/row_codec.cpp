@@ -1,4 +1,4 @@
-#include "core/row_codec.hpp"
+#include "connectors/common/row_codec.hpp"
 
 #include <cstdint>
 #include <optional>
