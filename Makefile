@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 .DEFAULT_GOAL := help
-.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz
+.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz check-options
 
 help:
 	@echo "make run     install what is missing, build (release) and run the quickstart"
@@ -15,6 +15,7 @@ help:
 	@echo "make build   debug build only;  make deps  install dependencies only;  make clean"
 	@echo "make tsan    the threaded tests under ThreadSanitizer (also part of make test)"
 	@echo "make fuzz    libFuzzer targets (clang), 10 minutes each: FUZZ_SECONDS=N to change"
+	@echo "make check-options  builds with backends switched off (POLYDB_WITH_<BACKEND>=OFF)"
 
 deps:
 	@scripts/install-deps.sh
@@ -68,6 +69,12 @@ bench: release
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Builds with backends left out (all at once, then each alone; build/options):
+# they compile and link, and a left-out backend's URLs name its option.
+# CHECK_OPTIONS="all-off postgres" picks configurations. Not part of make test.
+check-options: build
+	@scripts/check-options.sh $(CHECK_OPTIONS)
 
 services-start: deps
 	@scripts/services.sh start

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <system_error>
 
@@ -11,27 +12,90 @@
 
 namespace polydb {
 
-// Each backend's folder defines exactly one of these.
+// Each backend's folder defines exactly one of these. SQLite is always built;
+// the others only with their CMake option POLYDB_WITH_<BACKEND> (default ON),
+// which src/connectors/CMakeLists.txt passes here as 1 or 0.
 void register_sqlite(Registry& registry);
+#if POLYDB_WITH_POSTGRES
 void register_postgres(Registry& registry);
+#endif
+#if POLYDB_WITH_MYSQL
 void register_mysql(Registry& registry);
+#endif
+#if POLYDB_WITH_DYNAMODB
 void register_dynamodb(Registry& registry);
+#endif
+#if POLYDB_WITH_ODBC
 void register_odbc(Registry& registry);
+#endif
+#if POLYDB_WITH_COSMOS
 void register_cosmos(Registry& registry);
+#endif
+#if POLYDB_WITH_FIRESTORE
 void register_firestore(Registry& registry);
+#endif
 
 namespace {
+
+/// A backend that a build may leave out: its URL schemes, and the option that builds it.
+struct OptionalBackend {
+  std::string_view name;
+  std::string_view option;
+  bool built;
+  std::array<std::string_view, 3> schemes;  ///< those of its driver.cpp; "" pads
+};
+
+/// The optional backends: each built one is registered below; one left out
+/// stays known here, so that its URLs fail naming the option, not as unknown.
+constexpr OptionalBackend kOptional[] = {
+    {"PostgreSQL", "POLYDB_WITH_POSTGRES", POLYDB_WITH_POSTGRES, {"postgresql", "postgres"}},
+    {"MySQL/MariaDB", "POLYDB_WITH_MYSQL", POLYDB_WITH_MYSQL, {"mysql", "mariadb"}},
+    {"DynamoDB", "POLYDB_WITH_DYNAMODB", POLYDB_WITH_DYNAMODB, {"dynamodb"}},
+    {"ODBC", "POLYDB_WITH_ODBC", POLYDB_WITH_ODBC, {"odbc", "sqlserver", "mssql"}},
+    {"Cosmos DB", "POLYDB_WITH_COSMOS", POLYDB_WITH_COSMOS, {"cosmos"}},
+    {"Firestore", "POLYDB_WITH_FIRESTORE", POLYDB_WITH_FIRESTORE, {"firestore"}},
+};
 
 Registry build_registry() {
   Registry r;
   register_sqlite(r);
+#if POLYDB_WITH_POSTGRES
   register_postgres(r);
+#endif
+#if POLYDB_WITH_MYSQL
   register_mysql(r);
+#endif
+#if POLYDB_WITH_DYNAMODB
   register_dynamodb(r);
+#endif
+#if POLYDB_WITH_ODBC
   register_odbc(r);
+#endif
+#if POLYDB_WITH_COSMOS
   register_cosmos(r);
+#endif
+#if POLYDB_WITH_FIRESTORE
   register_firestore(r);
+#endif
+  // The scheme lists above must match the drivers': a built backend that
+  // did not register one of them would, once left out, fail under the wrong name.
+  for (const auto& backend : kOptional)
+    for (std::string_view s : backend.schemes)
+      if (backend.built && !s.empty() && !r.find(s))
+        throw Error(ErrorCode::internal,
+                    fmt::format("connector registry: {} did not register the scheme '{}' that "
+                                "registry.cpp lists for it",
+                                backend.name, s));
   return r;
+}
+
+/// The backend left out of this build that `scheme` belongs to, or nullptr.
+const OptionalBackend* left_out(std::string_view scheme) {
+  for (const auto& backend : kOptional)
+    if (!backend.built)
+      for (std::string_view s : backend.schemes)
+        if (!s.empty() && s == scheme) return &backend;
+  return nullptr;
 }
 
 bool looks_like_url(std::string_view text) {
@@ -103,6 +167,11 @@ std::unique_ptr<Connection> connect(std::string_view url_or_name, const ConnectO
   }
   ConnectorFactory factory = registry().find(uri.scheme);
   if (!factory) {
+    if (const OptionalBackend* off = left_out(uri.scheme))
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("this polydb was built without the {} connector, so {}:// URLs "
+                              "cannot be opened (rebuild with the CMake option {}=ON)",
+                              off->name, uri.scheme, off->option));
     std::string known;
     for (const auto& s : registry().schemes()) known += (known.empty() ? "" : ", ") + s + "://";
     throw Error(ErrorCode::invalid_argument,
