@@ -51,7 +51,8 @@ Filter parse_filter(std::string_view text);
 
 /// Evaluates `filter` on each row of `batch` and returns a batch with the rows
 /// for which it is true (a new batch; the input is left as is). Comparisons
-/// coerce numeric types (int64/float64/decimal) and compare strings bytewise.
+/// coerce numeric types (int64/float64/decimal) and compare strings by the
+/// column's Field::collation (bytewise, or ignoring trailing blanks for char(n)).
 /// Throws Error(not_found) when a column is missing from the batch.
 Batch apply_filter(const Filter& filter, const Batch& batch);
 

@@ -57,12 +57,26 @@ size_t fixed_width(TypeId id) noexcept;
 /// True for types stored as offsets + bytes (string, bytes, decimal, json).
 bool is_variable_width(TypeId id) noexcept;
 
+/// How the backend compares a text column's values (`=`, `<`, IN, GROUP BY,
+/// DISTINCT). polydb compares the same way wherever it evaluates a condition
+/// itself: in apply_filter() and in federated queries.
+enum class Collation : uint8_t {
+  binary,     ///< bytewise (PostgreSQL text/varchar, SQLite BINARY, documents)
+  pad_space,  ///< bytewise once trailing blanks (U+0020) are removed: SQL `char(n)`
+              ///< (PostgreSQL bpchar, MySQL CHAR, SQL Server/ODBC fixed-length char),
+              ///< SQLite `COLLATE RTRIM`
+};
+
+/// "binary", "pad_space".
+std::string_view to_string(Collation c) noexcept;
+
 /// One column of a schema.
 struct Field {
   std::string name;
   Type type;
   bool nullable = true;
   std::string native_type;  ///< the backend's own type name, e.g. "VARCHAR(20)"; may be empty
+  Collation collation = Collation::binary;  ///< string columns: how the backend compares them
 
   friend bool operator==(const Field&, const Field&) = default;
 };

@@ -160,6 +160,10 @@ const uint8_t* Column::fixed_at(size_t i) const noexcept {
 
 std::string_view Column::var_at(size_t i) const noexcept {
   const int32_t b = offsets_[i], e = offsets_[i + 1];
+  // An empty value still points somewhere: C APIs (sqlite3_bind_text,
+  // sqlite3_result_text) read a null pointer as SQL NULL, and a column of
+  // only empty strings has no bytes at all.
+  if (b == e) return std::string_view("", 0);
   return {reinterpret_cast<const char*>(data_.data()) + b, static_cast<size_t>(e - b)};
 }
 

@@ -140,8 +140,15 @@ std::string numeric_text(const Value& v) {
   return v.as<Decimal>().text;
 }
 
-// <0, 0, >0, or nullopt when the two cannot be compared.
-std::optional<int> compare_values(const Value& a, const Value& b) {
+std::string_view without_trailing_blanks(std::string_view s) {
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+// <0, 0, >0, or nullopt when the two cannot be compared. Strings compare as
+// `collation` says (the column's: a literal has none of its own).
+std::optional<int> compare_values(const Value& a, const Value& b,
+                                  Collation collation = Collation::binary) {
   const TypeId ta = a.type_id(), tb = b.type_id();
   if (is_numeric(ta) && is_numeric(tb)) {
     if (ta == TypeId::float64 || tb == TypeId::float64) {
@@ -176,7 +183,14 @@ std::optional<int> compare_values(const Value& a, const Value& b) {
   auto cmp = [](const auto& x, const auto& y) -> int { return x < y ? -1 : (y < x ? 1 : 0); };
   switch (ta) {
     case TypeId::boolean: return cmp(a.as<bool>(), b.as<bool>());
-    case TypeId::string: return cmp(a.as<std::string>(), b.as<std::string>());
+    case TypeId::string: {
+      std::string_view x = a.as<std::string>(), y = b.as<std::string>();
+      if (collation == Collation::pad_space) {
+        x = without_trailing_blanks(x);
+        y = without_trailing_blanks(y);
+      }
+      return cmp(x, y);
+    }
     case TypeId::bytes: return cmp(a.as<Bytes>().data, b.as<Bytes>().data);
     case TypeId::json: return cmp(a.as<Json>().text, b.as<Json>().text);
     case TypeId::date: return cmp(a.as<Date>(), b.as<Date>());
@@ -221,6 +235,7 @@ std::optional<bool> eval(const Filter& f, const Batch& batch, size_t row) {
   auto idx = batch.schema().index_of(f.column);
   if (!idx) batch.schema().field(f.column);  // throws not_found with the column list
   const Column& col = batch.column(*idx);
+  const Collation collation = batch.schema().fields[*idx].collation;
   if (f.op == CompareOp::is_null) return col.is_null(row);
   if (f.op == CompareOp::is_not_null) return !col.is_null(row);
   if (col.is_null(row)) return std::nullopt;
@@ -232,14 +247,14 @@ std::optional<bool> eval(const Filter& f, const Batch& batch, size_t row) {
         unknown = true;
         continue;
       }
-      auto c = compare_values(cell, v);
+      auto c = compare_values(cell, v, collation);
       if (c && *c == 0) return true;
     }
     if (unknown) return std::nullopt;
     return false;
   }
   if (f.values.empty() || f.values[0].is_null()) return std::nullopt;
-  auto c = compare_values(cell, f.values[0]);
+  auto c = compare_values(cell, f.values[0], collation);
   if (!c) {
     if (f.op == CompareOp::eq) return false;
     if (f.op == CompareOp::ne) return true;

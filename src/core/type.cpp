@@ -37,6 +37,10 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
+std::string_view to_string(Collation c) noexcept {
+  return c == Collation::pad_space ? "pad_space" : "binary";
+}
+
 std::string_view to_string(TypeId id) noexcept {
   for (const auto& [tid, name] : kTypeNames)
     if (tid == id) return name;

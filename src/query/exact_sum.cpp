@@ -29,6 +29,7 @@ struct SumState {
   int64_t count;       // non-NULL values
   bool has_real;       // an untagged REAL was added: the result is REAL
   bool has_exact;      // a decimal (tagged REAL or text) was added
+  bool decimal_input;  // a value carried the decimal subtype (integral decimals too)
   bool overflow;       // the exact sum left 128 bits: fall back to REAL
   i128 exact;          // sum of integers and decimals, scaled by 10^scale
   int scale;
@@ -97,6 +98,7 @@ bool parse_decimal(std::string_view t, i128& v, int& scale) {
 }
 
 void add_value(SumState& s, sqlite3_value* v, int sign) {
+  if (sqlite3_value_subtype(v) == kDecimalSubtype) s.decimal_input = true;
   switch (sqlite3_value_type(v)) {
     case SQLITE_NULL: return;
     case SQLITE_INTEGER:
@@ -108,8 +110,10 @@ void add_value(SumState& s, sqlite3_value* v, int sign) {
       int scale;
       char buf[64];
       const auto r = std::to_chars(buf, buf + sizeof buf, d);
-      if (sqlite3_value_subtype(v) == kDecimalSubtype &&
-          parse_decimal(std::string_view(buf, static_cast<size_t>(r.ptr - buf)), scaled, scale)) {
+      // Every REAL adds as its shortest decimal form, not only those tagged
+      // decimal: a sort (GROUP BY, ORDER BY) drops SQLite's subtypes, and a
+      // decimal column's 2.50 must still add up exactly after one.
+      if (parse_decimal(std::string_view(buf, static_cast<size_t>(r.ptr - buf)), scaled, scale)) {
         s.has_exact = true;
         add_scaled(s, scaled, scale, sign);
       } else {
@@ -165,7 +169,11 @@ void result(sqlite3_context* ctx, const SumState* s) {
     const i128 lim = static_cast<i128>(INT64_MAX);
     if (s->exact > lim || s->exact < -lim - 1)
       return sqlite3_result_error(ctx, "integer overflow", -1);
-    return sqlite3_result_int64(ctx, static_cast<int64_t>(s->exact));
+    sqlite3_result_int64(ctx, static_cast<int64_t>(s->exact));
+    // A sum of decimals that happens to be integral is still a decimal: the
+    // result column keeps that type when another group's sum has a fraction.
+    if (s->decimal_input) sqlite3_result_subtype(ctx, kDecimalSubtype);
+    return;
   }
   // An exact decimal: as REAL when its digits survive the round trip, else as text.
   const std::string text = scaled_text(s->exact, s->scale);

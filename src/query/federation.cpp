@@ -430,10 +430,11 @@ class FederatedReader final : public BatchReader {
     sqlite::ReaderSetup setup;
     setup.stmt = std::move(stmt);
     setup.batch_rows = batch_rows;
-    // Sums and MIN/MAX of decimal columns carry the decimal subtype: type
-    // such result columns decimal, not float64.
+    // Sums and MIN/MAX of decimal columns carry the decimal subtype (as
+    // INTEGER, REAL or TEXT): type such result columns decimal, not int64 or
+    // float64, so that a later group's fraction still fits.
     setup.type_of_value = [](sqlite3_value* v) -> std::optional<Type> {
-      if (sqlite3_value_type(v) == SQLITE_FLOAT && sqlite3_value_subtype(v) == query::kDecimalSubtype)
+      if (sqlite3_value_type(v) != SQLITE_NULL && sqlite3_value_subtype(v) == query::kDecimalSubtype)
         return Type(TypeId::decimal);
       return std::nullopt;
     };

@@ -54,6 +54,12 @@ bool has_operand(CompareOp op) { return op != CompareOp::is_null && op != Compar
 // values are converted (text compares bytewise in polydb's filters).
 bool comparable(TypeId id) { return id != TypeId::json && id != TypeId::null; }
 
+// The collating sequence a vtab column is declared with: RTRIM compares text
+// ignoring trailing blanks, as char(n) does in its engine.
+const char* vtab_collation(const Field& f) {
+  return f.type.id == TypeId::string && f.collation == Collation::pad_space ? "RTRIM" : "BINARY";
+}
+
 // Types a backend sorts as SQLite does: not text (collations differ).
 bool sortable(TypeId id) {
   return id == TypeId::int64 || id == TypeId::float64 || id == TypeId::decimal ||
@@ -191,6 +197,14 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) continue;
     const auto op = compare_op(c.op);
     if (!c.usable || c.iColumn < 0 || !op || !comparable(t.schema.fields[c.iColumn].type.id)) {
+      every_term_pushed = false;
+      continue;
+    }
+    // The backend compares as the column's collation says; a condition under
+    // another one (`col = x COLLATE NOCASE`, or BINARY on a char(n) column)
+    // is SQLite's to check, on every row.
+    if (has_operand(*op) &&
+        sqlite3_stricmp(sqlite3_vtab_collation(info, i), vtab_collation(t.schema.fields[c.iColumn]))) {
       every_term_pushed = false;
       continue;
     }
@@ -415,10 +429,20 @@ void insert_rows(RemoteTable& t, sqlite3_stmt* insert, const Batch& b) {
   }
 }
 
-void index_in_memory(LocalCopy& copy, const std::vector<std::string>& keys) {
+// How the table compares `column`: a lookup key is built the same way.
+Collation collation_of(const RemoteTable& t, const std::string& column) {
+  const auto i = t.schema.index_of(column);
+  return i ? t.schema.fields[*i].collation : Collation::binary;
+}
+
+void index_in_memory(const RemoteTable& t, LocalCopy& copy, const std::vector<std::string>& keys) {
   std::vector<size_t> key_cols;
+  std::vector<Collation> key_collations;
   const Schema& schema = copy.batches.front().schema();
-  for (const auto& k : keys) key_cols.push_back(*schema.index_of(k));
+  for (const auto& k : keys) {
+    key_cols.push_back(*schema.index_of(k));
+    key_collations.push_back(collation_of(t, k));
+  }
   std::string key;
   for (size_t bi = 0; bi < copy.batches.size(); ++bi) {
     const Batch& b = copy.batches[bi];
@@ -430,7 +454,8 @@ void index_in_memory(LocalCopy& copy, const std::vector<std::string>& keys) {
       }
       key.clear();
       bool ok = true;
-      for (size_t c : key_cols) ok = ok && append_key(key, b.column(c), r);
+      for (size_t k = 0; k < key_cols.size(); ++k)
+        ok = ok && append_key(key, b.column(key_cols[k]), r, key_collations[k]);
       if (ok) copy.index.add(key, ref);  // a NULL key part matches nothing
     }
   }
@@ -457,7 +482,9 @@ bool build_copy(RemoteTable& t, Plan& p, const std::vector<ScanSpec>& specs,
     copy.table = fmt::format("copy_{}_{}", p.id, generation);
     std::string cols, marks;
     for (size_t i = 0; i < copy.columns.size(); ++i) {
-      cols += fmt::format("{}c{}", i ? ", " : "", i);
+      // Probes compare as the vtab column does (see connect()).
+      const bool pad = collation_of(t, copy.columns[i]) == Collation::pad_space;
+      cols += fmt::format("{}c{}{}", i ? ", " : "", i, pad ? " COLLATE RTRIM" : "");
       marks += i ? ", ?" : "?";
     }
     exec_cache(db, fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})", copy.table, cols));
@@ -489,7 +516,7 @@ bool build_copy(RemoteTable& t, Plan& p, const std::vector<ScanSpec>& specs,
   }
   if (!insert) {
     copy.in_memory = true;
-    if (!copy.batches.empty()) index_in_memory(copy, keys);
+    if (!copy.batches.empty()) index_in_memory(t, copy, keys);
   } else if (!keys.empty()) {
     std::string key_cols;
     for (size_t k = 0; k < keys.size(); ++k)
@@ -675,7 +702,8 @@ void open_in_memory(Cursor& cur, const FilterArgs& a) {
   } else {
     cur.key.clear();
     bool ok = true;
-    for (const auto& k : a.keys) ok = ok && append_key(cur.key, k);
+    for (size_t k = 0; k < a.keys.size(); ++k)
+      ok = ok && append_key(cur.key, a.keys[k], collation_of(*cur.table, a.key_columns[k]));
     cur.hits = ok ? copy.index.find(cur.key) : std::span<const uint64_t>();
   }
   cur.hit = 0;
@@ -738,11 +766,12 @@ std::vector<std::string> lookup_columns(const RemoteTable& t, const Plan& p) {
 
 // Whether the plan's copy answers a probe for `a`: a copy built from
 // batched keys holds only the keys the discovery pass saw.
-bool copy_answers(const Plan& p, const FilterArgs& a) {
+bool copy_answers(const RemoteTable& t, const Plan& p, const FilterArgs& a) {
   if (!p.copy || p.copy->signature != a.signature) return false;
   if (!p.copy->covered) return true;
   std::string key;
-  return append_key(key, a.keys.front()) && p.copy->covered->count(key) > 0;
+  return append_key(key, a.keys.front(), collation_of(t, a.key_columns.front())) &&
+         p.copy->covered->count(key) > 0;
 }
 
 // Distinct keys beyond which a copy of the whole table is the better bet:
@@ -777,7 +806,9 @@ void log_keys(RemoteTable& t, Plan& p, const FilterArgs& a) {
   if (log.signature != a.signature || !a.in_values.empty())
     return reject_keys(t, log, "is probed with conditions that change from probe to probe");
   std::string key;
-  if (!append_key(key, a.keys.front()) || !log.seen.insert(std::move(key)).second) return;
+  if (!append_key(key, a.keys.front(), collation_of(t, a.key_columns.front())) ||
+      !log.seen.insert(std::move(key)).second)
+    return;
   log.values.push_back(a.keys.front());
   if (const size_t most = max_batched_keys(t, p); log.values.size() > most)
     reject_keys(t, log,
@@ -792,7 +823,7 @@ void discover(Cursor& cur, const FilterArgs& a) {
   Plan& p = *cur.plan;
   if (!t.engine->discovery_aborted().empty()) return;
   if (p.lookup) return log_keys(t, p, a);
-  if (!copy_answers(p, a) &&
+  if (!copy_answers(t, p, a) &&
       !build_copy(t, p, {copy_spec(t, p, a)}, a.signature, a.key_columns, true))
     return t.engine->abort_discovery(
         fmt::format("{} has more rows than fit in memory ({} MB)", t.display,
@@ -836,7 +867,7 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
   // A plan SQLite runs again (a join probing this table, or a table scanned
   // inside a loop) reads the backend once more, into a local copy that
   // answers every later run: never one remote call per outer row.
-  const bool reuse = copy_answers(p, a);
+  const bool reuse = copy_answers(t, p, a);
   if (reuse || p.executions >= 2) {
     if (!reuse) {
       if (p.copy && p.copy->covered)  // a key the discovery pass did not see
@@ -878,7 +909,8 @@ sqlite3_vtab* connect(sqlite3* db, Engine& engine, int argc, const char* const* 
   std::string ddl = "CREATE TABLE x(";
   for (size_t i = 0; i < t.schema.fields.size(); ++i)
     ddl += (i ? ", " : "") + quote_identifier(t.schema.fields[i].name) + " " +
-           engine_declared_type(t.schema.fields[i].type);
+           engine_declared_type(t.schema.fields[i].type) +
+           (sqlite3_stricmp(vtab_collation(t.schema.fields[i]), "RTRIM") == 0 ? " COLLATE RTRIM" : "");
   // SQLite's OR-by-union plans drop rows whose identity a previous branch
   // returned: with a primary key that identity is the key (WITHOUT ROWID);
   // without one, x_rowid hashes the whole row.
@@ -976,7 +1008,7 @@ void column(Cursor& cur, sqlite3_context* ctx, int i) {
     sqlite3_value* v = sqlite3_column_value(cur.probe, pos);
     sqlite3_result_value(ctx, v);
     const int storage = sqlite3_value_type(v);
-    if (type.id == TypeId::decimal && storage == SQLITE_FLOAT)
+    if (type.id == TypeId::decimal && storage != SQLITE_NULL)
       sqlite3_result_subtype(ctx, kDecimalSubtype);
     else if (type.id == TypeId::json && storage == SQLITE_TEXT)
       sqlite3_result_subtype(ctx, kJsonSubtype);

@@ -65,9 +65,11 @@ void encode_cell(const Column& col, size_t row, Sink&& sink) {
     case TypeId::decimal: {
       const std::string_view t = col.var_at(row);
       const DecimalCell c = encode_decimal(t);
-      if (c.kind == DecimalCell::integer) return sink.integer(c.i);
+      // Tagged in every storage class: MIN/MAX/SUM of a decimal column stay
+      // decimal whichever value comes first (src/query/federation.cpp).
+      if (c.kind == DecimalCell::integer) return sink.integer(c.i, kDecimalSubtype);
       if (c.kind == DecimalCell::real) return sink.real(c.d, kDecimalSubtype);
-      return sink.text(t, 0);
+      return sink.text(t, kDecimalSubtype);
     }
     case TypeId::string: return sink.text(col.var_at(row), 0);
     case TypeId::json: return sink.text(col.var_at(row), kJsonSubtype);
@@ -86,20 +88,26 @@ void encode_cell(const Column& col, size_t row, Sink&& sink) {
   }
 }
 
+// SQLite reads a null pointer as SQL NULL: an empty value must point somewhere.
+const char* nonnull(std::string_view s) { return s.data() ? s.data() : ""; }
+
 struct ResultSink {
   sqlite3_context* ctx;
   void null() const { sqlite3_result_null(ctx); }
-  void integer(int64_t v) const { sqlite3_result_int64(ctx, v); }
+  void integer(int64_t v, unsigned subtype = 0) const {
+    sqlite3_result_int64(ctx, v);
+    if (subtype) sqlite3_result_subtype(ctx, subtype);
+  }
   void real(double d, unsigned subtype) const {
     sqlite3_result_double(ctx, d);
     if (subtype) sqlite3_result_subtype(ctx, subtype);
   }
   void text(std::string_view t, unsigned subtype) const {
-    sqlite3_result_text64(ctx, t.data(), t.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_result_text64(ctx, nonnull(t), t.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (subtype) sqlite3_result_subtype(ctx, subtype);
   }
   void blob(std::string_view b) const {
-    sqlite3_result_blob64(ctx, b.data(), b.size(), SQLITE_TRANSIENT);
+    sqlite3_result_blob64(ctx, nonnull(b), b.size(), SQLITE_TRANSIENT);
   }
 };
 
@@ -107,13 +115,13 @@ struct BindSink {
   sqlite3_stmt* stmt;
   int idx;
   void null() const { sqlite3_bind_null(stmt, idx); }
-  void integer(int64_t v) const { sqlite3_bind_int64(stmt, idx, v); }
+  void integer(int64_t v, unsigned = 0) const { sqlite3_bind_int64(stmt, idx, v); }
   void real(double d, unsigned) const { sqlite3_bind_double(stmt, idx, d); }
   void text(std::string_view t, unsigned) const {
-    sqlite3_bind_text64(stmt, idx, t.data(), t.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_bind_text64(stmt, idx, nonnull(t), t.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
   void blob(std::string_view b) const {
-    sqlite3_bind_blob64(stmt, idx, b.data(), b.size(), SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(stmt, idx, nonnull(b), b.size(), SQLITE_TRANSIENT);
   }
 };
 
@@ -147,7 +155,7 @@ std::optional<Value> text_as_number(std::string_view t) {
 struct KeySink {
   std::string& out;
   void null() const {}
-  void integer(int64_t v) const {
+  void integer(int64_t v, unsigned = 0) const {
     out += 'i';
     out.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
@@ -168,20 +176,31 @@ struct KeySink {
 
 }  // namespace
 
-bool append_key(std::string& out, const Column& col, size_t row) {
+namespace {
+std::string_view key_text(std::string_view s, Collation collation) {
+  if (collation == Collation::pad_space)
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+bool append_key(std::string& out, const Column& col, size_t row, Collation collation) {
   if (col.is_null(row)) return false;
+  if (col.type().id == TypeId::string && collation == Collation::pad_space)
+    return KeySink{out}.text(key_text(col.var_at(row), collation), 0), true;
   encode_cell(col, row, KeySink{out});
   return true;
 }
 
-bool append_key(std::string& out, const Value& v) {
+bool append_key(std::string& out, const Value& v, Collation collation) {
   if (v.is_null()) return false;
   // The common join keys without a one-value column (a probe per outer row).
   if (v.type_id() == TypeId::int64) return KeySink{out}.integer(v.as<int64_t>()), true;
-  if (v.type_id() == TypeId::string) return KeySink{out}.text(v.as<std::string>(), 0), true;
+  if (v.type_id() == TypeId::string)
+    return KeySink{out}.text(key_text(v.as<std::string>(), collation), 0), true;
   Column col(Type(v.type_id()));
   col.append(v);
-  return append_key(out, col, 0);
+  return append_key(out, col, 0, collation);
 }
 
 std::string engine_declared_type(Type type) {

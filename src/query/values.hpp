@@ -63,8 +63,11 @@ bool bind_lookup_key(sqlite3_stmt* stmt, int idx, const Value& v);
 /// Appends to `out` the bytes that identify row `row` of `col` as a lookup
 /// key: values SQLite finds equal (5 and 5.0, a decimal 5) get the same
 /// bytes. False for NULL, which equals nothing.
-bool append_key(std::string& out, const Column& col, size_t row);
+/// Under Collation::pad_space, trailing blanks of a string are not part of
+/// the key ('MAIL' and 'MAIL  ' are one key, as COLLATE RTRIM has it).
+bool append_key(std::string& out, const Column& col, size_t row,
+                Collation collation = Collation::binary);
 /// The same for a lookup value.
-bool append_key(std::string& out, const Value& v);
+bool append_key(std::string& out, const Value& v, Collation collation = Collation::binary);
 
 }  // namespace polydb::query

@@ -44,12 +44,19 @@ std::optional<std::string> compare_sql(const Filter& f, const Field& field, cons
   if (type == TypeId::json || type == TypeId::null) return std::nullopt;
   // FLOAT columns compare as 4-byte floats on the server, as doubles in polydb.
   if (type == TypeId::float64 && info.data_type == "float") return std::nullopt;
+  const bool pad = field.collation == Collation::pad_space && type == TypeId::string;
   std::vector<Value> literals;
   for (const auto& v : f.values) {
     try {
       literals.push_back(coerce_value(v, field.type));
     } catch (const Error&) {
       return std::nullopt;  // evaluated locally, with polydb's comparison rules
+    }
+    // PAD SPACE: trailing blanks are insignificant on both sides.
+    if (pad && literals.back().type_id() == TypeId::string) {
+      std::string s = literals.back().as<std::string>();
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      literals.back() = Value(std::move(s));
     }
   }
   if (f.op != CompareOp::in && literals.size() != 1) return std::nullopt;
@@ -74,7 +81,8 @@ std::optional<std::string> compare_sql(const Filter& f, const Field& field, cons
   if (f.op == CompareOp::in && literals.empty()) return "FALSE";
   const std::string op(to_sql(f.op));
   if (type == TypeId::string && !is_bytewise_collation(info.collation)) {
-    const std::string exact = bytes_expr(col, info);
+    const std::string bytes = bytes_expr(col, info);
+    const std::string exact = pad ? "TRIM(TRAILING ' ' FROM " + bytes + ")" : bytes;
     if (f.op == CompareOp::in) {
       // The collation's IN narrows through an index; the bytes decide.
       std::string out = "(" + col + " IN (" + placeholders("", "") + ") AND " + exact + " IN (";
@@ -150,6 +158,12 @@ std::string create_staging_sql(std::string_view name, const std::vector<ColumnIn
   // last-row-wins rule (see upsert_sql).
   return sql + ", `" + std::string(kStagingRowColumn) +
          "` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB";
+}
+
+bool is_pad_space_collation(std::string_view collation) {
+  return !collation.empty() && collation != "binary" &&
+         collation.find("_nopad") == std::string_view::npos &&
+         collation.find("_0900_") == std::string_view::npos;
 }
 
 bool is_bytewise_collation(std::string_view collation) {

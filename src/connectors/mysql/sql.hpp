@@ -61,6 +61,9 @@ std::string create_staging_sql(std::string_view name, const std::vector<ColumnIn
 /// True when comparing the column in SQL is exactly polydb's bytewise string
 /// comparison (a binary or no-pad binary collation).
 bool is_bytewise_collation(std::string_view collation);
+/// True for a PAD SPACE collation (trailing blanks insignificant): every one
+/// but `binary`, MariaDB's `*_nopad_*` and MySQL 8's `*_0900_*`.
+bool is_pad_space_collation(std::string_view collation);
 
 /// Translates `filter` into SQL over `table`, appending literals to `params`
 /// in placeholder order; std::nullopt when (part of) it cannot be evaluated by

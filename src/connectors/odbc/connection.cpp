@@ -414,9 +414,11 @@ TableDescription OdbcConnection::describe_table(const TableName& name, std::stri
     for (auto& [ordinal, c] : cols_found) d.columns.push_back(std::move(c));
   }
   add_details(d);
-  for (const auto& c : d.columns)
-    d.schema.fields.push_back(
-        {c.name, type_from_column(c, dialect_->kind()), c.nullable, native_type_text(c)});
+  for (const auto& c : d.columns) {
+    Field f{c.name, type_from_column(c, dialect_->kind()), c.nullable, native_type_text(c)};
+    if (f.type.id == TypeId::string) f.collation = dialect_->collation({c.sql_type, c.type_name});
+    d.schema.fields.push_back(std::move(f));
+  }
   StmtHandle stmt = new_statement();
   WideArg catalog(cat), schema(sch);
   std::u16string table = to_utf16(name.table);

@@ -136,6 +136,9 @@ class Dialect {
   /// as polydb does (bytewise strings, doubles as doubles); nullopt otherwise.
   virtual std::optional<std::string> comparable(const std::string& quoted, Type type,
                                                 const ColumnTraits& traits, CompareOp op) const;
+  /// How the server compares a text column's values (Field::collation):
+  /// pad_space where trailing blanks are insignificant.
+  virtual Collation collation(const ColumnTraits&) const { return Collation::binary; }
   /// The placeholder a comparison binds its literal to ("?" by default).
   virtual std::string compare_placeholder(Type type) const;
   /// A whole comparison leaf `col op ?`, `col IN (?, ?)`, `col IS NULL`, or

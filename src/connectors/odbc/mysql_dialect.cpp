@@ -137,8 +137,17 @@ class MysqlDialect final : public Dialect {
 
   std::optional<std::string> comparable(const std::string& quoted, Type type,
                                         const ColumnTraits& traits, CompareOp op) const override {
-    if (type.id == TypeId::string) return "CAST(" + quoted + " AS BINARY)";
+    if (type.id == TypeId::string) {
+      // CAST(.. AS BINARY) compares without padding: a CHAR column is filtered locally.
+      if (collation(traits) == Collation::pad_space) return std::nullopt;
+      return "CAST(" + quoted + " AS BINARY)";
+    }
     return Dialect::comparable(quoted, type, traits, op);
+  }
+  // CHAR(n) drops trailing blanks on read and compares ignoring them. (The
+  // driver does not report a VARCHAR's collation, so VARCHAR stays binary.)
+  Collation collation(const ColumnTraits& traits) const override {
+    return traits.type_name == "char" ? Collation::pad_space : Collation::binary;
   }
   std::string compare_placeholder(Type type) const override {
     return type.id == TypeId::string ? "CAST(? AS BINARY)" : "?";

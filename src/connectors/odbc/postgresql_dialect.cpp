@@ -109,11 +109,20 @@ class PostgresqlDialect final : public Dialect {
   std::optional<std::string> comparable(const std::string& quoted, Type type,
                                         const ColumnTraits& traits, CompareOp op) const override {
     if (type.id == TypeId::string && traits.type_name != "json" && traits.type_name != "jsonb") {
+      // char(n) = ? compares the blank-stripped column with the literal as
+      // bound: not pad_space for a literal ending in blanks. Filtered locally.
+      if (collation(traits) == Collation::pad_space) return std::nullopt;
       // Equality is exact under deterministic collations; order needs "C" (bytewise).
       const bool equality = op == CompareOp::eq || op == CompareOp::ne || op == CompareOp::in;
       return equality ? quoted : quoted + " COLLATE \"C\"";
     }
     return Dialect::comparable(quoted, type, traits, op);
+  }
+
+  Collation collation(const ColumnTraits& traits) const override {
+    return traits.type_name == "bpchar" || traits.type_name == "character"
+               ? Collation::pad_space
+               : Collation::binary;
   }
 
   std::optional<bool> nulls_sort_low() const override { return false; }

@@ -168,7 +168,13 @@ class OdbcReader final : public BatchReader {
       const ColumnMeta m = column_meta(static_cast<SQLUSMALLINT>(i + 1));
       Type type = type_from_column(m, conn_.dialect().kind());
       if (setup_.schema) type = setup_.schema->fields.at(static_cast<size_t>(i)).type;
-      schema->fields.push_back({m.name, type, m.nullable, native_type_text(m)});
+      Field f{m.name, type, m.nullable, native_type_text(m)};
+      if (setup_.schema) {
+        f.collation = setup_.schema->fields.at(static_cast<size_t>(i)).collation;
+      } else if (type.id == TypeId::string) {
+        f.collation = conn_.dialect().collation({m.sql_type, m.type_name});
+      }
+      schema->fields.push_back(std::move(f));
       FetchPlan& p = plans_.emplace_back(fetch_plan(type, m));
       if (conn_.raw_utf8_text()) p = raw_utf8_plan(p, type, m);
       if (p.long_data && !refetch_ && first_long_ == static_cast<size_t>(n))

@@ -167,6 +167,14 @@ class SqlServerDialect final : public Dialect {
     return Dialect::comparable(quoted, type, traits, op);
   }
 
+  // SQL Server pads the shorter string with blanks before comparing (SQL-92),
+  // for char and varchar alike, also under a binary collation.
+  Collation collation(const ColumnTraits& traits) const override {
+    const std::string& t = traits.type_name;
+    return t == "char" || t == "varchar" || t == "nchar" || t == "nvarchar" ? Collation::pad_space
+                                                                           : Collation::binary;
+  }
+
   std::optional<bool> nulls_sort_low() const override { return true; }
 
   std::string order_expr(const std::string& quoted, Type type) const override {

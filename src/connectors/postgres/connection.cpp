@@ -451,6 +451,13 @@ std::optional<std::string> compare_to_sql(const Filter& f, const TableDesc& desc
   for (const auto& v : f.values) {
     auto lit = pushable_literal(v, field.type);
     if (!lit) return std::nullopt;
+    // char(n) = text compares the blank-stripped column with the literal as
+    // is: strip the literal too, so 'MAIL  ' matches as polydb's pad_space does.
+    if (type.collation == Collation::pad_space && lit->type_id() == TypeId::string) {
+      std::string s = lit->as<std::string>();
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      lit = Value(std::move(s));
+    }
     auto sql = sql_literal(*lit, quote);
     if (!sql) return std::nullopt;
     literals.push_back(std::move(*sql));
@@ -728,6 +735,7 @@ std::optional<TableDesc> PgConnection::find_table(std::string_view table) {
       f.type = polydb_type(t, typmod);
       f.nullable = PQgetvalue(cols.get(), r, 3)[0] != 't';
       f.native_type = PQgetvalue(cols.get(), r, 4);
+      f.collation = t.collation;
       if (!PQgetisnull(cols.get(), r, 5))
         pk.emplace_back(parse_count(PQgetvalue(cols.get(), r, 5)), f.name);
       d.types.push_back(t);
@@ -982,6 +990,7 @@ std::unique_ptr<BatchReader> PgConnection::query(std::string_view text,
                   std::string(kBackend));
     f.type = polydb_type(t, PQfmod(desc.get(), i));
     f.native_type = t.name;
+    f.collation = t.collation;
     schema->fields.push_back(std::move(f));
     setup.types.push_back(t);
   }

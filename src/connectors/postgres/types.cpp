@@ -269,9 +269,10 @@ std::optional<Codec> builtin_codec(Oid t) {
 
 namespace {
 
-// Whether SQL comparisons on a base type agree with polydb's: char(n) ignores
-// trailing blanks, citext case, enums compare by declaration order, json has
-// no order, intervals and float NaN follow their own rules (NaN: see below).
+// Whether SQL comparisons on a base type agree with polydb's: citext ignores
+// case, enums compare by declaration order, json has no order, intervals and
+// float NaN follow their own rules (NaN: see below). char(n) ignores trailing
+// blanks, as polydb does for a pad_space column (collation_of).
 bool comparable_base(Oid base, Codec codec) {
   switch (codec) {
     case Codec::boolean:
@@ -290,10 +291,15 @@ bool comparable_base(Oid base, Codec codec) {
     case Codec::uuid:
       return true;
     case Codec::text:
-      return base == oid::kText || base == oid::kVarchar || base == oid::kName;
+      return base == oid::kText || base == oid::kVarchar || base == oid::kName ||
+             base == oid::kBpchar;
     default:
       return false;
   }
+}
+
+Collation collation_of(Oid base) {
+  return base == oid::kBpchar ? Collation::pad_space : Collation::binary;
 }
 
 std::string_view builtin_name(Oid t) {
@@ -359,6 +365,7 @@ PgType builtin_type(Oid t) {
   if (auto c = builtin_codec(t)) {
     out.codec = *c;
     out.comparable = comparable_base(t, *c);
+    out.collation = collation_of(t);
   }
   out.name = std::string(builtin_name(t));
   if (out.name.empty()) out.name = fmt::format("oid {}", t);
@@ -372,6 +379,7 @@ PgType type_from_catalog(const CatalogType& f, const PgType* element) {
   if (auto c = builtin_codec(f.base)) {
     out.codec = *c;
     out.comparable = comparable_base(f.base, *c);
+    out.collation = collation_of(f.base);
   } else if (f.typtype == 'e') {
     out.codec = Codec::text;  // enum_send sends the label
   } else if (f.category == 'A' && f.element != 0 && element &&

@@ -105,6 +105,8 @@ struct PgType {
   /// Comparisons in SQL give the same answer as polydb's (bytewise strings
   /// under COLLATE "C", exact numbers): filters on it may be pushed down.
   bool comparable = false;
+  /// char(n) (bpchar, and domains over it) compares ignoring trailing blanks.
+  Collation collation = Collation::binary;
   std::string name;  ///< for messages, e.g. "integer[]"
 };
 

@@ -333,6 +333,7 @@ Schema SqliteConnection::describe(std::string_view table) {
     const char* decl = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
     f.native_type = decl ? decl : "";
     f.type = type_from_declared(f.native_type);
+    f.collation = column_collation(name, f.name);
     const int pkpos = sqlite3_column_int(st.get(), 3);
     f.nullable = sqlite3_column_int(st.get(), 2) == 0 && pkpos == 0;
     if (pkpos > 0) pk.emplace_back(pkpos, f.name);
@@ -495,6 +496,17 @@ void SqliteConnection::drop_table(std::string_view table, bool if_exists) {
                 fmt::format("no table '{}' in {} to drop", table, display_), "sqlite");
   }
   exec("DROP TABLE " + name.quoted());
+}
+
+Collation SqliteConnection::column_collation(const TableName& name,
+                                             const std::string& column) const {
+  const char* collseq = nullptr;
+  const int rc = sqlite3_table_column_metadata(
+      db_.get(), name.schema.empty() ? "main" : name.schema.c_str(), name.table.c_str(),
+      column.c_str(), nullptr, &collseq, nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK && collseq && sqlite3_stricmp(collseq, "RTRIM") == 0
+             ? Collation::pad_space
+             : Collation::binary;
 }
 
 Error SqliteConnection::no_table(std::string_view table) const {

@@ -1,5 +1,9 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
@@ -16,7 +20,7 @@ class StatementReader final : public BatchReader {
   StatementReader(SqliteConnection& conn, ReaderSetup setup)
       : conn_(conn), setup_(std::move(setup)) {
     // Step once now: statement errors surface here, and result columns without
-    // a declared type take the type of the first row's values.
+    // a declared type take the type of the first rows' values (infer_schema).
     step();
     if (!setup_.schema) setup_.schema = infer_schema();
     if (setup_.batch_rows == 0) setup_.batch_rows = 1;
@@ -26,7 +30,7 @@ class StatementReader final : public BatchReader {
   ScanPlan plan() const override { return setup_.plan; }
 
   std::optional<Batch> next() override {
-    while (has_row_) {
+    while (buffered() || has_row_) {
       if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
       Batch batch(setup_.schema);
       const size_t ncols = setup_.schema->fields.size();
@@ -35,12 +39,20 @@ class StatementReader final : public BatchReader {
       batch.reserve(setup_.batch_rows);
       var_bytes_hint_.resize(ncols, 0);
       for (size_t c = 0; c < ncols; ++c) batch.column(c).reserve_bytes(var_bytes_hint_[c]);
-      while (has_row_ && batch.num_rows() < setup_.batch_rows) {
-        for (size_t c = 0; c < ncols; ++c)
-          read_cell(setup_.stmt.get(), static_cast<int>(c), batch.column(c),
-                    setup_.schema->fields[c].name);
+      while ((buffered() || has_row_) && batch.num_rows() < setup_.batch_rows) {
+        if (buffered()) {  // the rows infer_schema() looked at
+          auto& row = lookahead_[next_buffered_++];
+          for (size_t c = 0; c < ncols; ++c)
+            read_value(row[c].get(), batch.column(c), setup_.schema->fields[c].name);
+          row.clear();
+          if (!buffered()) lookahead_.clear();
+        } else {
+          for (size_t c = 0; c < ncols; ++c)
+            read_cell(setup_.stmt.get(), static_cast<int>(c), batch.column(c),
+                      setup_.schema->fields[c].name);
+          step();
+        }
         batch.commit_row();
-        step();
         // The byte cap after every row (a sum over the columns): with 1 MB values
         // a check every 64 rows let one batch grow to 64 MB.
         if (batch.byte_size() >= setup_.batch_bytes) break;
@@ -68,25 +80,73 @@ class StatementReader final : public BatchReader {
     check(rc, conn_.db(), "query failed");
   }
 
-  std::shared_ptr<const Schema> infer_schema() const {
+  bool buffered() const { return next_buffered_ < lookahead_.size(); }
+
+  // The type of a result column without a declared type (an expression,
+  // MIN(x), a sum) comes from its values: those of the first rows, up to a
+  // batch's worth, kept to be read again by next(). One value cannot decide:
+  // MIN(price) GROUP BY may be 10 (INTEGER) in the first group and 8.31 in
+  // the next, and a first NULL says nothing. Numbers widen (int64, float64,
+  // decimal), anything else mixed is text.
+  std::shared_ptr<const Schema> infer_schema() {
     auto schema = std::make_shared<Schema>();
     sqlite3_stmt* st = setup_.stmt.get();
     const int n = sqlite3_column_count(st);
+    bool any_undeclared = false;
+    for (int i = 0; i < n; ++i) any_undeclared = any_undeclared || !sqlite3_column_decltype(st, i);
+    if (any_undeclared) {
+      size_t bytes = 0;
+      while (has_row_ && lookahead_.size() < std::max<size_t>(setup_.batch_rows, 1) &&
+             bytes < setup_.batch_bytes) {
+        auto& row = lookahead_.emplace_back();
+        for (int i = 0; i < n; ++i) {
+          sqlite3_value* v = sqlite3_value_dup(sqlite3_column_value(st, i));
+          if (!v) throw Error(ErrorCode::internal, "out of memory reading a result row", "sqlite");
+          bytes += static_cast<size_t>(sqlite3_value_bytes(v)) + 16;
+          row.emplace_back(v);
+        }
+        step();
+      }
+    }
     for (int i = 0; i < n; ++i) {
       Field f;
       f.name = sqlite3_column_name(st, i);
       const char* decl = sqlite3_column_decltype(st, i);
       f.native_type = decl ? decl : "";
-      std::optional<Type> hinted;
-      if (!decl && has_row_ && setup_.type_of_value)
-        hinted = setup_.type_of_value(sqlite3_column_value(st, i));
-      if (decl) f.type = type_from_declared(decl);
-      else if (hinted) f.type = *hinted;
-      else f.type = has_row_ ? type_from_storage(sqlite3_column_type(st, i)) : Type(TypeId::string);
+      if (decl) {
+        f.type = type_from_declared(decl);
+      } else {
+        std::optional<Type> seen;
+        for (const auto& row : lookahead_) {
+          sqlite3_value* v = row[static_cast<size_t>(i)].get();
+          if (sqlite3_value_type(v) == SQLITE_NULL) continue;
+          std::optional<Type> t = setup_.type_of_value ? setup_.type_of_value(v) : std::nullopt;
+          if (!t) t = type_from_storage(sqlite3_value_type(v));
+          seen = seen ? wider(*seen, *t) : *t;
+        }
+        f.type = seen.value_or(Type(TypeId::string));
+      }
       schema->fields.push_back(std::move(f));
     }
     return schema;
   }
+
+  static Type wider(Type a, Type b) {
+    if (a.id == b.id) return a.id == TypeId::decimal && !(a == b) ? Type(TypeId::decimal) : a;
+    const auto numeric = [](TypeId t) {
+      return t == TypeId::int64 || t == TypeId::float64 || t == TypeId::decimal;
+    };
+    if (numeric(a.id) && numeric(b.id))
+      return a.id == TypeId::decimal || b.id == TypeId::decimal ? Type(TypeId::decimal)
+                                                                : Type(TypeId::float64);
+    return TypeId::string;
+  }
+
+  struct ValueFree {
+    void operator()(sqlite3_value* v) const noexcept { sqlite3_value_free(v); }
+  };
+  std::vector<std::vector<std::unique_ptr<sqlite3_value, ValueFree>>> lookahead_;
+  size_t next_buffered_ = 0;
 
   SqliteConnection& conn_;
   ReaderSetup setup_;

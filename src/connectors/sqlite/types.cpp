@@ -57,8 +57,9 @@ std::string_view column_text(sqlite3_stmt* st, int i) {
 }
 
 void bind_text(sqlite3_stmt* st, int idx, std::string_view s, bool transient) {
-  sqlite3_bind_text64(st, idx, s.data(), s.size(), transient ? SQLITE_TRANSIENT : SQLITE_STATIC,
-                      SQLITE_UTF8);
+  // A null pointer would bind NULL, not the empty string.
+  sqlite3_bind_text64(st, idx, s.data() ? s.data() : "", s.size(),
+                      transient ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8);
 }
 
 void bind_double(sqlite3_stmt* st, int idx, double d) {
@@ -207,61 +208,89 @@ void bind_cell(sqlite3_stmt* st, int idx, const Column& col, size_t row, char* s
   }
 }
 
-void read_cell(sqlite3_stmt* st, int i, Column& out, std::string_view name) {
-  const int storage = sqlite3_column_type(st, i);
+namespace {
+
+// A result cell of a statement, or a value kept from one (sqlite3_value_dup):
+// read_any() reads either.
+struct StmtCell {
+  sqlite3_stmt* st;
+  int i;
+  int storage() const { return sqlite3_column_type(st, i); }
+  int64_t int64() const { return sqlite3_column_int64(st, i); }
+  double real() const { return sqlite3_column_double(st, i); }
+  std::string_view text() const { return column_text(st, i); }
+  std::string_view blob() const {
+    const auto* b = static_cast<const char*>(sqlite3_column_blob(st, i));
+    return {b ? b : "", static_cast<size_t>(sqlite3_column_bytes(st, i))};
+  }
+};
+
+struct ValueCell {
+  sqlite3_value* v;
+  int storage() const { return sqlite3_value_type(v); }
+  int64_t int64() const { return sqlite3_value_int64(v); }
+  double real() const { return sqlite3_value_double(v); }
+  std::string_view text() const {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_value_text(v));
+    return {t ? t : "", static_cast<size_t>(sqlite3_value_bytes(v))};
+  }
+  std::string_view blob() const {
+    const auto* b = static_cast<const char*>(sqlite3_value_blob(v));
+    return {b ? b : "", static_cast<size_t>(sqlite3_value_bytes(v))};
+  }
+};
+
+template <class Cell>
+void read_any(const Cell& cell, Column& out, std::string_view name) {
+  const int storage = cell.storage();
   if (storage == SQLITE_NULL) return out.append_null();
   const Type type = out.type();
   switch (type.id) {
     case TypeId::null: return out.append_null();
     case TypeId::int64:
-      if (storage == SQLITE_INTEGER) return out.append_int64(sqlite3_column_int64(st, i));
+      if (storage == SQLITE_INTEGER) return out.append_int64(cell.int64());
       if (storage == SQLITE_FLOAT) {
-        double d = sqlite3_column_double(st, i);
+        double d = cell.real();
         if (d == std::trunc(d) && std::fabs(d) < 9.2e18)
           return out.append_int64(static_cast<int64_t>(d));
       }
       break;
     case TypeId::float64:
       if (storage == SQLITE_FLOAT || storage == SQLITE_INTEGER)
-        return out.append_float64(sqlite3_column_double(st, i));
+        return out.append_float64(cell.real());
       break;
     case TypeId::boolean:
-      if (storage == SQLITE_INTEGER) return out.append_bool(sqlite3_column_int64(st, i) != 0);
+      if (storage == SQLITE_INTEGER) return out.append_bool(cell.int64() != 0);
       break;
     case TypeId::string:
-      if (storage == SQLITE_BLOB) {
-        const auto* b = static_cast<const char*>(sqlite3_column_blob(st, i));
-        return out.append_var({b, static_cast<size_t>(sqlite3_column_bytes(st, i))});
-      }
-      return out.append_var(column_text(st, i));
-    case TypeId::bytes: {
-      const auto* b = static_cast<const char*>(sqlite3_column_blob(st, i));
-      return out.append_var({b ? b : "", static_cast<size_t>(sqlite3_column_bytes(st, i))});
-    }
+      if (storage == SQLITE_BLOB) return out.append_var(cell.blob());
+      return out.append_var(cell.text());
+    case TypeId::bytes:
+      return out.append_var(cell.blob());
     case TypeId::json:
-      if (storage != SQLITE_BLOB) return out.append_var(column_text(st, i));
+      if (storage != SQLITE_BLOB) return out.append_var(cell.text());
       break;
     case TypeId::decimal:
       if (storage == SQLITE_INTEGER)
-        return out.append_var(with_scale(std::to_string(sqlite3_column_int64(st, i)), type.scale));
+        return out.append_var(with_scale(std::to_string(cell.int64()), type.scale));
       if (storage == SQLITE_FLOAT) {
-        double d = sqlite3_column_double(st, i);
+        double d = cell.real();
         if (std::isfinite(d)) return out.append_var(with_scale(real_to_decimal(d), type.scale));
       }
       break;
     case TypeId::uuid:
-      if (storage == SQLITE_BLOB && sqlite3_column_bytes(st, i) == 16)
-        return out.append_fixed(sqlite3_column_blob(st, i), 16);
+      if (storage == SQLITE_BLOB && cell.blob().size() == 16)
+        return out.append_fixed(cell.blob().data(), 16);
       break;
     case TypeId::timestamp:
     case TypeId::timestamp_tz:
       // Integers are Unix seconds (SQLite's 'unixepoch' convention).
       if (storage == SQLITE_INTEGER)
-        return out.append_int64(sqlite3_column_int64(st, i) * kMicrosPerSecond);
+        return out.append_int64(cell.int64() * kMicrosPerSecond);
       break;
     case TypeId::date:
       if (storage == SQLITE_INTEGER) {
-        int64_t secs = sqlite3_column_int64(st, i);
+        int64_t secs = cell.int64();
         int64_t days = secs / 86'400 - (secs % 86'400 < 0 ? 1 : 0);
         return out.append_int32_raw(static_cast<int32_t>(days));
       }
@@ -269,7 +298,7 @@ void read_cell(sqlite3_stmt* st, int i, Column& out, std::string_view name) {
     default: break;
   }
   if (storage == SQLITE_TEXT) {
-    std::string_view text = column_text(st, i);
+    std::string_view text = cell.text();
     // Fast paths for the text encodings polydb writes itself.
     switch (type.id) {
       case TypeId::date:
@@ -300,8 +329,18 @@ void read_cell(sqlite3_stmt* st, int i, Column& out, std::string_view name) {
       mismatch(name, type, text);
     }
   }
-  std::string shown = storage == SQLITE_BLOB ? "<blob>" : std::string(column_text(st, i));
+  std::string shown = storage == SQLITE_BLOB ? "<blob>" : std::string(cell.text());
   mismatch(name, type, shown);
+}
+
+}  // namespace
+
+void read_cell(sqlite3_stmt* st, int i, Column& out, std::string_view name) {
+  read_any(StmtCell{st, i}, out, name);
+}
+
+void read_value(sqlite3_value* v, Column& out, std::string_view name) {
+  read_any(ValueCell{v}, out, name);
 }
 
 }  // namespace polydb::sqlite

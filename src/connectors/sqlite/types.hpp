@@ -50,5 +50,7 @@ void bind_cell(sqlite3_stmt* stmt, int idx, const Column& col, size_t row, char*
 /// Appends result column `i` of the current row to `out` (of out.type()).
 /// Throws Error(type_mismatch) naming `name` when the stored value does not fit.
 void read_cell(sqlite3_stmt* stmt, int i, Column& out, std::string_view name);
+/// The same for a value kept with sqlite3_value_dup().
+void read_value(sqlite3_value* v, Column& out, std::string_view name);
 
 }  // namespace polydb::sqlite

@@ -338,6 +338,110 @@ TEST_F(FederatedQueryTest, EveryPushdownShapeThroughMariaDbOdbc) {
   check_every_shape_through_odbc(odbctest::drivers().at(1), "omy", {"customers", "id", "country"});
 }
 
+// char(n) and other pad-space columns compare as their engines compare them
+// (trailing blanks insignificant), pushed down or evaluated by polydb, in
+// filters, IN lists, joins and GROUP BY: the TPC-H q12/q19 shape. The oracle is
+// PostgreSQL with every table as char(n). Output keeps the engine's own values
+// (PostgreSQL pads); the queries print rtrim() so the three engines agree.
+TEST_F(FederatedQueryTest, CharColumnsCompareAsTheirEnginesDo) {
+  auto pg = connect(pg_url_);
+  auto my = connect(my_url_);
+  ConnectOptions create;
+  create.create_if_missing = true;
+  auto lite = connect(lite_url_, create);
+  const std::string my_table = schema_ + "_modes";
+  const std::string o = schema_ + "_oracle.";
+  for (const std::string& s : {schema_ + ".", o}) {
+    pg->execute(fmt::format("CREATE TABLE {}ship (id int PRIMARY KEY, mode char(10), note text)", s));
+    // Unpadded and padded spellings of the same value: all one value.
+    pg->execute(fmt::format(
+        "INSERT INTO {}ship SELECT i, CASE WHEN i % 11 = 0 THEN NULL ELSE (ARRAY['MAIL', "
+        "'SHIP  ', 'AIR', 'REG AIR', 'TRUCK', 'MAIL   '])[1 + i % 6] END, 'n' || i FROM "
+        "generate_series(1, 3000) i",
+        s));
+    pg->execute(fmt::format("CREATE INDEX ON {}ship (mode)", s));
+    pg->execute(fmt::format("ANALYZE {}ship", s));
+  }
+  pg->execute("CREATE TABLE " + o + "modes (mode char(10) PRIMARY KEY, prio int, alias char(12))");
+  pg->execute("CREATE TABLE " + o + "labels (mode char(10), label text)");
+  my->execute("DROP TABLE IF EXISTS " + my_table);
+  // utf8mb4_bin: PAD SPACE and case-sensitive, for CHAR and VARCHAR alike.
+  my->execute("CREATE TABLE " + my_table +
+              " (mode CHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, prio INT, "
+              "alias VARCHAR(12) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)");
+  lite->execute("DROP TABLE IF EXISTS labels");
+  lite->execute("CREATE TABLE labels (mode TEXT COLLATE RTRIM, label TEXT)");
+  const char* modes[] = {"MAIL", "SHIP", "AIR", "REG AIR", "TRUCK"};
+  for (size_t i = 0; i < std::size(modes); ++i) {
+    const std::string padded = std::string(modes[i]) + std::string(i % 3, ' ');
+    my->execute(fmt::format("INSERT INTO {} VALUES ('{}', {}, '{}')", my_table, padded, i, padded));
+    pg->execute(fmt::format("INSERT INTO {}modes VALUES ('{}', {}, '{}')", o, padded, i, padded));
+    lite->execute(fmt::format("INSERT INTO labels VALUES ('{}', 'l{}')", padded, i));
+    pg->execute(fmt::format("INSERT INTO {}labels VALUES ('{}', 'l{}')", o, padded, i));
+  }
+  auto fed = federation();
+  const std::map<std::string, std::string> names = {
+      {"ship", "pg." + schema_ + ".ship"}, {"modes", "my." + my_table}, {"labels", "lite.labels"}};
+  const std::map<std::string, std::string> oracle = {
+      {"ship", o + "ship"}, {"modes", o + "modes"}, {"labels", o + "labels"}};
+  const auto same = [&](const std::string& sql) {
+    SCOPED_TRACE(expand(sql, names));
+    const Rows got = rows_of(*fed->query(expand(sql, names)));
+    const Rows want = rows_of(*pg->query(expand(sql, oracle)));
+    EXPECT_EQ(got, want);
+    EXPECT_FALSE(want.empty());
+  };
+  for (const char* sql : {
+           "SELECT COUNT(*) FROM {ship} WHERE mode = 'MAIL'",
+           "SELECT COUNT(*) FROM {ship} WHERE mode = 'SHIP'",
+           "SELECT COUNT(*) FROM {ship} WHERE mode = 'SHIP     '",
+           "SELECT COUNT(*) FROM {ship} WHERE 'MAIL' = mode",
+           "SELECT COUNT(*) FROM {ship} WHERE mode IN ('MAIL', 'SHIP')",
+           "SELECT COUNT(*) FROM {ship} WHERE mode <> 'MAIL'",
+           "SELECT COUNT(*) FROM {ship} WHERE mode > 'MAIL' AND mode <= 'SHIP '",
+           "SELECT rtrim(mode), COUNT(*) FROM {ship} GROUP BY mode ORDER BY 1 NULLS FIRST",
+           "SELECT COUNT(DISTINCT mode) FROM {ship}",
+           "SELECT rtrim(alias), prio FROM {modes} WHERE alias IN ('MAIL', 'AIR  ', 'TRUCK') "
+           "ORDER BY 2",
+           "SELECT prio FROM {modes} WHERE alias = 'SHIP' AND mode = 'SHIP  '",
+           // q12's shape: a char(n) IN list and a join on another engine's CHAR key.
+           "SELECT rtrim(s.mode), m.prio, COUNT(*) FROM {ship} s JOIN {modes} m ON s.mode = m.mode "
+           "WHERE s.mode IN ('MAIL', 'SHIP') GROUP BY s.mode, m.prio ORDER BY 1",
+           "SELECT rtrim(m.mode), COUNT(s.id) FROM {modes} m LEFT JOIN {ship} s ON s.mode = "
+           "m.mode GROUP BY m.mode ORDER BY 1",
+           // q19's shape: ORed conditions over padded values.
+           "SELECT COUNT(*) FROM {ship} s, {modes} m WHERE s.mode = m.mode AND ((m.prio = 0 AND "
+           "s.mode IN ('MAIL', 'AIR')) OR (m.prio = 1 AND s.mode = 'SHIP'))",
+           "SELECT rtrim(l.mode), l.label, m.prio FROM {labels} l JOIN {modes} m ON l.mode = "
+           "m.mode ORDER BY 1",
+           "SELECT rtrim(l.mode), COUNT(*) FROM {labels} l JOIN {ship} s ON l.mode = s.mode "
+           "WHERE l.mode = 'REG AIR  ' GROUP BY l.mode ORDER BY 1",
+       })
+    same(sql);
+  // The IN list on the char(n) column reaches PostgreSQL: only matching rows travel.
+  const std::string in_list = "SELECT COUNT(*) FROM {ship} WHERE mode IN ('MAIL', 'SHIP')";
+  const auto plan = fed->explain(expand(in_list, names), {}, {}, true);
+  ASSERT_EQ(plan.tables.size(), 1u);
+  EXPECT_NE(plan.tables[0].native.find("WHERE"), std::string::npos) << plan.tables[0].native;
+  const Rows matching = rows_of(*pg->query(expand(in_list, oracle)));
+  EXPECT_EQ(std::to_string(plan.tables[0].rows_fetched), matching.at(0).at(0));
+  // PostgreSQL returns char(n) padded, as psql shows it; MariaDB's CHAR comes unpadded.
+  EXPECT_EQ(rows_of(*fed->query(expand("SELECT mode FROM {ship} WHERE id = 1", names))),
+            (Rows{{"SHIP      "}}));
+  EXPECT_EQ(rows_of(*fed->query(expand("SELECT mode FROM {modes} WHERE prio = 2", names))),
+            (Rows{{"AIR"}}));
+  // A collation other than the column's is SQLite's to apply, never pushed
+  // as the column's: under BINARY the padded PostgreSQL values keep their blanks.
+  EXPECT_EQ(rows_of(*fed->query(
+                expand("SELECT COUNT(*) FROM {ship} WHERE mode = 'MAIL' COLLATE BINARY", names))),
+            (Rows{{"0"}}));
+  EXPECT_EQ(rows_of(*fed->query(expand(
+                "SELECT COUNT(*) FROM {ship} WHERE mode = 'MAIL      ' COLLATE BINARY", names))),
+            rows_of(*pg->query(expand("SELECT COUNT(*) FROM {ship} WHERE mode = 'MAIL'", oracle))));
+  my->execute("DROP TABLE IF EXISTS " + my_table);
+  lite->execute("DROP TABLE labels");
+}
+
 TEST_F(FederatedQueryTest, NoPerRowRoundTrips) {
   auto fed = federation();
   auto r = fed->query(expand(

@@ -43,6 +43,19 @@ TEST(Batch, ArrowLayoutOfStringsAndValidity) {
   EXPECT_TRUE(b.column(0).validity().empty()) << "no bitmap without NULLs";
 }
 
+// C APIs read a null pointer as SQL NULL: an empty value never has one, even
+// in a column that holds no bytes at all.
+TEST(Batch, EmptyValuesPointSomewhere) {
+  for (TypeId id : {TypeId::string, TypeId::bytes}) {
+    Column col{Type(id)};
+    col.append(id == TypeId::string ? Value(std::string()) : Value(Bytes{}));
+    col.append(id == TypeId::string ? Value(std::string()) : Value(Bytes{}));
+    ASSERT_EQ(col.var_at(1).size(), 0u);
+    EXPECT_NE(col.var_at(0).data(), nullptr);
+    EXPECT_NE(col.var_at(1).data(), nullptr);
+  }
+}
+
 TEST(Batch, TypeMismatchNamesTheColumnAndKeepsTheBatchRectangular) {
   Batch b(sample_schema());
   b.append_row(std::vector<Value>{int64_t{1}, "a", true, Date{3}});

@@ -43,6 +43,37 @@ TEST(Filter, DecimalsCompareExactly) {
   EXPECT_EQ(ns(apply_filter(parse_filter("price = 10.5"), b)), (std::vector<Value>{int64_t{1}}));
 }
 
+// char(n) compares ignoring trailing blanks (PostgreSQL bpchar, MySQL PAD
+// SPACE, SQLite RTRIM): a padded value equals the unpadded literal and the
+// other way round; a binary column keeps the blanks significant.
+TEST(Filter, PadSpaceColumnsIgnoreTrailingBlanks) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"n", TypeId::int64, true, ""}, {"padded", TypeId::string, true, "character(10)"},
+               {"plain", TypeId::string, true, "text"}};
+  s->fields[1].collation = Collation::pad_space;
+  Batch b(s);
+  b.append_row(std::vector<Value>{int64_t{1}, "MAIL      ", "MAIL      "});
+  b.append_row(std::vector<Value>{int64_t{2}, "SHIP", "SHIP"});
+  b.append_row(std::vector<Value>{int64_t{3}, "MAIL\t    ", "MAIL\t"});
+  b.append_row(std::vector<Value>{int64_t{4}, " MAIL     ", " MAIL"});
+  b.append_row(std::vector<Value>{int64_t{5}, "          ", ""});
+  const auto kept = [&](std::string_view where) { return ns(apply_filter(parse_filter(where), b)); };
+  using V = std::vector<Value>;
+  EXPECT_EQ(kept("padded = 'MAIL'"), (V{int64_t{1}}));
+  EXPECT_EQ(kept("padded = 'MAIL  '"), (V{int64_t{1}}));
+  EXPECT_EQ(kept("padded IN ('MAIL', 'SHIP   ')"), (V{int64_t{1}, int64_t{2}}));
+  EXPECT_EQ(kept("padded <> 'MAIL'"), (V{int64_t{2}, int64_t{3}, int64_t{4}, int64_t{5}}));
+  EXPECT_EQ(kept("padded = ''"), (V{int64_t{5}}));
+  EXPECT_EQ(kept("padded <= 'MAIL'"), (V{int64_t{1}, int64_t{4}, int64_t{5}}));
+  EXPECT_EQ(kept("padded > 'MAIL '"), (V{int64_t{2}, int64_t{3}}));
+  // Leading blanks and other white space stay significant.
+  EXPECT_EQ(kept("padded = ' MAIL'"), (V{int64_t{4}}));
+  // Binary: the blanks are part of the value.
+  EXPECT_EQ(kept("plain = 'MAIL'"), V{});
+  EXPECT_EQ(kept("plain = 'MAIL      '"), (V{int64_t{1}}));
+  EXPECT_EQ(kept("plain IN ('SHIP ', '')"), (V{int64_t{5}}));
+}
+
 TEST(Filter, ErrorsSayWhatIsWrong) {
   EXPECT_THROW(parse_filter("n >"), Error);
   EXPECT_THROW(parse_filter("n = 'open"), Error);

@@ -24,6 +24,9 @@ TableDescription table() {
   t.name = {"shop", "orders"};
   const auto add = [&](std::string name, Type type, ColumnInfo c) {
     t.schema.fields.push_back({name, type, true, c.column_type});
+    // As describe() marks them.
+    if (type.id == TypeId::string && is_pad_space_collation(c.collation))
+      t.schema.fields.back().collation = Collation::pad_space;
     t.columns.push_back(std::move(c));
   };
   add("id", TypeId::int64, info("id", "bigint"));
@@ -132,24 +135,40 @@ TEST(MysqlSql, FiltersBindTheirLiterals) {
 
 TEST(MysqlSql, TextComparesBytewiseLikePolydb) {
   std::vector<Value> p;
-  // A case-insensitive, space-padding collation: the index narrows, the bytes decide.
-  EXPECT_EQ(to_sql("name = 'Ab'", p),
-            "(`name` = ? AND CAST(`name` AS BINARY) = CAST(? AS BINARY))");
-  EXPECT_EQ(p.size(), 2u);
+  // A case-insensitive, space-padding collation: the index narrows, the bytes
+  // (trailing blanks removed, as PAD SPACE ignores them) decide.
+  EXPECT_EQ(to_sql("name = 'Ab  '", p),
+            "(`name` = ? AND TRIM(TRAILING ' ' FROM CAST(`name` AS BINARY)) = CAST(? AS BINARY))");
+  EXPECT_EQ(p, (std::vector<Value>{"Ab", "Ab"}));
   p.clear();
-  EXPECT_EQ(to_sql("name > 'Ab'", p), "CAST(`name` AS BINARY) > CAST(? AS BINARY)");
+  EXPECT_EQ(to_sql("name > 'Ab'", p),
+            "TRIM(TRAILING ' ' FROM CAST(`name` AS BINARY)) > CAST(? AS BINARY)");
   p.clear();
-  EXPECT_EQ(to_sql("name IN ('a', 'b')", p),
-            "(`name` IN (?, ?) AND CAST(`name` AS BINARY) IN (CAST(? AS BINARY), CAST(? AS "
-            "BINARY)))");
-  EXPECT_EQ(p.size(), 4u);
+  EXPECT_EQ(to_sql("name IN ('a', 'b ')", p),
+            "(`name` IN (?, ?) AND TRIM(TRAILING ' ' FROM CAST(`name` AS BINARY)) IN (CAST(? AS "
+            "BINARY), CAST(? AS BINARY)))");
+  EXPECT_EQ(p, (std::vector<Value>{"a", "b", "a", "b"}));
+  p.clear();
+  // A no-pad bytewise collation compares as it is, blanks included.
+  EXPECT_EQ(to_sql("code = 'x '", p), "`code` = ?");
+  EXPECT_EQ(p, (std::vector<Value>{"x "}));
   p.clear();
   // Other character sets are compared as UTF-8.
   EXPECT_EQ(to_sql("latin = 'é'", p),
-            "(`latin` = ? AND CAST(CONVERT(`latin` USING utf8mb4) AS BINARY) = CAST(? AS BINARY))");
+            "(`latin` = ? AND TRIM(TRAILING ' ' FROM CAST(CONVERT(`latin` USING utf8mb4) AS "
+            "BINARY)) = CAST(? AS BINARY))");
   EXPECT_EQ(order_expr(table(), 1), "CAST(`name` AS BINARY)");
   EXPECT_EQ(order_expr(table(), 2), "`code`");
   EXPECT_EQ(order_expr(table(), 0), "`id`");
+}
+
+TEST(MysqlSql, PadSpaceCollations) {
+  for (const char* pad : {"utf8mb4_general_ci", "utf8mb4_bin", "latin1_swedish_ci", "ascii_bin",
+                          "utf8mb4_unicode_520_ci"})
+    EXPECT_TRUE(is_pad_space_collation(pad)) << pad;
+  for (const char* nopad : {"", "binary", "utf8mb4_nopad_bin", "utf8mb4_general_nopad_ci",
+                            "utf8mb4_0900_ai_ci", "utf8mb4_0900_bin", "utf8mb4_ja_0900_as_cs"})
+    EXPECT_FALSE(is_pad_space_collation(nopad)) << nopad;
 }
 
 TEST(MysqlSql, WhatCannotBeEvaluatedExactlyStaysLocal) {

@@ -132,6 +132,28 @@ TEST_F(SqlServerDialectTest, StringComparisonsAreBinaryEqualityOnly) {
   EXPECT_EQ(d_->order_expr("[s]", TypeId::string), "[s] COLLATE Latin1_General_100_BIN2");
 }
 
+// Which text columns ignore trailing blanks in comparisons (Field::collation),
+// and that a pushed comparison agrees: SQL Server's `=` pads, PostgreSQL's
+// bpchar = text and MySQL's CAST(.. AS BINARY) do not, so those stay local.
+TEST(OdbcDialectTest, PadSpaceColumnsByDbms) {
+  auto ss = make_dialect(DbmsKind::sqlserver);
+  auto pg = make_dialect(DbmsKind::postgresql);
+  auto my = make_dialect(DbmsKind::mysql);
+  for (const char* t : {"char", "varchar", "nchar", "nvarchar"})
+    EXPECT_EQ(ss->collation({1, t}), Collation::pad_space) << t;
+  EXPECT_EQ(ss->collation({-10, "ntext"}), Collation::binary);
+  EXPECT_EQ(pg->collation({1, "bpchar"}), Collation::pad_space);
+  EXPECT_EQ(pg->collation({12, "varchar"}), Collation::binary);
+  EXPECT_EQ(pg->collation({-1, "text"}), Collation::binary);
+  EXPECT_EQ(my->collation({1, "char"}), Collation::pad_space);
+  EXPECT_EQ(my->collation({12, "varchar"}), Collation::binary);
+  EXPECT_EQ(pg->compare_sql("\"c\"", TypeId::string, {1, "bpchar"}, CompareOp::eq, 1), std::nullopt);
+  EXPECT_EQ(pg->compare_sql("\"v\"", TypeId::string, {12, "varchar"}, CompareOp::eq, 1), "\"v\" = ?");
+  EXPECT_EQ(my->compare_sql("`c`", TypeId::string, {1, "char"}, CompareOp::eq, 1), std::nullopt);
+  EXPECT_EQ(ss->compare_sql("[c]", TypeId::string, {1, "char"}, CompareOp::eq, 1),
+            "[c] COLLATE Latin1_General_100_BIN2 = ?");
+}
+
 TEST_F(SqlServerDialectTest, NullsArePlacedWithACaseTermWhereTheDefaultDiffers) {
   using Items = std::vector<std::string>;
   // SQL Server sorts NULL as the lowest value: first ascending, last descending.

@@ -99,8 +99,14 @@ TEST(PostgresTypes, CatalogTypesFollowDomainsEnumsArraysAndStringTypes) {
 
   EXPECT_EQ(type_from_catalog({3904, 3904, 'r', 'R', 0, "int4range"}, nullptr).codec,
             Codec::unsupported);
-  EXPECT_FALSE(builtin_type(oid::kBpchar).comparable) << "char(n) ignores trailing blanks";
+  // char(n) ignores trailing blanks: comparable under polydb's pad_space collation.
+  EXPECT_TRUE(builtin_type(oid::kBpchar).comparable);
+  EXPECT_EQ(builtin_type(oid::kBpchar).collation, Collation::pad_space);
+  EXPECT_EQ(type_from_catalog({17001, oid::kBpchar, 'b', 'S', 0, "code"}, nullptr).collation,
+            Collation::pad_space)
+      << "a domain over char(n)";
   EXPECT_TRUE(builtin_type(oid::kVarchar).comparable);
+  EXPECT_EQ(builtin_type(oid::kVarchar).collation, Collation::binary);
 }
 
 TEST(PostgresTypes, DeclaredTypesForCreateTable) {
