@@ -28,13 +28,14 @@
 
 #include "../mysql/fixture.hpp"
 #include "../postgres/fixture.hpp"
+#include "rows.hpp"
 #include "polydb/query.hpp"
 #include "polydb/uri.hpp"
 
 namespace polydb {
 namespace {
 
-using Rows = std::vector<std::vector<std::string>>;
+using querytest::Rows;
 
 // Numbers to the cent (exact decimal sums against floating averages), text
 // without trailing blanks (PostgreSQL pads char(n) on output, MariaDB strips
@@ -71,16 +72,7 @@ std::string canonical(const Value& v) {
   }
 }
 
-Rows rows_of(BatchReader& r) {
-  Rows out;
-  while (auto b = r.next())
-    for (size_t i = 0; i < b->num_rows(); ++i) {
-      std::vector<std::string> row;
-      for (const auto& v : b->row(i)) row.push_back(canonical(v));
-      out.push_back(std::move(row));
-    }
-  return out;
-}
+Rows rows_of(BatchReader& r) { return querytest::rows_of(r, canonical); }
 
 // Up to 8 rows from row `from` (the first that differs).
 std::string show(const Rows& rows, size_t from) {

@@ -16,13 +16,14 @@
 #include "../mysql/fixture.hpp"
 #include "../odbc/fixture.hpp"
 #include "../postgres/fixture.hpp"
+#include "rows.hpp"
 #include "polydb/query.hpp"
 #include "polydb/uri.hpp"
 
 namespace polydb {
 namespace {
 
-using Rows = std::vector<std::vector<std::string>>;
+using querytest::Rows;
 
 // Numbers are compared to the cent, everything else as text.
 std::string canonical(const Value& v) {
@@ -43,16 +44,7 @@ std::string canonical(const Value& v) {
   }
 }
 
-Rows rows_of(BatchReader& r) {
-  Rows out;
-  while (auto b = r.next())
-    for (size_t i = 0; i < b->num_rows(); ++i) {
-      std::vector<std::string> row;
-      for (const auto& v : b->row(i)) row.push_back(canonical(v));
-      out.push_back(std::move(row));
-    }
-  return out;
-}
+Rows rows_of(BatchReader& r) { return querytest::rows_of(r, canonical); }
 
 // Replaces {orders}, {customers}, {products} in `sql`.
 std::string expand(std::string sql, const std::map<std::string, std::string>& names) {
