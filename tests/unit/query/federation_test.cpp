@@ -323,6 +323,11 @@ TEST_F(FederationTest, EmptyStringsStayEmptyStrings) {
            "SELECT COUNT(*) FROM x.t WHERE c IN ('a', 'zz')",
            "SELECT a.id, b.id FROM x.t a JOIN x.t b ON a.c = b.c ORDER BY 1, 2",
            "SELECT COUNT(DISTINCT c) FROM x.t",
+           // Another collation than the column's is SQLite's to apply, not
+           // pushed as the column's (bytewise, the backend dropped 'A').
+           "SELECT COUNT(*) FROM x.t WHERE s = 'A' COLLATE NOCASE",
+           "SELECT COUNT(*) FROM x.t WHERE c = 'a' COLLATE BINARY",
+           "SELECT COUNT(*) FROM x.t WHERE s IN ('A', 'B') COLLATE NOCASE",
        }) {
     auto r = fed.query(std::string(sql));
     auto sql_local = std::string(sql);
