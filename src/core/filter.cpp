@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "core/pad_space.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb {
@@ -138,11 +139,6 @@ int compare_decimal_text(std::string_view a, std::string_view b) {
 std::string numeric_text(const Value& v) {
   if (v.holds<int64_t>()) return std::to_string(v.as<int64_t>());
   return v.as<Decimal>().text;
-}
-
-std::string_view without_trailing_blanks(std::string_view s) {
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
 }
 
 // <0, 0, >0, or nullopt when the two cannot be compared. Strings compare as

@@ -909,8 +909,8 @@ sqlite3_vtab* connect(sqlite3* db, Engine& engine, int argc, const char* const* 
   std::string ddl = "CREATE TABLE x(";
   for (size_t i = 0; i < t.schema.fields.size(); ++i)
     ddl += (i ? ", " : "") + quote_identifier(t.schema.fields[i].name) + " " +
-           engine_declared_type(t.schema.fields[i].type) +
-           (sqlite3_stricmp(vtab_collation(t.schema.fields[i]), "RTRIM") == 0 ? " COLLATE RTRIM" : "");
+           engine_declared_type(t.schema.fields[i].type) + " COLLATE " +
+           vtab_collation(t.schema.fields[i]);
   // SQLite's OR-by-union plans drop rows whose identity a previous branch
   // returned: with a primary key that identity is the key (WITHOUT ROWID);
   // without one, x_rowid hashes the whole row.

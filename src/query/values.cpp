@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/pad_space.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::query {
@@ -178,9 +179,7 @@ struct KeySink {
 
 namespace {
 std::string_view key_text(std::string_view s, Collation collation) {
-  if (collation == Collation::pad_space)
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
+  return collation == Collation::pad_space ? without_trailing_blanks(s) : s;
 }
 }  // namespace
 

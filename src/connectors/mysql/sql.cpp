@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "connectors/common/pushdown.hpp"
+#include "core/pad_space.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -54,9 +55,8 @@ std::optional<std::string> compare_sql(const Filter& f, const Field& field, cons
     }
     // PAD SPACE: trailing blanks are insignificant on both sides.
     if (pad && literals.back().type_id() == TypeId::string) {
-      std::string s = literals.back().as<std::string>();
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      literals.back() = Value(std::move(s));
+      const std::string_view text = literals.back().as<std::string>();
+      literals.back() = Value(std::string(without_trailing_blanks(text)));
     }
   }
   if (f.op != CompareOp::in && literals.size() != 1) return std::nullopt;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "connectors/postgres/errors.hpp"
+#include "core/pad_space.hpp"
 #include "connectors/common/cloud_hosts.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
@@ -454,9 +455,7 @@ std::optional<std::string> compare_to_sql(const Filter& f, const TableDesc& desc
     // char(n) = text compares the blank-stripped column with the literal as
     // is: strip the literal too, so 'MAIL  ' matches as polydb's pad_space does.
     if (type.collation == Collation::pad_space && lit->type_id() == TypeId::string) {
-      std::string s = lit->as<std::string>();
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      lit = Value(std::move(s));
+      lit = Value(std::string(without_trailing_blanks(lit->as<std::string>())));
     }
     auto sql = sql_literal(*lit, quote);
     if (!sql) return std::nullopt;
