@@ -59,16 +59,51 @@ bool is_variable_width(TypeId id) noexcept;
 
 /// How the backend compares a text column's values (`=`, `<`, IN, GROUP BY,
 /// DISTINCT). polydb compares the same way wherever it evaluates a condition
-/// itself: in apply_filter() and in federated queries.
+/// itself: in apply_filter() and in federated queries. Where it cannot
+/// (compare_text() answers nullopt), it refuses with an error instead of
+/// answering differently from the engine.
 enum class Collation : uint8_t {
   binary,     ///< bytewise (PostgreSQL text/varchar, SQLite BINARY, documents)
   pad_space,  ///< bytewise once trailing blanks (U+0020) are removed: SQL `char(n)`
               ///< (PostgreSQL bpchar, MySQL CHAR, SQL Server/ODBC fixed-length char),
               ///< SQLite `COLLATE RTRIM`
+  nocase,     ///< SQLite `COLLATE NOCASE`: ASCII letters fold to lower case, every
+              ///< other byte compares as it is (exactly SQLite's rule)
+  case_insensitive,  ///< the engine's own case-insensitive rules (PostgreSQL citext,
+                     ///< MariaDB/MySQL `*_nopad_*_ci` and `*_0900_*_ci`): polydb
+                     ///< reproduces them for printable ASCII only
+  case_insensitive_pad_space,  ///< the same with trailing blanks insignificant
+                               ///< (MariaDB/MySQL PAD SPACE `*_ci` collations)
 };
 
-/// "binary", "pad_space".
+/// "binary", "pad_space", "nocase", "case_insensitive", "case_insensitive_pad_space".
 std::string_view to_string(Collation c) noexcept;
+
+/// `s` without its trailing blanks (U+0020); tabs and other white space stay.
+/// The rule of the pad-space collations.
+inline std::string_view without_trailing_blanks(std::string_view s) noexcept {
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+/// True for the collations whose rules are the engine's own
+/// (case_insensitive, case_insensitive_pad_space).
+constexpr bool is_case_insensitive(Collation c) noexcept {
+  return c == Collation::case_insensitive || c == Collation::case_insensitive_pad_space;
+}
+
+/// The text two values of a column of collation `c` compare by: equal keys
+/// are equal values, and keys order bytewise. binary: `s` itself; pad_space:
+/// without trailing blanks; nocase: ASCII letters in lower case;
+/// case_insensitive(_pad_space): ASCII letters in upper case (MariaDB's
+/// general_ci weights), and nullopt when `s` holds a byte outside printable
+/// ASCII (0x20-0x7E): engines fold such characters (and accents, and
+/// control characters) by tables of their own, which polydb does not guess.
+std::optional<std::string> collation_key(std::string_view s, Collation c);
+
+/// <0, 0, >0 as collation_key(a) and collation_key(b) compare; nullopt when
+/// either has no key.
+std::optional<int> compare_text(std::string_view a, std::string_view b, Collation c);
 
 /// One column of a schema.
 struct Field {
@@ -77,6 +112,9 @@ struct Field {
   bool nullable = true;
   std::string native_type;  ///< the backend's own type name, e.g. "VARCHAR(20)"; may be empty
   Collation collation = Collation::binary;  ///< string columns: how the backend compares them
+  /// The engine's name of a case-insensitive collation (e.g.
+  /// "utf8mb4_general_ci", "citext"), for messages; empty otherwise.
+  std::string collation_name;
 
   friend bool operator==(const Field&, const Field&) = default;
 };

@@ -434,12 +434,19 @@ int cmd_describe(const Context& ctx, const DescribeArgs& args) {
                            {"type", TypeId::string},
                            {"native_type", TypeId::string},
                            {"nullable", TypeId::boolean},
-                           {"key", TypeId::int64}}));
+                           {"key", TypeId::int64},
+                           {"collation", TypeId::string}}));
   for (const auto& f : schema.fields) {
     Value key;
     for (size_t k = 0; k < schema.primary_key.size(); ++k)
       if (schema.primary_key[k] == f.name) key = static_cast<int64_t>(k + 1);
-    const Value row[] = {f.name, to_string(f.type), f.native_type, f.nullable, key};
+    // How text compares (docs/query.md): the rule, and the engine's name of a
+    // case-insensitive one.
+    Value collation;
+    if (f.type.id == TypeId::string)
+      collation = std::string(to_string(f.collation)) +
+                  (f.collation_name.empty() ? "" : " (" + f.collation_name + ")");
+    const Value row[] = {f.name, to_string(f.type), f.native_type, f.nullable, key, collation};
     batch.append_row(row);
   }
   print_batch(ctx, batch);

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <optional>
 
-#include "core/pad_space.hpp"
+#include "core/collation_error.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb {
@@ -142,9 +142,8 @@ std::string numeric_text(const Value& v) {
 }
 
 // <0, 0, >0, or nullopt when the two cannot be compared. Strings compare as
-// `collation` says (the column's: a literal has none of its own).
-std::optional<int> compare_values(const Value& a, const Value& b,
-                                  Collation collation = Collation::binary) {
+// `field`'s collation says (the column's: a literal has none of its own).
+std::optional<int> compare_values(const Value& a, const Value& b, const Field* field = nullptr) {
   const TypeId ta = a.type_id(), tb = b.type_id();
   if (is_numeric(ta) && is_numeric(tb)) {
     if (ta == TypeId::float64 || tb == TypeId::float64) {
@@ -180,12 +179,11 @@ std::optional<int> compare_values(const Value& a, const Value& b,
   switch (ta) {
     case TypeId::boolean: return cmp(a.as<bool>(), b.as<bool>());
     case TypeId::string: {
-      std::string_view x = a.as<std::string>(), y = b.as<std::string>();
-      if (collation == Collation::pad_space) {
-        x = without_trailing_blanks(x);
-        y = without_trailing_blanks(y);
-      }
-      return cmp(x, y);
+      const std::string_view x = a.as<std::string>(), y = b.as<std::string>();
+      if (!field) return cmp(x, y);
+      auto c = compare_text(x, y, field->collation);
+      if (!c) throw refused_comparison(*field, collation_key(x, field->collation) ? y : x);
+      return *c;
     }
     case TypeId::bytes: return cmp(a.as<Bytes>().data, b.as<Bytes>().data);
     case TypeId::json: return cmp(a.as<Json>().text, b.as<Json>().text);
@@ -231,7 +229,7 @@ std::optional<bool> eval(const Filter& f, const Batch& batch, size_t row) {
   auto idx = batch.schema().index_of(f.column);
   if (!idx) batch.schema().field(f.column);  // throws not_found with the column list
   const Column& col = batch.column(*idx);
-  const Collation collation = batch.schema().fields[*idx].collation;
+  const Field& field = batch.schema().fields[*idx];
   if (f.op == CompareOp::is_null) return col.is_null(row);
   if (f.op == CompareOp::is_not_null) return !col.is_null(row);
   if (col.is_null(row)) return std::nullopt;
@@ -243,14 +241,14 @@ std::optional<bool> eval(const Filter& f, const Batch& batch, size_t row) {
         unknown = true;
         continue;
       }
-      auto c = compare_values(cell, v, collation);
+      auto c = compare_values(cell, v, &field);
       if (c && *c == 0) return true;
     }
     if (unknown) return std::nullopt;
     return false;
   }
   if (f.values.empty() || f.values[0].is_null()) return std::nullopt;
-  auto c = compare_values(cell, f.values[0], collation);
+  auto c = compare_values(cell, f.values[0], &field);
   if (!c) {
     if (f.op == CompareOp::eq) return false;
     if (f.op == CompareOp::ne) return true;

@@ -1,5 +1,6 @@
 #include "polydb/type.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <string>
@@ -38,7 +39,74 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string_view to_string(Collation c) noexcept {
-  return c == Collation::pad_space ? "pad_space" : "binary";
+  switch (c) {
+    case Collation::binary: return "binary";
+    case Collation::pad_space: return "pad_space";
+    case Collation::nocase: return "nocase";
+    case Collation::case_insensitive: return "case_insensitive";
+    case Collation::case_insensitive_pad_space: return "case_insensitive_pad_space";
+  }
+  return "binary";
+}
+
+namespace {
+
+bool pads(Collation c) {
+  return c == Collation::pad_space || c == Collation::case_insensitive_pad_space;
+}
+
+// One byte of collation_key(): nullopt where the engine's rules are its own.
+std::optional<unsigned char> key_byte(unsigned char b, Collation c) {
+  switch (c) {
+    case Collation::binary:
+    case Collation::pad_space: return b;
+    case Collation::nocase: return b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b;
+    case Collation::case_insensitive:
+    case Collation::case_insensitive_pad_space:
+      if (b < 0x20 || b > 0x7E) return std::nullopt;
+      return b >= 'a' && b <= 'z' ? b - 'a' + 'A' : b;
+  }
+  return b;
+}
+
+}  // namespace
+
+std::optional<std::string> collation_key(std::string_view s, Collation c) {
+  if (pads(c)) s = without_trailing_blanks(s);
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    auto k = key_byte(static_cast<unsigned char>(ch), c);
+    if (!k) return std::nullopt;
+    out += static_cast<char>(*k);
+  }
+  return out;
+}
+
+std::optional<int> compare_text(std::string_view a, std::string_view b, Collation c) {
+  if (pads(c)) {
+    a = without_trailing_blanks(a);
+    b = without_trailing_blanks(b);
+  }
+  if (c == Collation::binary || c == Collation::pad_space) {
+    const int r = a.compare(b);
+    return r < 0 ? -1 : (r > 0 ? 1 : 0);
+  }
+  // Every byte of both is checked (a refusal must not depend on where the
+  // first difference is).
+  int result = 0;
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    auto x = key_byte(static_cast<unsigned char>(a[i]), c);
+    auto y = key_byte(static_cast<unsigned char>(b[i]), c);
+    if (!x || !y) return std::nullopt;
+    if (result == 0 && *x != *y) result = *x < *y ? -1 : 1;
+  }
+  for (std::string_view rest : {a.substr(n), b.substr(n)})
+    for (char ch : rest)
+      if (!key_byte(static_cast<unsigned char>(ch), c)) return std::nullopt;
+  if (result == 0 && a.size() != b.size()) result = a.size() < b.size() ? -1 : 1;
+  return result;
 }
 
 std::string_view to_string(TypeId id) noexcept {

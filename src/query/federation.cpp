@@ -168,6 +168,7 @@ class Federation::Impl final : public query::Engine {
   uint64_t remote_calls() const { return remote_calls_; }
   std::vector<RemoteAccess> accesses() const;
 
+  bool has_kept_error() const noexcept { return kept_ != nullptr; }
   /// Rethrows the error a callback kept, else `fallback`.
   [[noreturn]] void rethrow(const Error& fallback) {
     if (kept_) {
@@ -446,11 +447,18 @@ class FederatedReader final : public BatchReader {
   }
   const Schema& schema() const override { return inner_->schema(); }
   std::optional<Batch> next() override {
+    std::optional<Batch> batch;
     try {
-      return inner_->next();
+      batch = inner_->next();
     } catch (const Error& e) {
       impl_.rethrow(e);
     }
+    // A callback that failed without failing the step (a collation that
+    // refused a comparison interrupts the statement, which SQLite notices
+    // only later): the batch may hold rows built on its answer.
+    if (impl_.has_kept_error())
+      impl_.rethrow(Error(ErrorCode::internal, "the query stopped in a callback"));
+    return batch;
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/c_callback.hpp"
+#include "core/collation_error.hpp"
 #include "core/log.hpp"
 #include "query/names.hpp"
 #include "query/values.hpp"
@@ -55,9 +56,62 @@ bool has_operand(CompareOp op) { return op != CompareOp::is_null && op != Compar
 bool comparable(TypeId id) { return id != TypeId::json && id != TypeId::null; }
 
 // The collating sequence a vtab column is declared with: RTRIM compares text
-// ignoring trailing blanks, as char(n) does in its engine.
-const char* vtab_collation(const Field& f) {
-  return f.type.id == TypeId::string && f.collation == Collation::pad_space ? "RTRIM" : "BINARY";
+// ignoring trailing blanks, as char(n) does in its engine; NOCASE is
+// SQLite's own; a case-insensitive column gets a collation of its own
+// (register_collation()), named after the table and column.
+std::string vtab_collation(const RemoteTable& t, const Field& f) {
+  if (f.type.id != TypeId::string) return "BINARY";
+  switch (f.collation) {
+    case Collation::binary: return "BINARY";
+    case Collation::pad_space: return "RTRIM";
+    case Collation::nocase: return "NOCASE";
+    case Collation::case_insensitive:
+    case Collation::case_insensitive_pad_space: return "polydb_ci:" + t.display + "." + f.name;
+  }
+  return "BINARY";
+}
+
+// A case-insensitive column's collation in SQLite: polydb's reproduction of
+// the engine's rule (compare_text). A value it cannot fold stops the query
+// with refused_comparison() instead of a guess: the error is kept and the
+// statement interrupted (a collation callback has no error return).
+struct CaseInsensitive {
+  Field field;
+  Engine* engine = nullptr;
+  sqlite3* engine_db = nullptr;
+};
+
+int compare_case_insensitive(void* arg, int na, const void* a, int nb, const void* b) noexcept {
+  const auto& ci = *static_cast<const CaseInsensitive*>(arg);
+  const std::string_view x(static_cast<const char*>(a), static_cast<size_t>(na));
+  const std::string_view y(static_cast<const char*>(b), static_cast<size_t>(nb));
+  if (auto r = compare_text(x, y, ci.field.collation)) return *r;
+  try {
+    const bool x_folds = collation_key(x, ci.field.collation).has_value();
+    ci.engine->keep_error(std::make_exception_ptr(refused_comparison(ci.field, x_folds ? y : x)));
+  } catch (...) {
+    ci.engine->keep_error(std::current_exception());
+  }
+  sqlite3_interrupt(ci.engine_db);
+  const int r = x.compare(y);
+  return r < 0 ? -1 : (r > 0 ? 1 : 0);
+}
+
+// Registers the collation of every case-insensitive column of `t` on `db`
+// (the engine's, or the cache database that holds spilled copies).
+void register_collations(sqlite3* db, sqlite3* engine_db, RemoteTable& t) {
+  for (const auto& f : t.schema.fields) {
+    if (f.type.id != TypeId::string || !is_case_insensitive(f.collation)) continue;
+    auto* ci = new CaseInsensitive{f, t.engine, engine_db};
+    const int rc = sqlite3_create_collation_v2(
+        db, vtab_collation(t, f).c_str(), SQLITE_UTF8, ci, &compare_case_insensitive,
+        [](void* p) { delete static_cast<CaseInsensitive*>(p); });
+    if (rc != SQLITE_OK)  // the destructor has run
+      throw Error(ErrorCode::internal,
+                  fmt::format("cannot declare the collation of {}.{}: {}", t.display, f.name,
+                              sqlite3_errmsg(db)),
+                  "sqlite");
+  }
 }
 
 // Types a backend sorts as SQLite does: not text (collations differ).
@@ -204,7 +258,8 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     // another one (`col = x COLLATE NOCASE`, or BINARY on a char(n) column)
     // is SQLite's to check, on every row.
     if (has_operand(*op) &&
-        sqlite3_stricmp(sqlite3_vtab_collation(info, i), vtab_collation(t.schema.fields[c.iColumn]))) {
+        sqlite3_stricmp(sqlite3_vtab_collation(info, i),
+                        vtab_collation(t, t.schema.fields[c.iColumn]).c_str())) {
       every_term_pushed = false;
       continue;
     }
@@ -223,7 +278,15 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     term.shown = term.in_list ? "..." : shown_value(rhs);
     if (term.in_list) sqlite3_vtab_in(info, i, 1);
     if (has_operand(*op)) info->aConstraintUsage[i].argvIndex = ++argc;
-    info->aConstraintUsage[i].omit = term.in_list ? 1 : 0;
+    // A constant condition on a case-insensitive column is the engine's to
+    // answer, by its own rules: SQLite does not check it again (its
+    // reproduction covers printable ASCII only).
+    // (Only a value that reaches the backend: one xFilter cannot convert is
+    // left to SQLite.)
+    const Field& field = t.schema.fields[c.iColumn];
+    const bool engine_rules = known && has_operand(*op) && is_case_insensitive(field.collation) &&
+                              rhs && constraint_value(rhs, field.type).has_value();
+    info->aConstraintUsage[i].omit = term.in_list || engine_rules ? 1 : 0;
     if (term.lookup) {
       p.lookup = true;
       unique = unique || (t.schema.primary_key.size() == 1 &&
@@ -429,15 +492,15 @@ void insert_rows(RemoteTable& t, sqlite3_stmt* insert, const Batch& b) {
   }
 }
 
-// How the table compares `column`: a lookup key is built the same way.
-Collation collation_of(const RemoteTable& t, const std::string& column) {
+// The field of `column`, whose collation a lookup key follows.
+const Field* collation_of(const RemoteTable& t, const std::string& column) {
   const auto i = t.schema.index_of(column);
-  return i ? t.schema.fields[*i].collation : Collation::binary;
+  return i ? &t.schema.fields[*i] : nullptr;
 }
 
 void index_in_memory(const RemoteTable& t, LocalCopy& copy, const std::vector<std::string>& keys) {
   std::vector<size_t> key_cols;
-  std::vector<Collation> key_collations;
+  std::vector<const Field*> key_collations;
   const Schema& schema = copy.batches.front().schema();
   for (const auto& k : keys) {
     key_cols.push_back(*schema.index_of(k));
@@ -483,8 +546,9 @@ bool build_copy(RemoteTable& t, Plan& p, const std::vector<ScanSpec>& specs,
     std::string cols, marks;
     for (size_t i = 0; i < copy.columns.size(); ++i) {
       // Probes compare as the vtab column does (see connect()).
-      const bool pad = collation_of(t, copy.columns[i]) == Collation::pad_space;
-      cols += fmt::format("{}c{}{}", i ? ", " : "", i, pad ? " COLLATE RTRIM" : "");
+      const Field* field = collation_of(t, copy.columns[i]);
+      cols += fmt::format("{}c{} COLLATE {}", i ? ", " : "", i,
+                          quote_identifier(field ? vtab_collation(t, *field) : "BINARY"));
       marks += i ? ", ?" : "?";
     }
     exec_cache(db, fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})", copy.table, cols));
@@ -910,7 +974,9 @@ sqlite3_vtab* connect(sqlite3* db, Engine& engine, int argc, const char* const* 
   for (size_t i = 0; i < t.schema.fields.size(); ++i)
     ddl += (i ? ", " : "") + quote_identifier(t.schema.fields[i].name) + " " +
            engine_declared_type(t.schema.fields[i].type) + " COLLATE " +
-           vtab_collation(t.schema.fields[i]);
+           quote_identifier(vtab_collation(t, t.schema.fields[i]));
+  register_collations(db, db, t);
+  register_collations(engine.cache_db(), db, t);
   // SQLite's OR-by-union plans drop rows whose identity a previous branch
   // returned: with a primary key that identity is the key (WITHOUT ROWID);
   // without one, x_rowid hashes the whole row.

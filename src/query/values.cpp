@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/pad_space.hpp"
+#include "core/collation_error.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::query {
@@ -178,28 +178,30 @@ struct KeySink {
 }  // namespace
 
 namespace {
-std::string_view key_text(std::string_view s, Collation collation) {
-  return collation == Collation::pad_space ? without_trailing_blanks(s) : s;
+// A string key under the field's collation (binary when there is no field).
+bool append_text_key(std::string& out, std::string_view s, const Field* field) {
+  if (!field || field->collation == Collation::binary) return KeySink{out}.text(s, 0), true;
+  auto key = collation_key(s, field->collation);
+  if (!key) throw refused_comparison(*field, s);
+  return KeySink{out}.text(*key, 0), true;
 }
 }  // namespace
 
-bool append_key(std::string& out, const Column& col, size_t row, Collation collation) {
+bool append_key(std::string& out, const Column& col, size_t row, const Field* field) {
   if (col.is_null(row)) return false;
-  if (col.type().id == TypeId::string && collation == Collation::pad_space)
-    return KeySink{out}.text(key_text(col.var_at(row), collation), 0), true;
+  if (col.type().id == TypeId::string) return append_text_key(out, col.var_at(row), field);
   encode_cell(col, row, KeySink{out});
   return true;
 }
 
-bool append_key(std::string& out, const Value& v, Collation collation) {
+bool append_key(std::string& out, const Value& v, const Field* field) {
   if (v.is_null()) return false;
   // The common join keys without a one-value column (a probe per outer row).
   if (v.type_id() == TypeId::int64) return KeySink{out}.integer(v.as<int64_t>()), true;
-  if (v.type_id() == TypeId::string)
-    return KeySink{out}.text(key_text(v.as<std::string>(), collation), 0), true;
+  if (v.type_id() == TypeId::string) return append_text_key(out, v.as<std::string>(), field);
   Column col(Type(v.type_id()));
   col.append(v);
-  return append_key(out, col, 0, collation);
+  return append_key(out, col, 0, field);
 }
 
 std::string engine_declared_type(Type type) {

@@ -63,11 +63,12 @@ bool bind_lookup_key(sqlite3_stmt* stmt, int idx, const Value& v);
 /// Appends to `out` the bytes that identify row `row` of `col` as a lookup
 /// key: values SQLite finds equal (5 and 5.0, a decimal 5) get the same
 /// bytes. False for NULL, which equals nothing.
-/// Under Collation::pad_space, trailing blanks of a string are not part of
-/// the key ('MAIL' and 'MAIL  ' are one key, as COLLATE RTRIM has it).
-bool append_key(std::string& out, const Column& col, size_t row,
-                Collation collation = Collation::binary);
+/// A string key is collation_key() under `field`'s collation (binary without
+/// a field): 'MAIL' and 'MAIL  ' are one key under pad_space, as COLLATE
+/// RTRIM has it. Throws Error(unsupported) for a value of a case-insensitive
+/// column that polydb cannot fold as the engine does (refused_comparison).
+bool append_key(std::string& out, const Column& col, size_t row, const Field* field = nullptr);
 /// The same for a lookup value.
-bool append_key(std::string& out, const Value& v, Collation collation = Collation::binary);
+bool append_key(std::string& out, const Value& v, const Field* field = nullptr);
 
 }  // namespace polydb::query

@@ -200,20 +200,22 @@ TEST_F(CliTest, DescribeShowsTypesNativeTypesAndKeyPositions) {
   RunResult r = polydb({"describe", url, "lines"});
   EXPECT_EQ(r.status, 0) << r;
   EXPECT_EQ(r.out,
-            "name,type,native_type,nullable,key\n"
-            "order_id,int64,INTEGER,false,2\n"
-            "note,string,TEXT,true,\n"
-            "price,\"decimal(10,2)\",\"DECIMAL(10,2)\",true,\n"
-            "line,int64,INTEGER,false,1\n"
-            "created,timestamp,TIMESTAMP,true,\n")
+            "name,type,native_type,nullable,key,collation\n"
+            "order_id,int64,INTEGER,false,2,\n"
+            "note,string,TEXT,true,,binary\n"
+            "price,\"decimal(10,2)\",\"DECIMAL(10,2)\",true,,\n"
+            "line,int64,INTEGER,false,1,\n"
+            "created,timestamp,TIMESTAMP,true,,\n")
       << r;
 
   r = polydb({"describe", url, "lines", "--format", "json"});
   EXPECT_NE(r.out.find("{\"name\":\"order_id\",\"type\":\"int64\",\"native_type\":\"INTEGER\","
-                       "\"nullable\":false,\"key\":2}"),
+                       "\"nullable\":false,\"key\":2,\"collation\":null}"),
             std::string::npos)
       << r;
-  EXPECT_NE(r.out.find("\"nullable\":true,\"key\":null}"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("\"nullable\":true,\"key\":null,\"collation\":\"binary\"}"),
+            std::string::npos)
+      << r;
 
   r = polydb({"--format", "table", "describe", url, "lines"});
   EXPECT_NE(r.out.find("decimal(10,2)"), std::string::npos) << r;
@@ -454,8 +456,8 @@ TEST_F(CliTest, CopyPushesWhereColumnsAndLimit) {
   EXPECT_EQ(r.status, 0) << r;
   EXPECT_EQ(query_rows(dst, "SELECT * FROM some ORDER BY id"), "3|3\n17|3\n24|3\n");
   EXPECT_EQ(polydb({"describe", dst, "some"}).out,
-            "name,type,native_type,nullable,key\nid,int64,INTEGER,false,1\n"
-            "qty,int64,INTEGER,true,\n");
+            "name,type,native_type,nullable,key,collation\nid,int64,INTEGER,false,1,\n"
+            "qty,int64,INTEGER,true,,\n");
 
   r = polydb({"copy", src, "items", dst, "nulls", "--where", "qty IS NULL OR name IN ('item 1')"});
   EXPECT_EQ(r.status, 0) << r;

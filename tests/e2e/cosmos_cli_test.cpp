@@ -93,9 +93,9 @@ TEST_F(CosmosCliTest, CopyRoundTripLsDescribeAndNamedParameters) {
 
   r = polydb({"--format", "csv", "describe", url_, table_});
   ASSERT_EQ(r.status, 0) << r;
-  EXPECT_NE(r.out.find("id,int64,inferred:string,false,1\n"), std::string::npos) << r;
-  EXPECT_NE(r.out.find("name,string,inferred:string,true,\n"), std::string::npos) << r;
-  EXPECT_NE(r.out.find("qty,int64,inferred:number,true,\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("id,int64,inferred:string,false,1,\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("name,string,inferred:string,true,,binary\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("qty,int64,inferred:number,true,,\n"), std::string::npos) << r;
 
   r = polydb({"--format", "csv", "sql", url_,
               "SELECT c.id, c.qty FROM " + table_ + " c WHERE c.qty = @q AND c.name = @n",

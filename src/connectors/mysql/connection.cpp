@@ -831,8 +831,10 @@ TableDescription MysqlConnection::describe_table(const TableName& name, std::str
          f.type.id == TypeId::timestamp_tz))
       f.nullable = true;
     f.native_type = c.column_type;
-    if (f.type.id == TypeId::string && is_pad_space_collation(c.collation))
-      f.collation = Collation::pad_space;
+    if (f.type.id == TypeId::string) {
+      f.collation = collation_of(c.collation);
+      if (is_case_insensitive(f.collation)) f.collation_name = c.collation;
+    }
     d.schema.fields.push_back(std::move(f));
   }
   for (const auto& row :

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "connectors/common/pushdown.hpp"
-#include "core/pad_space.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -80,6 +79,12 @@ std::optional<std::string> compare_sql(const Filter& f, const Field& field, cons
   };
   if (f.op == CompareOp::in && literals.empty()) return "FALSE";
   const std::string op(to_sql(f.op));
+  // A case-insensitive collation is the server's to apply: polydb reproduces
+  // it for printable ASCII only (compare_text), the server for everything.
+  if (type == TypeId::string && is_case_insensitive(field.collation)) {
+    if (f.op == CompareOp::in) return col + " IN (" + placeholders("", "") + ")";
+    return col + " " + op + " " + placeholders("", "");
+  }
   if (type == TypeId::string && !is_bytewise_collation(info.collation)) {
     const std::string bytes = bytes_expr(col, info);
     const std::string exact = pad ? "TRIM(TRAILING ' ' FROM " + bytes + ")" : bytes;
@@ -164,6 +169,14 @@ bool is_pad_space_collation(std::string_view collation) {
   return !collation.empty() && collation != "binary" &&
          collation.find("_nopad") == std::string_view::npos &&
          collation.find("_0900_") == std::string_view::npos;
+}
+
+Collation collation_of(std::string_view collation) {
+  if (collation.empty() || is_bytewise_collation(collation)) return Collation::binary;
+  const bool pad = is_pad_space_collation(collation);
+  if (collation.ends_with("_ci"))
+    return pad ? Collation::case_insensitive_pad_space : Collation::case_insensitive;
+  return pad ? Collation::pad_space : Collation::binary;
 }
 
 bool is_bytewise_collation(std::string_view collation) {

@@ -65,6 +65,11 @@ bool is_bytewise_collation(std::string_view collation);
 /// but `binary`, MariaDB's `*_nopad_*` and MySQL 8's `*_0900_*`.
 bool is_pad_space_collation(std::string_view collation);
 
+/// How polydb compares a text column of MariaDB/MySQL collation
+/// `collation` (COLLATION_NAME): binary for the bytewise ones, pad_space for
+/// the other PAD SPACE ones, case_insensitive(_pad_space) for `*_ci`.
+Collation collation_of(std::string_view collation);
+
 /// Translates `filter` into SQL over `table`, appending literals to `params`
 /// in placeholder order; std::nullopt when (part of) it cannot be evaluated by
 /// the server exactly as polydb would (then polydb filters locally). Throws

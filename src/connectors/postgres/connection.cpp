@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "connectors/postgres/errors.hpp"
-#include "core/pad_space.hpp"
 #include "connectors/common/cloud_hosts.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
@@ -459,12 +458,18 @@ std::optional<std::string> compare_to_sql(const Filter& f, const TableDesc& desc
     }
     auto sql = sql_literal(*lit, quote);
     if (!sql) return std::nullopt;
+    // citext = text would compare as text: the literal is the column's type.
+    const bool engine_rules = is_case_insensitive(type.collation);
+    if (engine_rules && lit->type_id() == TypeId::string)
+      sql = quote(lit->as<std::string>()) + "::" + type.name;
     literals.push_back(std::move(*sql));
   }
   const bool ordered = f.op == CompareOp::lt || f.op == CompareOp::le || f.op == CompareOp::gt ||
                        f.op == CompareOp::ge;
-  // polydb orders strings bytewise: the "C" collation does the same.
-  if (ordered && field.type.id == TypeId::string) col += " COLLATE \"C\"";
+  // polydb orders strings bytewise: the "C" collation does the same. A
+  // case-insensitive type orders by its own rules, as the server has them.
+  if (ordered && field.type.id == TypeId::string && !is_case_insensitive(type.collation))
+    col += " COLLATE \"C\"";
   if (f.op == CompareOp::in) {
     if (literals.empty()) return "FALSE";
     std::string out = col + " IN (";
@@ -659,7 +664,7 @@ void PgConnection::resolve_types(std::span<const Oid> oids) {
           "  SELECT d.oid, ty.typbasetype, d.depth + 1 FROM d"
           "  JOIN pg_catalog.pg_type ty ON ty.oid = d.cur WHERE ty.typtype = 'd' AND d.depth < 16)"
           " SELECT d.oid, b.oid, b.typtype, b.typcategory, b.typelem,"
-          " pg_catalog.format_type(d.oid, NULL)"
+          " pg_catalog.format_type(d.oid, NULL), b.typname"
           " FROM d JOIN pg_catalog.pg_type b ON b.oid = d.cur WHERE b.typtype <> 'd'",
           params, "cannot read type information");
   std::vector<CatalogType> facts;
@@ -672,6 +677,7 @@ void PgConnection::resolve_types(std::span<const Oid> oids) {
     f.category = PQgetvalue(res.get(), r, 3)[0];
     f.element = static_cast<Oid>(parse_count(PQgetvalue(res.get(), r, 4)));
     f.name = PQgetvalue(res.get(), r, 5);
+    f.base_name = PQgetvalue(res.get(), r, 6);
     if (f.category == 'A' && f.element != 0 && !types_.count(f.element) &&
         std::find(missing.begin(), missing.end(), f.element) == missing.end())
       elements.push_back(f.element);
@@ -735,6 +741,7 @@ std::optional<TableDesc> PgConnection::find_table(std::string_view table) {
       f.nullable = PQgetvalue(cols.get(), r, 3)[0] != 't';
       f.native_type = PQgetvalue(cols.get(), r, 4);
       f.collation = t.collation;
+      if (is_case_insensitive(t.collation)) f.collation_name = t.name;
       if (!PQgetisnull(cols.get(), r, 5))
         pk.emplace_back(parse_count(PQgetvalue(cols.get(), r, 5)), f.name);
       d.types.push_back(t);
@@ -990,6 +997,7 @@ std::unique_ptr<BatchReader> PgConnection::query(std::string_view text,
     f.type = polydb_type(t, PQfmod(desc.get(), i));
     f.native_type = t.name;
     f.collation = t.collation;
+    if (is_case_insensitive(t.collation)) f.collation_name = t.name;
     schema->fields.push_back(std::move(f));
     setup.types.push_back(t);
   }

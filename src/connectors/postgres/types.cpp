@@ -388,6 +388,12 @@ PgType type_from_catalog(const CatalogType& f, const PgType* element) {
     out.element = element->codec;
   } else if (f.typtype == 'b' && f.category == 'S') {
     out.codec = Codec::text;  // string-category extension types (citext): text on the wire
+    // citext: lower() of both sides, then compared; the server pushes it
+    // natively, polydb reproduces it for printable ASCII (compare_text).
+    if (f.base_name == "citext") {
+      out.collation = Collation::case_insensitive;
+      out.comparable = true;
+    }
   }
   return out;
 }

@@ -105,7 +105,8 @@ struct PgType {
   /// Comparisons in SQL give the same answer as polydb's (bytewise strings
   /// under COLLATE "C", exact numbers): filters on it may be pushed down.
   bool comparable = false;
-  /// char(n) (bpchar, and domains over it) compares ignoring trailing blanks.
+  /// char(n) (bpchar, and domains over it) compares ignoring trailing blanks;
+  /// citext (and domains over it) ignores case.
   Collation collation = Collation::binary;
   std::string name;  ///< for messages, e.g. "integer[]"
 };
@@ -125,6 +126,7 @@ struct CatalogType {
   char category = 'U';  ///< typcategory of the base: A array, S string, ...
   Oid element = 0;      ///< typelem of the base (arrays)
   std::string name;     ///< format_type(oid, NULL)
+  std::string base_name;  ///< typname of the base type, e.g. "citext"
 };
 /// Decides how polydb handles a type from its catalog facts; `element` is the
 /// already resolved element type of an array (ignored otherwise).

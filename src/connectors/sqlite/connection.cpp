@@ -504,9 +504,10 @@ Collation SqliteConnection::column_collation(const TableName& name,
   const int rc = sqlite3_table_column_metadata(
       db_.get(), name.schema.empty() ? "main" : name.schema.c_str(), name.table.c_str(),
       column.c_str(), nullptr, &collseq, nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK && collseq && sqlite3_stricmp(collseq, "RTRIM") == 0
-             ? Collation::pad_space
-             : Collation::binary;
+  if (rc != SQLITE_OK || !collseq) return Collation::binary;
+  if (sqlite3_stricmp(collseq, "RTRIM") == 0) return Collation::pad_space;
+  if (sqlite3_stricmp(collseq, "NOCASE") == 0) return Collation::nocase;
+  return Collation::binary;
 }
 
 Error SqliteConnection::no_table(std::string_view table) const {

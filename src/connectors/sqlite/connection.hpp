@@ -93,8 +93,8 @@ class SqliteConnection final : public Connection {
   /// resolve(), throwing no_table() when the table does not exist.
   TableName existing(std::string_view table);
   Error no_table(std::string_view table) const;
-  /// pad_space for a column declared `COLLATE RTRIM`, else binary (views,
-  /// expressions and NOCASE too: see docs/query.md).
+  /// pad_space for a column declared `COLLATE RTRIM`, nocase for `COLLATE
+  /// NOCASE`, else binary (views and expressions too: see docs/query.md).
   Collation column_collation(const TableName& name, const std::string& column) const;
 
  private:

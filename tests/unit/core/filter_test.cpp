@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "polydb/error.hpp"
 
 namespace polydb {
@@ -72,6 +74,75 @@ TEST(Filter, PadSpaceColumnsIgnoreTrailingBlanks) {
   EXPECT_EQ(kept("plain = 'MAIL'"), V{});
   EXPECT_EQ(kept("plain = 'MAIL      '"), (V{int64_t{1}}));
   EXPECT_EQ(kept("plain IN ('SHIP ', '')"), (V{int64_t{5}}));
+}
+
+TEST(Filter, CaseInsensitiveColumnsCompareAsTheirEngineOrRefuse) {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"n", TypeId::int64, true, ""},
+               {"ci", TypeId::string, true, "varchar(10)"},
+               {"nc", TypeId::string, true, "TEXT"},
+               {"cit", TypeId::string, true, "citext"}};
+  s->fields[1].collation = Collation::case_insensitive_pad_space;
+  s->fields[1].collation_name = "utf8mb4_general_ci";
+  s->fields[2].collation = Collation::nocase;
+  s->fields[3].collation = Collation::case_insensitive;
+  s->fields[3].collation_name = "citext";
+  Batch b(s);
+  b.append_row(std::vector<Value>{int64_t{1}, "abc", "abc", "abc"});
+  b.append_row(std::vector<Value>{int64_t{2}, "ABC  ", "ABC", "ABC "});
+  b.append_row(std::vector<Value>{int64_t{3}, "a_c", "\xc3\xa9", "a_c"});
+  b.append_row(std::vector<Value>{int64_t{4}, "abd", "\xc3\x89", "abd"});
+  const auto kept = [&](std::string_view where) { return ns(apply_filter(parse_filter(where), b)); };
+  using V = std::vector<Value>;
+  EXPECT_EQ(kept("ci = 'Abc'"), (V{int64_t{1}, int64_t{2}}));
+  EXPECT_EQ(kept("ci IN ('ABD', 'x')"), (V{int64_t{4}}));
+  EXPECT_EQ(kept("ci > 'ABC'"), (V{int64_t{3}, int64_t{4}}));  // '_' after 'B': upper-case weights
+  EXPECT_EQ(kept("cit = 'Abc'"), (V{int64_t{1}})) << "citext does not pad";
+  // NOCASE is SQLite's ASCII-only rule, exact for every byte: 'é' <> 'É'.
+  EXPECT_EQ(kept("nc = 'aBc'"), (V{int64_t{1}, int64_t{2}}));
+  EXPECT_EQ(kept("nc = '\xc3\xa9'"), (V{int64_t{3}}));
+  // Beyond printable ASCII only the engine knows: refused, never guessed.
+  try {
+    apply_filter(parse_filter("ci = '\xc3\x84" "bc'"), b);
+    FAIL() << "compared 'Äbc' under utf8mb4_general_ci";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+    EXPECT_NE(e.message().find("utf8mb4_general_ci"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("column 'ci'"), std::string::npos) << e.message();
+  }
+  EXPECT_THROW(apply_filter(parse_filter("cit = 'tab\there'"), b), Error);
+}
+
+TEST(Collations, KeysAndComparisonsAgree) {
+  EXPECT_EQ(collation_key("Ab c  ", Collation::binary), "Ab c  ");
+  EXPECT_EQ(collation_key("Ab c  ", Collation::pad_space), "Ab c");
+  EXPECT_EQ(collation_key("Ab c  ", Collation::nocase), "ab c  ");
+  EXPECT_EQ(collation_key("Ab c  ", Collation::case_insensitive), "AB C  ");
+  EXPECT_EQ(collation_key("Ab c  ", Collation::case_insensitive_pad_space), "AB C");
+  EXPECT_EQ(collation_key("\xc3\xa9", Collation::nocase), "\xc3\xa9");
+  EXPECT_EQ(collation_key("\xc3\xa9", Collation::case_insensitive), std::nullopt);
+  EXPECT_EQ(collation_key("a\x01", Collation::case_insensitive), std::nullopt);
+  // compare_text is the comparison of the keys, for every collation (a
+  // fixed-seed sweep over short strings of an alphabet with the edge bytes).
+  const std::string alphabet = std::string("aAzZ_ @~\x7f\t") + "\xc3\xa9";
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string x, y;
+    for (size_t n = rng() % 5; n > 0; --n) x += alphabet[rng() % alphabet.size()];
+    for (size_t n = rng() % 5; n > 0; --n) y += alphabet[rng() % alphabet.size()];
+    for (Collation c : {Collation::binary, Collation::pad_space, Collation::nocase,
+                        Collation::case_insensitive, Collation::case_insensitive_pad_space}) {
+      const auto kx = collation_key(x, c), ky = collation_key(y, c);
+      const auto got = compare_text(x, y, c);
+      if (!kx || !ky) {
+        EXPECT_EQ(got, std::nullopt) << to_string(c);
+        continue;
+      }
+      ASSERT_TRUE(got.has_value()) << to_string(c);
+      const int want = kx->compare(*ky);
+      EXPECT_EQ(*got, want < 0 ? -1 : (want > 0 ? 1 : 0)) << to_string(c) << " '" << x << "' '" << y << "'";
+    }
+  }
 }
 
 TEST(Filter, ErrorsSayWhatIsWrong) {

@@ -25,8 +25,7 @@ TableDescription table() {
   const auto add = [&](std::string name, Type type, ColumnInfo c) {
     t.schema.fields.push_back({name, type, true, c.column_type});
     // As describe() marks them.
-    if (type.id == TypeId::string && is_pad_space_collation(c.collation))
-      t.schema.fields.back().collation = Collation::pad_space;
+    if (type.id == TypeId::string) t.schema.fields.back().collation = collation_of(c.collation);
     t.columns.push_back(std::move(c));
   };
   add("id", TypeId::int64, info("id", "bigint"));
@@ -40,6 +39,8 @@ TableDescription table() {
   add("day", TypeId::date, info("day", "date"));
   add("uid", TypeId::uuid, info("uid", "char", "ascii", "ascii_general_ci"));
   add("buid", TypeId::uuid, info("buid", "char", "ascii", "ascii_bin"));
+  add("padded", TypeId::string, info("padded", "char", "utf8mb4", "utf8mb4_bin"));
+  add("latbin", TypeId::string, info("latbin", "varchar", "latin1", "latin1_bin"));
   t.schema.primary_key = {"id"};
   return t;
 }
@@ -133,30 +134,40 @@ TEST(MysqlSql, FiltersBindTheirLiterals) {
   EXPECT_EQ(p.at(0), Value(Date{days_from_civil(2024, 1, 31)}));
 }
 
-TEST(MysqlSql, TextComparesBytewiseLikePolydb) {
+TEST(MysqlSql, TextComparesAsTheCollationSays) {
   std::vector<Value> p;
-  // A case-insensitive, space-padding collation: the index narrows, the bytes
+  // A case-sensitive, space-padding collation: the index narrows, the bytes
   // (trailing blanks removed, as PAD SPACE ignores them) decide.
-  EXPECT_EQ(to_sql("name = 'Ab  '", p),
-            "(`name` = ? AND TRIM(TRAILING ' ' FROM CAST(`name` AS BINARY)) = CAST(? AS BINARY))");
+  EXPECT_EQ(to_sql("padded = 'Ab  '", p),
+            "(`padded` = ? AND TRIM(TRAILING ' ' FROM CAST(`padded` AS BINARY)) = CAST(? AS "
+            "BINARY))");
   EXPECT_EQ(p, (std::vector<Value>{"Ab", "Ab"}));
   p.clear();
-  EXPECT_EQ(to_sql("name > 'Ab'", p),
-            "TRIM(TRAILING ' ' FROM CAST(`name` AS BINARY)) > CAST(? AS BINARY)");
+  EXPECT_EQ(to_sql("padded > 'Ab'", p),
+            "TRIM(TRAILING ' ' FROM CAST(`padded` AS BINARY)) > CAST(? AS BINARY)");
   p.clear();
-  EXPECT_EQ(to_sql("name IN ('a', 'b ')", p),
-            "(`name` IN (?, ?) AND TRIM(TRAILING ' ' FROM CAST(`name` AS BINARY)) IN (CAST(? AS "
-            "BINARY), CAST(? AS BINARY)))");
+  EXPECT_EQ(to_sql("padded IN ('a', 'b ')", p),
+            "(`padded` IN (?, ?) AND TRIM(TRAILING ' ' FROM CAST(`padded` AS BINARY)) IN (CAST(? "
+            "AS BINARY), CAST(? AS BINARY)))");
   EXPECT_EQ(p, (std::vector<Value>{"a", "b", "a", "b"}));
+  p.clear();
+  // A case-insensitive collation is the server's own: compared natively.
+  EXPECT_EQ(to_sql("name = 'Ab  '", p), "`name` = ?");
+  EXPECT_EQ(p, (std::vector<Value>{"Ab  "}));
+  p.clear();
+  EXPECT_EQ(to_sql("name > 'Ab'", p), "`name` > ?");
+  p.clear();
+  EXPECT_EQ(to_sql("latin IN ('a', 'é')", p), "`latin` IN (?, ?)");
   p.clear();
   // A no-pad bytewise collation compares as it is, blanks included.
   EXPECT_EQ(to_sql("code = 'x '", p), "`code` = ?");
   EXPECT_EQ(p, (std::vector<Value>{"x "}));
   p.clear();
   // Other character sets are compared as UTF-8.
-  EXPECT_EQ(to_sql("latin = 'é'", p),
-            "(`latin` = ? AND TRIM(TRAILING ' ' FROM CAST(CONVERT(`latin` USING utf8mb4) AS "
+  EXPECT_EQ(to_sql("latbin = 'é'", p),
+            "(`latbin` = ? AND TRIM(TRAILING ' ' FROM CAST(CONVERT(`latbin` USING utf8mb4) AS "
             "BINARY)) = CAST(? AS BINARY))");
+  // polydb's order is bytewise, whatever the collation.
   EXPECT_EQ(order_expr(table(), 1), "CAST(`name` AS BINARY)");
   EXPECT_EQ(order_expr(table(), 2), "`code`");
   EXPECT_EQ(order_expr(table(), 0), "`id`");
@@ -169,6 +180,26 @@ TEST(MysqlSql, PadSpaceCollations) {
   for (const char* nopad : {"", "binary", "utf8mb4_nopad_bin", "utf8mb4_general_nopad_ci",
                             "utf8mb4_0900_ai_ci", "utf8mb4_0900_bin", "utf8mb4_ja_0900_as_cs"})
     EXPECT_FALSE(is_pad_space_collation(nopad)) << nopad;
+}
+
+TEST(MysqlSql, CollationsAsPolydbComparesThem) {
+  const std::pair<const char*, Collation> cases[] = {
+      {"", Collation::binary},
+      {"binary", Collation::binary},
+      {"utf8mb4_nopad_bin", Collation::binary},
+      {"utf8mb4_0900_bin", Collation::binary},
+      {"utf8mb4_bin", Collation::pad_space},
+      {"latin1_bin", Collation::pad_space},
+      {"latin1_general_cs", Collation::pad_space},
+      {"utf8mb4_ja_0900_as_cs", Collation::binary},
+      {"utf8mb4_general_ci", Collation::case_insensitive_pad_space},
+      {"latin1_swedish_ci", Collation::case_insensitive_pad_space},
+      {"utf8mb4_uca1400_ai_ci", Collation::case_insensitive_pad_space},
+      {"utf8mb4_general_nopad_ci", Collation::case_insensitive},
+      {"utf8mb4_0900_ai_ci", Collation::case_insensitive},
+  };
+  for (const auto& [name, expected] : cases)
+    EXPECT_EQ(collation_of(name), expected) << name;
 }
 
 TEST(MysqlSql, WhatCannotBeEvaluatedExactlyStaysLocal) {

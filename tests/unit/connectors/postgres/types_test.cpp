@@ -93,9 +93,16 @@ TEST(PostgresTypes, CatalogTypesFollowDomainsEnumsArraysAndStringTypes) {
   EXPECT_EQ(a.element, Codec::int4);
   EXPECT_EQ(polydb_type(a), Type(TypeId::json));
 
-  const PgType citext = type_from_catalog({17000, 17000, 'b', 'S', 0, "citext"}, nullptr);
+  const PgType citext = type_from_catalog({17000, 17000, 'b', 'S', 0, "citext", "citext"}, nullptr);
   EXPECT_EQ(citext.codec, Codec::text);
-  EXPECT_FALSE(citext.comparable) << "citext compares case-insensitively";
+  EXPECT_TRUE(citext.comparable) << "pushed natively: the server applies citext's rule";
+  EXPECT_EQ(citext.collation, Collation::case_insensitive);
+  // A domain over citext keeps the rule; another string type is bytewise and stays local.
+  EXPECT_EQ(type_from_catalog({17001, 17000, 'b', 'S', 0, "email", "citext"}, nullptr).collation,
+            Collation::case_insensitive);
+  const PgType other = type_from_catalog({17002, 17002, 'b', 'S', 0, "ltree", "ltree"}, nullptr);
+  EXPECT_EQ(other.collation, Collation::binary);
+  EXPECT_FALSE(other.comparable);
 
   EXPECT_EQ(type_from_catalog({3904, 3904, 'r', 'R', 0, "int4range"}, nullptr).codec,
             Codec::unsupported);
