@@ -289,8 +289,8 @@ class Federation::Impl final : public query::Engine {
 
   // Prepares `sql`, creating the virtual tables it names on the way.
   sqlite::StmtHandle prepare(std::string_view text) {
-    const std::string sql = query::rewrite_three_part_names(
-        text, [&](std::string_view n) { return find(n) != nullptr; });
+    const std::string sql = query::rewrite_exists_star(query::rewrite_three_part_names(
+        text, [&](std::string_view n) { return find(n) != nullptr; }));
     for (int attempt = 0; attempt < 256; ++attempt) {
       sqlite3_stmt* st = nullptr;
       const char* tail = nullptr;

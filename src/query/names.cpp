@@ -149,6 +149,39 @@ std::string rewrite_three_part_names(std::string_view sql,
   return out;
 }
 
+std::string rewrite_exists_star(std::string_view sql) {
+  const std::vector<Token> tok = tokenize(sql);
+  const auto word = [&](size_t i, std::string_view w) {
+    return i < tok.size() && tok[i].kind == Token::word &&
+           iequals(sql.substr(tok[i].begin, tok[i].end - tok[i].begin), w);
+  };
+  std::string out;
+  size_t copied = 0;
+  for (size_t i = 0; i + 3 < tok.size(); ++i) {
+    if (!word(i, "EXISTS") || !is_symbol(sql, tok[i + 1], '(') || !word(i + 2, "SELECT")) continue;
+    size_t star = i + 3;
+    if (word(star, "DISTINCT") || word(star, "ALL")) ++star;
+    // `*` alone: `SELECT *, x` or `SELECT * FROM` only (not `*` of an
+    // expression, which cannot follow SELECT anyway).
+    if (star >= tok.size() || !is_symbol(sql, tok[star], '*')) continue;
+    // A compound SELECT needs the same columns on both sides: left alone.
+    bool compound = false;
+    for (size_t j = star + 1, depth = 1; j < tok.size() && depth > 0; ++j) {
+      if (is_symbol(sql, tok[j], '(')) ++depth;
+      if (is_symbol(sql, tok[j], ')')) --depth;
+      compound = compound ||
+                 (depth == 1 && (word(j, "UNION") || word(j, "EXCEPT") || word(j, "INTERSECT")));
+    }
+    if (compound) continue;
+    out.append(sql.substr(copied, tok[star].begin - copied));
+    out += '1';
+    copied = tok[star].end;
+    i = star;
+  }
+  out.append(sql.substr(copied));
+  return out;
+}
+
 std::optional<MissingTable> parse_missing_table(std::string_view message) {
   constexpr std::string_view kPrefix = "no such table: ";
   const size_t at = message.find(kPrefix);

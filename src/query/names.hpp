@@ -20,6 +20,12 @@ namespace polydb::query {
 std::string rewrite_three_part_names(std::string_view sql,
                                      const std::function<bool(std::string_view)>& is_attached);
 
+/// Rewrites `EXISTS (SELECT * ...)` (and `SELECT DISTINCT *`, `SELECT ALL *`)
+/// into `EXISTS (SELECT 1 ...)`: the same answer (EXISTS asks for a row, not
+/// its columns), but SQLite then names no column of the subquery's tables
+/// that its conditions do not use, so only those columns are read.
+std::string rewrite_exists_star(std::string_view sql);
+
 /// The schema and table of a SQLite "no such table: s.t" message.
 struct MissingTable {
   std::string schema;

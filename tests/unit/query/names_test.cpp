@@ -33,6 +33,27 @@ TEST(QueryNames, SubqueriesKeepTheirFromLists) {
             R"(SELECT (SELECT max(x) FROM "pg"."s.t"), y FROM my.u)");
 }
 
+TEST(QueryNames, ExistsSelectStarAsksForNoColumn) {
+  EXPECT_EQ(rewrite_exists_star("SELECT a FROM t WHERE EXISTS (SELECT * FROM u WHERE u.k = t.k)"),
+            "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = t.k)");
+  EXPECT_EQ(rewrite_exists_star("select a from t where not exists(select distinct * from u) "
+                                "and exists ( SELECT\n* FROM v)"),
+            "select a from t where not exists(select distinct 1 from u) and exists ( SELECT\n1 "
+            "FROM v)");
+  for (std::string_view sql : {
+           "SELECT * FROM t",                                        // not in EXISTS
+           "SELECT 'EXISTS (SELECT * FROM u)' FROM t",               // a string
+           "SELECT a FROM t WHERE EXISTS (SELECT k * 2 FROM u)",     // an expression
+           "SELECT a FROM t WHERE EXISTS (SELECT * FROM u UNION SELECT * FROM v)",
+           "SELECT a FROM t WHERE a IN (SELECT * FROM u)",           // IN needs the column
+       })
+    EXPECT_EQ(rewrite_exists_star(sql), sql);
+  // A compound inside a nested subquery does not stop the outer one.
+  EXPECT_EQ(rewrite_exists_star(
+                "SELECT 1 WHERE EXISTS (SELECT * FROM u WHERE k IN (SELECT 1 UNION SELECT 2))"),
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM u WHERE k IN (SELECT 1 UNION SELECT 2))");
+}
+
 TEST(QueryNames, MissingTableMessages) {
   auto m = parse_missing_table("no such table: pg.orders");
   ASSERT_TRUE(m);
