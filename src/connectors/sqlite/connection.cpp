@@ -477,6 +477,11 @@ void SqliteConnection::create_table(std::string_view table, const Schema& schema
     const Field& f = schema.fields[i];
     sql += (i ? ", " : "") + quote_ident(f.name) + " " + declared_type(f.type);
     if (!f.nullable) sql += " NOT NULL";
+    // Text keeps the comparison rule SQLite has for it: char(n)'s blank
+    // padding (RTRIM), SQLite's own NOCASE. (An engine's case-insensitive
+    // collation has no SQLite equal: such columns compare bytewise here.)
+    if (f.type.id == TypeId::string && f.collation == Collation::pad_space) sql += " COLLATE RTRIM";
+    if (f.type.id == TypeId::string && f.collation == Collation::nocase) sql += " COLLATE NOCASE";
   }
   if (!schema.primary_key.empty()) {
     sql += ", PRIMARY KEY (";

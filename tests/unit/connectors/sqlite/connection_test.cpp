@@ -110,6 +110,32 @@ TEST_F(SqliteConnectionTest, ReadsLooselyTypedTablesFromOtherTools) {
   EXPECT_EQ(c->describe("t").primary_key, std::vector<std::string>{"id"});
 }
 
+// Found by the TPC-H benchmark: a PostgreSQL char(n) column copied into a new
+// SQLite table kept its padded values but lost their comparison rule, so
+// n_name = 'FRANCE' matched nothing there.
+TEST_F(SqliteConnectionTest, CreatedTablesKeepTheTextComparisonRule) {
+  auto c = connect(url("coll.db"));
+  Schema schema;
+  schema.fields = {{"padded", TypeId::string, true, "character(10)"},
+                   {"nocase", TypeId::string, true, "TEXT"},
+                   {"plain", TypeId::string, true, "text"}};
+  schema.fields[0].collation = Collation::pad_space;
+  schema.fields[1].collation = Collation::nocase;
+  c->create_table("t", schema);
+  c->execute("INSERT INTO t VALUES ('FRANCE    ', 'France', 'FRANCE    ')");
+  const auto count = [&](const std::string& where) {
+    auto r = c->query("SELECT COUNT(*) FROM t WHERE " + where);
+    return r->next()->row(0)[0].as<int64_t>();
+  };
+  EXPECT_EQ(count("padded = 'FRANCE'"), 1);
+  EXPECT_EQ(count("nocase = 'FRANCE'"), 1);
+  EXPECT_EQ(count("plain = 'FRANCE'"), 0);
+  const Schema back = c->describe("t");
+  EXPECT_EQ(back.fields[0].collation, Collation::pad_space);
+  EXPECT_EQ(back.fields[1].collation, Collation::nocase);
+  EXPECT_EQ(back.fields[2].collation, Collation::binary);
+}
+
 TEST_F(SqliteConnectionTest, UnreadableCellNamesTheColumn) {
   auto c = connect(url("bad.db"));
   c->execute("CREATE TABLE t (n INTEGER)");
