@@ -59,6 +59,7 @@ bench: release
 	  bench/compare/mysql_copy.sh build/release/src/cli/polydb && \
 	  bench/compare/bulk_tools.sh build/release/src/cli/polydb && \
 	  bench/compare/federated.sh build/release/src/cli/polydb && \
+	  bench/compare/tpch.sh build/release/src/cli/polydb && \
 	  bench/compare/dynamodb_load.sh build/release/src/cli/polydb && \
 	  bench/compare/dynamodb_scan.sh build/release/src/cli/polydb
 	@eval "$$(scripts/services.sh env postgres | sed 's/^/export /')" && bench/compare/odbc_read.sh build/release/src/cli/polydb

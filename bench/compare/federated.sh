@@ -60,6 +60,8 @@ source "$here/lib.sh"
 source "$here/pg_lib.sh"
 # shellcheck source=bench/compare/mysql_lib.sh
 source "$here/mysql_lib.sh"
+# shellcheck source=bench/compare/fdw_lib.sh
+source "$here/fdw_lib.sh"
 bench_init "${1:-}"
 require_url POLYDB_TEST_POSTGRES_URL postgres
 require_url POLYDB_TEST_MYSQL_URL mariadb
@@ -85,13 +87,6 @@ cleanup() {  # the data databases stay (see above)
 }
 trap cleanup EXIT
 
-# url_with_db URL DB: URL naming database DB instead of its own.
-url_with_db() {
-  [[ "$1" =~ ^([^/]*//[^/?]*)(/[^?]*)?(\?.*)?$ ]] || die "cannot parse the URL $(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$1")"
-  echo "${BASH_REMATCH[1]}/$2${BASH_REMATCH[3]}"
-}
-sql_literal() { local v=${1//\'/\'\'}; printf "'%s'" "$v"; }
-
 # The servers, then the data database in each (created when missing).
 pg_setup "$POLYDB_TEST_POSTGRES_URL"
 pg_base=$pg_url
@@ -104,10 +99,7 @@ my -e "CREATE DATABASE IF NOT EXISTS $fed_db"
 my_fed=$(url_with_db "$POLYDB_TEST_MYSQL_URL" "$fed_db")
 mysql_setup "$my_fed" "$dir"
 pg_setup "$pg_fed"
-re='^postgres(ql)?://([^:@/]*)(:([^@/]*))?@([^:/?]*)(:([0-9]+))?/'
-[[ "$pg_url" =~ $re ]] || die "POLYDB_TEST_POSTGRES_URL is not postgresql://USER:PASSWORD@HOST:PORT/DB"
-pg_user=$(my_decode "${BASH_REMATCH[2]}") pg_password=$(my_decode "${BASH_REMATCH[4]}")
-pg_host=${BASH_REMATCH[5]} pg_port=${BASH_REMATCH[7]:-5432}
+pg_url_parts "$pg_url"
 
 in_fdw() { local pg_url=$fdw_url; "$@"; }  # runs a pg_lib.sh function on the scratch database
 
@@ -182,42 +174,21 @@ ANALYZE TABLE customers;
 SQL
 }
 
-# fdw_setup: the anchor, in a new scratch database. What is set, and why:
-#   postgres_fdw server: use_remote_estimate (the planner asks the remote
-#     server for row counts and costs of each pushed-down scan instead of
-#     guessing: it picks the right join order and sees how selective the
-#     pushed filters are); fetch_size 10000 (rows per FETCH from the remote
-#     cursor; the default 100 costs a round trip every 100 rows).
-#   mysql_fdw server: fetch_size 10000 (default 100); use_remote_estimate
-#     left off: against MariaDB 10.11, mysql_fdw 2.8's remote estimate is
-#     1 row for any scan of customers (MariaDB's own EXPLAIN says ~all rows),
-#     and PostgreSQL then plans a nested loop that sends one orders query per
-#     customer (100k round trips for q2); off, it assumes 1000 rows and plans
-#     hash joins.
-#   Foreign tables imported (IMPORT FOREIGN SCHEMA: the remote column types),
-#   into schemas pg and my; pg.orders ANALYZEd (local statistics for the join
-#   estimates; mysql_fdw cannot ANALYZE).
+# fdw_setup: the anchor, in a new scratch database: both wrappers' servers as
+# fdw_lib.sh sets them up (remote estimates for postgres_fdw, fetch_size 10000
+# on both; why there), the foreign tables imported (IMPORT FOREIGN SCHEMA: the
+# remote column types) into schemas pg and my, pg.orders ANALYZEd (local
+# statistics for the join estimates; mysql_fdw cannot ANALYZE).
 # Both wrappers push down the WHERE clauses and the columns needed;
 # postgres_fdw pushes ORDER BY ... LIMIT too. The join of tables on two
 # servers is done by PostgreSQL, as it is by polydb.
 fdw_setup() {
   echo "setting up postgres_fdw + mysql_fdw in scratch database $fdw_db ..." >&2
-  pg -c "DROP DATABASE IF EXISTS $fdw_db WITH (FORCE)" -c "CREATE DATABASE $fdw_db"
+  fdw_database "$fdw_url"
   in_fdw pg <<SQL
-CREATE EXTENSION postgres_fdw;
-CREATE EXTENSION mysql_fdw;
-CREATE SERVER pg_server FOREIGN DATA WRAPPER postgres_fdw
-  OPTIONS (host $(sql_literal "$pg_host"), port $(sql_literal "$pg_port"),
-           dbname $(sql_literal "$fed_db"), use_remote_estimate 'true', fetch_size '10000');
-CREATE USER MAPPING FOR CURRENT_USER SERVER pg_server
-  OPTIONS (user $(sql_literal "$pg_user"), password $(sql_literal "$pg_password"));
+$(fdw_servers "$fed_db")
 CREATE SCHEMA pg;
 IMPORT FOREIGN SCHEMA public LIMIT TO (orders) FROM SERVER pg_server INTO pg;
-CREATE SERVER my_server FOREIGN DATA WRAPPER mysql_fdw
-  OPTIONS (host $(sql_literal "$my_host"), port $(sql_literal "$my_port"),
-           fetch_size '10000');
-CREATE USER MAPPING FOR CURRENT_USER SERVER my_server
-  OPTIONS (username $(sql_literal "$my_user"), password $(sql_literal "$my_password"));
 CREATE SCHEMA my;
 IMPORT FOREIGN SCHEMA $fed_db LIMIT TO (customers) FROM SERVER my_server INTO my;
 ANALYZE pg.orders;

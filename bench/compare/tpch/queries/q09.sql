@@ -1,0 +1,33 @@
+-- Product Type Profit Measure. COLOR = green.
+-- extract(year from o_orderdate): the first 4 characters of the date as text.
+select
+  nation,
+  o_year,
+  sum(amount) as sum_profit
+from (
+  select
+    n_name as nation,
+    substr(cast(o_orderdate as varchar(10)), 1, 4) as o_year,
+    l_extendedprice * (1 - l_discount) - ps_supplycost * l_quantity as amount
+  from
+    pg.part,
+    my.supplier,
+    pg.lineitem,
+    pg.partsupp,
+    pg.orders,
+    my.nation
+  where
+    s_suppkey = l_suppkey
+    and ps_suppkey = l_suppkey
+    and ps_partkey = l_partkey
+    and p_partkey = l_partkey
+    and o_orderkey = l_orderkey
+    and s_nationkey = n_nationkey
+    and p_name like '%green%'
+  ) as profit
+group by
+  nation,
+  o_year
+order by
+  nation,
+  o_year desc;
