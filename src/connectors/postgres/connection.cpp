@@ -451,13 +451,15 @@ std::optional<std::string> compare_to_sql(const Filter& f, const TableDesc& desc
   for (const auto& v : f.values) {
     auto lit = pushable_literal(v, field.type);
     if (!lit) return std::nullopt;
-    // char(n) = text compares the blank-stripped column with the literal as
-    // is: strip the literal too, so 'MAIL  ' matches as polydb's pad_space does.
-    if (type.collation == Collation::pad_space && lit->type_id() == TypeId::string) {
-      lit = Value(std::string(without_trailing_blanks(lit->as<std::string>())));
-    }
+    // char(n) compares ignoring trailing blanks, as polydb's pad_space does:
+    // the literal is a bpchar too (bpchar = bpchar, which the planner has
+    // statistics and indexes for; bpchar = text would cast the column), its
+    // own trailing blanks removed.
+    const bool pad = type.collation == Collation::pad_space && lit->type_id() == TypeId::string;
+    if (pad) lit = Value(std::string(without_trailing_blanks(lit->as<std::string>())));
     auto sql = sql_literal(*lit, quote);
     if (!sql) return std::nullopt;
+    if (pad) sql = quote(lit->as<std::string>()) + "::bpchar";
     // citext = text would compare as text: the literal is the column's type.
     const bool engine_rules = is_case_insensitive(type.collation);
     if (engine_rules && lit->type_id() == TypeId::string)
