@@ -58,7 +58,7 @@ bool comparable(TypeId id) { return id != TypeId::json && id != TypeId::null; }
 // The collating sequence a vtab column is declared with: RTRIM compares text
 // ignoring trailing blanks, as char(n) does in its engine; NOCASE is
 // SQLite's own; a case-insensitive column gets a collation of its own
-// (register_collation()), named after the table and column.
+// (register_collations()), named after the table and column.
 std::string vtab_collation(const RemoteTable& t, const Field& f) {
   if (f.type.id != TypeId::string) return "BINARY";
   switch (f.collation) {
@@ -280,9 +280,8 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     if (has_operand(*op)) info->aConstraintUsage[i].argvIndex = ++argc;
     // A constant condition on a case-insensitive column is the engine's to
     // answer, by its own rules: SQLite does not check it again (its
-    // reproduction covers printable ASCII only).
-    // (Only a value that reaches the backend: one xFilter cannot convert is
-    // left to SQLite.)
+    // reproduction covers printable ASCII only). Only a value that reaches
+    // the backend, though: one xFilter cannot convert is SQLite's to check.
     const Field& field = t.schema.fields[c.iColumn];
     const bool engine_rules = known && has_operand(*op) && is_case_insensitive(field.collation) &&
                               rhs && constraint_value(rhs, field.type).has_value();
@@ -500,11 +499,11 @@ const Field* collation_of(const RemoteTable& t, const std::string& column) {
 
 void index_in_memory(const RemoteTable& t, LocalCopy& copy, const std::vector<std::string>& keys) {
   std::vector<size_t> key_cols;
-  std::vector<const Field*> key_collations;
+  std::vector<const Field*> key_fields;  // their collations build the keys
   const Schema& schema = copy.batches.front().schema();
   for (const auto& k : keys) {
     key_cols.push_back(*schema.index_of(k));
-    key_collations.push_back(collation_of(t, k));
+    key_fields.push_back(collation_of(t, k));
   }
   std::string key;
   for (size_t bi = 0; bi < copy.batches.size(); ++bi) {
@@ -518,7 +517,7 @@ void index_in_memory(const RemoteTable& t, LocalCopy& copy, const std::vector<st
       key.clear();
       bool ok = true;
       for (size_t k = 0; k < key_cols.size(); ++k)
-        ok = ok && append_key(key, b.column(key_cols[k]), r, key_collations[k]);
+        ok = ok && append_key(key, b.column(key_cols[k]), r, key_fields[k]);
       if (ok) copy.index.add(key, ref);  // a NULL key part matches nothing
     }
   }
