@@ -54,6 +54,8 @@ struct Capabilities {
   /// writes (DynamoDB, Cosmos DB, Firestore): a failure in between leaves the
   /// table incomplete, so tools ask for explicit consent (copy --non-atomic).
   bool atomic_replace = false;
+  /// scan() computes ScanSpec::aggregates itself (SQL backends).
+  bool aggregate_pushdown = false;
 };
 
 /// A table or view.
@@ -68,6 +70,41 @@ struct OrderBy {
   /// Where NULLs go; std::nullopt = the backend's default. Honoured by
   /// backends with Capabilities::order_nulls.
   std::optional<bool> nulls_first;
+};
+
+/// Arithmetic over one row's columns, the argument of a ScanAggregate.
+struct ScanExpr {
+  enum class Kind { column, number, add, subtract, multiply, negate };
+  Kind kind = Kind::column;
+  /// column: its name; number: a decimal literal as written ("1", "0.05").
+  std::string text;
+  std::vector<ScanExpr> operands;  ///< add/subtract/multiply: two; negate: one
+
+  static ScanExpr column(std::string name);
+  static ScanExpr number(std::string literal);  ///< digits with at most one '.'
+  static ScanExpr binary(Kind kind, ScanExpr a, ScanExpr b);
+  static ScanExpr negation(ScanExpr a);
+  /// SQL-like text for EXPLAIN.
+  std::string to_string() const;
+};
+
+/// One aggregate a backend computes over the rows a scan's filter keeps.
+/// Results follow polydb's query engine: count is an integer; sum adds exactly
+/// (an integer for integers, a decimal otherwise); avg is a float64; min/max
+/// keep the argument's type. NULL arguments are skipped; sum/avg/min/max of
+/// no value is NULL.
+struct ScanAggregate {
+  enum class Fn { count_rows, count, sum, min, max, avg };
+  Fn fn = Fn::count_rows;
+  std::optional<ScanExpr> argument;  ///< every function but count_rows (count(*))
+  std::string name;                  ///< the result column's name
+  std::string to_string() const;     ///< "sum(a * b)"
+  /// The type of the result over `table`'s columns (as above: integers stay
+  /// int64 only where every column and literal of the argument is one).
+  /// Throws Error(not_found) for a column `table` lacks, Error(unsupported)
+  /// for an argument of columns that are not numbers (min/max: not a number
+  /// or a date).
+  Type result_type(const Schema& table) const;
 };
 
 /// What to read from a table. Columns empty = all columns in table order.
@@ -92,6 +129,14 @@ struct ScanSpec {
   /// backend may read ahead on a thread of its own (ODBC: the next row array
   /// is fetched while the caller converts the previous one).
   bool exclusive = false;
+  /// Aggregation, for backends with Capabilities::aggregate_pushdown: when
+  /// `aggregates` is not empty, the scan returns one row per distinct
+  /// combination of the `group_by` columns (one row in all without them):
+  /// those columns, then the aggregates. The filter applies before grouping
+  /// and must be evaluated by the backend entirely (Error(unsupported)
+  /// otherwise); `columns`, `order_by`, `limit` and `partition` must be empty.
+  std::vector<std::string> group_by;
+  std::vector<ScanAggregate> aggregates;
 };
 
 /// How a scan was executed: what the backend did and what polydb did locally.

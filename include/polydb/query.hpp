@@ -67,6 +67,10 @@ struct FederationOptions {
   /// table: a discovery pass runs the statement once with the probes only
   /// logging their keys, then the query runs over what was fetched.
   bool key_batching = true;
+  /// A SELECT that aggregates one table of a SQL backend (sum, count, avg,
+  /// min, max; with or without GROUP BY) has the backend compute the
+  /// aggregates, when the answer stays what SQLite would give (docs/query.md).
+  bool aggregate_pushdown = true;
 };
 
 /// How one remote table was read by a query (one row of --explain).

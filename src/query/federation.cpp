@@ -15,6 +15,7 @@
 #include "polydb/config.hpp"
 #include "polydb/query.hpp"
 #include "polydb/uri.hpp"
+#include "query/aggregate_pushdown.hpp"
 #include "query/exact_sum.hpp"
 #include "query/names.hpp"
 #include "query/remote_table.hpp"
@@ -61,6 +62,80 @@ std::string lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
+
+// `text`, a decimal, rounded to 15 significant digits (half away from zero):
+// what SQLite can hold as a REAL and give back exactly (query/values.hpp).
+std::string round_decimal(std::string_view text) {
+  std::string sign, digits;
+  size_t point = std::string::npos;  // digits before the point
+  for (char c : text) {
+    if (c == '-' || c == '+') sign = c == '-' ? "-" : "";
+    else if (c == '.') point = digits.size();
+    else if (c >= '0' && c <= '9') digits += c;
+    else return std::string(text);  // not plain: left as it is
+  }
+  if (point == std::string::npos) point = digits.size();
+  size_t lead = 0;
+  while (lead < digits.size() && digits[lead] == '0') ++lead;
+  constexpr size_t kDigits = 15;
+  if (digits.size() - lead <= kDigits) return std::string(text);
+  const size_t keep = lead + kDigits;  // digits[0, keep) survive
+  bool carry = digits[keep] >= '5';
+  for (size_t i = keep; i < digits.size(); ++i) digits[i] = '0';
+  for (size_t i = keep; carry && i-- > 0;) {
+    if (digits[i] == '9') {
+      digits[i] = '0';
+    } else {
+      ++digits[i];
+      carry = false;
+    }
+  }
+  if (carry) {
+    digits.insert(digits.begin(), '1');
+    ++point;
+  }
+  std::string out = sign + (point == 0 ? "0" : digits.substr(0, point));
+  std::string frac = point < digits.size() ? digits.substr(point) : "";
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return frac.empty() ? out : out + "." + frac;
+}
+
+// The reader of an aggregate view: decimals beyond 15 significant digits
+// (a backend's exact sum) become the nearest 15-digit decimal, which SQLite
+// holds as a number, as polydb's own sum() does, so that ORDER BY, HAVING
+// and max() of sums compare numbers, never text.
+class RoundedAggregates final : public BatchReader {
+ public:
+  // Columns from `first` on are aggregates (the group columns come first).
+  RoundedAggregates(std::unique_ptr<BatchReader> inner, size_t first)
+      : inner_(std::move(inner)), first_(first) {}
+  const Schema& schema() const override { return inner_->schema(); }
+  ScanPlan plan() const override { return inner_->plan(); }
+  std::optional<Batch> next() override {
+    auto b = inner_->next();
+    if (!b) return b;
+    bool wide = false;
+    for (size_t c = first_; c < b->num_columns() && !wide; ++c)
+      if (b->schema().fields[c].type.id == TypeId::decimal)
+        for (size_t r = 0; r < b->num_rows() && !wide; ++r)
+          wide = !b->column(c).is_null(r) && b->column(c).var_at(r).size() > 16;
+    if (!wide) return b;
+    Batch out(b->schema_ptr());
+    std::vector<Value> row;
+    for (size_t r = 0; r < b->num_rows(); ++r) {
+      row = b->row(r);
+      for (size_t c = first_; c < row.size(); ++c)
+        if (row[c].type_id() == TypeId::decimal)
+          row[c] = Value(Decimal{round_decimal(row[c].as<Decimal>().text)});
+      out.append_row(row);
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<BatchReader> inner_;
+  size_t first_;
+};
 
 bool only_blanks(const char* tail) {
   for (; tail && *tail; ++tail)
@@ -147,6 +222,7 @@ class Federation::Impl final : public query::Engine {
       conn = a.more.back().get();
     }
     auto reader = conn->scan(spec);
+    if (!spec.aggregates.empty()) reader = std::make_unique<RoundedAggregates>(std::move(reader), spec.group_by.size());
     a.streaming.insert(conn);
     return std::make_unique<LeasedReader>(std::move(reader), a.streaming, conn);
   }
@@ -201,6 +277,7 @@ class Federation::Impl final : public query::Engine {
                        nullptr, nullptr);
         p.copy.reset();
         p.key_log.reset();
+        p.aggregate_conditions.reset();
         p.choice.clear();
         p.executions = 0;
         RemoteAccess& a = p.stats;
@@ -287,10 +364,108 @@ class Federation::Impl final : public query::Engine {
     }
   }
 
+  // The remote table `name` of attachment `a`, its virtual table created
+  // if the query has not named it before.
+  query::RemoteTable& base_table(Attachment& a, const std::string& name) {
+    for (auto& t : tables_)
+      if (!t->aggregate && t->attachment == lower(a.name) && lower(t->name) == lower(name))
+        return *t;
+    create_table(a, name);
+    return *tables_.back();
+  }
+
+  // The aggregate view of `table` (query::AggregateHooks::view).
+  std::string aggregate_view(const std::string& attachment, const std::string& table,
+                             const std::vector<std::string>& group_by,
+                             const std::vector<ScanAggregate>& aggregates) {
+    Attachment& a = *find(attachment);
+    query::RemoteTable& base = base_table(a, table);
+    std::string key = lower(a.name) + "\n" + base.name + "\n";
+    for (const auto& g : group_by) key += g + ",";
+    key += "\n";
+    for (const auto& x : aggregates) key += x.to_string() + ",";
+    if (auto it = views_.find(key); it != views_.end()) return it->second;
+    auto v = std::make_unique<query::RemoteTable>();
+    v->engine = this;
+    v->conn = base.conn;
+    v->attachment = base.attachment;
+    v->display = base.display;
+    v->name = base.name;
+    v->caps = base.caps;
+    v->estimated_rows = base.estimated_rows;
+    query::AggregateView view;
+    view.group_by = group_by;
+    view.aggregates = aggregates;
+    for (const auto& g : group_by) v->schema.fields.push_back(base.schema.field(g));
+    for (const auto& x : aggregates) {
+      Field f;
+      f.name = x.name;
+      f.type = x.result_type(base.schema);
+      v->schema.fields.push_back(std::move(f));
+    }
+    view.first_hidden = v->schema.fields.size();
+    for (const auto& f : base.schema.fields)
+      if (std::find(group_by.begin(), group_by.end(), f.name) == group_by.end())
+        v->schema.fields.push_back(f);
+    v->aggregate = std::move(view);
+    const size_t id = tables_.size();
+    tables_.push_back(std::move(v));
+    const std::string name =
+        query::quote_identifier(a.name) + "." + query::quote_identifier(fmt::format("polydb_agg_{}", id));
+    try {
+      engine_.exec(fmt::format("CREATE VIRTUAL TABLE {} USING polydb_remote({})", name, id));
+    } catch (const Error& e) {
+      if (kept_) rethrow(e);
+      throw;
+    }
+    views_[key] = name;
+    return name;
+  }
+
+  // `sql` with the aggregates the backends can compute pushed to them
+  // (query/aggregate_pushdown.hpp); `sql` itself when there are none.
+  std::string push_aggregates(const std::string& sql) {
+    query::AggregateHooks hooks;
+    hooks.table = [&](const std::string& attachment,
+                      const std::string& table) -> const Schema* {
+      Attachment* a = find(attachment);
+      if (!a) return nullptr;
+      // An error here (no such table, a connection refused) is the
+      // statement's: the table would be read without the pushdown too.
+      query::RemoteTable& t = base_table(*a, table);
+      return t.caps.aggregate_pushdown ? &t.schema : nullptr;
+    };
+    hooks.view = [&](const std::string& attachment, const std::string& table,
+                     const std::vector<std::string>& group_by,
+                     const std::vector<ScanAggregate>& aggregates) {
+      return aggregate_view(attachment, table, group_by, aggregates);
+    };
+    return query::push_aggregates(sql, hooks);
+  }
+
   // Prepares `sql`, creating the virtual tables it names on the way.
   sqlite::StmtHandle prepare(std::string_view text) {
     const std::string sql = query::rewrite_exists_star(query::rewrite_three_part_names(
         text, [&](std::string_view n) { return find(n) != nullptr; }));
+    if (options_.aggregate_pushdown) {
+      const std::string pushed = push_aggregates(sql);
+      if (pushed != sql) {
+        logger("query")->debug("aggregates pushed: {}", pushed);
+        try {
+          return prepare_text(pushed);
+        } catch (const Error& e) {
+          // Every plan of an aggregate view was refused (a condition on a
+          // hidden column SQLite would not hand over): run it as written.
+          if (e.message().find("no query solution") == std::string::npos) throw;
+          kept_ = nullptr;
+          logger("query")->debug("aggregate pushdown dropped: {}", e.message());
+        }
+      }
+    }
+    return prepare_text(sql);
+  }
+
+  sqlite::StmtHandle prepare_text(const std::string& sql) {
     for (int attempt = 0; attempt < 256; ++attempt) {
       sqlite3_stmt* st = nullptr;
       const char* tail = nullptr;
@@ -384,6 +559,7 @@ class Federation::Impl final : public query::Engine {
   std::map<std::string, Attachment> attachments_;
   std::map<std::string, bool> explicit_;
   std::vector<std::unique_ptr<query::RemoteTable>> tables_;
+  std::map<std::string, std::string> views_;  ///< aggregate views by what they compute
   std::exception_ptr kept_;  ///< what a SQLite callback threw, until rethrown
   uint64_t remote_calls_ = 0;
   int plan_ids_ = 0;

@@ -106,15 +106,31 @@ void register_collations(sqlite3* db, sqlite3* engine_db, RemoteTable& t) {
     const int rc = sqlite3_create_collation_v2(
         db, vtab_collation(t, f).c_str(), SQLITE_UTF8, ci, &compare_case_insensitive,
         [](void* p) { delete static_cast<CaseInsensitive*>(p); });
-    if (rc != SQLITE_OK)  // the destructor has run
+    if (rc != SQLITE_OK) {  // SQLite does not call the destructor then
+      delete ci;
       throw Error(ErrorCode::internal,
                   fmt::format("cannot declare the collation of {}.{}: {}", t.display, f.name,
                               sqlite3_errmsg(db)),
                   "sqlite");
+    }
   }
 }
 
 // Types a backend sorts as SQLite does: not text (collations differ).
+// Columns of an aggregate view (RemoteTable::aggregate): the table's columns
+// it hides, and the aggregates it computes.
+bool hidden_column(const RemoteTable& t, int col) {
+  return t.aggregate && col >= 0 && static_cast<size_t>(col) >= t.aggregate->first_hidden;
+}
+bool aggregate_column(const RemoteTable& t, int col) {
+  return t.aggregate && col >= static_cast<int>(t.aggregate->group_by.size()) &&
+         !hidden_column(t, col);
+}
+
+// Thrown by best_index for a plan an aggregate view cannot run (xBestIndex
+// then answers SQLITE_CONSTRAINT and SQLite tries another).
+struct PlanRefused {};
+
 bool sortable(TypeId id) {
   return id == TypeId::int64 || id == TypeId::float64 || id == TypeId::decimal ||
          id == TypeId::boolean || id == TypeId::date || id == TypeId::time ||
@@ -184,6 +200,10 @@ std::string describe_terms(const RemoteTable& t, const Plan& p) {
 // The remote columns a plan reads, in table order.
 std::vector<std::string> used_columns(const RemoteTable& t, const Plan& p) {
   std::vector<std::string> cols;
+  if (t.aggregate) {  // what the aggregate query returns
+    for (size_t i = 0; i < t.aggregate->first_hidden; ++i) cols.push_back(t.schema.fields[i].name);
+    return cols;
+  }
   const size_t n = t.schema.fields.size();
   for (size_t i = 0; i < n; ++i) {
     const bool used = i < 63 ? (p.columns_used >> i) & 1 : (p.columns_used >> 63) & 1;
@@ -209,6 +229,14 @@ void fill_plan_stats(const RemoteTable& t, Plan& p) {
     if (term.lookup) keys.push_back(t.schema.fields[term.column].name);
   s.access = keys.empty() ? "scan" : "lookup (" + join(keys, ", ") + ")";
   s.columns = join(used_columns(t, p), ", ");
+  if (t.aggregate) {
+    const auto& g = t.aggregate->group_by;
+    s.access = (g.empty() ? std::string("aggregate") : "aggregate by (" + join(g, ", ") + ")") +
+               (keys.empty() ? "" : ", lookup (" + join(keys, ", ") + ")");
+    std::vector<std::string> computed;
+    for (const auto& a : t.aggregate->aggregates) computed.push_back(a.to_string());
+    s.columns = join(g, ", ") + (g.empty() ? "" : ", ") + join(computed, ", ");
+  }
   s.filter = describe_terms(t, p);
   s.limit = p.limit_arg >= 0 ? (p.offset_arg >= 0 ? "LIMIT+OFFSET" : "LIMIT") : "";
   std::vector<std::string> order;
@@ -249,8 +277,17 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) continue;
+    // An aggregate's value: SQLite checks it on the grouped rows.
+    if (aggregate_column(t, c.iColumn)) {
+      every_term_pushed = false;
+      continue;
+    }
+    // A hidden column of an aggregate view: its condition goes to the
+    // backend with the aggregate query, or the plan is refused.
+    const bool hidden = hidden_column(t, c.iColumn);
     const auto op = compare_op(c.op);
     if (!c.usable || c.iColumn < 0 || !op || !comparable(t.schema.fields[c.iColumn].type.id)) {
+      if (hidden) throw PlanRefused{};
       every_term_pushed = false;
       continue;
     }
@@ -260,6 +297,7 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     if (has_operand(*op) &&
         sqlite3_stricmp(sqlite3_vtab_collation(info, i),
                         vtab_collation(t, t.schema.fields[c.iColumn]).c_str())) {
+      if (hidden) throw PlanRefused{};
       every_term_pushed = false;
       continue;
     }
@@ -270,8 +308,13 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     term.in_list = *op == CompareOp::eq && sqlite3_vtab_in(info, i, -1);
     const bool known = !has_operand(*op) ||
                        (!term.in_list && sqlite3_vtab_rhs_value(info, i, &rhs) == SQLITE_OK);
-    term.lookup = *op == CompareOp::eq && !known && !term.in_list;
-    if (!known && !term.in_list && !term.lookup) {  // a join on <, > ...: SQLite checks it
+    // A hidden column's value not known now is a bound parameter (the
+    // rewrite sends no correlated condition): one value for the whole run.
+    term.lookup = *op == CompareOp::eq && !known && !term.in_list && !hidden;
+    if (hidden && known && rhs && has_operand(*op) &&
+        !constraint_value(rhs, t.schema.fields[c.iColumn].type))
+      throw PlanRefused{};  // a value the backend would not compare as SQLite does
+    if (!known && !term.in_list && !term.lookup && !hidden) {  // a join on <, > ...: SQLite checks it
       every_term_pushed = false;
       continue;
     }
@@ -285,7 +328,7 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     const Field& field = t.schema.fields[c.iColumn];
     const bool engine_rules = known && has_operand(*op) && is_case_insensitive(field.collation) &&
                               rhs && constraint_value(rhs, field.type).has_value();
-    info->aConstraintUsage[i].omit = term.in_list || engine_rules ? 1 : 0;
+    info->aConstraintUsage[i].omit = term.in_list || engine_rules || hidden ? 1 : 0;
     if (term.lookup) {
       p.lookup = true;
       unique = unique || (t.schema.primary_key.size() == 1 &&
@@ -303,7 +346,8 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     p.terms.push_back(std::move(term));
   }
   // ORDER BY: numbers and dates sort alike everywhere once NULLs are placed.
-  bool order_ok = info->nOrderBy > 0 && !p.lookup && t.caps.order_pushdown && t.caps.order_nulls;
+  bool order_ok = info->nOrderBy > 0 && !p.lookup && !t.aggregate && t.caps.order_pushdown &&
+                  t.caps.order_nulls;
   for (int i = 0; order_ok && i < info->nOrderBy; ++i) {
     const auto& o = info->aOrderBy[i];
     order_ok = o.iColumn >= 0 && sortable(t.schema.fields[o.iColumn].type.id);
@@ -318,7 +362,7 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     info->orderByConsumed = 1;
   }
   // LIMIT/OFFSET only when the backend sees every condition and the order.
-  if (every_term_pushed && !p.lookup && t.caps.limit_pushdown &&
+  if (every_term_pushed && !p.lookup && !t.aggregate && t.caps.limit_pushdown &&
       (info->nOrderBy == 0 || order_ok)) {
     for (int i = 0; i < info->nConstraint; ++i) {
       const auto& c = info->aConstraint[i];
@@ -335,6 +379,9 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
   if (!constants.empty())
     if (auto n = backend_estimate(t, constants.size() == 1 ? constants[0] : Filter::all_of(constants)))
       rows = *n * unknown_selectivity;
+  // An aggregate view returns a row per group: one without GROUP BY, and
+  // rarely more than a few thousand with it.
+  if (t.aggregate) rows = t.aggregate->group_by.empty() ? 1 : std::min(rows, 1000.0);
   rows = std::max(rows, 1.0);
   p.estimated_rows = rows;
   if (p.lookup) {
@@ -539,6 +586,7 @@ bool build_copy(RemoteTable& t, Plan& p, const std::vector<ScanSpec>& specs,
   copy.generation = generation;
   copy.signature = signature;
   copy.columns = specs.front().columns;
+  if (t.aggregate) copy.columns = used_columns(t, p);  // what the aggregate query returns
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> insert(nullptr, sqlite3_finalize);
   auto spill = [&] {  // move to the cache database
     copy.table = fmt::format("copy_{}_{}", p.id, generation);
@@ -697,7 +745,8 @@ FilterArgs read_args(const RemoteTable& t, const Plan& p, sqlite3_value** argv) 
       if (values.empty()) a.empty = true;  // no value can equal anything
       a.signature += f.name + " IN " + std::to_string(values.size()) + ";";
       for (const auto& x : values) a.signature += x.to_text() + ",";
-      if (a.in_values.empty() && values.size() > kInChunk) {
+      // An aggregate needs every value in one query.
+      if (a.in_values.empty() && values.size() > kInChunk && !t.aggregate) {
         a.in_values = std::move(values);
         a.in_column = f.name;
       } else {
@@ -712,6 +761,11 @@ FilterArgs read_args(const RemoteTable& t, const Plan& p, sqlite3_value** argv) 
       a.key_columns.push_back(f.name);
       continue;
     }
+    if (!cv && hidden_column(t, term.column))
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("{}: the value {} for {} cannot be compared by the backend as "
+                              "SQLite would, so the aggregate cannot be computed there",
+                              t.display, shown_value(v), f.name));
     if (!cv) {
       a.exact = false;  // SQLite checks this one itself
       if (term.op == CompareOp::eq && sqlite3_value_type(v) == SQLITE_NULL) a.empty = true;
@@ -732,6 +786,14 @@ FilterArgs read_args(const RemoteTable& t, const Plan& p, sqlite3_value** argv) 
 ScanSpec base_spec(const RemoteTable& t, const Plan& p, const std::vector<Filter>& filters) {
   ScanSpec spec;
   spec.table = t.name;
+  if (t.aggregate) {
+    spec.group_by = t.aggregate->group_by;
+    spec.aggregates = t.aggregate->aggregates;
+    if (!filters.empty())
+      spec.filter = filters.size() == 1 ? filters[0] : Filter::all_of(filters);
+    spec.batch_rows = t.engine->batch_rows();
+    return spec;
+  }
   spec.columns = used_columns(t, p);
   for (const auto& term : p.terms) {  // lookup columns are needed for the copy's index
     const std::string& name = t.schema.fields[term.column].name;
@@ -925,6 +987,20 @@ void filter(Cursor& cur, int idx_num, sqlite3_value** argv) {
   cur.hits = {};
   cur.eof = true;
   FilterArgs a = read_args(t, p, argv);
+  if (t.aggregate) {
+    if (!p.aggregate_conditions) p.aggregate_conditions = a.signature;
+    else if (*p.aggregate_conditions != a.signature)
+      throw Error(ErrorCode::internal,
+                  fmt::format("{}: SQLite asked an aggregate for other conditions within one "
+                              "query ({} after {}); run it with aggregate pushdown off",
+                              t.display, a.signature, *p.aggregate_conditions));
+    // No row can match, yet an aggregate without GROUP BY has its one row
+    // (count 0, sum NULL): the backend computes it over nothing.
+    if (a.empty && t.aggregate->group_by.empty()) {
+      a.empty = false;
+      a.constant.push_back(Filter::any_of({}));
+    }
+  }
   if (a.empty) return;
   if (t.engine->discovering()) return discover(cur, a);
   // A plan SQLite runs again (a join probing this table, or a table scanned
@@ -971,11 +1047,16 @@ sqlite3_vtab* connect(sqlite3* db, Engine& engine, int argc, const char* const* 
   RemoteTable& t = engine.table(id);
   std::string ddl = "CREATE TABLE x(";
   for (size_t i = 0; i < t.schema.fields.size(); ++i)
+    // HIDDEN is a word of the type (SQLite takes it out): before DECIMAL(p,s).
     ddl += (i ? ", " : "") + quote_identifier(t.schema.fields[i].name) + " " +
+           (hidden_column(t, static_cast<int>(i)) ? "HIDDEN " : "") +
            engine_declared_type(t.schema.fields[i].type) + " COLLATE " +
            quote_identifier(vtab_collation(t, t.schema.fields[i]));
-  register_collations(db, db, t);
-  register_collations(engine.cache_db(), db, t);
+  // An aggregate view's columns are its table's, whose collations exist.
+  if (!t.aggregate) {
+    register_collations(db, db, t);
+    register_collations(engine.cache_db(), db, t);
+  }
   // SQLite's OR-by-union plans drop rows whose identity a previous branch
   // returned: with a primary key that identity is the key (WITHOUT ROWID);
   // without one, x_rowid hashes the whole row.
@@ -1017,7 +1098,15 @@ int x_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3
 
 int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
   RemoteTable& t = *static_cast<VTab*>(vtab)->table;
-  return guarded(vtab, *t.engine, CCallback::sqlite_vtab_best_index, [&] { best_index(t, info); });
+  bool refused = false;
+  const int rc = guarded(vtab, *t.engine, CCallback::sqlite_vtab_best_index, [&] {
+    try {
+      best_index(t, info);
+    } catch (const PlanRefused&) {
+      refused = true;
+    }
+  });
+  return refused ? SQLITE_CONSTRAINT : rc;
 }
 
 int x_disconnect(sqlite3_vtab* vtab) noexcept {
@@ -1060,6 +1149,11 @@ int x_eof(sqlite3_vtab_cursor* c) noexcept { return static_cast<Cursor*>(c)->eof
 
 void column(Cursor& cur, sqlite3_context* ctx, int i) {
   const Type type = cur.table->schema.fields[static_cast<size_t>(i)].type;
+  if (hidden_column(*cur.table, i))
+    throw Error(ErrorCode::internal,
+                fmt::format("{}: SQLite asked the aggregate view for column {}, which it does not "
+                            "return (a condition on it was not sent to the backend)",
+                            cur.table->display, cur.table->schema.fields[static_cast<size_t>(i)].name));
   if (cur.local && cur.in_memory) {
     const int pos = cur.local_column_of[static_cast<size_t>(i)];
     if (pos < 0) return sqlite3_result_null(ctx);

@@ -80,7 +80,22 @@ struct Plan {
   std::optional<LocalCopy> copy;
   std::optional<KeyLog> key_log;
   std::string choice;               ///< why key batching was or was not used
+  /// An aggregate view's constant conditions in its first run of a query:
+  /// every later run must have the same (else SQLite would be combining
+  /// aggregates of different rows, e.g. one per value of an IN list).
+  std::optional<std::string> aggregate_conditions;
   RemoteAccess stats;
+};
+
+/// What the backend of an aggregate view computes (aggregate_pushdown.hpp).
+/// The view's columns are the group columns, then the aggregates, then the
+/// table's other columns, HIDDEN: conditions on those are sent with the
+/// aggregate query (the backend filters before it groups), never checked by
+/// SQLite, and a plan that cannot send one is refused.
+struct AggregateView {
+  std::vector<std::string> group_by;
+  std::vector<ScanAggregate> aggregates;
+  size_t first_hidden = 0;  ///< index of the first hidden column
 };
 
 /// A remote table as a virtual table.
@@ -96,6 +111,8 @@ struct RemoteTable {
   /// The backend's estimates of rows kept by constant filters, by filter text.
   std::unordered_map<std::string, std::optional<double>> estimates;
   std::deque<Plan> plans;
+  /// Set for an aggregate view of the table `name`.
+  std::optional<AggregateView> aggregate;
 };
 
 /// Whether a discovery pass may pay off for a statement using the plans

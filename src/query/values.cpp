@@ -20,23 +20,18 @@ struct DecimalCell {
   double d = 0;
 };
 
-// Integral values in int64 range become INTEGER; values with at most 15
-// significant digits become REAL, which prints back as the same digits
-// (shortest round trip); longer ones stay TEXT (exact, compared as numbers
-// only after SQLite's own conversion).
+// Values with at most 15 significant digits become REAL, which prints back as
+// the same digits (shortest round trip): integral ones too, so that `amount /
+// 2` divides 5.00 into 2.5 as the engine does (an INTEGER 5 would divide into
+// 2). Longer integral values in int64 range become INTEGER (exact); other
+// long ones stay TEXT (exact, compared as numbers only after SQLite's own
+// conversion).
 DecimalCell encode_decimal(std::string_view t) {
   DecimalCell out;
   const size_t dot = t.find('.');
   std::string_view whole = t.substr(0, dot);
   std::string_view frac = dot == std::string_view::npos ? std::string_view{} : t.substr(dot + 1);
   while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
-  if (frac.empty()) {
-    const auto r = std::from_chars(whole.data(), whole.data() + whole.size(), out.i);
-    if (r.ec == std::errc{} && r.ptr == whole.data() + whole.size()) {
-      out.kind = DecimalCell::integer;
-      return out;
-    }
-  }
   size_t digits = frac.size();
   bool leading = true;
   for (char c : whole) {
@@ -45,9 +40,17 @@ DecimalCell encode_decimal(std::string_view t) {
     leading = false;
     ++digits;
   }
-  if (digits > 15) return out;
-  const auto r = std::from_chars(t.data(), t.data() + t.size(), out.d);
-  if (r.ec == std::errc{} && std::isfinite(out.d)) out.kind = DecimalCell::real;
+  if (digits <= 15) {
+    const auto r = std::from_chars(t.data(), t.data() + t.size(), out.d);
+    if (r.ec == std::errc{} && std::isfinite(out.d)) {
+      out.kind = DecimalCell::real;
+      return out;
+    }
+  }
+  if (frac.empty()) {
+    const auto r = std::from_chars(whole.data(), whole.data() + whole.size(), out.i);
+    if (r.ec == std::errc{} && r.ptr == whole.data() + whole.size()) out.kind = DecimalCell::integer;
+  }
   return out;
 }
 

@@ -10,11 +10,12 @@
 //   boolean        INTEGER 0/1                           BOOLEAN
 //   int64          INTEGER                               INTEGER
 //   float64        REAL (NaN becomes NULL, as in SQLite)  REAL
-//   decimal        INTEGER when integral and in range,   DECIMAL(p,s) (NUMERIC affinity)
-//                  else REAL when <= 15 significant
-//                  digits (exact round trip), with
-//                  subtype 'D' so that sum() adds exactly;
-//                  TEXT beyond that
+//   decimal        REAL when <= 15 significant digits    DECIMAL(p,s) (NUMERIC affinity)
+//                  (exact round trip; integral ones too,
+//                  so that 5.00 / 2 is 2.5), INTEGER when
+//                  longer, integral and in range, else
+//                  TEXT; subtype 'D' so that sum() adds
+//                  exactly
 //   string         TEXT                                   TEXT
 //   bytes          BLOB                                   BLOB
 //   date/time/     TEXT, ISO 8601 ('2024-01-31',          DATE / TIME / TIMESTAMP /

@@ -50,6 +50,34 @@ Schema project(const Schema& full, std::span<const std::string> columns);
 /// that the projection dropped (polydb could not evaluate it).
 void check_residual_columns(const std::optional<Filter>& residual, const Schema& projected);
 
+/// How a SQL backend writes what differs in an aggregate scan.
+struct AggregateDialect {
+  std::function<std::string(std::string_view)> quote;  ///< an identifier
+  /// avg()'s argument as the backend must see it to average in floating
+  /// point as polydb does (MySQL rounds an avg of decimals to 4 more digits).
+  std::function<std::string(const std::string&)> avg_argument;
+  /// An integer column in arithmetic, widened to 64 bits where the backend
+  /// would compute in its narrower type (PostgreSQL's integer overflows at
+  /// 2^31). Unset: the column as it is.
+  std::function<std::string(const std::string&)> integer_column;
+};
+
+/// The statement of an aggregate scan (ScanSpec::aggregates) of `table` (as
+/// the backend quotes it): `SELECT <group columns>, <aggregates> FROM table
+/// WHERE <where> GROUP BY <group columns>`. Throws Error(unsupported) when
+/// `residual` is set (polydb cannot filter rows the backend has grouped) or
+/// the spec asks for columns, order, limit or partitions too;
+/// Error(not_found) for an unknown column.
+std::string aggregate_sql(const ScanSpec& spec, const Schema& full, std::string_view table,
+                          const std::vector<std::string>& where,
+                          const std::optional<Filter>& residual, const AggregateDialect& dialect);
+
+/// Wraps the reader of an aggregate scan's statement so that its batches
+/// have the types ScanAggregate::result_type promises (and the group columns
+/// the table's types), whatever the backend made of them.
+std::unique_ptr<BatchReader> aggregate_reader(std::unique_ptr<BatchReader> inner,
+                                              const ScanSpec& spec, const Schema& full);
+
 /// Throws Error(invalid_argument) for a partition that does not exist.
 void check_partition(const ScanSpec::Partition& partition);
 

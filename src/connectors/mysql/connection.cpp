@@ -480,6 +480,7 @@ Capabilities MysqlConnection::capabilities() const {
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
   c.order_nulls = true;
+  c.aggregate_pushdown = true;
   c.schemas = true;  // db.table
   c.shared_snapshot = true;
   c.atomic_replace = true;  // RENAME TABLE swaps the side table in
@@ -873,6 +874,27 @@ std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
   const TableDescription d = describe_table(resolve(spec.table), spec.table);
   const Schema& full = d.schema;
   check_partition(spec.partition);
+  if (!spec.aggregates.empty()) {
+    std::vector<Value> params;
+    FilterPushdown pushed;
+    if (spec.filter)
+      pushed = push_conjuncts(
+          *spec.filter,
+          [&](const Filter& leaf) { return filter_to_sql(leaf, d, options_.types, params); },
+          &params);
+    // avg() of a decimal keeps 4 more digits and rounds; of a double it
+    // averages in floating point, as polydb does.
+    const AggregateDialect dialect{[](std::string_view n) { return quote_ident(n); },
+                                   [](const std::string& arg) { return "(" + arg + " + 0e0)"; },
+                                   {}};
+    const std::string sql =
+        aggregate_sql(spec, full, d.name.quoted(), pushed.sql, pushed.residual, dialect);
+    QueryOptions options;
+    options.batch_rows = spec.batch_rows;
+    options.batch_bytes = spec.batch_bytes;
+    options.exclusive = spec.exclusive;
+    return aggregate_reader(query(sql, params, options), spec, full);
+  }
   auto schema = std::make_shared<Schema>(project(full, spec.columns));
   std::string cols;
   for (const auto& f : schema->fields) cols += (cols.empty() ? "" : ", ") + quote_ident(f.name);

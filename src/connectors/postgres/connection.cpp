@@ -578,6 +578,7 @@ Capabilities PgConnection::capabilities() const {
   c.sql = c.transactions = c.bulk_write = true;
   c.filter_pushdown = c.limit_pushdown = c.order_pushdown = c.partitioned_scan = true;
   c.order_nulls = true;
+  c.aggregate_pushdown = true;
   c.schemas = c.shared_snapshot = true;
   c.atomic_replace = true;
   return c;
@@ -824,6 +825,22 @@ Schema PgConnection::describe(std::string_view table) { return describe_table(ta
 std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
   const TableDesc desc = describe_table(spec.table);
   check_partition(spec.partition);
+  if (!spec.aggregates.empty()) {
+    const QuoteLiteral quote = quoter();
+    FilterPushdown pushed;
+    if (spec.filter)
+      pushed = push_conjuncts(*spec.filter,
+                              [&](const Filter& leaf) { return compare_to_sql(leaf, desc, quote); });
+    const AggregateDialect dialect{[](std::string_view n) { return quote_ident(n); },
+                                   [](const std::string& arg) { return arg; },
+                                   [](const std::string& col) { return col + "::int8"; }};
+    const std::string sql = aggregate_sql(spec, desc.schema, desc.name.quoted(), pushed.sql,
+                                          pushed.residual, dialect);
+    QueryOptions options;
+    options.batch_rows = spec.batch_rows;
+    options.batch_bytes = spec.batch_bytes;
+    return aggregate_reader(query(sql, {}, options), spec, desc.schema);
+  }
   ReaderSetup setup;
   auto schema = std::make_shared<Schema>(project(desc.schema, spec.columns));
   std::vector<size_t> picked;

@@ -77,7 +77,13 @@ std::string real_to_decimal(double d) {
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   std::string_view shortest(buf, r.ptr - buf);
   if (shortest.find_first_of("eE") == std::string_view::npos) return std::string(shortest);
-  return parse_value(fmt::format("{:f}", d), TypeId::decimal).as<Decimal>().text;
+  // 1e+07: written out, without the zeros {:f} adds after the point.
+  std::string fixed = fmt::format("{:f}", d);
+  if (fixed.find('.') != std::string::npos) {
+    while (fixed.back() == '0') fixed.pop_back();
+    if (fixed.back() == '.') fixed.pop_back();
+  }
+  return parse_value(fixed, TypeId::decimal).as<Decimal>().text;
 }
 
 // DECIMAL(p,s) columns have NUMERIC affinity: SQLite keeps '1.50' as REAL 1.5.

@@ -7,7 +7,8 @@
 // The queries cover filters on every column type (with NULLs, padded and
 // unpadded text, IN lists, ranges, AND/OR/NOT), aggregates with GROUP BY,
 // joins and LEFT JOINs across backends, IN/EXISTS subqueries (also NOT),
-// DISTINCT, ORDER BY with LIMIT/OFFSET.
+// DISTINCT, ORDER BY with LIMIT/OFFSET, and aggregates of one table in the
+// shapes its backend computes itself (aggregate pushdown).
 //
 // Environment: POLYDB_DIFF_SEED (base seed, fixed by default),
 // POLYDB_DIFF_QUERIES (queries per test; the suite's 6 tests run 100 each in
@@ -151,7 +152,7 @@ class QueryGen {
   explicit QueryGen(uint64_t seed) : rng_(seed) {}
 
   std::string query() {
-    switch (pick(9)) {
+    switch (pick(11)) {
       case 0: return filter_rows();
       case 1:
       case 2: return grouped();
@@ -160,6 +161,8 @@ class QueryGen {
       case 5: return left_join();
       case 6: return subquery();
       case 7: return distinct();
+      case 8:
+      case 9: return backend_aggregate();
       default: return top_n();
     }
   }
@@ -228,6 +231,25 @@ class QueryGen {
     if (pick(3) == 0) out += ", SUM(" + a + ".k), AVG(" + a + ".k)";
     if (pick(3) == 0) out += ", COUNT(DISTINCT " + a + "." + column() + ")";
     return out;
+  }
+
+  // The shape a SQL backend computes itself (aggregate pushdown): one
+  // table, conditions joined by AND, arithmetic inside the aggregates.
+  std::string backend_aggregate() {
+    static const std::vector<std::string> kAggregates = {
+        "SUM(x.n * 2 - x.k)", "SUM(x.k * x.k + 1)", "SUM(-x.n)",     "MIN(x.n * 3)",
+        "MAX(x.k - x.n)",     "COUNT(x.n)",         "MIN(x.d)",      "MAX(x.d)",
+        "AVG(x.k)",           "SUM(x.n)",           "MAX(x.n - 0.5)", "COUNT(x.s)"};
+    std::string list = "COUNT(*)";
+    for (size_t i = 0, n = 1 + pick(3); i < n; ++i) list += ", " + one_of(kAggregates);
+    std::string conds;
+    for (size_t i = 0, n = pick(4); i < n; ++i) conds += (i ? " AND " : " WHERE ") + atom("x");
+    const char g = "kncd "[pick(5)];
+    if (g == ' ') return "SELECT " + list + " FROM " + table() + " x" + conds;
+    std::string sql = fmt::format("SELECT x.{0}, {1} FROM {2} x{3} GROUP BY x.{0}", g, list,
+                                  table(), conds);
+    if (pick(3) == 0) sql += " HAVING COUNT(*) > " + std::to_string(pick(6));
+    return sql + " ORDER BY 1 NULLS FIRST";
   }
 
   std::string filter_rows() {
