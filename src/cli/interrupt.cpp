@@ -75,12 +75,14 @@ InterruptGuard::InterruptGuard() {
   install(SIGINT, g_old_int);
   install(SIGTERM, g_old_term);
   watcher_ = std::jthread([this](std::stop_token own) {
-    // Wakes at least every 100 ms to see its own stop (wait_fd's slices).
+    // The destructor wakes it with a byte of its own (else wait_fd's 100 ms
+    // slices would hold every command's exit up to 100 ms).
     while (!own.stop_requested()) {
       if (wait_fd(pipe_[0], FdEvent::read, std::chrono::milliseconds(0), own) != FdWait::ready)
         continue;
       char byte;
       if (::read(pipe_[0], &byte, 1) == 1) {
+        if (own.stop_requested()) return;  // the guard ends
         source_.request_stop();
         return;
       }
@@ -93,6 +95,9 @@ InterruptGuard::~InterruptGuard() {
   sigaction(SIGTERM, &g_old_term, nullptr);
   g_pipe_write.store(-1);
   watcher_.request_stop();
+  const char wake = 0;
+  ssize_t n = ::write(pipe_[1], &wake, 1);
+  (void)n;
   if (watcher_.joinable()) watcher_.join();
 }
 
