@@ -163,6 +163,8 @@ class Federation::Impl final : public query::Engine {
     sqlite3_exec(cache, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536",
                  nullptr, nullptr, nullptr);
     query::register_module(engine_.db(), *this);
+    query::register_temporal_collations(engine_.db());
+    query::register_temporal_collations(cache);
     query::register_exact_sum(engine_.db(), *this);
     sqlite3_progress_handler(engine_.db(), 10'000, &Impl::on_progress, this);
     if (options_.config)

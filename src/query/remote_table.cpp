@@ -58,8 +58,10 @@ bool comparable(TypeId id) { return id != TypeId::json && id != TypeId::null; }
 // The collating sequence a vtab column is declared with: RTRIM compares text
 // ignoring trailing blanks, as char(n) does in its engine; NOCASE is
 // SQLite's own; a case-insensitive column gets a collation of its own
-// (register_collations()), named after the table and column.
+// (register_collations()), named after the table and column; date and time
+// columns compare as values (temporal_collation()).
 std::string vtab_collation(const RemoteTable& t, const Field& f) {
+  if (const char* temporal = temporal_collation(f.type.id)) return temporal;
   if (f.type.id != TypeId::string) return "BINARY";
   switch (f.collation) {
     case Collation::binary: return "BINARY";
@@ -129,7 +131,11 @@ bool aggregate_column(const RemoteTable& t, int col) {
 
 // Thrown by best_index for a plan an aggregate view cannot run (xBestIndex
 // then answers SQLITE_CONSTRAINT and SQLite tries another).
-struct PlanRefused {};
+struct PlanRefused {
+  explicit PlanRefused(const char* why) {
+    logger("query")->trace("aggregate view plan refused: {}", why);
+  }
+};
 
 bool sortable(TypeId id) {
   return id == TypeId::int64 || id == TypeId::float64 || id == TypeId::decimal ||
@@ -287,17 +293,21 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     const bool hidden = hidden_column(t, c.iColumn);
     const auto op = compare_op(c.op);
     if (!c.usable || c.iColumn < 0 || !op || !comparable(t.schema.fields[c.iColumn].type.id)) {
-      if (hidden) throw PlanRefused{};
+      if (hidden) throw PlanRefused("a condition on a hidden column is not usable");
       every_term_pushed = false;
       continue;
     }
     // The backend compares as the column's collation says; a condition under
     // another one (`col = x COLLATE NOCASE`, or BINARY on a char(n) column)
     // is SQLite's to check, on every row.
-    if (has_operand(*op) &&
-        sqlite3_stricmp(sqlite3_vtab_collation(info, i),
-                        vtab_collation(t, t.schema.fields[c.iColumn]).c_str())) {
-      if (hidden) throw PlanRefused{};
+    // SQLite forgets the COLLATE of a HIDDEN column (it reports BINARY): the
+    // rewrite sends no explicit COLLATE, so BINARY there means the column's.
+    const char* collation = sqlite3_vtab_collation(info, i);
+    if (hidden && !sqlite3_stricmp(collation, "BINARY"))
+      collation = nullptr;  // the column's own
+    if (has_operand(*op) && collation &&
+        sqlite3_stricmp(collation, vtab_collation(t, t.schema.fields[c.iColumn]).c_str())) {
+      if (hidden) throw PlanRefused("a condition on a hidden column is under another collation");
       every_term_pushed = false;
       continue;
     }
@@ -313,7 +323,7 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     term.lookup = *op == CompareOp::eq && !known && !term.in_list && !hidden;
     if (hidden && known && rhs && has_operand(*op) &&
         !constraint_value(rhs, t.schema.fields[c.iColumn].type))
-      throw PlanRefused{};  // a value the backend would not compare as SQLite does
+      throw PlanRefused("a hidden column's value does not convert");  // a value the backend would not compare as SQLite does
     if (!known && !term.in_list && !term.lookup && !hidden) {  // a join on <, > ...: SQLite checks it
       every_term_pushed = false;
       continue;

@@ -271,6 +271,11 @@ std::optional<Value> constraint_value(sqlite3_value* v, Type type) {
         try {
           return parse_value(t, type.id);
         } catch (const Error&) {
+          // A date equals the timestamp of its midnight (polydb_date).
+          Timestamp ts;
+          constexpr int64_t kDay = 86'400'000'000;
+          if (id == TypeId::date && read_timestamp(t, ts) && ts.micros % kDay == 0)
+            return Value(Date{static_cast<int32_t>(ts.micros / kDay)});
           return std::nullopt;
         }
       }
@@ -292,6 +297,69 @@ bool bind_lookup_key(sqlite3_stmt* stmt, int idx, const Value& v) {
   col.append(v);
   bind_engine_cell(stmt, idx, col, 0);
   return true;
+}
+
+namespace {
+
+// The value `text` names as a `Id`, in microseconds, if it names one.
+template <TypeId Id>
+std::optional<int64_t> temporal_key(std::string_view text) noexcept {
+  if constexpr (Id == TypeId::date) {  // in microseconds: a date is its midnight
+    Date d;
+    if (read_date(text, d)) return int64_t{d.days} * 86'400'000'000;
+    Timestamp t;
+    if (read_timestamp(text, t)) return t.micros;
+  } else if constexpr (Id == TypeId::time) {
+    Time t;
+    if (read_time(text, t)) return t.micros;
+  } else if constexpr (Id == TypeId::timestamp) {
+    Timestamp t;
+    if (read_timestamp(text, t)) return t.micros;
+  } else {
+    TimestampTz t;
+    if (read_timestamp_tz(text, t)) return t.micros;
+  }
+  return std::nullopt;
+}
+
+template <TypeId Id>
+int compare_temporal(void*, int na, const void* a, int nb, const void* b) noexcept {
+  const std::string_view x(static_cast<const char*>(a), static_cast<size_t>(na));
+  const std::string_view y(static_cast<const char*>(b), static_cast<size_t>(nb));
+  if (x == y) return 0;
+  const auto kx = temporal_key<Id>(x), ky = temporal_key<Id>(y);
+  if (kx && ky) return *kx < *ky ? -1 : *kx > *ky ? 1 : 0;
+  if (kx || ky) return kx ? -1 : 1;  // values first
+  return x < y ? -1 : 1;
+}
+
+}  // namespace
+
+const char* temporal_collation(TypeId id) noexcept {
+  switch (id) {
+    case TypeId::date: return "polydb_date";
+    case TypeId::time: return "polydb_time";
+    case TypeId::timestamp: return "polydb_timestamp";
+    case TypeId::timestamp_tz: return "polydb_timestamptz";
+    default: return nullptr;
+  }
+}
+
+void register_temporal_collations(sqlite3* db) {
+  struct Entry {
+    TypeId id;
+    int (*compare)(void*, int, const void*, int, const void*);
+  };
+  for (const Entry& e : {Entry{TypeId::date, &compare_temporal<TypeId::date>},
+                         Entry{TypeId::time, &compare_temporal<TypeId::time>},
+                         Entry{TypeId::timestamp, &compare_temporal<TypeId::timestamp>},
+                         Entry{TypeId::timestamp_tz, &compare_temporal<TypeId::timestamp_tz>}})
+    if (sqlite3_create_collation_v2(db, temporal_collation(e.id), SQLITE_UTF8, nullptr, e.compare,
+                                    nullptr) != SQLITE_OK)
+      throw Error(ErrorCode::internal,
+                  fmt::format("cannot declare the collation {}: {}", temporal_collation(e.id),
+                              sqlite3_errmsg(db)),
+                  "sqlite");
 }
 
 }  // namespace polydb::query

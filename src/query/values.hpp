@@ -72,4 +72,17 @@ bool append_key(std::string& out, const Column& col, size_t row, const Field* fi
 /// The same for a lookup value.
 bool append_key(std::string& out, const Value& v, const Field* field = nullptr);
 
+/// The collation a federated table declares for a column of type `id`:
+/// "polydb_date", "polydb_time", "polydb_timestamp", "polydb_timestamptz"
+/// for the date and time types, nullptr for the others. These compare the
+/// ISO text SQLite holds as the values it names, as the engines do: a
+/// literal '2024-01-05' equals the timestamp '2024-01-05 00:00:00' and is
+/// not before it, '10:00:00.50' equals '10:00:00.5', a naive literal is UTC
+/// for a timestamptz column. Text that names no such value sorts after every
+/// value, bytewise among itself.
+const char* temporal_collation(TypeId id) noexcept;
+
+/// Registers the collations of temporal_collation() on `db`.
+void register_temporal_collations(sqlite3* db);
+
 }  // namespace polydb::query

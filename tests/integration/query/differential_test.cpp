@@ -103,8 +103,14 @@ const std::vector<std::string> kChars = {"MAIL", "MAIL  ", "SHIP", "AIR", "A B",
 struct Row {
   int id;
   std::optional<int> k;
-  std::optional<std::string> n, s, c, d;
+  std::optional<std::string> n, s, c, d, f, t;
 };
+
+// Floats that add up exactly (multiples of 1/4, and -0.0), and timestamps
+// at midnight, on the second and between (what a date-only literal tests).
+const std::vector<std::string> kFloats = {"-1.5", "-0.25", "0", "0.5", "2.25", "3", "1000000.5", "-0.0"};
+const std::vector<std::string> kTimes = {"00:00:00", "10:30:00", "10:30:00.5", "23:59:59.25",
+                                         "12:00:00.123456"};
 
 std::vector<Row> table_rows(uint64_t seed, int count) {
   std::mt19937_64 rng(seed);
@@ -121,6 +127,8 @@ std::vector<Row> table_rows(uint64_t seed, int count) {
     if (pick(8)) r.s = kTexts[pick(kTexts.size())];
     if (pick(8)) r.c = kChars[pick(kChars.size())];
     if (pick(10)) r.d = fmt::format("2024-01-{:02d}", 1 + pick(28));
+    if (pick(10)) r.f = kFloats[pick(kFloats.size())];
+    if (pick(10)) r.t = fmt::format("2024-01-{:02d} {}", 1 + pick(5), kTimes[pick(kTimes.size())]);
     rows.push_back(std::move(r));
   }
   return rows;
@@ -134,12 +142,12 @@ std::string sql_text(const std::optional<std::string>& v) {
 }
 
 std::string insert_sql(const std::string& table, const std::vector<Row>& rows) {
-  std::string sql = "INSERT INTO " + table + " (id, k, n, s, c, d) VALUES ";
+  std::string sql = "INSERT INTO " + table + " (id, k, n, s, c, d, f, t) VALUES ";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    sql += fmt::format("{}({}, {}, {}, {}, {}, {})", i ? ", " : "", r.id,
+    sql += fmt::format("{}({}, {}, {}, {}, {}, {}, {}, {})", i ? ", " : "", r.id,
                        r.k ? std::to_string(*r.k) : "NULL", r.n ? *r.n : "NULL", sql_text(r.s),
-                       sql_text(r.c), sql_text(r.d));
+                       sql_text(r.c), sql_text(r.d), r.f ? *r.f : "NULL", sql_text(r.t));
   }
   return sql;
 }
@@ -191,10 +199,22 @@ class QueryGen {
       case 'n': return fmt::format("{}.{}", static_cast<int>(pick(40)) - 10, pick(100));
       case 's': return text_literal();
       case 'c': return char_literal();
+      case 'f': return pick(4) ? fmt::format("{}", (static_cast<int>(pick(41)) - 20) / 4.0)
+                               : one_of(kFloats);
+      case 't': {
+        // Full, date-only, fraction with trailing zeros, ISO 'T'.
+        const std::string day = fmt::format("2024-01-{:02d}", 1 + pick(5));
+        switch (pick(4)) {
+          case 0: return sql_text(day);
+          case 1: return sql_text(day + " " + one_of(kTimes));
+          case 2: return sql_text(day + " 10:30:00.50");
+          default: return sql_text(day + "T23:59:59.25");
+        }
+      }
       default: return sql_text(fmt::format("2024-01-{:02d}", 1 + pick(28)));
     }
   }
-  char column() { return "knscd"[pick(5)]; }
+  char column() { return "knscdft"[pick(7)]; }
 
   // One condition on table alias `a`.
   std::string atom(const std::string& a) {
@@ -239,7 +259,8 @@ class QueryGen {
     static const std::vector<std::string> kAggregates = {
         "SUM(x.n * 2 - x.k)", "SUM(x.k * x.k + 1)", "SUM(-x.n)",     "MIN(x.n * 3)",
         "MAX(x.k - x.n)",     "COUNT(x.n)",         "MIN(x.d)",      "MAX(x.d)",
-        "AVG(x.k)",           "SUM(x.n)",           "MAX(x.n - 0.5)", "COUNT(x.s)"};
+        "AVG(x.k)",           "SUM(x.n)",           "MAX(x.n - 0.5)", "COUNT(x.s)",
+        "SUM(x.f)",           "MAX(x.t)",           "MIN(x.t)",      "COUNT(x.t)"};
     std::string list = "COUNT(*)";
     for (size_t i = 0, n = 1 + pick(3); i < n; ++i) list += ", " + one_of(kAggregates);
     std::string conds;
@@ -253,7 +274,7 @@ class QueryGen {
   }
 
   std::string filter_rows() {
-    return "SELECT x.id, x.k, x.n, x.s, x.c, x.d FROM " + table() + " x" + where("x") +
+    return "SELECT x.id, x.k, x.n, x.s, x.c, x.d, x.f, x.t FROM " + table() + " x" + where("x") +
            " ORDER BY x.id";
   }
 
@@ -267,7 +288,7 @@ class QueryGen {
 
   // A join key both sides compare alike: k (integer), s (bytewise), c
   // (pad space), d. (Joining char(n) with text depends on operand order.)
-  char join_key() { return "kkscd"[pick(5)]; }
+  char join_key() { return "kkscdt"[pick(6)]; }
 
   std::string join() {
     const char key = join_key();
@@ -359,13 +380,14 @@ class DifferentialQueryTest : public ::testing::Test {
     // The oracle: the same rows, bytewise text, char(n) with PostgreSQL's own semantics.
     for (const char* t : {"pt", "mt", "lt"})
       pg->execute(fmt::format("CREATE TABLE {}.{} (id int PRIMARY KEY, k int, n numeric(8,2), s "
-                              "text COLLATE \"C\", c char(6) COLLATE \"C\", d date)",
+                              "text COLLATE \"C\", c char(6) COLLATE \"C\", d date, f double "
+                              "precision, t timestamp)",
                               oracle, t));
     pg->execute(insert_sql(oracle + ".pt", pt));
     pg->execute(insert_sql(oracle + ".mt", mt));
     pg->execute(insert_sql(oracle + ".lt", lt));
     pg->execute(fmt::format("CREATE TABLE {}.pt (id int PRIMARY KEY, k int, n numeric(8,2), s "
-                            "text, c char(6), d date)",
+                            "text, c char(6), d date, f double precision, t timestamp)",
                             schema_));
     pg->execute(insert_sql(schema_ + ".pt", pt));
     pg->execute(fmt::format("CREATE INDEX ON {}.pt (k)", schema_));
@@ -375,14 +397,14 @@ class DifferentialQueryTest : public ::testing::Test {
     my->execute("CREATE TABLE " + schema_ +
                 "_mt (id INT PRIMARY KEY, k INT, n DECIMAL(8,2), s VARCHAR(8) CHARACTER SET "
                 "utf8mb4 COLLATE utf8mb4_nopad_bin, c CHAR(6) CHARACTER SET utf8mb4 COLLATE "
-                "utf8mb4_bin, d DATE, KEY (k))");
+                "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), KEY (k))");
     my->execute(insert_sql(schema_ + "_mt", mt));
     my->execute("ANALYZE TABLE " + schema_ + "_mt");
     ConnectOptions create;
     create.create_if_missing = true;
     auto lite = connect(lite_url_, create);
     lite->execute("CREATE TABLE lt (id INTEGER PRIMARY KEY, k INTEGER, n DECIMAL(8,2), s TEXT, c "
-                  "TEXT COLLATE RTRIM, d DATE)");
+                  "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP)");
     lite->execute(insert_sql("lt", lt));
   }
 

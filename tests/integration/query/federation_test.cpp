@@ -431,11 +431,13 @@ TEST_F(FederatedQueryTest, CharColumnsCompareAsTheirEnginesDo) {
        })
     same(sql);
   // The IN list on the char(n) column reaches PostgreSQL: only matching rows travel.
-  const std::string in_list = "SELECT COUNT(*) FROM {ship} WHERE mode IN ('MAIL', 'SHIP')";
+  // (Rows, not a count: a count is computed by PostgreSQL, one row travels.)
+  const std::string in_list = "SELECT id FROM {ship} WHERE mode IN ('MAIL', 'SHIP')";
   const auto plan = fed->explain(expand(in_list, names), {}, {}, true);
   ASSERT_EQ(plan.tables.size(), 1u);
   EXPECT_NE(plan.tables[0].native.find("WHERE"), std::string::npos) << plan.tables[0].native;
-  const Rows matching = rows_of(*pg->query(expand(in_list, oracle)));
+  const Rows matching = rows_of(
+      *pg->query(expand("SELECT COUNT(*) FROM {ship} WHERE mode IN ('MAIL', 'SHIP')", oracle)));
   EXPECT_EQ(std::to_string(plan.tables[0].rows_fetched), matching.at(0).at(0));
   // PostgreSQL returns char(n) padded, as psql shows it; MariaDB's CHAR comes unpadded.
   EXPECT_EQ(rows_of(*fed->query(expand("SELECT mode FROM {ship} WHERE id = 1", names))),

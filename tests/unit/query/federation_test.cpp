@@ -446,6 +446,35 @@ TEST_F(FederationTest, SumsStayNumbersForWhatFollows) {
             Rows{{"3.24"}});
 }
 
+// Dates and times reach SQLite as ISO text; comparing that text would put
+// the timestamp '2024-01-05 00:00:00' after the literal '2024-01-05' and
+// '10:00:00.5' before '10:00:00.50'. They compare as the values they name,
+// pushed down or evaluated by SQLite (an OR, ORDER BY, max()), as the engines
+// compare them.
+TEST_F(FederationTest, DatesAndTimesCompareAsValuesNotText) {
+  exec_file("times.db",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP, d DATE);"
+            "INSERT INTO t VALUES (1, '2024-01-05 00:00:00', '2024-01-05'),"
+            "(2, '2024-01-05 10:00:00.5', '2024-01-06'), (3, '2024-01-04 23:59:59', '2024-01-04'),"
+            "(4, NULL, NULL);");
+  Federation fed;
+  fed.attach("x", url("times.db"));
+  const std::pair<const char*, Rows> cases[] = {
+      {"SELECT count(*) FROM x.t WHERE ts = '2024-01-05'", {{"1"}}},
+      {"SELECT count(*) FROM x.t WHERE ts > '2024-01-05'", {{"1"}}},
+      {"SELECT count(*) FROM x.t WHERE ts >= '2024-01-05' OR id = 99", {{"2"}}},
+      {"SELECT count(*) FROM x.t WHERE ts = '2024-01-05 10:00:00.50'", {{"1"}}},
+      {"SELECT count(*) FROM x.t WHERE ts = '2024-01-05 10:00:00.500' OR id = 99", {{"1"}}},
+      {"SELECT id FROM x.t WHERE ts < '2024-01-05T00:00:01' ORDER BY id", {{"1"}, {"3"}}},
+      {"SELECT id FROM x.t ORDER BY ts, id", {{"4"}, {"3"}, {"1"}, {"2"}}},
+      {"SELECT max(ts), min(d) FROM x.t", {{"2024-01-05 10:00:00.5", "2024-01-04"}}},
+      {"SELECT count(*) FROM x.t a JOIN x.t b ON a.d = b.ts", {{"1"}}},
+      {"SELECT count(*) FROM x.t WHERE d BETWEEN '2024-01-05' AND '2024-01-06 00:00:00'", {{"2"}}},
+      {"SELECT count(*) FROM x.t WHERE d < '2024-01-05 12:00:00' OR id = 99", {{"2"}}},
+  };
+  for (const auto& [sql, want] : cases) EXPECT_EQ(read_all(*fed.query(sql)), want) << sql;
+}
+
 TEST_F(FederationTest, JsonDocumentsWorkWithJsonFunctions) {
   exec_file("docs.db",
             "CREATE TABLE docs (id INTEGER PRIMARY KEY, body JSON_TEXT);"
