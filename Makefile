@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 .DEFAULT_GOAL := help
-.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz check-options
+.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz check-options difftest
 
 help:
 	@echo "make run     install what is missing, build (release) and run the quickstart"
@@ -15,6 +15,7 @@ help:
 	@echo "make build   debug build only;  make deps  install dependencies only;  make clean"
 	@echo "make tsan    the threaded tests under ThreadSanitizer (also part of make test)"
 	@echo "make fuzz    libFuzzer targets (clang), 10 minutes each: FUZZ_SECONDS=N to change"
+	@echo "make difftest  the differential query tester, night length (DIFF_QUERIES=2000 per shard, 6 shards)"
 	@echo "make check-options  builds with backends switched off (POLYDB_WITH_<BACKEND>=OFF)"
 
 deps:
@@ -70,6 +71,18 @@ bench: release
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The differential tester of federated SQL (tests/integration/query/
+# differential_test.cpp) at night length: 6 shards of DIFF_QUERIES random
+# queries each against the single-PostgreSQL oracle (make test runs 100 per
+# shard). DIFF_SEED picks another base seed; a mismatch prints its seed.
+DIFF_QUERIES ?= 2000
+DIFF_SEED ?= 7
+difftest: build
+	@trap 'scripts/services.sh stop postgres mariadb' EXIT; scripts/services.sh start postgres mariadb && \
+	  eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
+	  POLYDB_DIFF_QUERIES=$(DIFF_QUERIES) POLYDB_DIFF_SEED=$(DIFF_SEED) \
+	  build/dev/tests/polydb_integration_tests --gtest_filter='DifferentialQueryTest.*'
 
 # Builds with backends left out (all at once, then each alone; build/options):
 # they compile and link, and a left-out backend's URLs name its option.

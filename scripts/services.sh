@@ -170,6 +170,10 @@ END
 $$;
 SELECT 'CREATE DATABASE polydb OWNER polydb'
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'polydb') \gexec
+\c polydb
+-- Here once, not by tests running side by side (two CREATE EXTENSION at once
+-- can collide): the case-insensitive column tests use it.
+CREATE EXTENSION IF NOT EXISTS citext;
 SQL
 }
 start_postgres() {

@@ -4,16 +4,21 @@
 // same comparison semantics (text bytewise under COLLATE "C", char(n) ignoring
 // trailing blanks). Every answer must match.
 //
-// The queries cover filters on every column type (with NULLs, padded and
-// unpadded text, IN lists, ranges, AND/OR/NOT), aggregates with GROUP BY,
+// The columns: integer, decimal, bytewise text, char(n), date, float (-0.0
+// too), timestamp (fractions, midnight), case-insensitive text (citext /
+// utf8mb4_general_ci / NOCASE, shown in upper case where the engine may show
+// any of equal values). The queries cover filters on every column type (with
+// NULLs, padded and unpadded text, date-only and ISO 'T' timestamp literals,
+// IN lists, ranges, AND/OR/NOT), aggregates with GROUP BY,
 // joins and LEFT JOINs across backends, IN/EXISTS subqueries (also NOT),
 // DISTINCT, ORDER BY with LIMIT/OFFSET, and aggregates of one table in the
 // shapes its backend computes itself (aggregate pushdown).
 //
 // Environment: POLYDB_DIFF_SEED (base seed, fixed by default),
 // POLYDB_DIFF_QUERIES (queries per test; the suite's 6 tests run 100 each in
-// `make test`), POLYDB_DIFF_REPLAY=<seed> (runs that one query only). A
-// mismatch prints the query's seed, its SQL and both answers.
+// `make test`; `make difftest` runs 2,000 each), POLYDB_DIFF_REPLAY=<seed>
+// (runs that one query only). A mismatch prints the query's seed, its SQL
+// and both answers.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -103,8 +108,13 @@ const std::vector<std::string> kChars = {"MAIL", "MAIL  ", "SHIP", "AIR", "A B",
 struct Row {
   int id;
   std::optional<int> k;
-  std::optional<std::string> n, s, c, d, f, t;
+  std::optional<std::string> n, s, c, d, f, t, i;
 };
+
+// Case-insensitive text (PostgreSQL citext, MariaDB utf8mb4_general_ci,
+// SQLite NOCASE): letters, digits and blanks only, which every engine and
+// polydb fold alike and order alike.
+const std::vector<std::string> kCi = {"abc", "ABC", "Abc", "b", "B", "ab c", "a1", "A1", ""};
 
 // Floats that add up exactly (multiples of 1/4, and -0.0), and timestamps
 // at midnight, on the second and between (what a date-only literal tests).
@@ -129,6 +139,7 @@ std::vector<Row> table_rows(uint64_t seed, int count) {
     if (pick(10)) r.d = fmt::format("2024-01-{:02d}", 1 + pick(28));
     if (pick(10)) r.f = kFloats[pick(kFloats.size())];
     if (pick(10)) r.t = fmt::format("2024-01-{:02d} {}", 1 + pick(5), kTimes[pick(kTimes.size())]);
+    if (pick(8)) r.i = kCi[pick(kCi.size())];
     rows.push_back(std::move(r));
   }
   return rows;
@@ -142,12 +153,13 @@ std::string sql_text(const std::optional<std::string>& v) {
 }
 
 std::string insert_sql(const std::string& table, const std::vector<Row>& rows) {
-  std::string sql = "INSERT INTO " + table + " (id, k, n, s, c, d, f, t) VALUES ";
+  std::string sql = "INSERT INTO " + table + " (id, k, n, s, c, d, f, t, i) VALUES ";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    sql += fmt::format("{}({}, {}, {}, {}, {}, {}, {}, {})", i ? ", " : "", r.id,
+    sql += fmt::format("{}({}, {}, {}, {}, {}, {}, {}, {}, {})", i ? ", " : "", r.id,
                        r.k ? std::to_string(*r.k) : "NULL", r.n ? *r.n : "NULL", sql_text(r.s),
-                       sql_text(r.c), sql_text(r.d), r.f ? *r.f : "NULL", sql_text(r.t));
+                       sql_text(r.c), sql_text(r.d), r.f ? *r.f : "NULL", sql_text(r.t),
+                       sql_text(r.i));
   }
   return sql;
 }
@@ -211,10 +223,16 @@ class QueryGen {
           default: return sql_text(day + "T23:59:59.25");
         }
       }
+      case 'i': return sql_text(one_of<std::string>({"abc", "aBc", "ABC", "b", "zz", "A1", "ab c", "AB C", ""}));
       default: return sql_text(fmt::format("2024-01-{:02d}", 1 + pick(28)));
     }
   }
-  char column() { return "knscdft"[pick(7)]; }
+  char column() { return "knscdfti"[pick(8)]; }
+  // A value shown: a case-insensitive column's group or MIN/MAX may be any
+  // of its equal values ('abc' or 'ABC'), so it is shown in upper case.
+  static std::string shown(const std::string& expr, char col) {
+    return col == 'i' ? "UPPER(" + expr + ")" : expr;
+  }
 
   // One condition on table alias `a`.
   std::string atom(const std::string& a) {
@@ -245,8 +263,9 @@ class QueryGen {
 
   std::string aggregates(const std::string& a) {
     const char col = column();
-    std::string out = "COUNT(*), COUNT(" + a + "." + col + "), MIN(" + a + "." + col + "), MAX(" +
-                      a + "." + col + ")";
+    std::string out = "COUNT(*), COUNT(" + a + "." + col + "), " +
+                      shown("MIN(" + a + "." + col + ")", col) + ", " +
+                      shown("MAX(" + a + "." + col + ")", col);
     if (pick(2)) out += ", SUM(" + a + ".n)";
     if (pick(3) == 0) out += ", SUM(" + a + ".k), AVG(" + a + ".k)";
     if (pick(3) == 0) out += ", COUNT(DISTINCT " + a + "." + column() + ")";
@@ -265,30 +284,31 @@ class QueryGen {
     for (size_t i = 0, n = 1 + pick(3); i < n; ++i) list += ", " + one_of(kAggregates);
     std::string conds;
     for (size_t i = 0, n = pick(4); i < n; ++i) conds += (i ? " AND " : " WHERE ") + atom("x");
-    const char g = "kncd "[pick(5)];
+    const char g = "kncdi "[pick(6)];
     if (g == ' ') return "SELECT " + list + " FROM " + table() + " x" + conds;
-    std::string sql = fmt::format("SELECT x.{0}, {1} FROM {2} x{3} GROUP BY x.{0}", g, list,
-                                  table(), conds);
+    std::string sql = fmt::format("SELECT {4}, {1} FROM {2} x{3} GROUP BY x.{0}", g, list,
+                                  table(), conds, shown(std::string("x.") + g, g));
     if (pick(3) == 0) sql += " HAVING COUNT(*) > " + std::to_string(pick(6));
     return sql + " ORDER BY 1 NULLS FIRST";
   }
 
   std::string filter_rows() {
-    return "SELECT x.id, x.k, x.n, x.s, x.c, x.d, x.f, x.t FROM " + table() + " x" + where("x") +
+    return "SELECT x.id, x.k, x.n, x.s, x.c, x.d, x.f, x.t, x.i FROM " + table() + " x" + where("x") +
            " ORDER BY x.id";
   }
 
   std::string grouped() {
     const char g = column();
-    std::string sql = fmt::format("SELECT x.{}, {} FROM {} x{} GROUP BY x.{}", g, aggregates("x"),
-                                  table(), where("x"), g);
+    std::string sql = fmt::format("SELECT {}, {} FROM {} x{} GROUP BY x.{}",
+                                  shown(std::string("x.") + g, g), aggregates("x"), table(),
+                                  where("x"), g);
     if (pick(3) == 0) sql += " HAVING COUNT(*) > " + std::to_string(pick(6));
     return sql + " ORDER BY 1 NULLS FIRST";
   }
 
   // A join key both sides compare alike: k (integer), s (bytewise), c
   // (pad space), d. (Joining char(n) with text depends on operand order.)
-  char join_key() { return "kkscdt"[pick(6)]; }
+  char join_key() { return "kkscdti"[pick(7)]; }
 
   std::string join() {
     const char key = join_key();
@@ -303,7 +323,8 @@ class QueryGen {
     }
     for (size_t i = 0; i < conds.size(); ++i) sql += (i ? " AND " : " WHERE ") + conds[i];
     if (pick(2)) {
-      sql.replace(7, sql.find(" FROM ") - 7, fmt::format("a.{}, COUNT(*), SUM(b.n)", key));
+      sql.replace(7, sql.find(" FROM ") - 7,
+                  fmt::format("{}, COUNT(*), SUM(b.n)", shown(std::string("a.") + key, key)));
       sql += fmt::format(" GROUP BY a.{} ORDER BY 1 NULLS FIRST", key);
     }
     return sql;
@@ -335,7 +356,8 @@ class QueryGen {
 
   std::string distinct() {
     const char col = column();
-    return fmt::format("SELECT DISTINCT x.{} FROM {} x{} ORDER BY 1 NULLS LAST", col, table(),
+    return fmt::format("SELECT DISTINCT {} FROM {} x{} ORDER BY 1 NULLS LAST",
+                       shown(std::string("x.") + col, col), table(),
                        where("x"));
   }
 
@@ -381,13 +403,14 @@ class DifferentialQueryTest : public ::testing::Test {
     for (const char* t : {"pt", "mt", "lt"})
       pg->execute(fmt::format("CREATE TABLE {}.{} (id int PRIMARY KEY, k int, n numeric(8,2), s "
                               "text COLLATE \"C\", c char(6) COLLATE \"C\", d date, f double "
-                              "precision, t timestamp)",
+                              "precision, t timestamp, i citext COLLATE \"C\")",
                               oracle, t));
     pg->execute(insert_sql(oracle + ".pt", pt));
     pg->execute(insert_sql(oracle + ".mt", mt));
     pg->execute(insert_sql(oracle + ".lt", lt));
     pg->execute(fmt::format("CREATE TABLE {}.pt (id int PRIMARY KEY, k int, n numeric(8,2), s "
-                            "text, c char(6), d date, f double precision, t timestamp)",
+                            "text, c char(6), d date, f double precision, t timestamp, i "
+                            "citext)",
                             schema_));
     pg->execute(insert_sql(schema_ + ".pt", pt));
     pg->execute(fmt::format("CREATE INDEX ON {}.pt (k)", schema_));
@@ -397,14 +420,15 @@ class DifferentialQueryTest : public ::testing::Test {
     my->execute("CREATE TABLE " + schema_ +
                 "_mt (id INT PRIMARY KEY, k INT, n DECIMAL(8,2), s VARCHAR(8) CHARACTER SET "
                 "utf8mb4 COLLATE utf8mb4_nopad_bin, c CHAR(6) CHARACTER SET utf8mb4 COLLATE "
-                "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), KEY (k))");
+                "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), i VARCHAR(8) CHARACTER SET utf8mb4 "
+                "COLLATE utf8mb4_general_ci, KEY (k))");
     my->execute(insert_sql(schema_ + "_mt", mt));
     my->execute("ANALYZE TABLE " + schema_ + "_mt");
     ConnectOptions create;
     create.create_if_missing = true;
     auto lite = connect(lite_url_, create);
     lite->execute("CREATE TABLE lt (id INTEGER PRIMARY KEY, k INTEGER, n DECIMAL(8,2), s TEXT, c "
-                  "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP)");
+                  "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP, i TEXT COLLATE NOCASE)");
     lite->execute(insert_sql("lt", lt));
   }
 
