@@ -69,6 +69,7 @@ class Core {
     if (where_ && !check_where(*where_ + 1, clause_end(*where_))) return std::nullopt;
     for (const auto& g : group_by_)
       if (!groupable(schema_->field(g))) return std::nullopt;
+    if (!correlated_.empty() && !correlated_subquery()) return std::nullopt;
 
     const std::string view = hooks_.view(attachment_, table_, group_by_, aggregates_);
     std::string out = "SELECT ";
@@ -239,6 +240,55 @@ class Core {
     const bool last = i + 1 == e || sym(i + 1, ',');
     return last && i > b && !sym(i - 1, ',') && !sym(i - 1, '.') &&
            (sym(i - 1, ')') || tok_[i - 1].kind == Token::other || is_name(tok_[i - 1]));
+  }
+
+  // A correlated subquery (`(SELECT 0.2 * avg(q) FROM t WHERE t.k = o.k)`)
+  // is pushed grouped by its correlated columns, which SQLite then looks up
+  // (key batching: the keys of many outer rows go as one IN list). A key
+  // without rows then has no group, where the aggregate had one row: the
+  // same answer only for a scalar subquery (not EXISTS or IN) whose value is
+  // NULL over no rows: sum, avg, min, max in arithmetic, no count, no
+  // GROUP BY, HAVING, ORDER BY, LIMIT or DISTINCT.
+  bool correlated_subquery() {
+    if (group_ || having_ || order_ || limit_ || items_begin_ != select_ + 1) return false;
+    if (select_ == 0 || !sym(select_ - 1, '(') || end_ >= tok_.size() ||
+        !is_symbol(s_, tok_[end_], ')'))
+      return false;
+    if (select_ >= 2) {
+      const Token& before = tok_[select_ - 2];
+      if (before.kind == Token::word) {
+        const auto w = s_.substr(before.begin, before.end - before.begin);
+        if (iequals(w, "IN") || iequals(w, "EXISTS") || iequals(w, "FROM") || iequals(w, "JOIN"))
+          return false;
+      }
+    }
+    for (const auto& a : aggregates_)
+      if (a.fn == ScanAggregate::Fn::count || a.fn == ScanAggregate::Fn::count_rows) return false;
+    // One item of aggregates, numbers and arithmetic (NULL in, NULL out).
+    for (size_t i = items_begin_; i < from_; ++i) {
+      if (tok_[i].kind == Token::word && aggregate_name(word_at(i)) && sym(i + 1, '(')) {
+        int depth = 0;
+        for (++i; i < from_; ++i) {
+          if (sym(i, '(')) ++depth;
+          if (sym(i, ')') && --depth == 0) break;
+        }
+        continue;
+      }
+      if (is_word(i, "AS") && i + 2 == from_ && is_name(tok_[i + 1])) break;
+      const std::string_view w = word_at(i);
+      if (!w.empty() && std::isdigit(static_cast<unsigned char>(w[0]))) continue;
+      if (sym(i, '+') || sym(i, '-') || sym(i, '*') || sym(i, '/') || sym(i, '.') ||
+          sym(i, '(') || sym(i, ')'))
+        continue;
+      return false;
+    }
+    for (size_t f : correlated_) {
+      if (!groupable(schema_->fields[f])) return false;
+      const std::string& name = schema_->fields[f].name;
+      if (std::find(group_by_.begin(), group_by_.end(), name) == group_by_.end())
+        group_by_.push_back(name);
+    }
+    return true;
   }
 
   bool is_group_column(size_t field) const {
@@ -526,18 +576,37 @@ class Core {
   struct Condition {
     size_t field = 0;
     bool equality = false;
+    bool correlated = false;  ///< column = a column of an outer query
   };
+
+  // Whether tokens [b, e) are one column of an outer query: `name` or
+  // `alias.name` that is not this table's.
+  bool outer_column(size_t b, size_t e) const {
+    if (b >= e || !is_name(tok_[b])) return false;
+    if (tok_[b].kind == Token::word &&
+        (keyword(word_at(b)) || std::isdigit(static_cast<unsigned char>(s_[tok_[b].begin]))))
+      return false;
+    bool foreign = false;
+    if (ref_at(b, foreign) || !foreign) return false;
+    if (e == b + 1) return true;
+    return e == b + 3 && sym(b + 1, '.') && is_name(tok_[b + 2]) &&
+           !iequals(ident(s_, tok_[b]), alias_);
+  }
   std::optional<Condition> simple_condition(size_t b, size_t e) const {
     bool foreign = false;
     if (auto r = ref_at(b, foreign)) {
       const TypeId id = schema_->fields[r->field].type.id;
       if (id == TypeId::json || id == TypeId::null) return std::nullopt;
       const size_t i = r->next;
-      Condition c{r->field, false};
+      Condition c{r->field, false, false};
       bool ok = false;
       if (auto op_end = comparison_op(i)) {
         c.equality = sym(i, '=');
         ok = constant(*op_end, e);
+        if (!ok && c.equality && *op_end == i + 1 && outer_column(*op_end, e)) {
+          c.correlated = true;  // col = outer.col
+          ok = true;
+        }
       } else if (is_word(i, "IS")) {
         // SQLite checks IS [NOT] NULL itself whatever the table says (it
         // would ask a hidden column for its value): group columns only.
@@ -553,21 +622,23 @@ class Core {
       }
       return ok ? std::optional<Condition>(c) : std::nullopt;
     }
-    // constant op column
+    // constant op column, outer.col = column
     for (size_t i = b; i < e; ++i) {
       if (auto op_end = comparison_op(i)) {
         auto r = ref_at(*op_end, foreign);
-        if (!r || r->next != e || !constant(b, i) ||
-            schema_->fields[r->field].type.id == TypeId::json)
+        if (!r || r->next != e || schema_->fields[r->field].type.id == TypeId::json)
           return std::nullopt;
-        return Condition{r->field, sym(i, '=')};
+        if (constant(b, i)) return Condition{r->field, sym(i, '='), false};
+        if (sym(i, '=') && *op_end == i + 1 && outer_column(b, i))
+          return Condition{r->field, true, true};
+        return std::nullopt;
       }
     }
     return std::nullopt;
   }
 
   // WHERE: conditions joined by AND that SQLite hands to the virtual table.
-  bool check_where(size_t b, size_t e) const {
+  bool check_where(size_t b, size_t e) {
     if (b >= e) return false;
     int depth = 0;
     bool between = false;
@@ -588,6 +659,11 @@ class Core {
       }
       const auto c = simple_condition(start, i);
       if (!c) return false;
+      if (c->correlated) {
+        correlated_.push_back(c->field);
+        start = i + 1;
+        continue;
+      }
       auto& [count, equality] = per_column[c->field];
       ++count;
       equality = equality || c->equality;
@@ -614,6 +690,7 @@ class Core {
   const Schema* schema_ = nullptr;
   std::map<std::string, size_t> columns_;  // lower-case name -> field
   std::vector<std::string> group_by_;
+  std::vector<size_t> correlated_;  ///< fields compared with an outer query's columns
   std::vector<ScanAggregate> aggregates_;
   std::set<std::string> aliases_;
 };

@@ -529,30 +529,45 @@ class Federation::Impl final : public query::Engine {
       sqlite::bind_value(st, static_cast<int>(i + 1), params[i]);
   }
 
-  // Runs the statement once as a discovery pass when key batching may pay
-  // off (see FederationOptions::key_batching), then rewinds it.
+  // Runs the statement as a discovery pass when key batching may pay off
+  // (see FederationOptions::key_batching), then rewinds it. A lookup that no
+  // pass reached (a correlated subquery probed only for rows an outer lookup
+  // returns, and those answer nothing while their keys are logged) gets
+  // another pass once the outer keys are fetched: at most three in all.
   void discover(sqlite3_stmt* st, std::string_view sql, std::span<const Value> params,
                 std::span<const std::string> names) {
     if (!options_.key_batching) return;
     bool lookups = false;
     for (const auto& t : tables_)
       for (const auto& p : t->plans) lookups = lookups || p.lookup;
-    if (!lookups || !query::worth_discovering(tables_, query_plan(sql, params, names).second))
-      return;
-    aborted_.clear();
-    discovering_ = true;
-    int rc = SQLITE_ROW;
-    while (aborted_.empty() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    }
-    discovering_ = false;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-      const Error e = sqlite::make_error(rc, engine_.db(), "cannot run the query");
+    if (!lookups) return;
+    const std::vector<int> used = query_plan(sql, params, names).second;
+    if (!query::worth_discovering(tables_, used)) return;
+    for (int pass = 1;; ++pass) {
+      aborted_.clear();
+      discovering_ = true;
+      int rc = SQLITE_ROW;
+      while (aborted_.empty() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+      }
+      discovering_ = false;
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        const Error e = sqlite::make_error(rc, engine_.db(), "cannot run the query");
+        sqlite3_reset(st);
+        rethrow(e);
+      }
       sqlite3_reset(st);
-      rethrow(e);
+      logger("query")->debug("key discovery pass {} {}", pass,
+                             aborted_.empty() ? "done" : "stopped: " + aborted_);
+      bool fetched = false;
+      for (auto& t : tables_) fetched = query::end_discovery(*t, aborted_) || fetched;
+      if (!aborted_.empty() || !fetched || pass == 3) return;
+      bool unreached = false;
+      for (const auto& t : tables_)
+        for (const auto& p : t->plans)
+          unreached = unreached || (p.lookup && p.executions == 0 &&
+                                    std::find(used.begin(), used.end(), p.id) != used.end());
+      if (!unreached) return;
     }
-    sqlite3_reset(st);
-    logger("query")->debug("key discovery {}", aborted_.empty() ? "done" : "stopped: " + aborted_);
-    for (auto& t : tables_) query::end_discovery(*t, aborted_);
   }
 
   FederationOptions options_;

@@ -390,10 +390,13 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     if (auto n = backend_estimate(t, constants.size() == 1 ? constants[0] : Filter::all_of(constants)))
       rows = *n * unknown_selectivity;
   // An aggregate view returns a row per group: one without GROUP BY, and
-  // rarely more than a few thousand with it.
+  // rarely more than a few thousand with it. Probed by key, though, what a
+  // copy of it costs is the rows it adds up: key batching is weighed
+  // against those (a correlated subquery's few keys against all of them).
+  const double input_rows = std::max(rows, 1.0);
   if (t.aggregate) rows = t.aggregate->group_by.empty() ? 1 : std::min(rows, 1000.0);
   rows = std::max(rows, 1.0);
-  p.estimated_rows = rows;
+  p.estimated_rows = t.aggregate && p.lookup ? input_rows : rows;
   if (p.lookup) {
     const double per_probe = unique ? 1 : std::max(1.0, rows / 1000);
     // The local copy a join probes costs in proportion to its size: prefer
@@ -957,6 +960,9 @@ void discover(Cursor& cur, const FilterArgs& a) {
   RemoteTable& t = *cur.table;
   Plan& p = *cur.plan;
   if (!t.engine->discovery_aborted().empty()) return;
+  // A lookup whose keys an earlier pass fetched answers from its copy, so
+  // that what it drives (a correlated subquery) is reached and logs keys.
+  if (p.lookup && copy_answers(t, p, a)) return open_local(cur, a);
   if (p.lookup) return log_keys(t, p, a);
   if (!copy_answers(t, p, a) &&
       !build_copy(t, p, {copy_spec(t, p, a)}, a.signature, a.key_columns, true))
@@ -1270,7 +1276,8 @@ bool worth_discovering(const std::vector<std::unique_ptr<RemoteTable>>& tables,
   return biggest >= kMinBatchRows && drivers <= biggest;
 }
 
-void end_discovery(RemoteTable& t, const std::string& aborted) {
+bool end_discovery(RemoteTable& t, const std::string& aborted) {
+  bool fetched = false;
   for (auto& p : t.plans) {
     if (p.executions == 0) continue;
     p.stats.probes = 0;
@@ -1285,8 +1292,10 @@ void end_discovery(RemoteTable& t, const std::string& aborted) {
       p.choice = "no key batching: " + aborted;
     } else if (p.key_log && !p.key_log->values.empty()) {
       fetch_keys(t, p);
+      fetched = true;
     }
   }
+  return fetched;
 }
 
 void register_module(sqlite3* db, Engine& engine) {

@@ -124,7 +124,8 @@ bool worth_discovering(const std::vector<std::unique_ptr<RemoteTable>>& tables,
 /// After a discovery pass: fetches the logged keys of each lookup plan in IN
 /// lists where that is cheaper than a whole copy; when `aborted` (with the
 /// reason), forgets what the pass recorded so that the query runs as usual.
-void end_discovery(RemoteTable& t, const std::string& aborted);
+/// Returns whether it fetched keys.
+bool end_discovery(RemoteTable& t, const std::string& aborted);
 
 /// Registers the module "polydb_remote" on `db`; CREATE VIRTUAL TABLE ...
 /// USING polydb_remote(N) then binds to engine.table(N).

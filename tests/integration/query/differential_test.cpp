@@ -344,7 +344,13 @@ class QueryGen {
     const std::string a = table(), b = table();
     std::string inner = pick(2) ? predicate("b") : "b.id > " + std::to_string(pick(100));
     std::string cond;
-    switch (pick(4)) {
+    switch (pick(5)) {
+      case 4:  // a correlated scalar aggregate (pushed grouped by its key)
+        cond = fmt::format("a.n > (SELECT {} FROM {} b WHERE b.{} = a.{} AND {})",
+                           one_of<std::string>({"AVG(b.k)", "MAX(b.n) - 1", "0.5 * SUM(b.n)",
+                                                "MIN(b.k) + 2", "SUM(b.n * b.k)"}),
+                           b, key, key, inner);
+        break;
       case 0: cond = fmt::format("a.{} IN (SELECT b.{} FROM {} b WHERE {})", key, key, b, inner); break;
       case 1: cond = fmt::format("a.{} NOT IN (SELECT b.{} FROM {} b WHERE {})", key, key, b, inner); break;
       case 2: cond = fmt::format("EXISTS (SELECT 1 FROM {} b WHERE b.{} = a.{} AND {})", b, key, key, inner); break;

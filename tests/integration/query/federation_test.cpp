@@ -632,6 +632,13 @@ TEST_F(FederatedQueryTest, AggregatesOfOneTableAreComputedByItsBackend) {
       {"SELECT COUNT(*) FROM {customers} c WHERE c.id > (SELECT AVG(customer_id) FROM {orders} "
        "WHERE status = 'new')",
        "orders", 1},
+      // Correlated scalar subqueries: grouped by the key, the keys sent as IN lists.
+      {"SELECT c.id, (SELECT SUM(amount) FROM {orders} o WHERE o.customer_id = c.id AND status = "
+       "'paid') FROM {customers} c WHERE c.id <= 30 ORDER BY c.id",
+       "orders", 2101},
+      {"SELECT COUNT(*), SUM(o1.amount) FROM {orders} o1 WHERE o1.id <= 500 AND o1.amount > "
+       "(SELECT 1.5 * AVG(o2.amount) FROM {orders} o2 WHERE o2.customer_id = o1.customer_id)",
+       "orders", 2102},
       {"SELECT c.id, c.country, t.n FROM (SELECT customer_id, COUNT(*) AS n, SUM(amount) AS s FROM "
        "{orders} WHERE status = 'paid' GROUP BY customer_id) t JOIN {customers} c ON c.id = "
        "t.customer_id WHERE c.id < 40 ORDER BY c.id",
@@ -656,8 +663,8 @@ TEST_F(FederatedQueryTest, AggregatesOfOneTableAreComputedByItsBackend) {
     const std::string table = names.at(c.table);
     bool pushed = false;
     for (const auto& t : plan.tables) {
-      if (t.table != table) continue;
-      EXPECT_EQ(t.access.rfind("aggregate", 0), 0u) << t.access;
+      // (A table may also be read as itself: the outer query of a correlated subquery.)
+      if (t.table != table || t.access.rfind("aggregate", 0) != 0) continue;
       EXPECT_TRUE(t.native.find("count(") != std::string::npos ||
                   t.native.find("sum(") != std::string::npos ||
                   t.native.find("avg(") != std::string::npos)

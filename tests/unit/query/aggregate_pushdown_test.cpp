@@ -146,6 +146,28 @@ TEST_F(AggregatePushdownTest, GroupsMayHaveConditionsSqliteFolds) {
             "SELECT count(*) FROM pg.t WHERE q > 1 AND q < 9");
 }
 
+TEST_F(AggregatePushdownTest, CorrelatedScalarSubqueriesAreGroupedByTheirKeys) {
+  EXPECT_EQ(push("SELECT p FROM pg.part WHERE q < (SELECT 0.2 * avg(q) FROM pg.t WHERE t.id = "
+                 "part.pk AND d > '2024-01-01')"),
+            "SELECT p FROM pg.part WHERE q < (SELECT 0.2 * \"t\".\"polydb_agg_0\" AS \"0.2 * "
+            "avg(q)\" FROM \"pg\".\"V\" AS \"t\" WHERE t.id = part.pk AND d > '2024-01-01')");
+  EXPECT_EQ(group_by_, std::vector<std::string>{"id"});
+  EXPECT_NE(push("SELECT (SELECT sum(n) FROM pg.t x WHERE o.k = x.q), o.k FROM other.o"),
+            "SELECT (SELECT sum(n) FROM pg.t x WHERE o.k = x.q), o.k FROM other.o");
+  EXPECT_EQ(group_by_, std::vector<std::string>{"q"});
+  // Not where no rows would answer differently from no group.
+  for (const char* sql : {
+           "SELECT 1 FROM o WHERE EXISTS (SELECT avg(q) FROM pg.t WHERE t.id = o.x)",
+           "SELECT 1 FROM o WHERE o.y IN (SELECT max(q) FROM pg.t WHERE t.id = o.x)",
+           "SELECT (SELECT count(*) FROM pg.t WHERE t.id = o.x) FROM o",
+           "SELECT (SELECT coalesce(sum(q), 0) FROM pg.t WHERE t.id = o.x) FROM o",
+           "SELECT (SELECT sum(q) FROM pg.t WHERE t.id = o.x GROUP BY g) FROM o",
+           "SELECT (SELECT sum(q) FROM pg.t WHERE t.id < o.x) FROM o",
+           "SELECT (SELECT sum(q) FROM pg.t WHERE t.ci = o.x) FROM o",
+       })
+    expect_unchanged(sql);
+}
+
 TEST_F(AggregatePushdownTest, SameAggregateTwiceIsOneColumn) {
   EXPECT_EQ(push("SELECT sum(q), sum(q) * 2 AS twice FROM pg.t"),
             "SELECT \"t\".\"polydb_agg_0\" AS \"sum(q)\", \"t\".\"polydb_agg_0\" * 2 AS twice FROM "
