@@ -874,14 +874,14 @@ std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
   const TableDescription d = describe_table(resolve(spec.table), spec.table);
   const Schema& full = d.schema;
   check_partition(spec.partition);
+  std::vector<Value> params;
+  FilterPushdown pushed;
+  if (spec.filter)
+    pushed = push_conjuncts(
+        *spec.filter,
+        [&](const Filter& leaf) { return filter_to_sql(leaf, d, options_.types, params); },
+        &params);
   if (!spec.aggregates.empty()) {
-    std::vector<Value> params;
-    FilterPushdown pushed;
-    if (spec.filter)
-      pushed = push_conjuncts(
-          *spec.filter,
-          [&](const Filter& leaf) { return filter_to_sql(leaf, d, options_.types, params); },
-          &params);
     // avg() of a decimal keeps 4 more digits and rounds; of a double it
     // averages in floating point, as polydb does.
     const AggregateDialect dialect{[](std::string_view n) { return quote_ident(n); },
@@ -900,13 +900,6 @@ std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
   for (const auto& f : schema->fields) cols += (cols.empty() ? "" : ", ") + quote_ident(f.name);
 
   ReaderSetup setup;
-  std::vector<Value> params;
-  FilterPushdown pushed;
-  if (spec.filter)
-    pushed = push_conjuncts(
-        *spec.filter,
-        [&](const Filter& leaf) { return filter_to_sql(leaf, d, options_.types, params); },
-        &params);
   check_residual_columns(pushed.residual, *schema);
   std::vector<std::string> where = std::move(pushed.sql);
   setup.residual = std::move(pushed.residual);

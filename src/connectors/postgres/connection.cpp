@@ -825,12 +825,13 @@ Schema PgConnection::describe(std::string_view table) { return describe_table(ta
 std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
   const TableDesc desc = describe_table(spec.table);
   check_partition(spec.partition);
+  // Push what PostgreSQL evaluates exactly like polydb; keep the rest local.
+  const QuoteLiteral quote = quoter();
+  FilterPushdown pushed;
+  if (spec.filter)
+    pushed = push_conjuncts(*spec.filter,
+                            [&](const Filter& leaf) { return compare_to_sql(leaf, desc, quote); });
   if (!spec.aggregates.empty()) {
-    const QuoteLiteral quote = quoter();
-    FilterPushdown pushed;
-    if (spec.filter)
-      pushed = push_conjuncts(*spec.filter,
-                              [&](const Filter& leaf) { return compare_to_sql(leaf, desc, quote); });
     const AggregateDialect dialect{[](std::string_view n) { return quote_ident(n); },
                                    [](const std::string& arg) { return arg; },
                                    [](const std::string& col) { return col + "::int8"; }};
@@ -861,12 +862,6 @@ std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
     setup.types.push_back(std::move(t));
   }
 
-  // Push what PostgreSQL evaluates exactly like polydb; keep the rest local.
-  const QuoteLiteral quote = quoter();
-  FilterPushdown pushed;
-  if (spec.filter)
-    pushed = push_conjuncts(*spec.filter,
-                            [&](const Filter& leaf) { return compare_to_sql(leaf, desc, quote); });
   check_residual_columns(pushed.residual, *schema);
   std::vector<std::string> where = std::move(pushed.sql);
   std::optional<Filter> residual = std::move(pushed.residual);
