@@ -60,7 +60,7 @@ class Core {
     if (!parse_from()) return std::nullopt;
     if (group_ && !parse_group_by()) return std::nullopt;
     std::string items, having, order;
-    if (!replace_aggregates(items_begin_, from_, items, Context::items)) return std::nullopt;
+    if (!replace_items(items_begin_, from_, items)) return std::nullopt;
     if (aggregates_.empty()) return std::nullopt;
     if (having_ && !replace_aggregates(*having_ + 1, clause_end(*having_), having, Context::having))
       return std::nullopt;
@@ -474,17 +474,13 @@ class Core {
       ++i;
     }
     out += std::string(s_.substr(copied, stop - copied));
-    if (ctx == Context::items) {
-      out.clear();
-      name_items(b, e, out);
-    }
     return true;
   }
 
-  // Gives every select item that held an aggregate and had no alias the
-  // name SQLite gave it (its text), and notes the aliases.
-  void name_items(size_t b, size_t e, std::string& out) {
-    std::string rebuilt;
+  // The select list [b, e), each item through replace_aggregates(); an item
+  // that held an aggregate and had no alias keeps the name SQLite gave it
+  // (its text). Notes the aliases for HAVING and ORDER BY.
+  bool replace_items(size_t b, size_t e, std::string& out) {
     size_t start = b;
     int depth = 0;
     for (size_t i = b; i <= e; ++i) {
@@ -500,39 +496,15 @@ class Core {
                !(tok_[i - 1].kind == Token::word && keyword(word_at(i - 1))) &&
                !sym(i - 2, '.'))
         has_alias = true;
-      if (has_alias) aliases_.insert(lowered(ident(s_, tok_[i - 1])));
       std::string piece;
-      replace_one(start, i, piece);
+      if (!replace_aggregates(start, i, piece, Context::items)) return false;
+      if (has_alias) aliases_.insert(lowered(ident(s_, tok_[i - 1])));
       const bool holds_aggregate = piece != text(start, i);  // an aggregate was replaced
       if (holds_aggregate && !has_alias) piece += " AS " + quote_identifier(text(start, i));
-      rebuilt += (rebuilt.empty() ? "" : ", ") + piece;
+      out += (out.empty() ? "" : ", ") + piece;
       start = i + 1;
     }
-    out = rebuilt;
-  }
-
-  // The replacement of tokens [b, e) of one select item, whose aggregates
-  // replace_aggregates() has already checked and listed.
-  void replace_one(size_t b, size_t e, std::string& out) {
-    size_t copied = tok_[b].begin;
-    for (size_t i = b; i < e;) {
-      if (tok_[i].kind == Token::word && aggregate_name(word_at(i)) && sym(i + 1, '(')) {
-        size_t j = i;
-        bool scalar = false;
-        auto k = parse_aggregate(j, e, scalar);
-        if (scalar || !k) {
-          i += scalar ? 2 : 1;
-          continue;
-        }
-        out += std::string(s_.substr(copied, tok_[i].begin - copied));
-        out += quote_identifier(alias_) + "." + quote_identifier(aggregates_[*k].name);
-        copied = tok_[j - 1].end;
-        i = j;
-        continue;
-      }
-      ++i;
-    }
-    out += std::string(s_.substr(copied, tok_[e - 1].end - copied));
+    return true;
   }
 
   // A literal side of a comparison: strings, numbers, parameters, signs and

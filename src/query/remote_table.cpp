@@ -131,11 +131,12 @@ bool aggregate_column(const RemoteTable& t, int col) {
 
 // Thrown by best_index for a plan an aggregate view cannot run (xBestIndex
 // then answers SQLITE_CONSTRAINT and SQLite tries another).
-struct PlanRefused {
-  explicit PlanRefused(const char* why) {
-    logger("query")->trace("aggregate view plan refused: {}", why);
-  }
-};
+struct PlanRefused {};
+
+[[noreturn]] void refuse_plan(const char* why) {
+  logger("query")->trace("aggregate view plan refused: {}", why);
+  throw PlanRefused{};
+}
 
 bool sortable(TypeId id) {
   return id == TypeId::int64 || id == TypeId::float64 || id == TypeId::decimal ||
@@ -293,7 +294,7 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     const bool hidden = hidden_column(t, c.iColumn);
     const auto op = compare_op(c.op);
     if (!c.usable || c.iColumn < 0 || !op || !comparable(t.schema.fields[c.iColumn].type.id)) {
-      if (hidden) throw PlanRefused("a condition on a hidden column is not usable");
+      if (hidden) refuse_plan("a condition on a hidden column is not usable");
       every_term_pushed = false;
       continue;
     }
@@ -307,7 +308,7 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
       collation = nullptr;  // the column's own
     if (has_operand(*op) && collation &&
         sqlite3_stricmp(collation, vtab_collation(t, t.schema.fields[c.iColumn]).c_str())) {
-      if (hidden) throw PlanRefused("a condition on a hidden column is under another collation");
+      if (hidden) refuse_plan("a condition on a hidden column is under another collation");
       every_term_pushed = false;
       continue;
     }
@@ -323,7 +324,8 @@ void best_index(RemoteTable& t, sqlite3_index_info* info) {
     term.lookup = *op == CompareOp::eq && !known && !term.in_list && !hidden;
     if (hidden && known && rhs && has_operand(*op) &&
         !constraint_value(rhs, t.schema.fields[c.iColumn].type))
-      throw PlanRefused("a hidden column's value does not convert");  // a value the backend would not compare as SQLite does
+      // a value the backend would not compare as SQLite does
+      refuse_plan("a hidden column's value does not convert");
     if (!known && !term.in_list && !term.lookup && !hidden) {  // a join on <, > ...: SQLite checks it
       every_term_pushed = false;
       continue;
