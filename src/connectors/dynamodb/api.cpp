@@ -74,9 +74,11 @@ Json Api::call(std::string_view operation, const Json& body, std::string_view wh
 }
 
 UnprocessedBackoff::UnprocessedBackoff(const net::RetryPolicy& policy, net::RetryClock* clock,
-                                       std::string what, std::string unit, size_t pending)
+                                       std::string what, std::string unit, size_t pending,
+                                       std::stop_token stop)
     : policy_(policy),
       clock_(clock ? *clock : net::system_retry_clock()),
+      stop_(std::move(stop)),
       what_(std::move(what)),
       unit_(std::move(unit)),
       pending_(pending),
@@ -102,7 +104,7 @@ std::chrono::milliseconds UnprocessedBackoff::delay(size_t left, int attempt) {
 }
 
 void UnprocessedBackoff::sleep(std::chrono::milliseconds delay) {
-  if (!clock_.sleep_for(delay, {}))
+  if (!clock_.sleep_for(delay, stop_))
     throw Error(ErrorCode::cancelled, fmt::format("{} cancelled", what_), "dynamodb");
 }
 

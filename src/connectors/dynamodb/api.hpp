@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,9 @@ class Api {
 
   const Endpoint& endpoint() const noexcept { return endpoint_; }
   const net::RetryPolicy& policy() const noexcept { return policy_; }
+  /// The connection's stop token (ConnectOptions::stop): waits between
+  /// retries end on it too.
+  std::stop_token stop() const noexcept { return http_.stop; }
 
  private:
   Endpoint endpoint_;
@@ -76,20 +80,22 @@ class UnprocessedBackoff {
  public:
   /// `what` names the call in errors and logs ("DynamoDB BatchGetItem on
   /// orders"), `unit` what is left ("key(s)"); `pending` is the chunk's size.
-  /// `clock` is borrowed (null = the system clock).
+  /// `clock` is borrowed (null = the system clock); a stop request on
+  /// `stop` ends a wait early.
   UnprocessedBackoff(const net::RetryPolicy& policy, net::RetryClock* clock, std::string what,
-                     std::string unit, size_t pending);
+                     std::string unit, size_t pending, std::stop_token stop = {});
 
   /// After the `attempt`-th call (1-based) left `left` (> 0) requests undone:
   /// the wait before resending them. Throws Error(throttled, retryable) when
   /// the policy's attempts passed without progress or its deadline would pass.
   std::chrono::milliseconds delay(size_t left, int attempt);
-  /// Waits `delay`; Error(cancelled) when the clock's wait is interrupted.
+  /// Waits `delay`; Error(cancelled) when a stop request ends the wait.
   void sleep(std::chrono::milliseconds delay);
 
  private:
   net::RetryPolicy policy_;
   net::RetryClock& clock_;
+  std::stop_token stop_;
   std::string what_, unit_;
   size_t pending_;
   int stalled_ = 0;  // calls in a row without progress

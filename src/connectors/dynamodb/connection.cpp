@@ -824,7 +824,8 @@ void DynamoConnection::delete_all_items(std::string_view table, const KeySchema&
     const Json r = api_.call("Scan", body, fmt::format("DynamoDB Scan (keys) on {}", table));
     std::vector<Json> deletes;
     for (const auto& item : r.at("Items")) deletes.push_back({{"DeleteRequest", {{"Key", item}}}});
-    batch_write(api_.caller(), table, std::move(deletes), api_.policy());
+    batch_write(api_.caller(), table, std::move(deletes), api_.policy(), nullptr, {},
+                api_.stop());
     auto last = r.find("LastEvaluatedKey");
     if (last == r.end() || last->empty()) break;
     body["ExclusiveStartKey"] = *last;

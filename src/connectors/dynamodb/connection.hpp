@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,10 +90,11 @@ std::vector<Json> write_chunks(std::vector<Json> requests, const std::vector<std
 /// done. Throws Error(throttled) when the policy's deadline or attempts run
 /// out with items still unprocessed, and whatever `call` throws.
 /// `key_names` (the table's key attributes) keep two requests for one key
-/// out of the same call, which DynamoDB refuses; the later one wins.
+/// out of the same call, which DynamoDB refuses; the later one wins. A stop
+/// request on `stop` ends a backoff wait with Error(cancelled).
 void batch_write(const Caller& call, std::string_view table, std::vector<Json> requests,
                  const net::RetryPolicy& policy, net::RetryClock* clock = nullptr,
-                 const std::vector<std::string>& key_names = {});
+                 const std::vector<std::string>& key_names = {}, std::stop_token stop = {});
 
 class DynamoConnection final : public Connection {
  public:
@@ -165,9 +167,10 @@ struct ReaderSetup {
 class PageSource {
  public:
   /// `call` sends one request (it names it in errors); `clock` is borrowed
-  /// (null = the system clock).
+  /// (null = the system clock); a stop request on `stop` ends a backoff wait.
   PageSource(Caller call, std::string operation, std::vector<Json> requests,
-             net::RetryPolicy policy, net::RetryClock* clock = nullptr);
+             net::RetryPolicy policy, net::RetryClock* clock = nullptr,
+             std::stop_token stop = {});
 
   /// The items of the next response (possibly none), or nullopt after the
   /// last. `page_rows` (0 = none) is sent as a Scan/Query's Limit. Throws
@@ -185,6 +188,7 @@ class PageSource {
   std::vector<Json> requests_;
   net::RetryPolicy policy_;
   net::RetryClock* clock_;
+  std::stop_token stop_;
   size_t index_ = 0;  // the request being sent
   Json body_;         // its next call; null = not started
   int attempt_ = 0;   // calls of this request so far

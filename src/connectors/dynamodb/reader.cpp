@@ -27,7 +27,8 @@ class PageReader final : public BatchReader {
       : setup_(std::move(setup)),
         source_([&api = conn.api(), what = setup_.what](
                     std::string_view op, const Json& body) { return api.call(op, body, what); },
-                setup_.operation, std::move(setup_.calls), conn.api().policy()) {
+                setup_.operation, std::move(setup_.calls), conn.api().policy(), nullptr,
+                conn.api().stop()) {
     if (!setup_.schema) {
       // query(): the schema is inferred from the first non-empty page.
       while (items_.empty() && !done_) fetch();
@@ -161,12 +162,13 @@ class PageReader final : public BatchReader {
 }  // namespace
 
 PageSource::PageSource(Caller call, std::string operation, std::vector<Json> requests,
-                       net::RetryPolicy policy, net::RetryClock* clock)
+                       net::RetryPolicy policy, net::RetryClock* clock, std::stop_token stop)
     : call_(std::move(call)),
       operation_(std::move(operation)),
       requests_(std::move(requests)),
       policy_(policy),
-      clock_(clock) {}
+      clock_(clock),
+      stop_(std::move(stop)) {}
 
 std::optional<Json> PageSource::next(size_t page_rows) {
   if (index_ >= requests_.size()) return std::nullopt;
@@ -206,7 +208,7 @@ Json PageSource::take_batch_get(Json& response) {
   // keeping our projection (the emulator's UnprocessedKeys drop it).
   if (!backoff_)
     backoff_.emplace(policy_, clock_, fmt::format("DynamoDB BatchGetItem on {}", table), "key(s)",
-                     request.value().at("Keys").size());
+                     request.value().at("Keys").size(), stop_);
   wait_ = backoff_->delay(left->size(), attempt_);
   request.value()["Keys"] = *left;
   return items;

@@ -34,12 +34,12 @@ std::string request_key(const Json& request, const std::vector<std::string>& key
 }
 
 void send_chunk(const Caller& call, std::string_view table, Json chunk,
-                const net::RetryPolicy& policy, net::RetryClock& clock) {
+                const net::RetryPolicy& policy, net::RetryClock& clock, std::stop_token stop) {
   Json body;
   const size_t size = chunk.size();
   body["RequestItems"][std::string(table)] = std::move(chunk);
   UnprocessedBackoff backoff(policy, &clock, fmt::format("DynamoDB BatchWriteItem on {}", table),
-                             "item(s)", size);
+                             "item(s)", size, std::move(stop));
   for (int attempt = 1;; ++attempt) {
     const Json r = call("BatchWriteItem", body);
     auto un = r.find("UnprocessedItems");
@@ -80,11 +80,11 @@ std::vector<Json> write_chunks(std::vector<Json> requests, const std::vector<std
 
 void batch_write(const Caller& call, std::string_view table, std::vector<Json> requests,
                  const net::RetryPolicy& policy, net::RetryClock* clock,
-                 const std::vector<std::string>& key_names) {
+                 const std::vector<std::string>& key_names, std::stop_token stop) {
   net::RetryClock& c = clock ? *clock : net::system_retry_clock();
   bool repeated = false;
   for (Json& chunk : write_chunks(std::move(requests), key_names, repeated))
-    send_chunk(call, table, std::move(chunk), policy, c);
+    send_chunk(call, table, std::move(chunk), policy, c, stop);
 }
 
 namespace {
@@ -299,7 +299,7 @@ class DynamoWriter final : public BatchWriter {
       try {
         for (size_t i; !failed && (i = next++) < chunks.size();)
           send_chunk(api.caller(), table_, std::move(chunks[i]), api.policy(),
-                     net::system_retry_clock());
+                     net::system_retry_clock(), api.stop());
       } catch (...) {
         errors[w] = std::current_exception();
         failed = true;

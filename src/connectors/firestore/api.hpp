@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,9 @@ class Api {
 
   const Endpoint& endpoint() const noexcept { return endpoint_; }
   const net::RetryPolicy& policy() const noexcept { return policy_; }
+  /// The connection's stop token (ConnectOptions::stop): waits between
+  /// retries end on it too.
+  std::stop_token stop() const noexcept { return client_.options().stop; }
 
  private:
   Json patch(std::string_view path, const Json& fields, const std::vector<std::string>* mask,

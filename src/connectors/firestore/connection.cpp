@@ -106,7 +106,7 @@ Schema infer_schema(const std::vector<Json>& documents) {
 }
 
 void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::RetryPolicy& policy,
-                 std::string_view what, net::RetryClock* clock) {
+                 std::string_view what, net::RetryClock* clock, std::stop_token stop) {
   net::RetryClock& c = clock ? *clock : net::system_retry_clock();
   std::mt19937_64 rng(std::random_device{}());
   auto name_of = [](const Json& w) {
@@ -141,7 +141,8 @@ void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::R
           net::backoff_delay(policy, attempt, std::uniform_real_distribution<double>(0, 1)(rng));
       logger("firestore")->warn("{}: {} write(s) failed with {}, retrying in {} ms", what,
                                 again.size(), last_status, delay.count());
-      if (!c.sleep_for(delay, {})) throw Error(ErrorCode::cancelled, "batchWrite cancelled", "firestore");
+      if (!c.sleep_for(delay, stop))
+        throw Error(ErrorCode::cancelled, fmt::format("{}: cancelled", what), "firestore");
       chunk = std::move(again);
     }
   };
@@ -343,7 +344,7 @@ uint64_t FirestoreConnection::delete_all(const CollectionPath& collection) {
 void FirestoreConnection::write_all(std::vector<Json> writes, std::string_view what) {
   const std::string path = encode_path(api_.endpoint().root()) + ":batchWrite";
   batch_write([&](const Json& body) { return api_.call("POST", path, &body, what); },
-              std::move(writes), api_.policy(), what);
+              std::move(writes), api_.policy(), what, nullptr, api_.stop());
 }
 
 uint64_t FirestoreConnection::count_documents(std::string_view table,

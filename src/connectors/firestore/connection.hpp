@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,9 +30,11 @@ using BatchCaller = std::function<Json(const Json& body)>;
 /// UNAVAILABLE, RESOURCE_EXHAUSTED, ...) are resent with backoff; the first
 /// other failure throws its classified Error naming the document. Throws
 /// Error(throttled) when writes still fail after the policy's attempts.
-/// batchWrite is not atomic: writes before a failure stay.
+/// batchWrite is not atomic: writes before a failure stay. A stop request on
+/// `stop` ends a backoff wait with Error(cancelled).
 void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::RetryPolicy& policy,
-                 std::string_view what, net::RetryClock* clock = nullptr);
+                 std::string_view what, net::RetryClock* clock = nullptr,
+                 std::stop_token stop = {});
 
 /// Infers a schema from sampled documents by the rule every document store
 /// shares (DocumentSchemaBuilder in connectors/common/document_schema.hpp):

@@ -187,6 +187,37 @@ TEST(DynamoBatchWrite, GivesUpWithThrottledWhenNothingProgresses) {
   }
 }
 
+// A clock whose waits end early, as the system clock's do, on a stop request.
+class StoppableClock final : public net::RetryClock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return {}; }
+  std::chrono::system_clock::time_point wall_now() override { return {}; }
+  bool sleep_for(std::chrono::milliseconds, std::stop_token stop) override {
+    ++sleeps;
+    return !stop.stop_requested();
+  }
+  int sleeps = 0;
+};
+
+// Ctrl-C during the backoff after UnprocessedItems (or UnprocessedKeys) ends
+// the call: the stop token reaches the wait (it used to wait out every attempt).
+TEST(DynamoBatchWrite, AStopRequestEndsTheBackoffForUnprocessedItems) {
+  FakeService service;
+  service.stubborn = 1000;
+  StoppableClock clock;
+  std::stop_source stop;
+  stop.request_stop();
+  try {
+    batch_write(std::ref(service), "t", puts(3), net::RetryPolicy{}, &clock, {"id"},
+                stop.get_token());
+    FAIL() << "expected cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::cancelled) << e.what();
+  }
+  EXPECT_EQ(clock.sleeps, 1);
+  EXPECT_EQ(service.call_sizes.size(), 1u);
+}
+
 TEST(DynamoBatchWrite, DuplicateKeysGoToSeparateCalls) {
   FakeService service;
   service.stubborn = 0;
@@ -413,6 +444,24 @@ TEST(DynamoPageSource, ResendsUnprocessedKeysWithBackoff) {
   EXPECT_EQ(service.calls[3].size(), 50u);
   EXPECT_EQ(clock.sleeps, 2);
   EXPECT_FALSE(source.next(4096).has_value());
+}
+
+TEST(DynamoPageSource, AStopRequestEndsTheBackoffForUnprocessedKeys) {
+  FakeBatchGet service;
+  service.stubborn = 1000;
+  StoppableClock clock;
+  std::stop_source stop;
+  stop.request_stop();
+  PageSource source(std::ref(service), "BatchGetItem", batch_gets(3), net::RetryPolicy{}, &clock,
+                    stop.get_token());
+  try {
+    while (source.next(0)) {
+    }
+    FAIL() << "expected cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::cancelled) << e.what();
+  }
+  EXPECT_EQ(clock.sleeps, 1);
 }
 
 TEST(DynamoPageSource, GivesUpWithThrottledWhenKeysStayUnprocessed) {

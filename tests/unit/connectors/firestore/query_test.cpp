@@ -263,5 +263,38 @@ TEST(FirestoreBatchWrite, ChunksOf500AndRetriesOnlyRetryableWrites) {
   }
 }
 
+// A clock whose waits end early, as the system clock's do, on a stop request.
+class StoppableClock final : public net::RetryClock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return {}; }
+  std::chrono::system_clock::time_point wall_now() override { return {}; }
+  bool sleep_for(std::chrono::milliseconds, std::stop_token stop) override {
+    ++sleeps;
+    return !stop.stop_requested();
+  }
+  int sleeps = 0;
+};
+
+// Ctrl-C during the backoff between batchWrite retries ends the write: the
+// stop token reaches the wait (it used to wait out every attempt).
+TEST(FirestoreBatchWrite, AStopRequestEndsTheBackoffBetweenRetries) {
+  auto contended = [](const Json& body) {
+    Json status = Json::array();
+    for (size_t i = 0; i < body["writes"].size(); ++i)
+      status.push_back(Json{{"code", 10}, {"message", "contention"}});
+    return Json{{"status", status}};
+  };
+  std::stop_source stop;
+  stop.request_stop();
+  StoppableClock clock;
+  try {
+    batch_write(contended, {{{"update", {{"name", "c/1"}}}}}, {}, "test", &clock, stop.get_token());
+    FAIL() << "expected cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::cancelled) << e.what();
+  }
+  EXPECT_EQ(clock.sleeps, 1);
+}
+
 }  // namespace
 }  // namespace polydb::firestore
