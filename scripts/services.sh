@@ -8,7 +8,8 @@
 #   scripts/services.sh clean                 stop all and delete their data and logs
 #
 # SERVICE: postgres mariadb dynamodb cosmos firestore s3 azure (default: all).
-# Every server binds 127.0.0.1 only. Ports (environment, default):
+# Every server binds 127.0.0.1 only. Ports (environment, default; a running
+# service's port is remembered, so later commands need not repeat it):
 #   POLYDB_PG_PORT=55432  POLYDB_MYSQL_PORT=53306  POLYDB_DYNAMODB_PORT=58000
 #   POLYDB_COSMOS_PORT=58081  POLYDB_FIRESTORE_PORT=58080  POLYDB_S3_PORT=59000
 #   POLYDB_AZURE_PORT=50000
@@ -24,7 +25,9 @@
 # or `set -a; . FILE; set +a`. Example:
 #     POLYDB_TEST_POSTGRES_URL='postgresql://polydb:polydb@127.0.0.1:55432/polydb'
 #
-# State, logs and data live in build/services/ under the repository root:
+# State, logs and data live in build/services/ under the repository root, or in
+# POLYDB_SERVICES_DIR when set (a second set of services beside the first: other
+# ports and another directory):
 #   <name>.pid   PID of the service (for the node emulators and firestore also the
 #                process group id: they are started with setsid and stopped as a group)
 #   <name>.log   the service's log
@@ -39,16 +42,19 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SVC_DIR="$ROOT/build/services"
+SVC_DIR="$(realpath -m "${POLYDB_SERVICES_DIR:-$ROOT/build/services}")"
 EMU_BIN="$ROOT/tools/emulators/node_modules/.bin"
 
-PG_PORT="${POLYDB_PG_PORT:-55432}"
-MYSQL_PORT="${POLYDB_MYSQL_PORT:-53306}"
-DYNAMODB_PORT="${POLYDB_DYNAMODB_PORT:-58000}"
-COSMOS_PORT="${POLYDB_COSMOS_PORT:-58081}"
-FIRESTORE_PORT="${POLYDB_FIRESTORE_PORT:-58080}"
-S3_PORT="${POLYDB_S3_PORT:-59000}"
-AZURE_PORT="${POLYDB_AZURE_PORT:-50000}"
+# A started service's port is recorded in $SVC_DIR/<name>.port until it stops, so
+# that `env`, `status` and `stop` find it without the port variable being set again.
+recorded_port() { [ -s "$SVC_DIR/$1.port" ] && cat "$SVC_DIR/$1.port"; }
+PG_PORT="${POLYDB_PG_PORT:-$(recorded_port postgres || echo 55432)}"
+MYSQL_PORT="${POLYDB_MYSQL_PORT:-$(recorded_port mariadb || echo 53306)}"
+DYNAMODB_PORT="${POLYDB_DYNAMODB_PORT:-$(recorded_port dynamodb || echo 58000)}"
+COSMOS_PORT="${POLYDB_COSMOS_PORT:-$(recorded_port cosmos || echo 58081)}"
+FIRESTORE_PORT="${POLYDB_FIRESTORE_PORT:-$(recorded_port firestore || echo 58080)}"
+S3_PORT="${POLYDB_S3_PORT:-$(recorded_port s3 || echo 59000)}"
+AZURE_PORT="${POLYDB_AZURE_PORT:-$(recorded_port azure || echo 50000)}"
 TIMEOUT="${POLYDB_SERVICES_TIMEOUT:-60}"
 
 PG_BIN="${POLYDB_PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -509,7 +515,7 @@ main() {
         (
           case "$s" in
             postgres) start_postgres ;; mariadb) start_mariadb ;; *) start_emulator "$s" ;;
-          esac
+          esac && port_of "$s" >"$SVC_DIR/$s.port"
         ) >"$SVC_DIR/.start-$s.out" 2>&1 &
         pids+=("$!")
       done
@@ -529,6 +535,7 @@ main() {
       local pids=()
       for s in "${services[@]}"; do stop_one "$s" & pids+=("$!"); done
       for i in "${pids[@]}"; do wait "$i"; done
+      for s in "${services[@]}"; do rm -f "$SVC_DIR/$s.port"; done
       echo "services: stopped (${services[*]})"
       exit 0
       ;;
