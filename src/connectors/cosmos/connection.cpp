@@ -20,8 +20,12 @@ namespace polydb::cosmos {
 
 namespace {
 
-// describe() infers the schema from this many documents (one page).
+// describe() infers the schema from this many documents,
 constexpr size_t kSampleDocs = 100;
+// ... or fewer when they take more than this (items of up to 2 MB each), read
+// in pages whose first is small.
+constexpr size_t kSampleBytes = 16u << 20;
+constexpr size_t kFirstSamplePage = 10;
 // Hierarchical partition keys have at most three levels.
 constexpr size_t kMaxKeyPaths = 3;
 
@@ -464,19 +468,28 @@ std::vector<std::string> CosmosConnection::partition_key_ranges(std::string_view
 std::vector<Json> CosmosConnection::sample(std::string_view container, size_t n) {
   Request req = query_request(container, {{"query", "SELECT * FROM c"}, {"parameters", Json::array()}},
                               std::nullopt);
-  req.headers.set("x-ms-max-item-count", std::to_string(n));
   std::vector<Json> docs;
-  // A page may come back empty while later partitions hold items: follow the
-  // continuation until something arrives or the query ends.
-  for (;;) {
+  size_t bytes = 0, seen = 0;
+  // Pages until `n` items or kSampleBytes; the first is small (an item may
+  // take 2 MB). A page may come back empty while later partitions hold
+  // items: the continuation is followed until the query ends.
+  for (size_t want = std::min(n, kFirstSamplePage);;) {
+    req.headers.set("x-ms-max-item-count", std::to_string(want));
     const net::HttpResponse r = api_.call(req, fmt::format("Cosmos DB query (sample) on {}", container));
     Json j = Json::parse(r.body, nullptr, false);
-    for (auto& d : j.value("Documents", Json::array()))
+    bytes += r.body.size();
+    for (auto& d : j.value("Documents", Json::array())) {
+      ++seen;
       if (d.is_object() && d.value("id", "") != kReplaceMarkerId) docs.push_back(std::move(d));
+    }
     auto next = r.headers.get("x-ms-continuation");
-    if (!docs.empty() || !next || next->empty()) break;
+    if (!next || next->empty() || docs.size() >= n || bytes >= kSampleBytes) break;
     req.headers.set("x-ms-continuation", std::string(*next));
+    if (seen > 0)
+      want = std::clamp<size_t>((kSampleBytes - bytes) / std::max<size_t>(1, bytes / seen), 1,
+                                n - docs.size());
   }
+  if (docs.size() > n) docs.resize(n);
   return docs;
 }
 

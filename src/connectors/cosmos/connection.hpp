@@ -129,7 +129,8 @@ class CosmosConnection final : public Connection {
   std::vector<KeyRange> key_ranges(std::string_view container);
   /// Deletes every item (a key-only query, then deletes in parallel).
   void delete_all_items(std::string_view container, const PartitionKey& key);
-  /// Up to `n` documents of the container (for inference).
+  /// Up to `n` documents of the container (for inference), fewer when they
+  /// take more than 16 MB.
   std::vector<Json> sample(std::string_view container, size_t n);
   /// The request of a query against `container`'s items.
   Request query_request(std::string_view container, const Json& body,

@@ -15,6 +15,10 @@ namespace {
 
 // Cosmos DB pages hold at most this many items whatever we ask.
 constexpr size_t kMaxPageItems = 1000;
+// The first page is small (item sizes are unknown; an item may take 2 MB);
+// later pages ask for about batch_bytes of items, measured on the pages so
+// far. The service also ends a page at about 4 MB, but the emulator does not.
+constexpr size_t kFirstPageItems = 10;
 
 // Order of two cells of one column (same type): NULLs first.
 int compare_cells(const Value& a, const Value& b) {
@@ -89,6 +93,11 @@ class PageReader final : public BatchReader {
   void fetch() {
     Request req = conn_.query_request(setup_.container, setup_.body, setup_.partition_key);
     size_t page = std::min(setup_.batch_rows, kMaxPageItems);
+    if (fetched_ == 0)
+      page = std::min(page, kFirstPageItems);
+    else
+      page = std::clamp<size_t>(setup_.batch_bytes / std::max<uint64_t>(1, fetched_bytes_ / fetched_),
+                                1, page);
     // Without a local filter or order, no more than the limit is needed.
     if (setup_.limit && !setup_.residual && setup_.order_by.empty())
       page = std::clamp<size_t>(*setup_.limit - std::min(*setup_.limit, fetched_), 1, page);
@@ -104,6 +113,7 @@ class PageReader final : public BatchReader {
       if (!d.is_object()) d = Json{{"value", std::move(d)}};  // SELECT VALUE scalars
     pos_ = 0;
     fetched_ += docs_.size();
+    fetched_bytes_ += r.body.size();
     auto next = r.headers.get("x-ms-continuation");
     continuation_ = next ? std::string(*next) : std::string();
     if (continuation_.empty() && ++range_ >= setup_.ranges.size()) done_ = true;
@@ -186,6 +196,7 @@ class PageReader final : public BatchReader {
   size_t pos_ = 0;
   size_t range_ = 0;
   uint64_t fetched_ = 0;
+  uint64_t fetched_bytes_ = 0;  // response bytes of the fetched_ items: the page size
   std::string continuation_;
   bool done_ = false;
   uint64_t emitted_ = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -21,10 +22,18 @@ namespace polydb::firestore {
 
 namespace {
 
-// describe() infers the fields from this many documents.
-constexpr int kSampleDocuments = 200;
-// batchWrite and commit take at most 500 writes.
+// describe() infers the fields from this many documents, or fewer when they
+// take more than kSampleBytes (documents of up to 1 MiB each would otherwise
+// hold 200 MiB for a describe); the first page is small, as the reader's is.
+constexpr size_t kSampleDocuments = 200;
+constexpr size_t kSampleBytes = 16u << 20;
+constexpr size_t kFirstSamplePage = 10;
+// batchWrite and commit take at most 500 writes, and a request of at most
+// 10 MiB in production; the emulator refuses requests over 4 MiB (its gRPC
+// limit), so a chunk stays below that with room for the envelope. A single
+// write larger than this goes alone (a document is at most 1 MiB anyway).
 constexpr size_t kMaxWrites = 500;
+constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024 - 64 * 1024;
 // Documents listed per page when deleting a collection.
 constexpr int kDeletePage = 500;
 
@@ -148,15 +157,20 @@ void batch_write(const BatchCaller& call, std::vector<Json> writes, const net::R
   };
   std::vector<Json> chunk;
   std::set<std::string> names;
+  size_t chunk_bytes = 0;
   for (auto& w : writes) {
     std::string name = name_of(w);
-    if (chunk.size() == kMaxWrites || names.count(name)) {
+    const size_t bytes = w.dump().size() + 1;
+    if (chunk.size() == kMaxWrites || names.count(name) ||
+        (!chunk.empty() && chunk_bytes + bytes > kMaxRequestBytes)) {
       send(std::move(chunk));
       chunk.clear();
       names.clear();
+      chunk_bytes = 0;
     }
     chunk.push_back(std::move(w));
     names.insert(std::move(name));
+    chunk_bytes += bytes;
   }
   if (!chunk.empty()) send(std::move(chunk));
 }
@@ -210,13 +224,23 @@ bool FirestoreConnection::exists(const CollectionPath& collection) {
 
 Schema FirestoreConnection::describe(std::string_view table) {
   const CollectionPath cp = parse_collection(table);
-  Json q = {{"from", Json::array({{{"collectionId", cp.id}}})}, {"limit", kSampleDocuments}};
-  auto page = api_.run_query(cp.parent, q, fmt::format("Firestore runQuery (sample) on {}", table));
-  if (page.documents.empty())
-    throw Error(ErrorCode::not_found, not_found_message(table), "firestore");
-  logger("firestore")->debug("schema of {} inferred from {} sampled documents", table,
-                             page.documents.size());
-  return infer_schema(page.documents);
+  std::vector<Json> docs;
+  size_t bytes = 0, want = kFirstSamplePage;
+  while (true) {
+    Json q = {{"from", Json::array({{{"collectionId", cp.id}}})}, {"limit", want}};
+    if (!docs.empty()) q["offset"] = docs.size();
+    auto page = api_.run_query(cp.parent, q, fmt::format("Firestore runQuery (sample) on {}", table));
+    const size_t got = page.documents.size();
+    bytes += page.bytes;
+    std::move(page.documents.begin(), page.documents.end(), std::back_inserter(docs));
+    if (got < want || docs.size() >= kSampleDocuments || bytes >= kSampleBytes) break;
+    want = std::clamp<size_t>((kSampleBytes - bytes) / std::max<size_t>(1, bytes / docs.size()), 1,
+                              kSampleDocuments - docs.size());
+  }
+  if (docs.empty()) throw Error(ErrorCode::not_found, not_found_message(table), "firestore");
+  logger("firestore")->debug("schema of {} inferred from {} sampled documents ({} bytes)", table,
+                             docs.size(), bytes);
+  return infer_schema(docs);
 }
 
 std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {

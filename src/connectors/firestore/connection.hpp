@@ -25,7 +25,7 @@ namespace polydb::firestore {
 using BatchCaller = std::function<Json(const Json& body)>;
 
 /// Sends `writes` (Firestore Write objects) with batchWrite in chunks of at
-/// most 500, never two writes of one document in a chunk (the later is sent
+/// most 500 writes and under 4 MiB (the emulator's request limit), never two writes of one document in a chunk (the later is sent
 /// in a later chunk). Writes that fail with a retryable status (ABORTED,
 /// UNAVAILABLE, RESOURCE_EXHAUSTED, ...) are resent with backoff; the first
 /// other failure throws its classified Error naming the document. Throws

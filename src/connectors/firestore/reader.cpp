@@ -14,9 +14,10 @@ namespace polydb::firestore {
 
 namespace {
 
-// The first page is small (document sizes are unknown); later pages hold
-// about batch_bytes of documents, measured on the previous page.
-constexpr size_t kFirstPage = 200;
+// The first page is small (document sizes are unknown, and a document may
+// take 1 MiB); later pages hold about batch_bytes of documents, measured on
+// the previous page.
+constexpr size_t kFirstPage = 10;
 
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 1469598103934665603ull;

@@ -263,6 +263,25 @@ TEST(FirestoreBatchWrite, ChunksOf500AndRetriesOnlyRetryableWrites) {
   }
 }
 
+// Documents of a megabyte: a request stays under the emulator's 4 MiB limit
+// (it refused 9 MB with RESOURCE_EXHAUSTED, which was retried in vain).
+TEST(FirestoreBatchWrite, ChunksStayUnderFourMebibytes) {
+  std::vector<size_t> sizes;
+  auto call = [&](const Json& body) {
+    EXPECT_LT(body.dump().size(), size_t{4} << 20);
+    sizes.push_back(body["writes"].size());
+    return Json{{"status", Json::array()}};
+  };
+  std::vector<Json> writes;
+  for (int i = 0; i < 10; ++i)
+    writes.push_back({{"update",
+                       {{"name", "c/" + std::to_string(i)},
+                        {"fields", {{"s", {{"stringValue", std::string(1'000'000, 'x')}}}}}}}});
+  InstantClock clock;
+  batch_write(call, writes, {}, "test", &clock);
+  EXPECT_EQ(sizes, (std::vector<size_t>{4, 4, 2}));
+}
+
 // A clock whose waits end early, as the system clock's do, on a stop request.
 class StoppableClock final : public net::RetryClock {
  public:
