@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "connectors/odbc/connstr.hpp"
 #include "connectors/odbc/errors.hpp"
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
+#include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "connectors/common/pushdown.hpp"
 #include "core/sql_names.hpp"
@@ -110,7 +112,9 @@ bool get_long_data(const OdbcConnection& conn, SQLHSTMT stmt, SQLUSMALLINT col, 
 }
 
 OdbcConnection::OdbcConnection(const Uri& uri, const ConnectOptions& options)
-    : display_(uri.to_string()) {
+    : display_(uri.to_string()),
+      watch_(read_timeout_option(uri, options.read_timeout), options.stop,
+             [](void* stmt) { SQLCancel(stmt); }) {
   SQLHENV env = nullptr;
   if (!succeeded(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env)))
     throw Error(ErrorCode::internal, "cannot allocate an ODBC environment (is unixODBC installed?)",
@@ -132,22 +136,62 @@ OdbcConnection::OdbcConnection(const Uri& uri, const ConnectOptions& options)
   net::RetryContext context;
   context.what = "connecting to " + display_;
   context.log_name = "odbc";
-  net::retry(policy, net::retry_if_retryable, [&] { connect_once(connection_string, login); },
-             context);
-  setup_session(target.dialect);
+  context.stop = options.stop;
+  const SocketTarget socket_target{target.host, target.port};
+  net::retry(policy, net::retry_if_retryable,
+             [&] { connect_once(connection_string, login, socket_target); }, context);
+  io(nullptr, [&] { setup_session(target.dialect); });
   logger("odbc")->info("connected to {} ({} {}, driver {}, {} dialect)", display_, dbms_name_,
                        dbms_version_, driver_name_, to_string(dialect_->kind()));
 }
 
 OdbcConnection::~OdbcConnection() {
   if (connected_) {
-    SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), SQL_ROLLBACK);
+    // The rollback waits for the server: a stalled one ends it like any call.
+    {
+      const auto busy = this->busy();
+      SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), SQL_ROLLBACK);
+    }
+    // The driver closes its socket: the number may be reused at once.
+    watch_.detach();
     SQLDisconnect(dbc_.get());
   }
 }
 
+Error OdbcConnection::timed_out(const Error& e) const {
+  // The driver's words ("server closed the connection unexpectedly") blame
+  // the server for what the watch did: they go to the detail only.
+  return Error(ErrorCode::timeout,
+               idle_timeout_error("odbc", display_, watch_.idle_limit(), "a read or write")
+                   .message(),
+               "odbc", e.detail())
+      .set_retryable(true)
+      .set_native_code(e.native_code());
+}
+
+std::optional<Error> OdbcConnection::interruption(const Error& e) {
+  // A driver reports a shut-down socket (or a cancel) as a communication
+  // failure, a cancel, or a general error, never as what caused it.
+  const ErrorCode c = e.code();
+  const bool may_be_ours = c == ErrorCode::connection || c == ErrorCode::cancelled ||
+                           c == ErrorCode::timeout || c == ErrorCode::internal ||
+                           c == ErrorCode::io;
+  if (!may_be_ours) return std::nullopt;
+  if (watch_.stopped())
+    return Error(ErrorCode::cancelled, stop_requested_error("odbc", display_).message(), "odbc",
+                 e.detail());
+  if (watch_.timed_out()) return timed_out(e);
+  // The driver's own timeout (SQL_ATTR_CONNECTION_TIMEOUT, set to the same limit).
+  if (c == ErrorCode::timeout && watch_.idle_limit().count() > 0 &&
+      (e.native_code() == "HYT00" || e.native_code() == "HYT01"))
+    return timed_out(e);
+  // A lost connection may have taken the socket with it.
+  if (c == ErrorCode::connection) watch_.forget_if_closed();
+  return std::nullopt;
+}
+
 void OdbcConnection::connect_once(const std::string& connection_string,
-                                  std::chrono::seconds login_timeout) {
+                                  std::chrono::seconds login_timeout, const SocketTarget& target) {
   SQLHDBC dbc = nullptr;
   if (!succeeded(SQLAllocHandle(SQL_HANDLE_DBC, env_.get(), &dbc)))
     throw Error(ErrorCode::internal, "cannot allocate an ODBC connection handle", "odbc");
@@ -157,14 +201,42 @@ void OdbcConnection::connect_once(const std::string& connection_string,
   std::u16string cs = to_utf16(connection_string);
   SQLWCHAR out[1024];
   SQLSMALLINT out_len = 0;
-  const SQLRETURN rc = SQLDriverConnectW(dbc, nullptr, wide(cs), static_cast<SQLSMALLINT>(cs.size()),
-                                         out, 1024, &out_len, SQL_DRIVER_NOPROMPT);
+  // The driver's socket is the TCP connection to the server that appears
+  // during SQLDriverConnect. One ODBC connect at a time in the process, so
+  // that two connections' sockets are not told apart by guesswork.
+  static std::mutex connect_mutex;
+  FoundSocket found;
+  SQLRETURN rc;
+  {
+    std::lock_guard lock(connect_mutex);
+    const std::set<ino_t> before = socket_inodes();
+    rc = SQLDriverConnectW(dbc, nullptr, wide(cs), static_cast<SQLSMALLINT>(cs.size()), out, 1024,
+                           &out_len, SQL_DRIVER_NOPROMPT);
+    if (succeeded(rc)) found = find_driver_socket(before, target);
+  }
   std::fill(cs.begin(), cs.end(), u'\0');  // the password, best effort
   if (!succeeded(rc))
     throw make_error(collect_diagnostics(SQL_HANDLE_DBC, dbc), "cannot connect to " + display_);
   std::memset(out, 0, sizeof out);
   dbc_ = std::move(handle);
   connected_ = true;
+  if (found.fd >= 0) {
+    watch_.attach(found.fd);
+  } else {
+    logger("odbc")->debug(
+        "the driver's socket is unknown ({}): only the driver's own timeouts apply to {}, and a "
+        "stop request calls SQLCancel",
+        found.why_not, display_);
+  }
+  // Drivers that implement it end a call waiting longer than this themselves.
+  if (const auto limit = watch_.idle_limit(); limit.count() > 0) {
+    const auto seconds =
+        static_cast<SQLULEN>(std::chrono::ceil<std::chrono::seconds>(limit).count());
+    const SQLRETURN set = SQLSetConnectAttr(dbc_.get(), SQL_ATTR_CONNECTION_TIMEOUT,
+                                            reinterpret_cast<SQLPOINTER>(seconds), 0);
+    logger("odbc")->debug("SQL_ATTR_CONNECTION_TIMEOUT={} {}", seconds,
+                          succeeded(set) ? "accepted" : "not supported by the driver");
+  }
 }
 
 std::string OdbcConnection::info_text(SQLUSMALLINT info) {
@@ -231,36 +303,40 @@ void OdbcConnection::check(SQLRETURN rc, SQLHSTMT stmt, std::string_view what) c
 uint64_t OdbcConnection::exec(std::string_view sql, std::span<const Value> params) {
   logger("odbc")->debug("exec: {}", sql);
   StmtHandle stmt = new_statement();
-  std::u16string text = to_utf16(sql);
-  SQLRETURN rc;
-  ValueParams bound;
-  if (params.empty()) {
-    rc = SQLExecDirectW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size()));
-  } else {
-    check(SQLPrepareW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size())), stmt.get(),
-          "cannot prepare SQL");
-    bound.bind(stmt.get(), params, *dialect_);
-    rc = SQLExecute(stmt.get());
-  }
-  if (rc == SQL_NO_DATA) return 0;  // a searched UPDATE/DELETE that matched nothing
-  check(rc, stmt.get(), "statement failed");
-  SQLLEN count = 0;
-  SQLRowCount(stmt.get(), &count);
-  return count > 0 ? static_cast<uint64_t>(count) : 0;
+  return io(stmt.get(), [&]() -> uint64_t {
+    std::u16string text = to_utf16(sql);
+    SQLRETURN rc;
+    ValueParams bound;
+    if (params.empty()) {
+      rc = SQLExecDirectW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size()));
+    } else {
+      check(SQLPrepareW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size())), stmt.get(),
+            "cannot prepare SQL");
+      bound.bind(stmt.get(), params, *dialect_);
+      rc = SQLExecute(stmt.get());
+    }
+    if (rc == SQL_NO_DATA) return 0;  // a searched UPDATE/DELETE that matched nothing
+    check(rc, stmt.get(), "statement failed");
+    SQLLEN count = 0;
+    SQLRowCount(stmt.get(), &count);
+    return count > 0 ? static_cast<uint64_t>(count) : 0;
+  });
 }
 
 TextRows OdbcConnection::collect_text(std::string_view sql, std::span<const Value> params) {
   logger("odbc")->debug("query: {}", sql);
   StmtHandle stmt = new_statement();
-  std::u16string text = to_utf16(sql);
-  ValueParams bound;
-  check(SQLPrepareW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size())), stmt.get(),
-        "cannot prepare SQL");
-  if (!params.empty()) bound.bind(stmt.get(), params, *dialect_);
-  const SQLRETURN rc = SQLExecute(stmt.get());
-  if (rc == SQL_NO_DATA) return {};
-  check(rc, stmt.get(), "query failed");
-  return fetch_text_rows(*this, stmt.get());
+  return io(stmt.get(), [&]() -> TextRows {
+    std::u16string text = to_utf16(sql);
+    ValueParams bound;
+    check(SQLPrepareW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size())), stmt.get(),
+          "cannot prepare SQL");
+    if (!params.empty()) bound.bind(stmt.get(), params, *dialect_);
+    const SQLRETURN rc = SQLExecute(stmt.get());
+    if (rc == SQL_NO_DATA) return {};
+    check(rc, stmt.get(), "query failed");
+    return fetch_text_rows(*this, stmt.get());
+  });
 }
 
 TextRows fetch_text_rows(const OdbcConnection& conn, SQLHSTMT stmt) {
@@ -285,23 +361,26 @@ TextRows fetch_text_rows(const OdbcConnection& conn, SQLHSTMT stmt) {
 }
 
 void OdbcConnection::set_autocommit(bool on) {
+  const auto busy = this->busy();
   const SQLRETURN rc = SQLSetConnectAttr(
       dbc_.get(), SQL_ATTR_AUTOCOMMIT,
       reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF)),
       0);
   if (!succeeded(rc))
-    throw make_error(collect_diagnostics(SQL_HANDLE_DBC, dbc_.get()),
-                     on ? "cannot end the transaction" : "cannot start a transaction");
+    throw interrupted(make_error(collect_diagnostics(SQL_HANDLE_DBC, dbc_.get()),
+                                 on ? "cannot end the transaction" : "cannot start a transaction"));
 }
 
 void OdbcConnection::end_transaction(bool commit) {
+  const auto busy = this->busy();
   const SQLRETURN rc = SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), commit ? SQL_COMMIT : SQL_ROLLBACK);
   if (!succeeded(rc))
-    throw make_error(collect_diagnostics(SQL_HANDLE_DBC, dbc_.get()),
-                     commit ? "commit failed" : "rollback failed");
+    throw interrupted(make_error(collect_diagnostics(SQL_HANDLE_DBC, dbc_.get()),
+                                 commit ? "commit failed" : "rollback failed"));
 }
 
 void OdbcConnection::rollback_quietly() noexcept {
+  const auto busy = this->busy();
   if (!succeeded(SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), SQL_ROLLBACK)))
     logger("odbc")->warn("rollback failed (the server rolls back when the connection closes)");
   SQLSetConnectAttr(dbc_.get(), SQL_ATTR_AUTOCOMMIT,
@@ -325,25 +404,27 @@ std::pair<std::optional<std::string>, std::optional<std::string>> OdbcConnection
 }
 
 std::vector<TableInfo> OdbcConnection::list_tables() {
-  StmtHandle stmt = new_statement();
-  WideArg catalog(dialect_->schema_is_catalog() ? std::optional(catalog_) : std::nullopt);
-  std::u16string all = u"%", types = u"TABLE,VIEW";
-  check(SQLTablesW(stmt.get(), catalog.ptr(), catalog.len(), nullptr, 0, wide(all), SQL_NTS,
-                   wide(types), SQL_NTS),
-        stmt.get(), "cannot list the tables");
-  std::vector<TableInfo> out;
-  for (const auto& row : fetch_text_rows(*this, stmt.get())) {
-    const std::string schema = row.at(1).value_or(""), table = row.at(2).value_or("");
-    const std::string type = row.at(3).value_or("");
-    const std::string s = lower(schema);
-    if (s == "pg_catalog" || s == "information_schema" || s == "sys" || s == "pg_toast") continue;
-    if (type != "TABLE" && type != "VIEW" && type != "BASE TABLE") continue;
-    const bool local = schema.empty() || schema == default_schema_;
-    out.push_back({local ? table : schema + "." + table, type == "VIEW" ? "view" : "table"});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
-  return out;
+  return io(nullptr, [&]() -> std::vector<TableInfo> {
+    StmtHandle stmt = new_statement();
+    WideArg catalog(dialect_->schema_is_catalog() ? std::optional(catalog_) : std::nullopt);
+    std::u16string all = u"%", types = u"TABLE,VIEW";
+    check(SQLTablesW(stmt.get(), catalog.ptr(), catalog.len(), nullptr, 0, wide(all), SQL_NTS,
+                     wide(types), SQL_NTS),
+          stmt.get(), "cannot list the tables");
+    std::vector<TableInfo> out;
+    for (const auto& row : fetch_text_rows(*this, stmt.get())) {
+      const std::string schema = row.at(1).value_or(""), table = row.at(2).value_or("");
+      const std::string type = row.at(3).value_or("");
+      const std::string s = lower(schema);
+      if (s == "pg_catalog" || s == "information_schema" || s == "sys" || s == "pg_toast") continue;
+      if (type != "TABLE" && type != "VIEW" && type != "BASE TABLE") continue;
+      const bool local = schema.empty() || schema == default_schema_;
+      out.push_back({local ? table : schema + "." + table, type == "VIEW" ? "view" : "table"});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
+    return out;
+  });
 }
 
 std::string OdbcConnection::own_table_name(std::string_view table) {
@@ -357,81 +438,85 @@ std::string OdbcConnection::table_reference(std::string_view name) const {
 }
 
 std::optional<TableInfo> OdbcConnection::find(const TableName& name) {
-  StmtHandle stmt = new_statement();
-  auto [cat, sch] = catalog_scope(name);
-  const std::string escape = info_text(SQL_SEARCH_PATTERN_ESCAPE);
-  WideArg catalog(cat);
-  WideArg schema(sch ? std::optional(escape_pattern(*sch, escape)) : std::nullopt);
-  std::u16string table = to_utf16(escape_pattern(name.table, escape));
-  check(SQLTablesW(stmt.get(), catalog.ptr(), catalog.len(), schema.ptr(), schema.len(),
-                   wide(table), static_cast<SQLSMALLINT>(table.size()), nullptr, 0),
-        stmt.get(), "cannot look up the table");
-  for (const auto& row : fetch_text_rows(*this, stmt.get())) {
-    if (row.at(2) != name.table) continue;
-    if (sch && row.at(1) && *row.at(1) != *sch) continue;
-    const std::string type = row.at(3).value_or("");
-    return TableInfo{row.at(2).value_or(""), type == "VIEW" ? "view" : "table"};
-  }
-  return std::nullopt;
+  return io(nullptr, [&]() -> std::optional<TableInfo> {
+    StmtHandle stmt = new_statement();
+    auto [cat, sch] = catalog_scope(name);
+    const std::string escape = info_text(SQL_SEARCH_PATTERN_ESCAPE);
+    WideArg catalog(cat);
+    WideArg schema(sch ? std::optional(escape_pattern(*sch, escape)) : std::nullopt);
+    std::u16string table = to_utf16(escape_pattern(name.table, escape));
+    check(SQLTablesW(stmt.get(), catalog.ptr(), catalog.len(), schema.ptr(), schema.len(),
+                     wide(table), static_cast<SQLSMALLINT>(table.size()), nullptr, 0),
+          stmt.get(), "cannot look up the table");
+    for (const auto& row : fetch_text_rows(*this, stmt.get())) {
+      if (row.at(2) != name.table) continue;
+      if (sch && row.at(1) && *row.at(1) != *sch) continue;
+      const std::string type = row.at(3).value_or("");
+      return TableInfo{row.at(2).value_or(""), type == "VIEW" ? "view" : "table"};
+    }
+    return std::nullopt;
+  });
 }
 
 TableDescription OdbcConnection::describe_table(const TableName& name, std::string_view as_given) {
-  const auto found = find(name);
-  if (!found)
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", as_given,
-                            display_),
-                "odbc");
-  TableDescription d;
-  d.name = name;
-  d.is_view = found->kind == "view";
-  auto [cat, sch] = catalog_scope(name);
-  const std::string escape = info_text(SQL_SEARCH_PATTERN_ESCAPE);
-  {
-    StmtHandle stmt = new_statement();
-    WideArg catalog(cat);
-    WideArg schema(sch ? std::optional(escape_pattern(*sch, escape)) : std::nullopt);
-    std::u16string table = to_utf16(escape_pattern(name.table, escape)), cols = u"%";
-    check(SQLColumnsW(stmt.get(), catalog.ptr(), catalog.len(), schema.ptr(), schema.len(),
-                      wide(table), static_cast<SQLSMALLINT>(table.size()), wide(cols), SQL_NTS),
-          stmt.get(), "cannot read the columns");
-    std::vector<std::pair<int64_t, ColumnMeta>> cols_found;
-    for (const auto& row : fetch_text_rows(*this, stmt.get())) {
-      if (row.at(2) != name.table || (sch && row.at(1) && *row.at(1) != *sch)) continue;
-      ColumnMeta c;
-      c.name = row.at(3).value_or("");
-      c.sql_type = static_cast<short>(std::stoi(row.at(4).value_or("0")));
-      c.type_name = lower(row.at(5).value_or(""));
-      c.column_size = std::stoll(row.at(6).value_or("0"));
-      c.decimal_digits = static_cast<short>(std::stoi(row.at(8).value_or("0")));
-      c.nullable = row.at(10).value_or("1") != "0";
-      c.remarks = row.at(11).value_or("");
-      const int64_t ordinal = row.size() > 16 ? std::stoll(row[16].value_or("0")) : 0;
-      cols_found.emplace_back(ordinal, std::move(c));
+  return io(nullptr, [&]() -> TableDescription {
+    const auto found = find(name);
+    if (!found)
+      throw Error(ErrorCode::not_found,
+                  fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", as_given,
+                              display_),
+                  "odbc");
+    TableDescription d;
+    d.name = name;
+    d.is_view = found->kind == "view";
+    auto [cat, sch] = catalog_scope(name);
+    const std::string escape = info_text(SQL_SEARCH_PATTERN_ESCAPE);
+    {
+      StmtHandle stmt = new_statement();
+      WideArg catalog(cat);
+      WideArg schema(sch ? std::optional(escape_pattern(*sch, escape)) : std::nullopt);
+      std::u16string table = to_utf16(escape_pattern(name.table, escape)), cols = u"%";
+      check(SQLColumnsW(stmt.get(), catalog.ptr(), catalog.len(), schema.ptr(), schema.len(),
+                        wide(table), static_cast<SQLSMALLINT>(table.size()), wide(cols), SQL_NTS),
+            stmt.get(), "cannot read the columns");
+      std::vector<std::pair<int64_t, ColumnMeta>> cols_found;
+      for (const auto& row : fetch_text_rows(*this, stmt.get())) {
+        if (row.at(2) != name.table || (sch && row.at(1) && *row.at(1) != *sch)) continue;
+        ColumnMeta c;
+        c.name = row.at(3).value_or("");
+        c.sql_type = static_cast<short>(std::stoi(row.at(4).value_or("0")));
+        c.type_name = lower(row.at(5).value_or(""));
+        c.column_size = std::stoll(row.at(6).value_or("0"));
+        c.decimal_digits = static_cast<short>(std::stoi(row.at(8).value_or("0")));
+        c.nullable = row.at(10).value_or("1") != "0";
+        c.remarks = row.at(11).value_or("");
+        const int64_t ordinal = row.size() > 16 ? std::stoll(row[16].value_or("0")) : 0;
+        cols_found.emplace_back(ordinal, std::move(c));
+      }
+      std::stable_sort(cols_found.begin(), cols_found.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (auto& [ordinal, c] : cols_found) d.columns.push_back(std::move(c));
     }
-    std::stable_sort(cols_found.begin(), cols_found.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [ordinal, c] : cols_found) d.columns.push_back(std::move(c));
-  }
-  add_details(d);
-  for (const auto& c : d.columns) {
-    Field f{c.name, type_from_column(c, dialect_->kind()), c.nullable, native_type_text(c)};
-    if (f.type.id == TypeId::string) f.collation = dialect_->collation({c.sql_type, c.type_name});
-    d.schema.fields.push_back(std::move(f));
-  }
-  StmtHandle stmt = new_statement();
-  WideArg catalog(cat), schema(sch);
-  std::u16string table = to_utf16(name.table);
-  check(SQLPrimaryKeysW(stmt.get(), catalog.ptr(), catalog.len(), schema.ptr(), schema.len(),
-                        wide(table), static_cast<SQLSMALLINT>(table.size())),
-        stmt.get(), "cannot read the primary key");
-  std::vector<std::pair<int, std::string>> key;
-  for (const auto& row : fetch_text_rows(*this, stmt.get()))
-    if (row.at(2) == name.table && row.at(3))
-      key.emplace_back(std::stoi(row.at(4).value_or("0")), *row.at(3));
-  std::sort(key.begin(), key.end());
-  for (auto& [seq, col] : key) d.schema.primary_key.push_back(col);
-  return d;
+    add_details(d);
+    for (const auto& c : d.columns) {
+      Field f{c.name, type_from_column(c, dialect_->kind()), c.nullable, native_type_text(c)};
+      if (f.type.id == TypeId::string) f.collation = dialect_->collation({c.sql_type, c.type_name});
+      d.schema.fields.push_back(std::move(f));
+    }
+    StmtHandle stmt = new_statement();
+    WideArg catalog(cat), schema(sch);
+    std::u16string table = to_utf16(name.table);
+    check(SQLPrimaryKeysW(stmt.get(), catalog.ptr(), catalog.len(), schema.ptr(), schema.len(),
+                          wide(table), static_cast<SQLSMALLINT>(table.size())),
+          stmt.get(), "cannot read the primary key");
+    std::vector<std::pair<int, std::string>> key;
+    for (const auto& row : fetch_text_rows(*this, stmt.get()))
+      if (row.at(2) == name.table && row.at(3))
+        key.emplace_back(std::stoi(row.at(4).value_or("0")), *row.at(3));
+    std::sort(key.begin(), key.end());
+    for (auto& [seq, col] : key) d.schema.primary_key.push_back(col);
+    return d;
+  });
 }
 
 void OdbcConnection::add_details(TableDescription& d) {

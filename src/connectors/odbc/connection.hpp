@@ -11,10 +11,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "connectors/odbc/dialect.hpp"
 #include "connectors/odbc/handles.hpp"
+#include "connectors/odbc/socket_watch.hpp"
 #include "connectors/odbc/types.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
@@ -39,6 +41,15 @@ std::vector<std::string> installed_drivers();
 
 /// A connection to one database through an ODBC driver. Single-threaded;
 /// readers and writers borrow it and must be destroyed before it.
+///
+/// Every call that may wait on the server runs inside io(): a call that
+/// receives and sends nothing for the URL's `read-timeout` (else
+/// ConnectOptions::read_timeout) throws Error(timeout), and a stop request on
+/// ConnectOptions::stop ends a blocked call with Error(cancelled); both leave
+/// the connection unusable. That needs the driver's socket, found right after
+/// the connect (socket_watch.hpp); when it cannot be found (a DSN, a Unix
+/// socket) only the driver's own timeouts apply and a stop request calls
+/// SQLCancel on the statement in flight.
 class OdbcConnection final : public Connection {
  public:
   /// Connects, retrying transient failures (08xxx, Azure SQL's transient
@@ -86,6 +97,29 @@ class OdbcConnection final : public Connection {
   /// widens to UTF-16 and the reader narrows back.
   bool raw_utf8_text() const noexcept { return raw_utf8_text_; }
 
+  /// Runs `fn` as a call that may wait on the server (see the class comment);
+  /// `stmt` (may be null) is the statement a stop request cancels when the
+  /// socket is unknown. An Error `fn` throws after the idle limit or a stop
+  /// request ended it becomes Error(timeout) or Error(cancelled). Nests, and
+  /// may run on a reader's prefetch thread while the caller waits in another.
+  template <class Fn>
+  decltype(auto) io(SQLHSTMT stmt, Fn&& fn) {
+    const auto busy = this->busy(stmt);
+    try {
+      return std::forward<Fn>(fn)();
+    } catch (const Error& e) {
+      if (auto why = interruption(e)) throw *why;
+      throw;
+    }
+  }
+  /// What io() does without the error translation, for cleanup that throws nothing.
+  [[nodiscard]] SocketWatch::Busy busy(SQLHSTMT stmt = nullptr) { return watch_.busy(stmt); }
+  /// The Error(cancelled) or Error(timeout) that explains `e` when a stop
+  /// request or the idle limit ended the call that failed, else nullopt.
+  std::optional<Error> interruption(const Error& e);
+  /// interruption(e), or `e`.
+  Error interrupted(const Error& e) { return interruption(e).value_or(e); }
+
   /// A new statement handle. Throws Error on failure.
   StmtHandle new_statement();
   /// Throws the Error for a failed call on `stmt` (unless `rc` succeeded).
@@ -112,7 +146,9 @@ class OdbcConnection final : public Connection {
   TableDescription describe_table(const TableName& name, std::string_view as_given);
 
  private:
-  void connect_once(const std::string& connection_string, std::chrono::seconds login_timeout);
+  Error timed_out(const Error& e) const;
+  void connect_once(const std::string& connection_string, std::chrono::seconds login_timeout,
+                    const SocketTarget& target);
   void setup_session(const std::string& forced_dialect);
   std::string info_text(SQLUSMALLINT info);
   /// Catalog/schema arguments for catalog functions on `name`.
@@ -134,6 +170,8 @@ class OdbcConnection final : public Connection {
   bool raw_utf8_text_ = false;
   std::string default_schema_;  ///< "" when the DBMS has none (MySQL)
   std::string catalog_;         ///< current catalog (MySQL: the database)
+  // Last: its threads and stop callback end before the handles they touch.
+  SocketWatch watch_;
 };
 
 /// Every row of `stmt`'s result, each cell as text (for metadata).

@@ -16,8 +16,10 @@ constexpr std::string_view kBackend = "odbc";
 
 constexpr std::string_view kSqlServerOptions =
     "driver, encrypt, trust-server-certificate, host-name-in-certificate, ca-file, "
-    "authentication, application-intent, multi-subnet-failover, login-timeout, app, dialect";
-constexpr std::string_view kOdbcOptions = "dsn, connection-string, driver, login-timeout, dialect";
+    "authentication, application-intent, multi-subnet-failover, login-timeout, read-timeout, app, "
+    "dialect";
+constexpr std::string_view kOdbcOptions =
+    "dsn, connection-string, driver, login-timeout, read-timeout, dialect";
 
 // Azure AD / Entra ID methods the Microsoft drivers implement (Authentication=...).
 constexpr std::string_view kAuthMethods[] = {
@@ -165,6 +167,8 @@ SqlServerOptions parse_sqlserver_options(const Uri& uri, ConnectionTarget& targe
       o.multi_subnet = parse_yes_no(value);
     } else if (option_keys_equal(key, "login-timeout")) {
       target.login_timeout = parse_seconds(key, value);
+    } else if (option_keys_equal(key, "read-timeout")) {
+      // The connection reads it (read_timeout_option): not a driver attribute.
     } else if (option_keys_equal(key, "app")) {
       o.app = value;
     } else if (option_keys_equal(key, "dialect")) {
@@ -233,6 +237,8 @@ ConnectionTarget build_sqlserver(const Uri& uri, const std::vector<std::string>&
   t.driver = o.driver.empty() ? choose_sqlserver_driver(installed) : o.driver;
   const bool freetds = is_freetds(t.driver);
   const uint16_t port = uri.port.value_or(1433);
+  t.host = uri.host;
+  t.port = port;
   std::string cs;
   add(cs, "Driver", t.driver);
   if (freetds) {
@@ -270,6 +276,8 @@ ConnectionTarget build_odbc(const Uri& uri) {
       driver = value;
     } else if (option_keys_equal(key, "login-timeout")) {
       t.login_timeout = parse_seconds(key, value);
+    } else if (option_keys_equal(key, "read-timeout")) {
+      // The connection reads it (read_timeout_option): not a driver attribute.
     } else if (option_keys_equal(key, "dialect")) {
       check_dialect(value);
       t.dialect = lower(value);
@@ -289,6 +297,13 @@ ConnectionTarget build_odbc(const Uri& uri) {
     cs = *raw;
     const auto attrs = parse_connection_string(cs);
     if (auto d = find_attribute(attrs, "Driver")) t.driver = *d;
+    for (std::string_view key : {"Server", "Host", "Servername"})
+      if (auto h = find_attribute(attrs, key); h && t.host.empty()) t.host = *h;
+    if (auto p = find_attribute(attrs, "Port")) {
+      uint16_t port = 0;
+      const auto [end, ec] = std::from_chars(p->data(), p->data() + p->size(), port);
+      if (ec == std::errc() && end == p->data() + p->size()) t.port = port;
+    }
     const bool has_user = find_attribute(attrs, "UID") || find_attribute(attrs, "User");
     const bool has_pwd = find_attribute(attrs, "PWD") || find_attribute(attrs, "Password");
     while (!cs.empty() && cs.back() == ';') cs.pop_back();
@@ -299,6 +314,8 @@ ConnectionTarget build_odbc(const Uri& uri) {
       add(cs, "DSN", *dsn);
     } else {
       t.driver = *driver;
+      t.host = uri.host;
+      t.port = uri.port;
       add(cs, "Driver", *driver);
       if (!uri.host.empty()) add(cs, "Server", uri.host);
       if (uri.port) add(cs, "Port", std::to_string(*uri.port));

@@ -9,6 +9,7 @@
 // password cannot end the attribute.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,11 @@ struct ConnectionTarget {
   std::string driver;  ///< the driver chosen ("" when a DSN decides)
   std::string dialect;  ///< "sqlserver|postgresql|mysql|ansi" when forced by the URL, else ""
   std::chrono::seconds login_timeout{0};  ///< 0 = ConnectOptions::timeout
+  /// The server the driver connects to, when the URL or connection string
+  /// says (Server=, Port=): "" and nullopt for a DSN. Used to find the
+  /// driver's socket (socket_watch.hpp).
+  std::string host;
+  std::optional<uint16_t> port;
   bool sqlserver = false;  ///< built from a sqlserver:// URL
 };
 
@@ -60,6 +66,7 @@ struct ConnectionTarget {
 bool is_loopback_host(std::string_view host);
 
 /// Builds the connection string for `uri` (scheme odbc or sqlserver).
+/// `read-timeout` is accepted and left to the connection (read_timeout_option).
 /// `installed` lists the driver names SQLDrivers reported (used to choose a
 /// SQL Server driver). Throws Error(invalid_argument) for unknown options or
 /// bad values, Error(not_found) when no SQL Server driver is installed, and

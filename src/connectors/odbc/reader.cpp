@@ -63,6 +63,27 @@ class OdbcReader final : public BatchReader {
   OdbcReader(OdbcConnection& conn, ReaderSetup setup)
       : conn_(conn), setup_(std::move(setup)), stmt_(conn.new_statement()) {
     logger("odbc")->debug("query: {}", setup_.sql);
+    conn_.io(stmt_.get(), [&] { execute(); });
+  }
+
+  ~OdbcReader() override {
+    if (prefetch_) prefetch_->stop();
+    // Freeing a statement with an open cursor closes it on the server.
+    const auto busy = conn_.busy();
+    stmt_.reset();
+  }
+  OdbcReader(const OdbcReader&) = delete;
+  OdbcReader& operator=(const OdbcReader&) = delete;
+
+  const Schema& schema() const override { return *schema_; }
+  ScanPlan plan() const override { return setup_.plan; }
+
+  std::optional<Batch> next() override {
+    return conn_.io(stmt_.get(), [&] { return next_batch(); });
+  }
+
+ private:
+  void execute() {
     SQLHSTMT st = stmt_.get();
     std::u16string text = to_utf16(setup_.sql);
     conn_.check(SQLPrepareW(st, reinterpret_cast<SQLWCHAR*>(text.data()),
@@ -83,16 +104,7 @@ class OdbcReader final : public BatchReader {
       start_prefetch();
   }
 
-  ~OdbcReader() override {
-    if (prefetch_) prefetch_->stop();
-  }
-  OdbcReader(const OdbcReader&) = delete;
-  OdbcReader& operator=(const OdbcReader&) = delete;
-
-  const Schema& schema() const override { return *schema_; }
-  ScanPlan plan() const override { return setup_.plan; }
-
-  std::optional<Batch> next() override {
+  std::optional<Batch> next_batch() {
     while (!done_) {
       Batch batch(schema_);
       batch.reserve(rowset_);
@@ -117,7 +129,6 @@ class OdbcReader final : public BatchReader {
     return std::nullopt;
   }
 
- private:
   // The producer thread owns the statement from here until finish() or the
   // destructor stops it.
   void start_prefetch() {
@@ -229,6 +240,10 @@ class OdbcReader final : public BatchReader {
   // their cells read whole; false at the end of the result. Touches the
   // statement: on the producer thread when prefetching.
   bool fill(RowBlock& b) {
+    return conn_.io(stmt_.get(), [&] { return fill_now(b); });
+  }
+
+  bool fill_now(RowBlock& b) {
     if (bound_ != &b) bind(b);
     b.long_values.clear();
     const SQLRETURN rc = SQLFetch(stmt_.get());

@@ -50,7 +50,7 @@ class OdbcWriter final : public BatchWriter {
                   fmt::format("nothing to write into '{}': the source has no columns", table),
                   "odbc");
     try {
-      open();
+      conn_.io(nullptr, [&] { open(); });
     } catch (...) {
       abort();
       throw;
@@ -67,7 +67,7 @@ class OdbcWriter final : public BatchWriter {
                               batch.num_columns(), source_.fields.size()),
                   "odbc");
     try {
-      write_rows(batch);
+      conn_.io(nullptr, [&] { write_rows(batch); });
     } catch (...) {
       failed_ = true;
       abort();
@@ -78,13 +78,15 @@ class OdbcWriter final : public BatchWriter {
   WriteResult commit() override {
     if (done_) throw finished("commit()");
     try {
-      statements_.clear();
-      if (!aside_.table.empty() && dialect_.transactional_ddl()) swap_in();
-      conn_.end_transaction(true);
-      conn_.set_autocommit(true);
-      in_txn_ = false;
-      created_ = false;
-      if (!aside_.table.empty()) swap_in();  // MySQL: after the commit, one atomic RENAME
+      conn_.io(nullptr, [&] {
+        statements_.clear();
+        if (!aside_.table.empty() && dialect_.transactional_ddl()) swap_in();
+        conn_.end_transaction(true);
+        conn_.set_autocommit(true);
+        in_txn_ = false;
+        created_ = false;
+        if (!aside_.table.empty()) swap_in();  // MySQL: after the commit, one atomic RENAME
+      });
     } catch (...) {
       abort();
       throw;
@@ -97,6 +99,7 @@ class OdbcWriter final : public BatchWriter {
   void abort() noexcept override {
     if (done_) return;
     done_ = true;
+    const auto busy = conn_.busy();
     statements_.clear();
     if (in_txn_) conn_.rollback_quietly();
     in_txn_ = false;
@@ -329,7 +332,11 @@ class OdbcWriter final : public BatchWriter {
   }
 
   void execute(SQLHSTMT stmt, size_t first, size_t count, size_t per_set) {
-    const SQLRETURN rc = SQLExecute(stmt);
+    SQLRETURN rc;
+    {
+      const auto busy = conn_.busy(stmt);  // the statement a stop request cancels
+      rc = SQLExecute(stmt);
+    }
     if (succeeded(rc) || rc == SQL_NO_DATA) return;
     Error e = make_error(collect_diagnostics(SQL_HANDLE_STMT, stmt),
                          fmt::format("cannot write into '{}'", as_given_));

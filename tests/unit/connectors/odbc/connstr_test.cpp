@@ -132,6 +132,37 @@ TEST(OdbcConnStrTest, DsnAndRawConnectionStrings) {
             "sqlserver");
 }
 
+TEST(OdbcConnStrTest, ReadTimeoutIsTheConnectionsNotTheDrivers) {
+  EXPECT_EQ(build("odbc://u@db:5432/shop?driver=PostgreSQL%20Unicode&read-timeout=2.5"),
+            "Driver=PostgreSQL Unicode;Server=db;Port=5432;Database=shop;UID=u");
+  EXPECT_EQ(build("odbc:///?dsn=a&read-timeout=0"), "DSN=a");
+  EXPECT_EQ(build("sqlserver://sa:pw@127.0.0.1/m?read-timeout=60").find("read"), std::string::npos);
+  try {
+    build("odbc:///?dsn=a&bogus=1");
+    ADD_FAILURE() << "an unknown option was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("read-timeout"), std::string::npos) << e.message();
+  }
+}
+
+TEST(OdbcConnStrTest, TheServerToFindTheDriversSocketBy) {
+  auto t = build_connection_target(Uri::parse("odbc://u@db:5433/shop?driver=X"), kAll);
+  EXPECT_EQ(t.host, "db");
+  EXPECT_EQ(t.port, std::optional<uint16_t>(5433));
+  t = build_connection_target(Uri::parse("odbc://u@db/shop?driver=X"), kAll);
+  EXPECT_EQ(t.port, std::nullopt);
+  t = build_connection_target(
+      Uri::parse("odbc:///?connection-string=" + percent_encode("Driver=X;SERVER=h2;PORT=3307")),
+      kAll);
+  EXPECT_EQ(t.host, "h2");
+  EXPECT_EQ(t.port, std::optional<uint16_t>(3307));
+  t = build_connection_target(Uri::parse("sqlserver://sa:pw@127.0.0.1/m"), kAll);
+  EXPECT_EQ(t.host, "127.0.0.1");
+  EXPECT_EQ(t.port, std::optional<uint16_t>(1433));
+  t = build_connection_target(Uri::parse("odbc:///?dsn=a"), kAll);
+  EXPECT_EQ(t.host, "");  // a DSN's server is the driver's business
+}
+
 TEST(OdbcConnStrTest, PsqlOdbcGetsStreamingDefaultsUnlessSet) {
   EXPECT_EQ(driver_defaults("Driver={PostgreSQL Unicode};Server=h", 500),
             ";UseDeclareFetch=1;Fetch=500;BoolsAsChar=0;BatchSize=1");
