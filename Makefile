@@ -66,6 +66,7 @@ bench: release
 	@eval "$$(scripts/services.sh env postgres | sed 's/^/export /')" && bench/compare/odbc_read.sh build/release/src/cli/polydb
 	@scripts/services.sh start cosmos && eval "$$(scripts/services.sh env cosmos | sed 's/^/export /')" && bench/compare/cosmos_load.sh build/release/src/cli/polydb
 	@scripts/services.sh start firestore && eval "$$(scripts/services.sh env firestore | sed 's/^/export /')" && bench/compare/firestore_load.sh build/release/src/cli/polydb
+	@eval "$$(scripts/services.sh env postgres mariadb cosmos firestore | sed 's/^/export /')" && bench/compare/wide_rows.sh build/release/src/cli/polydb
 
 # libFuzzer targets in fuzz/, each for FUZZ_SECONDS (make test runs them briefly).
 FUZZ_SECONDS ?= 600

@@ -455,7 +455,7 @@ TEST_F(CliRulesTest, ExtraParameterValuesAreRefusedByPostgres) {
         std::vector<std::string>{"sql", pg, "SELECT 1", "-p", "a"}}) {
     const RunResult r = polydb(args);
     EXPECT_EQ(r.status, 1) << r;
-    expect_one_error_line(r, {"parameter"});
+    expect_one_error_line(r, {"value(s) were given"});
   }
   const RunResult ok = polydb({"--format", "csv", "sql", pg, "SELECT $2::text AS x, $1::int AS y",
                                "-p", "7", "-p", "'$3'"});

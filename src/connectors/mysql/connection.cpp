@@ -652,8 +652,8 @@ StmtHandle MysqlConnection::run(std::string_view sql, Params& params, bool curso
   const unsigned long expected = mysql_stmt_param_count(st);
   if (expected != params.size())
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("the statement has {} parameter(s) but {} value(s) were given (pass "
-                            "one -p VALUE per ?)",
+                fmt::format("the statement has {} parameter(s) but {} value(s) were given (give "
+                            "one value per ? placeholder)",
                             expected, params.size()),
                 "mysql");
   if (expected && mysql_stmt_bind_param(st, params.binds()))

@@ -963,26 +963,31 @@ PgResult PgConnection::prepare(const std::string& sql, const BoundParams& params
                                std::string_view what) {
   ensure_idle();
   logger("pg")->debug("prepare: {}", sql);
+  const size_t given = params.types.size();
+  auto count_error = [&](size_t used) {
+    return Error(ErrorCode::invalid_argument,
+                 fmt::format("the statement has {} parameter(s) but {} value(s) were given (give "
+                             "one value per $N placeholder)",
+                             used, given),
+                 std::string(kBackend));
+  };
   PgResult prep;
-  if (PQsendPrepare(conn_.get(), "", sql.c_str(), static_cast<int>(params.types.size()),
-                    params.types.data()))
+  if (PQsendPrepare(conn_.get(), "", sql.c_str(), static_cast<int>(given), params.types.data()))
     prep = finish_command();
-  if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK)
+  if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
+    // An extra value of no declared type fails the prepare ("could not
+    // determine data type of parameter $2"): say what is wrong instead.
+    if (const size_t used = highest_parameter(sql); prep && used < given) throw count_error(used);
     throw make_error(prep.get(), conn_.get(), what);
+  }
   PgResult desc;
   if (PQsendDescribePrepared(conn_.get(), "")) desc = finish_command();
   if (!desc || PQresultStatus(desc.get()) != PGRES_COMMAND_OK)
     throw make_error(desc.get(), conn_.get(), what);
   // The server counts max(values given, highest $N): it would ignore extra values.
-  const size_t given = params.types.size();
   const auto described = static_cast<size_t>(PQnparams(desc.get()));
   const size_t used = described > given ? described : highest_parameter(sql);
-  if (used != given)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("the statement has {} parameter(s) but {} value(s) were given (give "
-                            "one value per $N placeholder)",
-                            used, given),
-                std::string(kBackend));
+  if (used != given) throw count_error(used);
   return desc;
 }
 

@@ -58,7 +58,7 @@ void bind_params(SqliteConnection& conn, sqlite3_stmt* st, std::span<const Value
   if (static_cast<size_t>(expected) != params.size())
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("the statement has {} parameter(s) but {} value(s) were given "
-                            "(pass one -p VALUE per ? or $N)",
+                            "(give one value per ? or $N placeholder)",
                             expected, params.size()),
                 "sqlite");
   for (size_t i = 0; i < params.size(); ++i) bind_value(st, static_cast<int>(i) + 1, params[i]);
