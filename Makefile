@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 .DEFAULT_GOAL := help
-.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz check-options difftest
+.PHONY: help deps build release run test bench services-start services-stop clean tsan tsan-build fuzz check-options difftest chunked-acceptance
 
 help:
 	@echo "make run     install what is missing, build (release) and run the quickstart"
@@ -17,6 +17,7 @@ help:
 	@echo "make fuzz    libFuzzer targets (clang), 10 minutes each: FUZZ_SECONDS=N to change"
 	@echo "make difftest  the differential query tester, night length (DIFF_QUERIES=2000 per shard, 6 shards)"
 	@echo "make check-options  builds with backends switched off (POLYDB_WITH_<BACKEND>=OFF)"
+	@echo "make chunked-acceptance  chunked copies killed 5 times and resumed, at full size (CHUNKED_ROWS=2000000)"
 
 deps:
 	@scripts/install-deps.sh
@@ -84,6 +85,15 @@ difftest: build
 	  eval "$$(scripts/services.sh env postgres mariadb | sed 's/^/export /')" && \
 	  POLYDB_DIFF_QUERIES=$(DIFF_QUERIES) POLYDB_DIFF_SEED=$(DIFF_SEED) \
 	  build/dev/tests/polydb_integration_tests --gtest_filter='DifferentialQueryTest.*'
+
+# #15's acceptance sizes for the chunked copy killed 5 times and resumed:
+# 2,000,000 rows PostgreSQL -> MariaDB and 200,000 items SQLite -> DynamoDB
+# (make test runs 200,000 and 20,000). CHUNKED_ROWS picks another size.
+CHUNKED_ROWS ?= 2000000
+chunked-acceptance: build
+	@trap 'scripts/services.sh stop postgres mariadb dynamodb' EXIT; scripts/services.sh start postgres mariadb dynamodb && \
+	  eval "$$(scripts/services.sh env postgres mariadb dynamodb | sed 's/^/export /')" && \
+	  POLYDB_CHUNKED_ROWS=$(CHUNKED_ROWS) build/dev/tests/polydb_e2e_tests --gtest_filter='ChunkedCopy.Killed*'
 
 # Builds with backends left out (all at once, then each alone; build/options):
 # they compile and link, and a left-out backend's URLs name its option.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "core/log.hpp"
 #include "engine/chunks.hpp"
 #include "engine/transfer.hpp"
+#include "net/retry.hpp"
 #include "polydb/error.hpp"
 #include "polydb/state.hpp"
 
@@ -215,9 +217,15 @@ class Worker {
       if (!retry) throw;
       progress_.retried();
       ++stats_.retries;
-      logger("copy")->warn("chunk {} of job {} failed (attempt {} of {}), retrying: {}",
+      // Back off before claiming again (net/retry's policy: exponential with
+      // full jitter), so that a throttled or restarting server is not
+      // hammered by every worker at once.
+      const auto delay = net::backoff_delay(net::RetryPolicy{}, std::max(1, static_cast<int>(chunk.attempts)),
+                                            std::uniform_real_distribution<double>(0, 1)(rng_));
+      logger("copy")->warn("chunk {} of job {} failed (attempt {} of {}), retrying in {} ms: {}",
                            chunk.index, job_, chunk.attempts, j_.options.max_attempts,
-                           e.message());
+                           delay.count(), e.message());
+      if (!sleep_unless_stopped(delay, stop_)) throw interrupted_error();
       return;
     }
     if (!store_->complete_chunk(chunk.id, name_, rows, ""))
@@ -238,6 +246,7 @@ class Worker {
   std::string job_;
   std::string name_;
   SharedProgress& progress_;
+  std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
   std::stop_token stop_;
   std::unique_ptr<state::StateStore> store_;
   CopyStats stats_;
@@ -410,11 +419,9 @@ CopyStats run_chunked(const ChunkedCopy& j) {
                                   j.dst_table, j.dst.display_url(), job.id));
         }
         store->set_job_status(job.id, state::JobStatus::failed, e.message());
-        throw Error(e.code(),
-                    fmt::format("{} (job '{}' stopped; its committed chunks stay in table '{}' "
-                                "of {}: fix the cause and resume the job)",
-                                e.message(), job.id, j.dst_table, j.dst.display_url()),
-                    e.backend(), e.detail());
+        throw e.with_message(fmt::format("{} (job '{}' stopped; its committed chunks stay in "
+                                         "table '{}' of {}: fix the cause and resume the job)",
+                                         e.message(), job.id, j.dst_table, j.dst.display_url()));
       }
     }
   }

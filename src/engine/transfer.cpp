@@ -249,12 +249,10 @@ CopyStats transfer(Connection& src, const ScanSpec& scan, Connection& dst,
     // A target without transactions keeps what was written: say so, so that
     // a partial table is never taken for a complete one.
     if (!transactional && e.code() != ErrorCode::cancelled)
-      throw Error(e.code(),
-                  fmt::format("{} (up to {} rows had been written to table '{}' of {} and stay "
-                              "there: {} has no transactions)",
-                              e.message(), written, dst_table, dst.display_url(), dst.backend()),
-                  e.backend(), e.detail())
-          .set_retryable(e.retryable());
+      throw e.with_message(fmt::format("{} (up to {} rows had been written to table '{}' of {} "
+                                       "and stay there: {} has no transactions)",
+                                       e.message(), written, dst_table, dst.display_url(),
+                                       dst.backend()));
     throw;
   } catch (...) {
     stop_reading();

@@ -97,37 +97,57 @@ struct KillRun {
   int attempts = 0;  // runs started
 };
 
-// Runs `first` then `again` until one exits 0, SIGKILLing the first `kills`
-// runs at seeded random moments in [min_delay, max_delay].
-KillRun run_with_kills(const std::vector<std::string>& first, const std::vector<std::string>& again,
-                       const fs::path& cwd, int kills, std::chrono::milliseconds min_delay,
-                       std::chrono::milliseconds max_delay, unsigned seed) {
+// Runs `run` (a chunked copy recording job `job` in the store at `state`)
+// until it exits 0, SIGKILLing it `kills` times: the i-th time once the job
+// has a seeded number of chunks done, in the i-th of kills+1 equal parts of
+// the job, plus a seeded 0-150 ms so that the kill lands mid-chunk. Every
+// kill thus lands while the copy runs, however fast this machine is.
+KillRun run_with_kills(const std::vector<std::string>& run, const fs::path& cwd,
+                       const std::string& state, const std::string& job, int kills,
+                       unsigned seed) {
   std::mt19937 rng(seed);
-  std::uniform_int_distribution<int64_t> delay(min_delay.count(), max_delay.count());
+  std::uniform_int_distribution<int> extra_ms(0, 150);
+  auto store = polydb::state::open_state_store(state);
   KillRun k;
-  for (int run = 0; run < kills + 20; ++run) {
-    Process p(run == 0 ? first : again, cwd);
+  for (int i = 0; i <= kills + 3; ++i) {
+    Process p(run, cwd);
     ++k.attempts;
-    if (run < kills) {
-      const auto d = std::chrono::milliseconds(delay(rng));
-      std::this_thread::sleep_for(d);
-      p.send(SIGKILL);
-      const RunResult r = p.wait(300s);
-      if (r.signal == SIGKILL) {
-        ++k.kills;
-        continue;
-      }
-      EXPECT_EQ(r.status, 0) << "run " << run << " (before the kill at " << d.count()
-                             << " ms): " << r;
+    if (i >= kills) {
+      const RunResult r = p.wait(600s);
+      EXPECT_FALSE(r.timed_out) << r;
+      EXPECT_EQ(r.status, 0) << "the last run failed: " << r;
       return k;
     }
-    const RunResult r = p.wait(600s);
-    EXPECT_FALSE(r.timed_out) << r;
-    if (r.status == 0) return k;
-    ADD_FAILURE() << "run " << run << " failed: " << r;
-    return k;
+    // Wait for the i-th part of the chunks to be done (the job exists once
+    // the first run planned it).
+    std::optional<uint64_t> target;
+    const auto deadline = std::chrono::steady_clock::now() + 300s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+      if (!p.running()) break;
+      try {
+        if (!store->find_job(job)) continue;
+        const auto progress = store->progress(job);
+        if (progress.total() == 0) continue;
+        if (!target) {
+          const uint64_t part = progress.total() / (kills + 1);
+          target = std::uniform_int_distribution<uint64_t>(part * i, part * (i + 1) - 1)(rng);
+        }
+        if (progress.done >= *target) break;
+      } catch (const polydb::Error&) {
+        // The store's tables may not exist yet.
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
+    p.send(SIGKILL);
+    const RunResult r = p.wait(300s);
+    if (r.signal != SIGKILL) {
+      ADD_FAILURE() << "run " << i << " ended before its kill (at " << target.value_or(0)
+                    << " chunks done): " << r;
+      return k;
+    }
+    ++k.kills;
   }
-  ADD_FAILURE() << "the copy did not finish";
   return k;
 }
 
@@ -153,8 +173,8 @@ TEST(ChunkedCopy, KilledAtRandomMomentsAndResumedPostgresToMariadbIsExact) {
   // Every run names the job: a kill may land before the first run created it.
   auto run = base;
   run.insert(run.end(), {"--job", "pg-to-my"});
-  const KillRun k = run_with_kills(run, run, dir, 5, 300ms, 4000ms, 20261206);
-  EXPECT_GE(k.kills, 2) << "kills should land while the copy runs";
+  const KillRun k = run_with_kills(run, dir, state, "pg-to-my", 5, 20261206);
+  EXPECT_EQ(k.kills, 5) << "every kill should land while the copy runs";
 
   auto dst = polydb::connect(my.url());
   expect_same_rows(*src, pg.table("src"), *dst, "dst", {"id", "name", "v", "n", "ts"}, rows);
@@ -199,8 +219,8 @@ TEST(ChunkedCopy, KilledAtRandomMomentsAndResumedSqliteToDynamoDbIsExact) {
                                       "--parallel", "2"};
   auto run = base;
   run.insert(run.end(), {"--job", "sqlite-to-dynamodb"});
-  const KillRun k = run_with_kills(run, run, dir, 5, 300ms, 3000ms, 1206);
-  EXPECT_GE(k.kills, 2);
+  const KillRun k = run_with_kills(run, dir, state, "sqlite-to-dynamodb", 5, 1206);
+  EXPECT_EQ(k.kills, 5) << "every kill should land while the copy runs";
 
   auto src = polydb::connect(src_url);
   auto dst = polydb::connect(dyn_url);
@@ -252,8 +272,10 @@ TEST(ChunkedCopy, TwoWorkersShareAPostgresStateStoreAndTakeOverADeadWorkersChunk
     auto dst = polydb::connect(pg.url());
     expect_same_rows(*src, "items", *dst, pg.table("t1"), {"id", "name", "v"}, rows);
   }
-  // 2. Worker A dies holding a chunk; B finishes, A's chunk included. (A may
-  // finish its chunk between the look and the kill: then try again.)
+  // 2. Workers A and B run together; A dies holding a chunk. B goes on with
+  // the other chunks and takes A's over only once A's lease has expired, and
+  // the result is exact. (A may finish its chunk between the look and the
+  // kill: then try again.)
   bool tested = false;
   for (int attempt = 0; attempt < 3 && !tested; ++attempt) {
     const std::string job = "takeover" + std::to_string(attempt);
@@ -261,43 +283,59 @@ TEST(ChunkedCopy, TwoWorkersShareAPostgresStateStoreAndTakeOverADeadWorkersChunk
     Process a(args(job, t2), dir);
     auto store = polydb::state::open_state_store(state_url);
     const std::string a_suffix = ":" + std::to_string(a.pid());
-    std::optional<polydb::state::Chunk> held;
-    const auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (!held && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(5ms);
+    auto held_by_a = [&]() -> std::optional<polydb::state::Chunk> {
       try {
         for (const auto& c : store->chunks(job))
-          if (c.status == polydb::state::ChunkStatus::running && c.worker.ends_with(a_suffix) &&
-              c.index >= 2)
-            held = c;
+          if (c.status == polydb::state::ChunkStatus::running && c.worker.ends_with(a_suffix))
+            return c;
       } catch (const polydb::Error&) {
         // The job's tables may not exist yet.
       }
+      return std::nullopt;
+    };
+    // B starts once A has planned the job and holds its first chunk.
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (!held_by_a() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    Process b(args(job, t2), dir);
+    const std::string b_suffix = ":" + std::to_string(b.pid());
+    std::optional<polydb::state::Chunk> held;
+    while (!held && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      if (auto c = held_by_a(); c && c->index >= 2) held = c;
     }
     ASSERT_TRUE(held) << "worker A never held a chunk";
     a.send(SIGKILL);
     (void)a.wait(10s);
-    // A may have finished that chunk between the look and the kill: what it
-    // held when it died is what the store says now.
-    held.reset();
-    for (const auto& c : store->chunks(job))
-      if (c.status == polydb::state::ChunkStatus::running && c.worker.ends_with(a_suffix))
-        held = c;
-    if (!held) continue;
+    held = held_by_a();  // what A held when it died
+    if (!held || !held->lease_until) continue;
     tested = true;
-    Process b(args(job, t2), dir);
+    // When B takes the chunk over (its worker changes), A's lease is over.
+    std::optional<polydb::state::Clock::time_point> taken_at;
+    while (b.running() && !taken_at) {
+      for (const auto& c : store->chunks(job))
+        if (c.id == held->id && c.worker.ends_with(b_suffix))
+          taken_at = polydb::state::Clock::now();
+      std::this_thread::sleep_for(20ms);
+    }
     const RunResult rb = b.wait(300s);
     ASSERT_EQ(rb.status, 0) << rb;
-    const std::string b_suffix = ":" + std::to_string(b.pid());
-    bool taken_over = false;
+    std::map<std::string, int> by_worker;
     for (const auto& c : store->chunks(job)) {
       EXPECT_EQ(c.status, polydb::state::ChunkStatus::done);
+      ++by_worker[c.worker.ends_with(b_suffix) ? "B" : c.worker.ends_with(a_suffix) ? "A" : c.worker];
       if (c.id == held->id) {
         EXPECT_GE(c.attempts, 2u);
-        taken_over = true;
+        EXPECT_TRUE(c.worker.ends_with(b_suffix)) << c.worker;
       }
     }
-    EXPECT_TRUE(taken_over);
+    EXPECT_GT(by_worker["B"], 1) << "B should have done other chunks, and A's";
+    EXPECT_EQ(by_worker.size(), 2u) << "only A and B hold chunks";
+    // Caught while B ran (it may finish that chunk within one look): never
+    // before A's lease ran out (the store's clock is this machine's).
+    if (taken_at) {
+      EXPECT_GE(*taken_at + 100ms, *held->lease_until) << "B took the chunk before A's lease ended";
+    }
     auto src = polydb::connect(src_url);
     auto dst = polydb::connect(pg.url());
     expect_same_rows(*src, "items", *dst, pg.table(t2), {"id", "name", "v"}, rows);

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -88,6 +89,16 @@ class Process {
 
   void send(int sig) const { kill(pid_, sig); }
   pid_t pid() const noexcept { return pid_; }
+  /// True until the process exits (a zombie that wait() has not reaped yet
+  /// counts as exited).
+  bool running() const {
+    if (pid_ <= 0) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t paren = line.rfind(')');  // the state follows the command's name
+    return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+  }
 
   // Reads both pipes until the process closes them, then reaps it. Kills it
   // after `timeout`.

@@ -514,10 +514,8 @@ class MysqlWriter final : public BatchWriter {
         throw conn_.error(st, "cannot bind parameters");
       const auto guard = conn_.io_guard();
       if (mysql_stmt_execute(st)) {
-        Error e = conn_.error(st, "cannot write rows");
-        throw Error(e.code(),
-                    fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + r, e.message()),
-                    "mysql", e.detail());
+        const Error e = conn_.error(st, "cannot write rows");
+        throw e.with_message(fmt::format("rows {}-{}: {}", rows_ + first + 1, rows_ + r, e.message()));
       }
       check_statement(mysql_stmt_affected_rows(st), rows, rows_ + first);
     }
