@@ -44,7 +44,10 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
 class Process {
  public:
   Process(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
-    std::vector<std::string> argv_store{POLYDB_EXE};
+    // POLYDB_TEST_EXE: another polydb binary (e.g. a copy, so that a long
+    // acceptance run is not disturbed by a rebuild).
+    const char* exe = std::getenv("POLYDB_TEST_EXE");
+    std::vector<std::string> argv_store{exe && *exe ? exe : POLYDB_EXE};
     argv_store.insert(argv_store.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_store) argv.push_back(a.data());

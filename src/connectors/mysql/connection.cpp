@@ -20,6 +20,7 @@
 #include "connectors/common/pushdown.hpp"
 #include "core/sql_names.hpp"
 #include "connectors/common/table_errors.hpp"
+#include "net/retry.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -322,29 +323,25 @@ MysqlConnection::MysqlConnection(const Uri& uri, const ConnectOptions& options)
   // The whole connect, retries included, keeps to the connect timeout.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options_.connect_timeout_s);
-  std::mt19937 jitter(std::random_device{}());
-  auto backoff = kFirstBackoff;
-  for (int attempt = 1;; ++attempt) {
+  // A timeout used the time there was: another attempt would exceed it.
+  auto classify = [](const Error& e) {
+    return net::RetryAdvice{.retry = e.retryable() && e.code() != ErrorCode::timeout};
+  };
+  net::RetryPolicy policy;
+  policy.max_attempts = kConnectAttempts;
+  policy.base_delay = kFirstBackoff;
+  policy.deadline = std::chrono::seconds(options_.connect_timeout_s);
+  net::RetryContext context;
+  context.what = "connecting to " + display_;
+  context.log_name = "mysql";
+  context.stop = stopper_.token();
+  try {
     if (stopper_.stopped()) throw stop_requested_error("mysql", display_);
-    try {
-      connect_once(uri, deadline);
-      break;
-    } catch (const Error& e) {
-      const auto wait = std::chrono::milliseconds(
-          backoff.count() / 2 + std::uniform_int_distribution<int64_t>(0, backoff.count())(jitter));
-      // A timeout used the time there was: another attempt would exceed it.
-      if (!e.retryable() || e.code() == ErrorCode::timeout || attempt >= kConnectAttempts ||
-          std::chrono::steady_clock::now() + wait >= deadline)
-        throw;
-      logger("mysql")->warn("{} (attempt {} of {}, retrying in {} ms)", e.message(), attempt,
-                            kConnectAttempts, wait.count());
-      // Sleep in slices, so that a stop request ends the wait.
-      for (auto until = std::chrono::steady_clock::now() + wait;
-           std::chrono::steady_clock::now() < until && !stopper_.stopped();)
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            until - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
-      backoff *= 2;
-    }
+    net::retry(policy, classify, [&] { connect_once(uri, deadline); }, context);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::cancelled && stopper_.stopped())
+      throw stop_requested_error("mysql", display_);
+    throw;
   }
   setup_session();
   logger("mysql")->info("connected to {} ({})", display_, server_version_);

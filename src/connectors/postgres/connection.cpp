@@ -16,6 +16,7 @@
 #include "core/log.hpp"
 #include "connectors/common/table_errors.hpp"
 #include "connectors/common/pushdown.hpp"
+#include "net/retry.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::postgres {
@@ -514,23 +515,38 @@ PgConnection::PgConnection(const Uri& uri, const ConnectOptions& options)
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  std::mt19937 jitter(std::random_device{}());
-  for (int attempt = 1;; ++attempt) {
-    // RDS IAM: a fresh token at every attempt (each lives 15 minutes).
-    const Secret token = params.iam ? net::generate_rds_auth_token(*params.iam) : Secret();
-    if (params.iam) values[password_index] = token.reveal().c_str();
-    if (connect_once(keys.data(), values.data(), connect_timeout)) break;
+  Secret token;  // RDS IAM: a fresh one at every attempt (each lives 15 minutes)
+  auto attempt = [&] {
+    if (params.iam) {
+      token = net::generate_rds_auth_token(*params.iam);
+      values[password_index] = token.reveal().c_str();
+    }
+    if (connect_once(keys.data(), values.data(), connect_timeout)) return;
     Error e = conn_ ? make_connect_error(PQerrorMessage(conn_.get()), display_)
                     : make_connect_error("timeout expired", display_);
     if (params.iam) e = net::with_rds_iam_hint(e);
     conn_.reset();
-    // Only failures that a moment may cure (refused, dropped, server starting);
-    // a timeout already waited connect_timeout.
-    if (!e.retryable() || e.code() != ErrorCode::connection || attempt == kConnectAttempts) throw e;
-    const auto wait = std::chrono::milliseconds(100 * (1 << (2 * (attempt - 1))) +
-                                                static_cast<int>(jitter() % 50));
-    logger("pg")->warn("{}; retrying in {} ms", e.message(), wait.count());
-    if (!sleep_unless_stopped(wait, options_.stop)) throw stop_requested_error(kBackend, display_);
+    throw e;
+  };
+  // Only failures that a moment may cure (refused, dropped, server
+  // starting); a timeout already waited connect_timeout.
+  auto classify = [](const Error& e) {
+    return net::RetryAdvice{.retry = e.retryable() && e.code() == ErrorCode::connection};
+  };
+  net::RetryPolicy policy;
+  policy.max_attempts = kConnectAttempts;
+  policy.max_delay = std::chrono::milliseconds(2000);
+  policy.deadline = std::chrono::milliseconds(0);  // each attempt has connect_timeout
+  net::RetryContext context;
+  context.what = "connecting to " + display_;
+  context.log_name = "pg";
+  context.stop = options_.stop;
+  try {
+    net::retry(policy, classify, attempt, context);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::cancelled && options_.stop.stop_requested())
+      throw stop_requested_error(kBackend, display_);
+    throw;
   }
   PQsetNoticeReceiver(conn_.get(), &log_notice, nullptr);
   // Non-blocking: every wait goes through wait_for(), bounded (io.cpp).

@@ -68,10 +68,11 @@ TEST(PostgresConnect, RefusedConnectionIsRetriedBrieflyThenReported) {
     EXPECT_TRUE(e.retryable());
     EXPECT_NE(e.message().find("Connection refused"), std::string::npos) << e.what();
     EXPECT_NE(e.message().find("is the server running"), std::string::npos) << e.what();
+    // net/retry's loop (full-jitter backoff, so no lower bound on the time).
+    EXPECT_NE(e.message().find("gave up after 3 attempts"), std::string::npos) << e.what();
   }
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_LT(took, std::chrono::seconds(3)) << "retries are small and bounded";
-  EXPECT_GT(took, std::chrono::milliseconds(400)) << "two retries with backoff";
 }
 
 TEST(PostgresConnect, TlsRequiredByTheClientButNotOfferedIsATlsError) {
