@@ -58,8 +58,9 @@ enum class CCallback {
   sqlite_vtab_column,      ///< xColumn
   sqlite_vtab_rowid,       ///< xRowid
   sqlite_function,         ///< sum() step/inverse/value/final (query/exact_sum.cpp)
+  sqlite_collation,        ///< a case-insensitive column's collation (query/remote_table.cpp)
 };
-inline constexpr std::size_t kCCallbackKinds = static_cast<std::size_t>(CCallback::sqlite_function) + 1;
+inline constexpr std::size_t kCCallbackKinds = static_cast<std::size_t>(CCallback::sqlite_collation) + 1;
 
 namespace detail {
 /// How many faults are armed, on any thread: 0 outside fault-injection tests,

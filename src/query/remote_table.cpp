@@ -87,8 +87,9 @@ int compare_case_insensitive(void* arg, int na, const void* a, int nb, const voi
   const auto& ci = *static_cast<const CaseInsensitive*>(arg);
   const std::string_view x(static_cast<const char*>(a), static_cast<size_t>(na));
   const std::string_view y(static_cast<const char*>(b), static_cast<size_t>(nb));
-  if (auto r = compare_text(x, y, ci.field.collation)) return *r;
   try {
+    callback_fault_point(CCallback::sqlite_collation);
+    if (auto r = compare_text(x, y, ci.field.collation)) return *r;
     const bool x_folds = collation_key(x, ci.field.collation).has_value();
     ci.engine->keep_error(std::make_exception_ptr(refused_comparison(ci.field, x_folds ? y : x)));
   } catch (...) {

@@ -17,6 +17,7 @@
 #include "../mysql/fixture.hpp"
 #include "../odbc/fixture.hpp"
 #include "../postgres/fixture.hpp"
+#include "core/c_callback.hpp"
 #include "rows.hpp"
 #include "polydb/query.hpp"
 #include "polydb/uri.hpp"
@@ -591,6 +592,17 @@ TEST_F(FederatedQueryTest, CaseInsensitiveColumnsFollowTheirEngineOrRefuse) {
           "ORDER BY 1",
           "SELECT k.label, COUNT(*) FROM {cit} t JOIN {keys} k ON t.c = k.k::citext GROUP BY "
           "k.label ORDER BY 1");
+  // A failure inside the collation callback (SQLite's C frames in between)
+  // comes out as the error it is, and the next query is right again.
+  fault_injection::fail_next_callback(
+      CCallback::sqlite_collation,
+      std::make_exception_ptr(Error(ErrorCode::internal, "injected collation fault")), 20);
+  EXPECT_NE(query_error(*fed, expand("SELECT COUNT(DISTINCT c) FROM {cit}", pg_names),
+                        ErrorCode::internal)
+                .find("injected collation fault"),
+            std::string::npos);
+  EXPECT_EQ(fault_injection::clear_callback_faults(), 0u) << "the fault never fired";
+  same_pg("SELECT COUNT(DISTINCT c) FROM {cit}", "SELECT COUNT(DISTINCT c) FROM {cit}");
   pg->execute("INSERT INTO " + schema_ + ".cit VALUES (1000, 'Äbc', 1)");
   EXPECT_NE(query_error(*fed, expand("SELECT COUNT(DISTINCT c) FROM {cit}", pg_names),
                         ErrorCode::unsupported)
