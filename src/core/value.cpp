@@ -297,8 +297,17 @@ std::string format_uuid(const Uuid& u) {
 std::string format_double(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // The shortest digits that read back as `v`, written as PostgreSQL writes
+  // a float8: plainly when the decimal exponent is in [-4, 15), else with an
+  // exponent (100000 and 0.0001, not 1e+05 and 1e-04; 1e+15, 1e-05).
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  const std::string_view sci(buf, static_cast<size_t>(r.ptr - buf));
+  const size_t e = sci.find('e');
+  int exponent = 0;
+  std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
+  if (exponent < -4 || exponent >= 15) return std::string(sci);
+  r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   return std::string(buf, r.ptr);
 }
 

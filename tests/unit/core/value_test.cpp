@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
 
 #include "polydb/error.hpp"
 
@@ -44,6 +49,33 @@ TEST(ParseValue, FloatsIncludingSpecials) {
             -std::numeric_limits<double>::infinity());
   EXPECT_EQ(format_double(0.1), "0.1");
   EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity()), "-Infinity");
+}
+
+// As PostgreSQL writes a float8: the shortest digits that read back exactly,
+// plainly for decimal exponents in [-4, 15), else with an exponent.
+TEST(FormatDouble, ShortestDigitsPlainlyBetweenTenToTheMinusFourAndTenToTheFifteen) {
+  EXPECT_EQ(format_double(100000.0), "100000");  // was 1e+05
+  EXPECT_EQ(format_double(1e6), "1000000");
+  EXPECT_EQ(format_double(123456789012345.0), "123456789012345");
+  EXPECT_EQ(format_double(1e15), "1e+15");
+  EXPECT_EQ(format_double(1.2345678901234568e17), "1.2345678901234568e+17");
+  EXPECT_EQ(format_double(0.0001), "0.0001");
+  EXPECT_EQ(format_double(0.00001), "1e-05");
+  EXPECT_EQ(format_double(-2.5e-300), "-2.5e-300");
+  EXPECT_EQ(format_double(0.0), "0");
+  EXPECT_EQ(format_double(-0.0), "-0");
+  EXPECT_EQ(format_double(99999.5), "99999.5");
+  EXPECT_EQ(format_double(0.1 + 0.2), "0.30000000000000004");
+  // Every value reads back as itself (a fixed-seed sample of bit patterns).
+  std::mt19937_64 rng(20261207);
+  for (int i = 0; i < 100000; ++i) {
+    double d;
+    const uint64_t bits = rng();
+    std::memcpy(&d, &bits, sizeof d);
+    if (!std::isfinite(d)) continue;
+    const std::string text = format_double(d);
+    EXPECT_EQ(std::strtod(text.c_str(), nullptr), d) << text;
+  }
 }
 
 TEST(ParseValue, DecimalsAreCanonicalAndExact) {
