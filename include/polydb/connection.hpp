@@ -36,7 +36,9 @@ struct Capabilities {
   bool limit_pushdown = false;
   bool order_pushdown = false;
   bool partitioned_scan = false;  ///< ScanSpec::partition splits work
-  bool changes = false;           ///< changes() is available
+  /// Reserved for change capture (the sync tool): no connector sets it yet,
+  /// and there is no changes() method.
+  bool changes = false;
   bool schemas = false;           ///< tables may be named schema.table
   /// open_snapshot_readers() returns connections that share one snapshot.
   bool shared_snapshot = false;
@@ -189,7 +191,11 @@ struct RequestCost {
 enum class WriteMode {
   create,   ///< create the table from the schema; error if it exists
   append,   ///< insert into an existing table (created when missing)
-  replace,  ///< build the new contents aside and swap them in atomically
+  /// Replace the contents: built aside and swapped in atomically where
+  /// Capabilities::atomic_replace; elsewhere the old contents are deleted,
+  /// then the new ones written (a failure in between leaves the table
+  /// incomplete).
+  replace,
   upsert,   ///< insert, or update rows whose key already exists
 };
 std::string_view to_string(WriteMode mode) noexcept;
@@ -213,11 +219,20 @@ struct WriteResult {
 
 /// Bulk writer. write() batches (schema as given to writer()), then commit().
 /// Destroying a writer without commit() rolls back: the target is left as it
-/// was before the writer was opened (for backends with transactions).
+/// was before the writer was opened (for backends with transactions:
+/// Capabilities::transactions). Without transactions, rows written stay.
 class BatchWriter {
  public:
   virtual ~BatchWriter() = default;
+  /// Throws Error: type_mismatch (a value the column cannot hold), conflict
+  /// (a duplicate key outside upsert mode, a constraint), throttled,
+  /// timeout, connection, cancelled (a stop request), and the backend's
+  /// other errors (its own message in Error::detail, its code in
+  /// Error::native_code).
   virtual void write(const Batch& batch) = 0;
+  /// Makes the writes visible (and, in replace mode, swaps the table in).
+  /// Throws what write() throws; on a throw nothing is committed where the
+  /// backend has transactions.
   virtual WriteResult commit() = 0;
   /// Rolls back explicitly; safe to call more than once.
   virtual void abort() noexcept = 0;
@@ -242,6 +257,12 @@ class Connection {
   virtual std::string display_url() const = 0;
   virtual Capabilities capabilities() const = 0;
 
+  // Errors every method below may throw besides those it names: connection
+  // (unreachable, dropped), auth, timeout (read-timeout, connect timeout),
+  // throttled, cancelled (ConnectOptions::stop) and internal; a backend's
+  // failure keeps its own text in Error::detail and its code (SQLSTATE,
+  // errno, HTTP status) in Error::native_code.
+
   virtual std::vector<TableInfo> list_tables() = 0;
   /// Throws Error(not_found) for an unknown table.
   virtual Schema describe(std::string_view table) = 0;
@@ -262,21 +283,34 @@ class Connection {
   virtual std::string table_reference(std::string_view name) const { return std::string(name); }
 
   /// Reads a table with pushdown. The result always honours the whole spec,
-  /// pushed or not.
+  /// pushed or not. Throws Error: not_found (table, column), invalid_argument
+  /// (a spec the reader cannot honour: a partition out of range, a bad
+  /// filter), unsupported (a comparison polydb cannot make with the
+  /// backend's semantics, e.g. a case-insensitive one beyond ASCII).
   virtual std::unique_ptr<BatchReader> scan(const ScanSpec& spec) = 0;
   /// Runs a native query (SQL for SQL engines) with bound parameters.
+  /// Throws Error: invalid_argument (the backend refuses the text; a
+  /// parameter count that does not match the placeholders), not_found (a
+  /// table it names), type_mismatch (a parameter the backend cannot take).
   virtual std::unique_ptr<BatchReader> query(std::string_view text,
                                              std::span<const Value> params = {},
                                              const QueryOptions& options = {}) = 0;
-  /// Runs a native statement; returns the affected row count.
+  /// Runs a native statement; returns the affected row count. Throws what
+  /// query() throws, and conflict (a constraint the statement breaks).
   virtual uint64_t execute(std::string_view text, std::span<const Value> params = {}) = 0;
 
+  /// A writer into `table`, as `options.mode` says. Throws Error: conflict
+  /// (create mode and the table exists), not_found (append/upsert into a
+  /// table that cannot be created here), invalid_argument (no key for an
+  /// upsert, columns that do not match the table), type_mismatch.
   virtual std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                               const WriteOptions& options) = 0;
   /// Creates `table` from `schema` (with its primary key). Error(conflict) if it exists.
   virtual void create_table(std::string_view table, const Schema& schema) = 0;
+  /// Error(not_found) for a missing table unless `if_exists`.
   virtual void drop_table(std::string_view table, bool if_exists = false) = 0;
-  /// Number of rows, when the backend can tell cheaply or exactly.
+  /// Number of rows, when the backend can tell cheaply or exactly; nullopt
+  /// when it cannot. Error(not_found) for a missing table.
   virtual std::optional<uint64_t> count_rows(std::string_view table) = 0;
   /// A cheap estimate of the number of rows from the backend's statistics
   /// (PostgreSQL pg_class.reltuples, MySQL information_schema.TABLES,
