@@ -7,9 +7,13 @@
 # installed it by hand, or because another version sits earlier on your PATH
 # (an `aws` in ~/.local/bin or a pyenv shim), fails here first.
 #
-#   scripts/fresh-check.sh [--keep] [--ref REV] [-- CTEST-ARGS...]
+#   scripts/fresh-check.sh [--keep] [--ref REV] [--decoys] [-- CTEST-ARGS...]
 #
 #   --keep     keep the temporary folder (its path is printed)
+#   --decoys   put another `aws`, `psql`, `mariadb`, `mysql` and `sqlite3` first on
+#              PATH (each says it is a decoy and fails): the machine of a user
+#              who installed other versions; every test must call the packaged
+#              tool by its path
 #   --ref REV  check REV instead of HEAD (committed work only: uncommitted
 #              changes are never part of a fresh clone)
 #   CTEST-ARGS go to ctest through `make test CTEST_ARGS=...`, e.g.
@@ -23,10 +27,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KEEP=0
 REF=HEAD
+DECOYS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) KEEP=1; shift ;;
     --ref) REF="$2"; shift 2 ;;
+    --decoys) DECOYS=1; shift ;;
     --) shift; break ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "fresh-check: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -56,6 +62,15 @@ else
 fi
 
 SYSTEM_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+if [ "$DECOYS" = 1 ]; then
+  mkdir -p "$WORK/decoys"
+  for tool in aws psql mariadb mysql sqlite3; do
+    printf '#!/bin/sh\necho "decoy %s 99.9 (not the packaged one): $*" >&2\nexit 3\n' "$tool" \
+      >"$WORK/decoys/$tool"
+    chmod +x "$WORK/decoys/$tool"
+  done
+  SYSTEM_PATH="$WORK/decoys:$SYSTEM_PATH"
+fi
 run_clean() {
   env -i HOME="$HOME" USER="${USER:-root}" LANG=C.UTF-8 TERM=dumb PATH="$SYSTEM_PATH" CI=true \
     POLYDB_PG_PORT=55433 POLYDB_MYSQL_PORT=53307 POLYDB_DYNAMODB_PORT=58001 \
