@@ -507,17 +507,9 @@ std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
   check_partition(spec.partition);
   const PartitionKey key = partition_key(spec.table);
   const Schema full = describe(spec.table);
-  auto output = std::make_shared<Schema>(project(full, spec.columns));
-  auto read = std::make_shared<Schema>(*output);
-  std::vector<std::string> needed = spec.filter ? spec.filter->columns() : std::vector<std::string>{};
-  for (const auto& o : spec.order_by) needed.push_back(o.column);
-  for (const auto& c : needed)
-    if (!read->index_of(c)) read->fields.push_back(full.field(c));
-  // The catch-all needs every property of a document: no projection then.
-  std::vector<std::string> read_columns;
-  if (!spec.columns.empty() && !read->index_of(kExtraColumn))
-    for (const auto& f : read->fields) read_columns.push_back(f.name);
-  const ScanQuery q = build_scan_query(spec, full, key, read_columns);
+  const DocumentColumns columns = document_columns(
+      spec, project(full, spec.columns), [&](const std::string& c) { return full.field(c); });
+  const ScanQuery q = build_scan_query(spec, full, key, columns.select);
 
   ReaderSetup setup;
   setup.container = spec.table;
@@ -534,18 +526,9 @@ std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
     }
   }
   setup.what = fmt::format("Cosmos DB query on {}", spec.table);
-  setup.schema = read;
-  if (read->fields.size() != output->fields.size()) setup.output = output;
-  setup.full = std::make_shared<Schema>(full);
-  setup.residual = spec.filter;
-  setup.order_by = spec.order_by;
-  setup.limit = spec.limit;
-  setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
-  setup.batch_bytes = spec.batch_bytes;
-  setup.sort_memory_bytes = spec.sort_memory_bytes;
+  take_scan(setup, spec, columns, full);
   setup.warn_incomplete = true;
   setup.plan.native = q.describe();
-  setup.plan.columns_pushed = !read_columns.empty();
   setup.plan.filter_pushed = q.filter_pushed;
   setup.plan.limit_pushed = q.limit_pushed;
   return make_reader(*this, std::move(setup));

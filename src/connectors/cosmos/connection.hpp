@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/common/document_reader.hpp"
 #include "connectors/cosmos/api.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/uri.hpp"
@@ -155,27 +156,14 @@ class CosmosConnection final : public Connection {
 
 /// What a reader streams: the pages of one query (or several, one per
 /// partition key range of a partitioned scan).
-struct ReaderSetup {
+struct ReaderSetup : DocumentReadSetup {
   std::string container;
   Json body;                             ///< {"query": ..., "parameters": [...]}
   std::optional<Json> partition_key;     ///< x-ms-documentdb-partitionkey
   std::vector<std::string> ranges;       ///< pkrange ids to read one by one; empty = all
   bool skip = false;                     ///< read nothing (a partition with no range)
-  std::string what;                      ///< names the call in errors
-  std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
-  std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
-  /// The whole inferred schema (null = schema): properties that are not its
-  /// columns go to the catch-all column `_extra` when `schema` reads it.
-  std::shared_ptr<const Schema> full;
   std::vector<std::string> key_paths;    ///< for inference of query() results
-  std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (connectors/common/local_rows LocalSort)
-  std::optional<uint64_t> limit;         ///< applied locally too
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
-  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
   bool warn_incomplete = false;          ///< hide the replace marker and warn if seen
-  ScanPlan plan;
 };
 std::unique_ptr<BatchReader> make_reader(CosmosConnection& conn, ReaderSetup setup);
 

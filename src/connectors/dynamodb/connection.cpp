@@ -571,26 +571,18 @@ Schema DynamoConnection::describe(std::string_view table) {
 std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   const KeySchema keys = key_schema(spec.table);
   const Schema full = describe(spec.table);
-  auto output = std::make_shared<Schema>();
+  Schema output;
   if (spec.columns.empty()) {
-    *output = full;
+    output = full;
   } else {
-    for (const auto& c : spec.columns) output->fields.push_back(full.field(c));
+    for (const auto& c : spec.columns) output.fields.push_back(full.field(c));
     for (const auto& k : full.primary_key)
-      for (const auto& f : output->fields)
-        if (f.name == k) output->primary_key.push_back(k);
+      for (const auto& f : output.fields)
+        if (f.name == k) output.primary_key.push_back(k);
   }
-  // Read what the output needs plus what the local filter and sort need.
-  auto read = std::make_shared<Schema>(*output);
-  std::vector<std::string> needed = spec.filter ? spec.filter->columns() : std::vector<std::string>{};
-  for (const auto& o : spec.order_by) needed.push_back(o.column);
-  for (const auto& c : needed)
-    if (!read->index_of(c)) read->fields.push_back(full.field(c));
-  // The catch-all needs every attribute of an item: no projection then.
-  std::vector<std::string> read_columns;
-  if (!spec.columns.empty() && !read->index_of(kExtraColumn))
-    for (const auto& f : read->fields) read_columns.push_back(f.name);
-  ScanRequest req = build_scan_request(spec, full, keys, read_columns);
+  const DocumentColumns columns = document_columns(
+      spec, std::move(output), [&](const std::string& c) { return full.field(c); });
+  ScanRequest req = build_scan_request(spec, full, keys, columns.select);
   for (Json& call : req.calls) apply_consistent_read(call, keys, options_.consistent_read);
 
   ReaderSetup setup;
@@ -599,17 +591,8 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   setup.plan.filter_pushed = req.keys > 0;  // the key list; the rest is re-checked locally
   setup.calls = std::move(req.calls);
   setup.what = fmt::format("DynamoDB {} on {}", req.operation, spec.table);
-  setup.schema = read;
-  if (read->fields.size() != output->fields.size()) setup.output = output;
-  setup.full = std::make_shared<Schema>(full);
-  setup.residual = spec.filter;
-  setup.order_by = spec.order_by;
-  setup.limit = spec.limit;
-  setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
-  setup.batch_bytes = spec.batch_bytes;
-  setup.sort_memory_bytes = spec.sort_memory_bytes;
+  take_scan(setup, spec, columns, full);
   setup.keys = keys;
-  setup.plan.columns_pushed = !read_columns.empty();
   return make_reader(*this, std::move(setup));
 }
 

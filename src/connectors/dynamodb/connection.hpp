@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/common/document_reader.hpp"
 #include "connectors/dynamodb/api.hpp"
 #include "connectors/dynamodb/types.hpp"
 #include "net/retry.hpp"
@@ -140,24 +141,11 @@ class DynamoConnection final : public Connection {
 };
 
 /// What a reader streams: the pages of its requests.
-struct ReaderSetup {
+struct ReaderSetup : DocumentReadSetup {
   std::string operation;                 ///< "Scan", "Query" or "BatchGetItem"
   std::vector<Json> calls;               ///< sent in order (ScanRequest::calls)
-  std::string what;                      ///< names the call in errors
-  std::shared_ptr<const Schema> schema;  ///< null: inferred from the first page
-  std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
-  /// The whole inferred schema (null = schema): attributes that are not its
-  /// columns go to the catch-all column `_extra` when `schema` reads it.
-  std::shared_ptr<const Schema> full;
-  std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> order_by;         ///< sorted locally (connectors/common/local_rows LocalSort)
-  std::optional<uint64_t> limit;         ///< applied locally
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
-  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
   bool page_limit = true;  ///< send Limit = batch_rows per Scan/Query page
   KeySchema keys;          ///< named in conversion errors
-  ScanPlan plan;
 };
 
 /// The responses behind a reader, one page of items at a time: the requests

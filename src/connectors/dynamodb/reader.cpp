@@ -4,10 +4,10 @@
 #include <numeric>
 #include <utility>
 
+#include "connectors/common/document_reader.hpp"
 #include "connectors/common/document_schema.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/types.hpp"
-#include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -15,67 +15,52 @@ namespace polydb::dynamodb {
 
 namespace {
 
-// Items read at least per batch when a limit is near (see next()).
-constexpr uint64_t kMinLimitedRead = 100;
-
-// Streams the pages of a PageSource as batches: memory is one response plus
-// one batch, except with ORDER BY, which DynamoDB cannot do and polydb sorts
-// locally after reading everything.
-class PageReader final : public BatchReader {
+// The responses of a PageSource for DocumentReader
+// (connectors/common/document_reader).
+class ItemPages {
  public:
-  PageReader(DynamoConnection& conn, ReaderSetup setup)
-      : setup_(std::move(setup)),
-        source_([&api = conn.api(), what = setup_.what](
+  using Setup = ReaderSetup;
+  static constexpr std::string_view kLogger = "dynamodb";
+  // Near a limit, read little more than it needs, so that a key list stops
+  // after one BatchGetItem response (100 items) when that is enough.
+  static constexpr uint64_t kMinLimitedRead = 100;
+
+  ItemPages(ReaderSetup& setup, DynamoConnection& conn)
+      : setup_(setup),
+        source_([&api = conn.api(), what = setup.what](
                     std::string_view op, const Json& body) { return api.call(op, body, what); },
-                setup_.operation, std::move(setup_.calls), conn.api().policy(), nullptr,
-                conn.api().stop()) {
-    if (!setup_.schema) {
-      // query(): the schema is inferred from the first non-empty page.
-      while (items_.empty() && !done_) fetch();
-      std::vector<const Json*> sample;
-      for (const auto& item : items_) sample.push_back(&item);
-      setup_.schema = std::make_shared<Schema>(infer_schema(sample, setup_.keys));
-    }
-    if (!setup_.output) setup_.output = setup_.schema;
-    if (!setup_.full) setup_.full = setup_.schema;
-    extra_index_ = setup_.schema->index_of(kExtraColumn);
-    if (extra_index_) extra_.emplace(*setup_.full);
+                setup.operation, std::move(setup.calls), conn.api().policy(), nullptr,
+                conn.api().stop()) {}
+
+  bool done() const { return done_; }
+
+  std::vector<Json> fetch() {
+    auto page = source_.next(setup_.page_limit ? setup_.batch_rows : 0);
+    done_ = !page;
+    if (!page || !page->is_array()) return {};
+    return std::move(page->get_ref<Json::array_t&>());
   }
 
-  const Schema& schema() const override { return *setup_.output; }
-  ScanPlan plan() const override { return setup_.plan; }
+  Schema infer_schema(const std::vector<Json>& first_page) const {
+    std::vector<const Json*> sample;
+    for (const auto& item : first_page) sample.push_back(&item);
+    return dynamodb::infer_schema(sample, setup_.keys);
+  }
 
-  std::optional<Batch> next() override {
-    if (!setup_.order_by.empty()) return next_sorted();
-    while (true) {
-      size_t rows = setup_.batch_rows;
-      if (setup_.limit) {
-        if (emitted_ >= *setup_.limit) return std::nullopt;
-        // Read little more than the limit needs, so that a key list stops
-        // after one BatchGetItem response (100 items) when that is enough;
-        // not less, so that a selective local filter does not make tiny batches.
-        const uint64_t want = std::max<uint64_t>(*setup_.limit - emitted_, kMinLimitedRead);
-        rows = static_cast<size_t>(std::min<uint64_t>(rows, want));
-      }
-      auto raw = read_batch(rows);
-      if (!raw) return std::nullopt;
-      Batch batch = finish(std::move(*raw));
-      if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
-      if (batch.num_rows() == 0) continue;
-      emitted_ += batch.num_rows();
-      logger("dynamodb")->trace("batch of {} rows", batch.num_rows());
-      return batch;
-    }
+  static int compare(const Value& a, const Value& b) { return compare_values(a, b); }
+
+  const Json* properties(const Json& item) const { return &item; }
+  void append(Column& column, const Json* av) const { append_av(column, av); }
+  std::string text(const Json& av) const { return av_to_json_text(av); }
+  bool is_extra(std::string_view, const Json& av) const { return av_kind(av) != "NULL"; }
+  Error conversion_error(const Error& e, const Json& item, std::string_view column) const {
+    return Error(e.code(),
+                 fmt::format("attribute '{}' of the item with key {}: {}", column,
+                             describe_key(item), e.message()),
+                 "dynamodb", e.detail());
   }
 
  private:
-  void fetch() {
-    auto page = source_.next(setup_.page_limit ? setup_.batch_rows : 0);
-    done_ = !page;
-    items_ = page ? std::move(*page) : Json::array();
-    pos_ = 0;
-  }
-
   std::string describe_key(const Json& item) const {
     std::string out;
     for (const std::string* k : {&setup_.keys.hash, &setup_.keys.range}) {
@@ -87,76 +72,9 @@ class PageReader final : public BatchReader {
     return out;
   }
 
-  // Up to `rows` items converted to the read schema; nullopt at the end.
-  std::optional<Batch> read_batch(size_t rows) {
-    const Schema& schema = *setup_.schema;
-    Batch batch(setup_.schema);
-    while (batch.num_rows() < rows) {
-      if (pos_ >= items_.size()) {
-        if (done_) break;
-        fetch();
-        continue;
-      }
-      const Json& item = items_[pos_++];
-      size_t found = 0;
-      for (size_t c = 0; c < schema.fields.size(); ++c) {
-        if (c == extra_index_) continue;
-        auto it = item.find(schema.fields[c].name);
-        const Json* av = nullptr;
-        if (it != item.end()) av = &*it, ++found;
-        try {
-          append_av(batch.column(c), av);
-        } catch (const Error& e) {
-          if (extra_ && e.code() == ErrorCode::type_mismatch) {
-            // Does not fit the column: kept in the catch-all instead.
-            batch.column(c).append_null();
-            extra_->add(schema.fields[c].name, av_to_json_text(*av));
-            continue;
-          }
-          throw Error(e.code(),
-                      fmt::format("attribute '{}' of the item with key {}: {}",
-                                  schema.fields[c].name, describe_key(item), e.message()),
-                      "dynamodb", e.detail());
-        }
-      }
-      if (extra_index_) {
-        // Every attribute was a column read (the usual case): nothing else to look at.
-        const bool all_read = found == item.size() && extra_->column_count() + 1 == schema.fields.size();
-        if (!all_read)
-          for (auto it = item.begin(); it != item.end(); ++it)
-            if (!extra_->is_column(it.key()) && av_kind(it.value()) != "NULL")
-              extra_->add(it.key(), av_to_json_text(it.value()));
-        extra_->finish_row(batch.column(*extra_index_));
-      }
-      batch.commit_row();
-      if (batch.byte_size() >= setup_.batch_bytes) break;
-    }
-    if (batch.num_rows() == 0) return std::nullopt;
-    return batch;
-  }
-
-  Batch finish(Batch batch) const {
-    return filter_and_project(std::move(batch), setup_.residual, setup_.output);
-  }
-
-  // ORDER BY the backend cannot do (connectors/common/local_rows: spills beyond sort_memory_bytes).
-  std::optional<Batch> next_sorted() {
-    if (!sort_) {
-      sort_.emplace(*setup_.schema, setup_.order_by, compare_values, setup_.sort_memory_bytes);
-      sort_->load([&] { return read_batch(setup_.batch_rows); }, setup_.residual, setup_.limit);
-    }
-    return sort_->next(setup_.output, setup_.batch_rows);
-  }
-
-  ReaderSetup setup_;
+  const ReaderSetup& setup_;
   PageSource source_;
-  Json items_ = Json::array();
-  size_t pos_ = 0;
   bool done_ = false;
-  uint64_t emitted_ = 0;
-  std::optional<LocalSort> sort_;  // made when the schema is known
-  std::optional<size_t> extra_index_;       // of `_extra` in the read schema
-  std::optional<ExtraAttributes> extra_;    // when it is read
 };
 
 }  // namespace
@@ -222,7 +140,7 @@ void PageSource::next_request() {
 }
 
 std::unique_ptr<BatchReader> make_reader(DynamoConnection& conn, ReaderSetup setup) {
-  return std::make_unique<PageReader>(conn, std::move(setup));
+  return std::make_unique<DocumentReader<ItemPages>>(std::move(setup), conn);
 }
 
 }  // namespace polydb::dynamodb

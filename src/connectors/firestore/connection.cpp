@@ -254,45 +254,29 @@ std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
     if (name == kNameColumn) return Field{std::string(kNameColumn), TypeId::string, false, "document name"};
     return full.field(name);  // Error(not_found) naming the columns
   };
-  auto output = std::make_shared<Schema>();
+  Schema output;
   if (spec.columns.empty()) {
-    *output = full;
+    output = full;
   } else {
-    for (const auto& c : spec.columns) output->fields.push_back(field_of(c));
+    for (const auto& c : spec.columns) output.fields.push_back(field_of(c));
     for (const auto& k : full.primary_key)
-      if (output->index_of(k)) output->primary_key.push_back(k);
+      if (output.index_of(k)) output.primary_key.push_back(k);
   }
-  auto read = std::make_shared<Schema>(*output);
-  std::vector<std::string> needed = spec.filter ? spec.filter->columns() : std::vector<std::string>{};
-  for (const auto& o : spec.order_by) needed.push_back(o.column);
-  for (const auto& c : needed)
-    if (!read->index_of(c)) read->fields.push_back(field_of(c));
-  // The catch-all needs every field of a document: no projection then.
-  std::vector<std::string> select;
-  if (!spec.columns.empty() && !read->index_of(kExtraColumn))
-    for (const auto& f : read->fields) select.push_back(f.name);
+  const DocumentColumns columns = document_columns(spec, std::move(output), field_of);
   const ScanQuery sq =
-      build_scan_query(spec, full, cp.id, select, api_.endpoint().name(cp.path()));
+      build_scan_query(spec, full, cp.id, columns.select, api_.endpoint().name(cp.path()));
 
   ReaderSetup setup;
   setup.parent = cp.parent;
   setup.query = sq.query;
   setup.what = fmt::format("Firestore runQuery on {}", spec.table);
-  setup.schema = read;
-  if (read->fields.size() != output->fields.size()) setup.output = output;
-  setup.full = std::make_shared<Schema>(full);
-  setup.residual = spec.filter;
-  if (!sq.order_pushed) setup.local_order = spec.order_by;
-  setup.limit = spec.limit;
+  take_scan(setup, spec, columns, full);
+  if (sq.order_pushed) setup.order_by.clear();
   const bool exact = (!spec.filter || sq.filter_complete) && (spec.order_by.empty() || sq.order_pushed) &&
                      spec.partition.count <= 1;
   if (exact) setup.query_limit = spec.limit;
   setup.partition = spec.partition;
-  setup.batch_rows = std::max<size_t>(1, spec.batch_rows);
-  setup.batch_bytes = spec.batch_bytes;
-  setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.plan.native = "runQuery " + sq.query.dump();
-  setup.plan.columns_pushed = !select.empty();
   setup.plan.filter_pushed = sq.filter_complete && spec.filter.has_value();
   setup.plan.limit_pushed = exact && spec.limit.has_value();
   setup.plan.order_pushed = sq.order_pushed;

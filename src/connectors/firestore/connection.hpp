@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/common/document_reader.hpp"
 #include "connectors/firestore/api.hpp"
 #include "connectors/firestore/query.hpp"
 #include "net/retry.hpp"
@@ -96,26 +97,14 @@ class FirestoreConnection final : public Connection {
   std::string display_;
 };
 
-/// What a reader streams: the pages of one structured query.
-struct ReaderSetup {
+/// What a reader streams: the pages of one structured query. `order_by` is
+/// the order Firestore cannot do (sorted locally).
+struct ReaderSetup : DocumentReadSetup {
   std::string parent;  ///< the collection's parent document ("" for root collections)
   Json query;          ///< StructuredQuery with a complete orderBy, without limit/cursor
-  std::string what;    ///< names the call in errors
-  std::shared_ptr<const Schema> schema;  ///< what is read; null: inferred from the first page
-  std::shared_ptr<const Schema> output;  ///< columns handed out (null = schema)
-  /// The whole inferred schema (null = schema): fields that are not its
-  /// columns go to the catch-all column `_extra` when `schema` reads it.
-  std::shared_ptr<const Schema> full;
-  std::optional<Filter> residual;        ///< re-checked locally
-  std::vector<OrderBy> local_order;      ///< sorted locally (connectors/common/local_rows LocalSort)
-  std::optional<uint64_t> limit;         ///< rows handed out at most
   std::optional<uint64_t> query_limit;   ///< documents Firestore returns at most
   uint64_t offset = 0;                   ///< documents Firestore skips first
   ScanSpec::Partition partition;         ///< keeps documents whose id hashes to it
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
-  size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
-  ScanPlan plan;
 };
 std::unique_ptr<BatchReader> make_reader(FirestoreConnection& conn, ReaderSetup setup);
 

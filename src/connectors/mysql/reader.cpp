@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "connectors/common/batch_loop.hpp"
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/types.hpp"
 #include "core/io_wait.hpp"
@@ -207,32 +208,39 @@ class StatementReader final : public BatchReader {
   const Schema& schema() const override { return *setup_.schema; }
   ScanPlan plan() const override { return setup_.plan; }
 
-  std::optional<Batch> next() override {
-    while (!done_) {
-      if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
-      // Rows already prefetched would still come out of a shut-down connection.
-      if (conn_.stopped()) throw stop_requested_error("mysql", conn_.display_url());
-      Batch batch(setup_.schema);
-      sizes_.reserve(batch, setup_.batch_rows);
-      const size_t ncols = cells_.size();
-      size_t bytes = 0;
-      while (batch.num_rows() < setup_.batch_rows && fetch()) {
-        for (size_t c = 0; c < ncols; ++c) read_cell(c, batch.column(c));
-        batch.commit_row();
-        // The byte cap counts every row: with values of a megabyte, even 64
-        // rows would overshoot it eightfold.
-        bytes += row_bytes();
-        if (bytes >= setup_.batch_bytes) break;
-      }
-      sizes_.record(batch);
-      if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
-      if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
-      if (batch.num_rows() == 0) continue;
-      emitted_ += batch.num_rows();
-      logger("mysql")->trace("batch of {} rows", batch.num_rows());
-      return batch;
+  std::optional<Batch> next() override { return loop_.next(*this, setup_); }
+
+  // The row source of loop_ (connectors/common/batch_loop).
+
+  /// Rows already prefetched would still come out of a shut-down connection.
+  void before_batch() {
+    if (!done_ && conn_.stopped()) throw stop_requested_error("mysql", conn_.display_url());
+  }
+
+  /// Fetches the next row into `batch`; false at the end.
+  bool append_row(Batch& batch) {
+    if (done_ || !fetch()) return false;
+    for (size_t c = 0; c < cells_.size(); ++c) read_cell(c, batch.column(c));
+    batch.commit_row();
+    return true;
+  }
+
+  /// The bytes of the row just fetched, from the bound buffers: the byte cap
+  /// counts every row (with values of a megabyte, even 64 rows would
+  /// overshoot it eightfold), and the cursor's prefetch is sized from them.
+  size_t row_bytes() {
+    size_t n = 0;
+    for (const Cell& c : cells_) n += c.var && !c.is_null ? c.length : kFixedCellBytes;
+    seen_bytes_ += n;
+    ++seen_rows_;
+    const size_t average = std::max<size_t>(seen_bytes_ / seen_rows_, 1);
+    const auto prefetch = static_cast<unsigned long>(
+        std::clamp<size_t>(setup_.batch_bytes / 2 / average, 1, setup_.batch_rows));
+    if (prefetch != prefetch_) {
+      prefetch_ = prefetch;
+      mysql_stmt_attr_set(stmt_.get(), STMT_ATTR_PREFETCH_ROWS, &prefetch_);
     }
-    return std::nullopt;
+    return n;
   }
 
  private:
@@ -267,23 +275,6 @@ class StatementReader final : public BatchReader {
       b.buffer = c.buf.data();
       b.buffer_length = static_cast<unsigned long>(c.buf.size());
     }
-  }
-
-  // The bytes of the row just fetched, and the server cursor's next round
-  // trip sized from the average so far.
-  size_t row_bytes() {
-    size_t n = 0;
-    for (const Cell& c : cells_) n += c.var && !c.is_null ? c.length : kFixedCellBytes;
-    seen_bytes_ += n;
-    ++seen_rows_;
-    const size_t average = std::max<size_t>(seen_bytes_ / seen_rows_, 1);
-    const auto prefetch = static_cast<unsigned long>(
-        std::clamp<size_t>(setup_.batch_bytes / 2 / average, 1, setup_.batch_rows));
-    if (prefetch != prefetch_) {
-      prefetch_ = prefetch;
-      mysql_stmt_attr_set(stmt_.get(), STMT_ATTR_PREFETCH_ROWS, &prefetch_);
-    }
-    return n;
   }
 
   // Fetches the next row into the cells; false at the end. A failure (a
@@ -429,8 +420,7 @@ class StatementReader final : public BatchReader {
   bool streaming_ = false;  // no server cursor: the rows hold the connection
   unsigned long prefetch_ = kFirstPrefetch;
   uint64_t seen_rows_ = 0, seen_bytes_ = 0;
-  uint64_t emitted_ = 0;
-  BatchSizeHint sizes_;
+  BatchLoop loop_{"mysql"};
 };
 
 }  // namespace

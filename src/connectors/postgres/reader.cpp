@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "connectors/common/batch_loop.hpp"
 #include "connectors/postgres/connection.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
@@ -9,8 +10,9 @@ namespace polydb::postgres {
 
 namespace {
 
-// The batch loop shared by both readers: batch and byte caps, the residual
-// filter and the limit. Subclasses hand out rows one at a time.
+// What both readers share: the batch loop (connectors/common/batch_loop)
+// over the rows a subclass hands out one at a time, and the early end when
+// the limit is reached before the end of the result.
 class StreamReader : public BatchReader {
  public:
   StreamReader(PgConnection& conn, ReaderSetup setup) : conn_(conn), setup_(std::move(setup)) {
@@ -20,40 +22,26 @@ class StreamReader : public BatchReader {
   const Schema& schema() const override { return *setup_.schema; }
   ScanPlan plan() const override { return setup_.plan; }
 
-  std::optional<Batch> next() override {
-    while (!ended_) {
-      if (setup_.limit && emitted_ >= *setup_.limit) {
-        finish_early();
-        break;
-      }
-      Batch batch(setup_.schema);
-      sizes_.reserve(batch, setup_.batch_rows);
-      while (batch.num_rows() < setup_.batch_rows) {
-        if (!next_row(batch)) {
-          ended_ = true;
-          break;
-        }
-        // The byte cap after every row (a sum over the columns): with 1 MB values
-        // a check every 64 rows let one batch grow to 64 MB.
-        if (batch.byte_size() >= setup_.batch_bytes) break;
-      }
-      sizes_.record(batch);
-      if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
-      if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
-      if (batch.num_rows() == 0) continue;
-      emitted_ += batch.num_rows();
-      // Free the connection as soon as the last batch is out.
-      if (setup_.limit && emitted_ >= *setup_.limit) finish_early();
-      logger("pg")->trace("batch of {} rows", batch.num_rows());
-      return batch;
+  std::optional<Batch> next() override { return loop_.next(*this, setup_); }
+
+  // The row source of loop_ (RowSource).
+
+  /// Appends the next row to `batch`; false at the end of the result. Throws
+  /// the command's error.
+  virtual bool append_row(Batch& batch) = 0;
+
+  /// The limit is reached before the end of the result.
+  void limit_reached() {
+    if (setup_.plan.limit_pushed) {
+      // With the limit in the SQL only the end of the stream is left: read it.
+      Batch sink(setup_.schema);
+      while (append_row(sink)) sink.clear();
+    } else {
+      stop();  // the rest may be large
     }
-    return std::nullopt;
   }
 
  protected:
-  /// Appends the next row to `batch`; false at the end of the result. Throws
-  /// the command's error.
-  virtual bool next_row(Batch& batch) = 0;
   /// Abandons the running command, if any (cancel + drain). noexcept.
   virtual void stop() noexcept = 0;
 
@@ -61,22 +49,7 @@ class StreamReader : public BatchReader {
   ReaderSetup setup_;
 
  private:
-  // The limit is reached before the end of the result.
-  void finish_early() {
-    if (ended_) return;
-    ended_ = true;
-    if (setup_.plan.limit_pushed) {
-      // With the limit in the SQL only the end of the stream is left: read it.
-      Batch sink(setup_.schema);
-      while (next_row(sink)) sink.clear();
-    } else {
-      stop();  // the rest may be large
-    }
-  }
-
-  bool ended_ = false;
-  uint64_t emitted_ = 0;
-  BatchSizeHint sizes_;
+  BatchLoop loop_{"pg"};
 };
 
 // Binary COPY OUT: a header, then per tuple an int16 field count and per field
@@ -98,8 +71,7 @@ class CopyReader final : public StreamReader {
 
   ~CopyReader() override { stop(); }
 
- protected:
-  bool next_row(Batch& batch) override {
+  bool append_row(Batch& batch) override {
     for (;;) {
       if (!running_) return false;
       if (!header_done_) {
@@ -119,6 +91,7 @@ class CopyReader final : public StreamReader {
     }
   }
 
+ protected:
   const char* failed() const {
     return setup_.is_query ? "the query failed" : "reading the table failed";
   }
@@ -220,8 +193,7 @@ class RowReader final : public StreamReader {
 
   ~RowReader() override { stop(); }
 
- protected:
-  bool next_row(Batch& batch) override {
+  bool append_row(Batch& batch) override {
     if (!running_) return false;
     PgResult r = pending_ ? std::move(pending_) : conn_.next_result();
     check(r.get());
@@ -243,6 +215,7 @@ class RowReader final : public StreamReader {
     return true;
   }
 
+ protected:
   void stop() noexcept override {
     pending_.reset();
     if (!running_) return;

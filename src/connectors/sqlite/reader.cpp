@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "connectors/common/batch_loop.hpp"
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
@@ -29,44 +30,28 @@ class StatementReader final : public BatchReader {
   const Schema& schema() const override { return *setup_.schema; }
   ScanPlan plan() const override { return setup_.plan; }
 
-  std::optional<Batch> next() override {
-    while (buffered() || has_row_) {
-      if (setup_.limit && emitted_ >= *setup_.limit) return std::nullopt;
-      Batch batch(setup_.schema);
-      const size_t ncols = setup_.schema->fields.size();
-      // Size the buffers like the previous batch: growing them row by row
-      // costs copies and page faults that showed up in profiles.
-      batch.reserve(setup_.batch_rows);
-      var_bytes_hint_.resize(ncols, 0);
-      for (size_t c = 0; c < ncols; ++c) batch.column(c).reserve_bytes(var_bytes_hint_[c]);
-      while ((buffered() || has_row_) && batch.num_rows() < setup_.batch_rows) {
-        if (buffered()) {  // the rows infer_schema() looked at
-          auto& row = lookahead_[next_buffered_++];
-          for (size_t c = 0; c < ncols; ++c)
-            read_value(row[c].get(), batch.column(c), setup_.schema->fields[c].name);
-          row.clear();
-          if (!buffered()) lookahead_.clear();
-        } else {
-          for (size_t c = 0; c < ncols; ++c)
-            read_cell(setup_.stmt.get(), static_cast<int>(c), batch.column(c),
-                      setup_.schema->fields[c].name);
-          step();
-        }
-        batch.commit_row();
-        // The byte cap after every row (a sum over the columns): with 1 MB values
-        // a check every 64 rows let one batch grow to 64 MB.
-        if (batch.byte_size() >= setup_.batch_bytes) break;
-      }
+  std::optional<Batch> next() override { return loop_.next(*this, setup_); }
+
+  /// The row source of loop_ (connectors/common/batch_loop): appends the
+  /// next row, first those infer_schema() looked at; false at the end.
+  bool append_row(Batch& batch) {
+    const size_t ncols = setup_.schema->fields.size();
+    if (buffered()) {
+      auto& row = lookahead_[next_buffered_++];
       for (size_t c = 0; c < ncols; ++c)
-        var_bytes_hint_[c] = batch.column(c).var_bytes() + batch.column(c).var_bytes() / 8;
-      if (setup_.residual) batch = apply_filter(*setup_.residual, batch);
-      if (setup_.limit) batch.truncate(static_cast<size_t>(*setup_.limit - emitted_));
-      if (batch.num_rows() == 0) continue;
-      emitted_ += batch.num_rows();
-      logger("sqlite")->trace("batch of {} rows", batch.num_rows());
-      return batch;
+        read_value(row[c].get(), batch.column(c), setup_.schema->fields[c].name);
+      row.clear();
+      if (!buffered()) lookahead_.clear();
+    } else if (has_row_) {
+      for (size_t c = 0; c < ncols; ++c)
+        read_cell(setup_.stmt.get(), static_cast<int>(c), batch.column(c),
+                  setup_.schema->fields[c].name);
+      step();
+    } else {
+      return false;
     }
-    return std::nullopt;
+    batch.commit_row();
+    return true;
   }
 
  private:
@@ -151,8 +136,7 @@ class StatementReader final : public BatchReader {
   SqliteConnection& conn_;
   ReaderSetup setup_;
   bool has_row_ = false;
-  uint64_t emitted_ = 0;
-  std::vector<size_t> var_bytes_hint_;
+  BatchLoop loop_{"sqlite"};
 };
 
 }  // namespace
