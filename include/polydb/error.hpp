@@ -8,7 +8,9 @@
 /// (e.g. "sqlite", "postgresql"; empty for polydb's own checks) and the
 /// backend's own words (`detail`), which the CLI shows with `--verbose`, and
 /// the backend's structured error code (`native_code`) for callers that react
-/// to one particular server error.
+/// to one particular server error, and a `hint`: the remedy the message
+/// suggests, as a key a front end can phrase in its own terms (the CLI names
+/// its flags; the library's messages name none).
 /// Messages and details never contain secrets: callers redact before throwing.
 
 #include <stdexcept>
@@ -38,6 +40,33 @@ enum class ErrorCode {
 /// Stable lowercase name of a code, e.g. "not_found".
 std::string_view to_string(ErrorCode code) noexcept;
 
+/// The remedy an Error's message suggests, for a front end that translates it
+/// into its own words: the message says it in library terms ("write in
+/// replace mode"), a front end adds how its user does that (the CLI: "add
+/// --mode replace"). `none` when the message suggests nothing a front end
+/// could phrase better.
+enum class Hint {
+  none,
+  write_mode,         ///< the table exists: write in append, replace or upsert mode
+  upsert_mode,        ///< a row with the key exists: write in upsert mode to update it
+  replace_mode,       ///< the table's columns differ: replace the table to recreate it
+  key_columns,        ///< name the key columns (WriteOptions::key)
+  non_atomic,         ///< allow a replace that is not atomic (CopyOptions::non_atomic)
+  list_tables,        ///< the connection's table list (Connection::list_tables) shows the names
+  describe_table,     ///< the table's description (Connection::describe) lists its columns
+  list_or_describe,   ///< the table list or a table's description shows what exists
+  bind_params,        ///< bind a value to each placeholder of the statement
+  typed_param,        ///< give the parameter an explicit type
+  copy,               ///< copy the tables with a reader and a writer (engine::copy)
+  read_and_write,     ///< read with Connection::query, write with a writer
+  create_if_missing,  ///< connect with ConnectOptions::create_if_missing to create it
+  max_remote_calls,   ///< raise FederationOptions::max_remote_calls
+  attach,             ///< attach the connection under a name (Federation::attach)
+};
+
+/// Stable lowercase name of a hint, e.g. "write_mode"; "" for none.
+std::string_view to_string(Hint hint) noexcept;
+
 /// The exception type of polydb. Copyable, thread-compatible.
 class Error : public std::runtime_error {
  public:
@@ -66,8 +95,16 @@ class Error : public std::runtime_error {
     return *this;
   }
 
-  /// This error with another message: code, backend, detail, native code and
-  /// retryable() stay. For callers that add context ("column 'x': ...").
+  /// The remedy the message suggests, for a front end to phrase in its own
+  /// terms; Hint::none when there is none.
+  Hint hint() const noexcept { return hint_; }
+  Error& set_hint(Hint hint) noexcept {
+    hint_ = hint;
+    return *this;
+  }
+
+  /// This error with another message: code, backend, detail, native code,
+  /// hint and retryable() stay. For callers that add context ("column 'x': ...").
   Error with_message(std::string message) const;
 
   /// True when repeating the same operation later may succeed (throttling,
@@ -84,6 +121,7 @@ class Error : public std::runtime_error {
   std::string backend_;
   std::string detail_;
   std::string native_code_;
+  Hint hint_ = Hint::none;
   bool retryable_;
 };
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/transfer.hpp"
+#include "cli/error_text.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
@@ -513,7 +514,7 @@ int cmd_ping(const Context& ctx, const PingArgs& args) {
           rows[i] = {ctx.display(name), "ok", ms, r.server_version, r.role, Value()};
           ok[i] = 1;
         } catch (const Error& e) {
-          rows[i] = error_row(name, one_line(e.message()));
+          rows[i] = error_row(name, one_line(error_text(e)));
         } catch (const std::exception& e) {
           rows[i] = error_row(name, fmt::format("internal error: {}", e.what()));
         }
@@ -972,10 +973,10 @@ int run(int argc, char** argv) {
     }
     return status;
   } catch (const UsageError& e) {
-    print_error(e.message(), e.detail(), global.verbosity);
+    print_error(error_text(e), e.detail(), global.verbosity);
     return kExitUsage;
   } catch (const Error& e) {
-    print_error(e.message(), e.detail(), global.verbosity);
+    print_error(error_text(e), e.detail(), global.verbosity);
     return kExitFailure;
   } catch (const std::exception& e) {
     print_error(fmt::format("internal error: {} (please report it)", e.what()), {},

@@ -25,7 +25,8 @@ inline Error refused_comparison(const Field& field, std::string_view value) {
                            "the case-insensitive collation {}, whose rules beyond printable "
                            "ASCII (other letters, accents, control characters) are the "
                            "engine's own. Let the backend evaluate the condition (a filter on "
-                           "this one table), or compare bytewise (COLLATE BINARY in polydb query)",
+                           "this one table), or compare bytewise (COLLATE BINARY in a federated "
+                           "query)",
                            field.name, shown, collation));
 }
 

@@ -27,6 +27,28 @@ std::string_view to_string(ErrorCode code) noexcept {
   return "internal";
 }
 
+std::string_view to_string(Hint hint) noexcept {
+  switch (hint) {
+    case Hint::none: return "";
+    case Hint::write_mode: return "write_mode";
+    case Hint::upsert_mode: return "upsert_mode";
+    case Hint::replace_mode: return "replace_mode";
+    case Hint::key_columns: return "key_columns";
+    case Hint::non_atomic: return "non_atomic";
+    case Hint::list_tables: return "list_tables";
+    case Hint::describe_table: return "describe_table";
+    case Hint::list_or_describe: return "list_or_describe";
+    case Hint::bind_params: return "bind_params";
+    case Hint::typed_param: return "typed_param";
+    case Hint::copy: return "copy";
+    case Hint::read_and_write: return "read_and_write";
+    case Hint::create_if_missing: return "create_if_missing";
+    case Hint::max_remote_calls: return "max_remote_calls";
+    case Hint::attach: return "attach";
+  }
+  return "";
+}
+
 namespace {
 bool default_retryable(ErrorCode code) {
   return code == ErrorCode::throttled || code == ErrorCode::timeout ||
@@ -48,6 +70,7 @@ Error::Error(ErrorCode code, std::string message, std::string backend, std::stri
 Error Error::with_message(std::string message) const {
   Error e(code_, std::move(message), backend_, detail_);
   e.native_code_ = native_code_;
+  e.hint_ = hint_;
   e.retryable_ = retryable_;
   return e;
 }

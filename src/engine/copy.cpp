@@ -93,7 +93,8 @@ CopyStats copy(Connection& src, Connection& dst, const CopyOptions& o,
                             "between leaves it incomplete; allow that explicitly (non-atomic), "
                             "or write into a new table",
                             dst.display_url()),
-                std::string(dst.backend()));
+                std::string(dst.backend()))
+        .set_hint(Hint::non_atomic);
 
   WriteOptions write;
   write.mode = o.mode;

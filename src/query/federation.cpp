@@ -197,9 +197,10 @@ class Federation::Impl final : public query::Engine {
     if (options_.max_remote_calls && remote_calls_ > *options_.max_remote_calls)
       throw Error(ErrorCode::unsupported,
                   fmt::format("the query needs more than {} remote calls (call {} would read "
-                              "{}): raise --max-remote-calls, or add conditions that the backends "
-                              "can use",
-                              *options_.max_remote_calls, remote_calls_, t.display));
+                              "{}): raise the limit on remote calls, or add conditions that the "
+                              "backends can use",
+                              *options_.max_remote_calls, remote_calls_, t.display))
+          .set_hint(Hint::max_remote_calls);
   }
   void check_cancel() override {
     if (options_.cancel && options_.cancel->load(std::memory_order_relaxed))
@@ -324,8 +325,9 @@ class Federation::Impl final : public query::Engine {
     throw Error(ErrorCode::unsupported,
                 fmt::format("{} is in one connection more than the {} whose tables one query can "
                             "read (SQLite's limit on attached databases): copy the tables of some "
-                            "of them into one database first (polydb copy), or split the query",
-                            table, max_attached));
+                            "of them into one database first, or split the query",
+                            table, max_attached))
+        .set_hint(Hint::copy);
   }
 
   // Creates the virtual table for `schema.table` (the schema an attachment).
@@ -479,8 +481,8 @@ class Federation::Impl final : public query::Engine {
           throw Error(ErrorCode::invalid_argument, "the query is empty: write one SQL statement");
         if (!only_blanks(tail))
           throw Error(ErrorCode::invalid_argument,
-                      "polydb query runs one statement at a time: remove the text after the "
-                      "first ';'");
+                      "a federated query runs one statement at a time: remove the text after "
+                      "the first ';'");
         return handle;
       }
       const std::string message = sqlite3_errmsg(engine_.db());
@@ -491,9 +493,11 @@ class Federation::Impl final : public query::Engine {
           continue;
         }
       }
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("cannot run the query: {}{}", message, hint(message)), "sqlite",
-                  message);
+      Error e(ErrorCode::invalid_argument,
+              fmt::format("cannot run the query: {}{}", message, hint(message)), "sqlite", message);
+      if (attachments_.empty() && message.find("no such table") != std::string::npos)
+        e.set_hint(Hint::attach);
+      throw e;
     }
     throw Error(ErrorCode::invalid_argument, "the query names too many tables");
   }
@@ -503,7 +507,7 @@ class Federation::Impl final : public query::Engine {
     std::string names;
     for (const auto& [key, a] : attachments_) names += (names.empty() ? "" : ", ") + a.name;
     return names.empty()
-               ? " (attach a connection with --attach NAME=CONN and name its tables NAME.table)"
+               ? " (attach a connection under a name and name its tables NAME.table)"
                : fmt::format(" (tables of attached connections are NAME.table; attached: {})",
                              names);
   }
@@ -522,9 +526,11 @@ class Federation::Impl final : public query::Engine {
     }
     if (static_cast<int>(params.size()) != expected)
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("the query has {} parameter{} but {} value{} given", expected,
-                              expected == 1 ? "" : "s", params.size(),
-                              params.size() == 1 ? " was" : "s were"));
+                  fmt::format("the query has {} parameter{} but {} value{} given (bind one "
+                              "value per placeholder)",
+                              expected, expected == 1 ? "" : "s", params.size(),
+                              params.size() == 1 ? " was" : "s were"))
+          .set_hint(Hint::bind_params);
     for (size_t i = 0; i < params.size(); ++i)
       sqlite::bind_value(st, static_cast<int>(i + 1), params[i]);
   }

@@ -379,10 +379,15 @@ TEST_F(CliTest, CopyCreatesTheDestinationFileAndTable) {
   r = polydb({"describe", dst, "items"});
   EXPECT_NE(r.out.find("id,int64,INTEGER,false,1"), std::string::npos) << r;
 
-  // Creating again fails and leaves the table alone.
+  // Creating again fails and leaves the table alone. The library says what to
+  // do in its terms, the CLI adds the flag that does it (Error::hint).
   r = polydb({"copy", src, "items", dst});
   EXPECT_EQ(r.status, 1) << r;
   expect_one_error_line(r, "already exists");
+  EXPECT_NE(r.err.find("(write in append, replace or upsert mode); use --mode append, replace or "
+                       "upsert\n"),
+            std::string::npos)
+      << r;
   EXPECT_EQ(query_rows(dst, "SELECT count(*) FROM items"), "100\n");
 
   // -q: no summary.
@@ -411,6 +416,22 @@ TEST_F(CliTest, CopyAppend) {
   EXPECT_EQ(r.status, 1) << r;
   expect_one_error_line(r);
   EXPECT_EQ(query_rows(dst, "SELECT count(*) FROM keyed"), "50\n");
+
+  // A source column the target lacks: replace mode recreates the table.
+  execute(dst, "CREATE TABLE narrow (id INTEGER)");
+  r = polydb({"copy", src, "items", dst, "narrow", "--mode", "append"});
+  EXPECT_EQ(r.status, 1) << r;
+  expect_one_error_line(r, "has no column 'name'");
+  EXPECT_NE(r.err.find("; use --mode replace"), std::string::npos) << r;
+}
+
+// A table that does not exist: the CLI names the command that lists them.
+TEST_F(CliTest, AMissingTableNamesTheListCommand) {
+  const std::string url = make_items("a.db");
+  const RunResult r = polydb({"describe", url, "nope"});
+  EXPECT_EQ(r.status, 1) << r;
+  expect_one_error_line(r, "no table 'nope'");
+  EXPECT_NE(r.err.find("`polydb ls CONN` lists them"), std::string::npos) << r;
 }
 
 TEST_F(CliTest, CopyReplace) {

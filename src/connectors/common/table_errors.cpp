@@ -9,9 +9,11 @@ namespace polydb {
 Error table_exists_error(std::string_view table, std::string_view where, std::string_view backend,
                          std::string_view detail) {
   return Error(ErrorCode::conflict,
-               fmt::format("table '{}' already exists in {} (use --mode append, replace or upsert)",
+               fmt::format("table '{}' already exists in {} (write in append, replace or upsert "
+                           "mode)",
                            table, where),
-               std::string(backend), std::string(detail));
+               std::string(backend), std::string(detail))
+      .set_hint(Hint::write_mode);
 }
 
 void check_schema_creatable(std::string_view table, const Schema& schema) {

@@ -269,9 +269,11 @@ CosmosConnection::CosmosConnection(const Uri& uri, const ConnectOptions& options
   if (r.status == 404) {
     if (!options.create_if_missing)
       throw Error(ErrorCode::not_found,
-                  fmt::format("no database '{}' in {} (create it, or let `polydb copy` create it)",
+                  fmt::format("no database '{}' in {} (create it, or connect with "
+                              "create_if_missing to have it created)",
                               endpoint_.database, display_),
-                  "cosmos");
+                  "cosmos")
+          .set_hint(Hint::create_if_missing);
     api_.call({.method = "POST", .path = "/dbs", .resource_type = "dbs", .resource_link = "",
                .body = Json{{"id", endpoint_.database}}.dump()},
               fmt::format("Cosmos DB create of database {}", endpoint_.database), {409});
@@ -337,9 +339,11 @@ net::HttpResponse CosmosConnection::read_container(std::string_view container, b
       api_.call(req, fmt::format("Cosmos DB read of container {}", container), {404});
   if (r.status == 404)
     throw Error(ErrorCode::not_found,
-                fmt::format("no container '{}' in {} (`polydb ls` lists the containers)",
+                fmt::format("no container '{}' in {} (the connection's container list shows "
+                            "the names)",
                             container, display_),
-                "cosmos");
+                "cosmos")
+        .set_hint(Hint::list_tables);
   return r;
 }
 
@@ -407,9 +411,10 @@ void CosmosConnection::create_table(std::string_view table, const Schema& schema
   if (key.paths.size() > kMaxKeyPaths)
     throw Error(ErrorCode::unsupported,
                 fmt::format("a Cosmos DB partition key has at most {} paths (hierarchical keys); "
-                            "'{}' has a key of {} columns (pass --key with up to three columns)",
+                            "'{}' has a key of {} columns (name up to three key columns)",
                             kMaxKeyPaths, table, key.paths.size()),
-                "cosmos");
+                "cosmos")
+        .set_hint(Hint::key_columns);
   for (const auto& p : key.paths)
     if (p.find('/') != std::string::npos || p.empty())
       throw Error(ErrorCode::invalid_argument,
@@ -541,8 +546,9 @@ std::unique_ptr<BatchReader> CosmosConnection::query(std::string_view text,
   if (!starts_with_keyword(sql, "SELECT"))
     throw Error(ErrorCode::invalid_argument,
                 "Cosmos DB queries are Cosmos SQL SELECT statements, e.g. SELECT * FROM c WHERE "
-                "c.status = @status (bind with -p @status=VALUE)",
-                "cosmos");
+                "c.status = @status (parameters bind by name: a value for @status)",
+                "cosmos")
+        .set_hint(Hint::bind_params);
   std::string container = endpoint_.container;
   if (container.empty()) container = from_identifier(sql);
   if (container.empty())
@@ -586,9 +592,10 @@ std::unique_ptr<BatchReader> CosmosConnection::query(std::string_view text,
 
 uint64_t CosmosConnection::execute(std::string_view, std::span<const Value>) {
   throw Error(ErrorCode::unsupported,
-              "Cosmos SQL has no INSERT, UPDATE or DELETE: query with `polydb sql`, write with "
-              "`polydb copy` (modes create, append, upsert, replace)",
-              "cosmos");
+              "Cosmos SQL has no INSERT, UPDATE or DELETE: read with query(), write with a "
+              "writer (modes create, append, upsert, replace)",
+              "cosmos")
+      .set_hint(Hint::read_and_write);
 }
 
 std::optional<uint64_t> CosmosConnection::count_rows(std::string_view table) {

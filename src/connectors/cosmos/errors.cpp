@@ -16,7 +16,9 @@ std::string_view hint(long status) {
     case 401:
     case 403:
       return "check the key (key= option, COSMOS_KEY) or the resource token, and the system clock";
-    case 404: return "check the database, container and item names; `polydb ls` lists the containers";
+    case 404:
+      return "check the database, container and item names; the connection's container list "
+             "shows the names";
     case 408: return "the request timed out: try again";
     case 409: return "it already exists: choose another id or use upsert";
     case 412: return "the item was changed by someone else since it was read (etag mismatch): read it again";
@@ -75,6 +77,7 @@ Error make_error(const net::HttpResponse& response, std::string_view what) {
           "cosmos", redact_url_text(code.empty() ? message : code + ": " + message));
   e.set_retryable(is_retryable_status(response.status));
   e.set_native_code(net::http_native_code(response.status, code));
+  if (response.status == 404) e.set_hint(Hint::list_tables);
   return e;
 }
 

@@ -526,8 +526,11 @@ Json DynamoConnection::describe_table(std::string_view table) {
     return std::move(r.at("Table"));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_found) throw;
-    throw e.with_message(
-        fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_));
+    throw e
+        .with_message(fmt::format("no table '{}' in {} (the connection's table list shows the "
+                                  "names)",
+                                  table, display_))
+        .set_hint(Hint::list_tables);
   }
 }
 
@@ -605,8 +608,10 @@ Json parse_request(std::string_view text, std::span<const Value> params) {
   } catch (const Json::exception& e) {
     throw Error(ErrorCode::invalid_argument,
                 "DynamoDB queries are DynamoDB API requests in JSON, e.g. {\"TableName\": \"t\", "
-                "\"KeyConditionExpression\": \"pk = :p1\"} with -p values bound to :p1, :p2, ...",
-                "dynamodb", e.what());
+                "\"KeyConditionExpression\": \"pk = :p1\"} with the parameter values bound to "
+                ":p1, :p2, ...",
+                "dynamodb", e.what())
+        .set_hint(Hint::bind_params);
   }
   if (!body.is_object() || !body.contains("TableName") || !body["TableName"].is_string())
     throw Error(ErrorCode::invalid_argument,
@@ -702,16 +707,19 @@ std::unique_ptr<BatchWriter> DynamoConnection::writer(std::string_view table,
 void DynamoConnection::create_table(std::string_view table, const Schema& schema) {
   if (schema.primary_key.empty())
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("a DynamoDB table needs a key: '{}' has no primary key (pass --key "
-                            "PARTITION[,SORT])",
+                fmt::format("a DynamoDB table needs a key: '{}' has no primary key (name the key "
+                            "columns: partition, then optionally sort)",
                             table),
-                "dynamodb");
+                "dynamodb")
+        .set_hint(Hint::key_columns);
   if (schema.primary_key.size() > 2)
     throw Error(ErrorCode::unsupported,
                 fmt::format("DynamoDB keys have at most two attributes (partition and sort); "
-                            "'{}' has {} (pass --key PARTITION[,SORT])",
+                            "'{}' has {} (name the key columns: partition, then optionally "
+                            "sort)",
                             table, schema.primary_key.size()),
-                "dynamodb");
+                "dynamodb")
+        .set_hint(Hint::key_columns);
   Json defs = Json::array(), key_schema_json = Json::array();
   for (size_t i = 0; i < schema.primary_key.size(); ++i) {
     const Field& f = schema.field(schema.primary_key[i]);

@@ -18,7 +18,8 @@ bool contains(std::string_view s, std::string_view part) {
 
 std::string_view hint(ErrorCode code) {
   switch (code) {
-    case ErrorCode::not_found: return "check the table name; `polydb ls` lists the tables";
+    case ErrorCode::not_found:
+      return "check the table name; the connection's table list shows the names";
     case ErrorCode::auth:
       return "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the profile and the region";
     case ErrorCode::throttled:
@@ -91,6 +92,7 @@ Error make_error(const net::HttpResponse& response, std::string_view what) {
   e.set_retryable(ec == ErrorCode::throttled || ec == ErrorCode::connection ||
                   ec == ErrorCode::timeout || response.status >= 500);
   e.set_native_code(net::http_native_code(response.status, code));
+  if (ec == ErrorCode::not_found) e.set_hint(Hint::list_tables);
   return e;
 }
 

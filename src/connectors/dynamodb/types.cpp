@@ -391,9 +391,10 @@ std::string key_attribute_type(Type type, std::string_view column) {
     default:
       throw Error(ErrorCode::unsupported,
                   fmt::format("key column '{}' is {}: DynamoDB keys are strings, numbers or "
-                              "binary (use --key with another column)",
+                              "binary (choose another key column)",
                               column, to_string(type)),
-                  "dynamodb");
+                  "dynamodb")
+          .set_hint(Hint::key_columns);
   }
 }
 

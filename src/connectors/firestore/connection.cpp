@@ -192,9 +192,10 @@ Capabilities FirestoreConnection::capabilities() const {
 }
 
 std::string FirestoreConnection::not_found_message(std::string_view table) const {
-  return fmt::format("no collection '{}' in {}: it has no documents (`polydb ls` lists the "
-                     "collections; subcollections are named COLLECTION/DOCUMENT/SUBCOLLECTION)",
-                     table, display_);
+  return fmt::format(
+      "no collection '{}' in {}: it has no documents (the connection's collection "
+      "list shows the names; subcollections are COLLECTION/DOCUMENT/SUBCOLLECTION)",
+      table, display_);
 }
 
 std::vector<TableInfo> FirestoreConnection::list_tables() {
@@ -237,7 +238,9 @@ Schema FirestoreConnection::describe(std::string_view table) {
     want = std::clamp<size_t>((kSampleBytes - bytes) / std::max<size_t>(1, bytes / docs.size()), 1,
                               kSampleDocuments - docs.size());
   }
-  if (docs.empty()) throw Error(ErrorCode::not_found, not_found_message(table), "firestore");
+  if (docs.empty())
+    throw Error(ErrorCode::not_found, not_found_message(table), "firestore")
+        .set_hint(Hint::list_tables);
   logger("firestore")->debug("schema of {} inferred from {} sampled documents ({} bytes)", table,
                              docs.size(), bytes);
   return infer_schema(docs);
@@ -328,7 +331,8 @@ void FirestoreConnection::create_table(std::string_view table, const Schema& sch
 void FirestoreConnection::drop_table(std::string_view table, bool if_exists) {
   const uint64_t n = delete_all(parse_collection(table));
   if (n == 0 && !if_exists)
-    throw Error(ErrorCode::not_found, not_found_message(table) + " to drop", "firestore");
+    throw Error(ErrorCode::not_found, not_found_message(table) + " to drop", "firestore")
+        .set_hint(Hint::list_tables);
 }
 
 uint64_t FirestoreConnection::delete_all(const CollectionPath& collection) {

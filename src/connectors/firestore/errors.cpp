@@ -22,13 +22,14 @@ std::string_view hint(ErrorCode code, std::string_view status, std::string_view 
            "`gcloud firestore indexes composite create`, or filter on fewer fields";
   switch (code) {
     case ErrorCode::not_found:
-      return "check the project, database and collection path; `polydb ls` lists the collections";
+      return "check the project, database and collection path; the connection's collection "
+             "list shows the names";
     case ErrorCode::auth:
       return "check GOOGLE_APPLICATION_CREDENTIALS and that the service account has a Cloud "
              "Datastore role on the project";
     case ErrorCode::throttled: return "quota or rate exhausted: retry later or write more slowly";
     case ErrorCode::conflict:
-      return status == "ALREADY_EXISTS" ? "the document exists already (use --mode upsert)"
+      return status == "ALREADY_EXISTS" ? "the document exists already (write in upsert mode)"
                                         : "the document changed or a precondition failed";
     case ErrorCode::invalid_argument: return "check the query, field paths and values";
     default: return "";
@@ -79,6 +80,8 @@ Error make_status_error(std::string_view status, std::string_view message, std::
           "firestore", redact_url_text(fmt::format("{}: {}", status, message)));
   e.set_retryable(is_retryable_status(status));
   e.set_native_code(http_status ? net::http_native_code(http_status, status) : std::string(status));
+  if (code == ErrorCode::not_found) e.set_hint(Hint::list_tables);
+  if (status == "ALREADY_EXISTS") e.set_hint(Hint::upsert_mode);
   return e;
 }
 

@@ -284,9 +284,10 @@ void substitute(Json& j, std::span<const Value> params) {
       if (n < 1 || static_cast<uint64_t>(n) > params.size())
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("the query refers to {{\"param\": {}}} but {} parameter(s) were "
-                                "given (pass them with -p, numbered from 1)",
+                                "given (parameters are numbered from 1)",
                                 n, params.size()),
-                    "firestore");
+                    "firestore")
+            .set_hint(Hint::bind_params);
       j = from_value(params[static_cast<size_t>(n - 1)]);
       return;
     }

@@ -33,10 +33,11 @@ void check_id(const std::string& id, std::string_view table, uint64_t row) {
       id.size() > kMaxIdBytes)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("row {} of '{}': '{}' cannot be a Firestore document id (ids are "
-                            "1-1500 bytes without '/', not '.', '..' or __name__-like; pick "
-                            "another key with --key)",
+                            "1-1500 bytes without '/', not '.', '..' or __name__-like; choose "
+                            "another key column)",
                             row, table, id.substr(0, 80)),
-                "firestore");
+                "firestore")
+        .set_hint(Hint::key_columns);
 }
 
 // Bulk writer over batchWrite. Firestore has no multi-document transactions

@@ -652,7 +652,8 @@ StmtHandle MysqlConnection::run(std::string_view sql, Params& params, bool curso
                 fmt::format("the statement has {} parameter(s) but {} value(s) were given (give "
                             "one value per ? placeholder)",
                             expected, params.size()),
-                "mysql");
+                "mysql")
+        .set_hint(Hint::bind_params);
   if (expected && mysql_stmt_bind_param(st, params.binds()))
     throw error(st, "cannot bind parameters");
   if (cursor && options_.server_cursor && mysql_stmt_field_count(st) > 0 && wants_cursor(sql)) {
@@ -775,10 +776,11 @@ TableDescription MysqlConnection::describe_table(const TableName& name, std::str
     if (row[1] == name.table) found = &row;
   if (!found && tables.size() == 1) found = &tables[0];
   if (!found)
-    throw Error(
-        ErrorCode::not_found,
-        fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", as_given, display_),
-        "mysql");
+    throw Error(ErrorCode::not_found,
+                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                            as_given, display_),
+                "mysql")
+        .set_hint(Hint::list_tables);
   TableDescription d;
   d.name = TableName{found->at(0).value_or(""), found->at(1).value_or("")};
   d.is_view = found->at(2) == "VIEW";
@@ -1019,8 +1021,10 @@ std::optional<uint64_t> MysqlConnection::count_rows(std::string_view table) {
   const TableName name = resolve(table);
   if (!exists(name))
     throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_),
-                "mysql");
+                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                            table, display_),
+                "mysql")
+        .set_hint(Hint::list_tables);
   const auto rows = collect_text("SELECT COUNT(*) FROM " + name.quoted());
   return std::stoull(rows.at(0).at(0).value_or("0"));
 }
@@ -1029,8 +1033,10 @@ std::optional<uint64_t> MysqlConnection::estimate_rows(std::string_view table) {
   const TableName name = resolve(table);
   if (!exists(name))
     throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_),
-                "mysql");
+                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                            table, display_),
+                "mysql")
+        .set_hint(Hint::list_tables);
   // InnoDB's estimate from index statistics; NULL for views.
   const std::vector<Value> params{name.schema.empty() ? Value() : Value(name.schema), name.table};
   const auto rows = collect_text(

@@ -8,7 +8,8 @@ namespace polydb::mysql {
 
 namespace {
 
-constexpr std::string_view kNotFoundHint = "`polydb ls` and `polydb describe` show what exists";
+constexpr std::string_view kNotFoundHint =
+    "the connection's table list and the table's description show what exists";
 constexpr std::string_view kTypeHint = "a value does not fit the column's type or size";
 
 }  // namespace
@@ -71,7 +72,7 @@ Classified classify(unsigned errnum) noexcept {
     case 1054:  // ER_BAD_FIELD_ERROR
     case 1091:  // ER_CANT_DROP_FIELD_OR_KEY
     case 1305:  // ER_SP_DOES_NOT_EXIST
-      return {ErrorCode::not_found, false, kNotFoundHint};
+      return {ErrorCode::not_found, false, kNotFoundHint, Hint::list_or_describe};
     // Malformed statements.
     case 1064:  // ER_PARSE_ERROR
     case 1149:  // ER_SYNTAX_ERROR
@@ -88,7 +89,8 @@ Classified classify(unsigned errnum) noexcept {
     case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
     case 1022:  // ER_DUP_KEY
       return {ErrorCode::conflict, false,
-              "a row with the same key exists (use --mode upsert to update it)"};
+              "a row with the same key exists; write in upsert mode to update it",
+              Hint::upsert_mode};
     case 1451:  // ER_ROW_IS_REFERENCED_2
     case 1452:  // ER_NO_REFERENCED_ROW_2
     case 1216:  // ER_NO_REFERENCED_ROW
@@ -102,7 +104,9 @@ Classified classify(unsigned errnum) noexcept {
     case 1050:  // ER_TABLE_EXISTS_ERROR
     case 1007:  // ER_DB_CREATE_EXISTS
       return {ErrorCode::conflict, false,
-              "it already exists (use --mode append, replace or upsert to write into a table)"};
+              "it already exists; write into an existing table in append, replace or upsert "
+              "mode",
+              Hint::write_mode};
     case 1213:  // ER_LOCK_DEADLOCK
       return {ErrorCode::conflict, true, "a deadlock with another transaction; retry"};
     case 1205:  // ER_LOCK_WAIT_TIMEOUT
@@ -168,6 +172,7 @@ Error make_error(unsigned errnum, std::string_view sqlstate, std::string_view na
           : fmt::format("MySQL error {} (SQLSTATE {}): {}", errnum, sqlstate, native);
   Error e(c.code, std::move(message), "mysql", std::move(detail));
   e.set_retryable(c.retryable);
+  e.set_hint(c.remedy);
   if (errnum != 0) e.set_native_code(std::to_string(errnum));
   return e;
 }

@@ -273,10 +273,11 @@ class MysqlWriter final : public BatchWriter {
         std::string have;
         for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
         throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; use --mode replace "
-                                "to recreate it from the source)",
+                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
+                                "mode to recreate it from the source)",
                                 as_given_, f.name, have),
-                    "mysql");
+                    "mysql")
+            .set_hint(Hint::replace_mode);
       }
       const ColumnInfo& info = target.columns[*idx];
       infos.push_back(info);
@@ -304,9 +305,10 @@ class MysqlWriter final : public BatchWriter {
       if (target.schema.primary_key.empty())
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("upsert into '{}' needs a key: the table has no primary key "
-                                "(pass --key COL[,COL] naming a unique index)",
+                                "(name key columns that form a unique index)",
                                 as_given_),
-                    "mysql");
+                    "mysql")
+            .set_hint(Hint::key_columns);
       return target.schema.primary_key;
     }
     std::vector<std::string> key;

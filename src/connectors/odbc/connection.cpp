@@ -463,9 +463,10 @@ TableDescription OdbcConnection::describe_table(const TableName& name, std::stri
     const auto found = find(name);
     if (!found)
       throw Error(ErrorCode::not_found,
-                  fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", as_given,
-                              display_),
-                  "odbc");
+                  fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                              as_given, display_),
+                  "odbc")
+          .set_hint(Hint::list_tables);
     TableDescription d;
     d.name = name;
     d.is_view = found->kind == "view";
@@ -709,8 +710,10 @@ std::optional<uint64_t> OdbcConnection::count_rows(std::string_view table) {
   const TableName name = resolve(table);
   if (!find(name))
     throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_),
-                "odbc");
+                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                            table, display_),
+                "odbc")
+        .set_hint(Hint::list_tables);
   const TextRows rows = collect_text(dialect_->count_sql(name));
   return std::stoull(rows.at(0).at(0).value_or("0"));
 }

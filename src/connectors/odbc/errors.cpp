@@ -23,6 +23,9 @@ bool contains_ci(std::string_view text, std::string_view word) {
   return it != text.end();
 }
 
+constexpr std::string_view kListTables = "the connection's table list shows the names";
+constexpr std::string_view kDescribeTable = "the table's description lists the columns";
+
 std::optional<Classified> classify_native(int32_t native) {
   switch (native) {
     case 18456:  // Login failed for user
@@ -30,9 +33,9 @@ std::optional<Classified> classify_native(int32_t native) {
     case 18488:  // password must be changed
       return Classified{ErrorCode::auth, false, "check the user name and password"};
     case 208:  // Invalid object name
-      return Classified{ErrorCode::not_found, false, "`polydb ls` lists the tables"};
+      return Classified{ErrorCode::not_found, false, kListTables, Hint::list_tables};
     case 207:  // Invalid column name
-      return Classified{ErrorCode::not_found, false, "`polydb describe` lists the columns"};
+      return Classified{ErrorCode::not_found, false, kDescribeTable, Hint::describe_table};
     case 2627:  // Violation of PRIMARY KEY / UNIQUE constraint
     case 2601:  // duplicate key row in unique index
       return Classified{ErrorCode::conflict, false, "a row with this key exists already"};
@@ -59,9 +62,9 @@ Classified classify_sqlstate(const DiagRecord& r) noexcept {
   if (s == "40001" || s == "40P01")
     return {ErrorCode::conflict, true, "a deadlock or serialization failure: run it again"};
   if (s == "42S02" || s == "42P01")
-    return {ErrorCode::not_found, false, "`polydb ls` lists the tables"};
+    return {ErrorCode::not_found, false, kListTables, Hint::list_tables};
   if (s == "42S22" || s == "42703")
-    return {ErrorCode::not_found, false, "`polydb describe` lists the columns"};
+    return {ErrorCode::not_found, false, kDescribeTable, Hint::describe_table};
   if (s == "3D000") return {ErrorCode::not_found, false, "check the database name"};
   if (s == "IM002")
     return {ErrorCode::not_found, false,
@@ -149,6 +152,7 @@ Error make_error(std::span<const DiagRecord> records, std::string_view what) {
   Error e(c.code, std::move(text), "odbc", redact_url_text(detail));
   e.set_retryable(c.retryable);
   e.set_native_code(r->sqlstate);
+  e.set_hint(c.remedy);
   return e;
 }
 

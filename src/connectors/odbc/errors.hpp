@@ -29,6 +29,7 @@ struct Classified {
   ErrorCode code;
   bool retryable;
   std::string_view hint;  ///< what the user can do; may be empty
+  Hint remedy = Hint::none;  ///< the hint's key, for front ends (Error::hint)
 };
 
 /// The classification of a record: by SQL Server / Azure SQL native number

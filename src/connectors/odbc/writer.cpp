@@ -182,10 +182,11 @@ class OdbcWriter final : public BatchWriter {
         std::string have;
         for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
         throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; use --mode replace "
-                                "to recreate it from the source)",
+                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
+                                "mode to recreate it from the source)",
                                 as_given_, f.name, have),
-                    "odbc");
+                    "odbc")
+            .set_hint(Hint::replace_mode);
       }
       const Field& tf = target.schema.fields[*idx];
       columns_.push_back(tf.name);
@@ -242,10 +243,11 @@ class OdbcWriter final : public BatchWriter {
     std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
     if (key.empty())
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("upsert into '{}' needs a key: the table has no primary key (pass "
-                              "--key COL[,COL])",
+                  fmt::format("upsert into '{}' needs a key: the table has no primary key (name "
+                              "the key columns)",
                               as_given_),
-                  "odbc");
+                  "odbc")
+          .set_hint(Hint::key_columns);
     for (auto& k : key) {
       k = target.schema.field(k).name;
       if (std::find(columns_.begin(), columns_.end(), k) == columns_.end())

@@ -777,10 +777,12 @@ TableDesc PgConnection::describe_table(std::string_view table) {
   auto d = find_table(table);
   if (!d)
     throw Error(ErrorCode::not_found,
-                fmt::format("no table or view '{}' in {} (`polydb ls` lists them; names are "
-                            "case-sensitive; write schema.table outside the search_path)",
+                fmt::format("no table or view '{}' in {} (the connection's table list shows "
+                            "the names; names are case-sensitive; write schema.table outside the "
+                            "search_path)",
                             table, display_),
-                std::string(kBackend));
+                std::string(kBackend))
+        .set_hint(Hint::list_tables);
   return std::move(*d);
 }
 
@@ -985,7 +987,8 @@ PgResult PgConnection::prepare(const std::string& sql, const BoundParams& params
                  fmt::format("the statement has {} parameter(s) but {} value(s) were given (give "
                              "one value per $N placeholder)",
                              used, given),
-                 std::string(kBackend));
+                 std::string(kBackend))
+        .set_hint(Hint::bind_params);
   };
   PgResult prep;
   if (PQsendPrepare(conn_.get(), "", sql.c_str(), static_cast<int>(given), params.types.data()))
@@ -1065,9 +1068,10 @@ uint64_t PgConnection::execute(std::string_view text, std::span<const Value> par
   if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
     drain();
     throw Error(ErrorCode::unsupported,
-                "COPY FROM STDIN / TO STDOUT cannot run through execute() (use polydb copy, or "
-                "COPY to a server-side file)",
-                std::string(kBackend));
+                "COPY FROM STDIN / TO STDOUT cannot run through execute() (copy tables with a "
+                "reader and a writer, or COPY to a server-side file)",
+                std::string(kBackend))
+        .set_hint(Hint::copy);
   }
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
     throw make_error(res.get(), conn_.get(), "statement failed");

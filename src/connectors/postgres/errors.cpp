@@ -48,13 +48,17 @@ Classified classify_sqlstate(std::string_view s, std::string_view message) {
   if (s == "3D000") return {E::not_found, false, "check the database name (psql -l lists them)"};
   if (s == "3F000") return {E::not_found, false, "check the schema name"};
   if (s == "42P01")
-    return {E::not_found, false, "`polydb ls` lists the tables; names are case-sensitive"};
-  if (s == "42703") return {E::not_found, false, "`polydb describe TABLE` lists the columns"};
+    return {E::not_found, false,
+            "the connection's table list shows the names; names are case-sensitive",
+            Hint::list_tables};
+  if (s == "42703")
+    return {E::not_found, false, "the table's description lists the columns", Hint::describe_table};
   if (s == "42704") return {E::not_found, false, "check the object or type name"};
   if (s == "42883")
     return {E::invalid_argument, false,
             "check the function or operator and the argument types (a parameter may need "
-            "another type, e.g. -p text:VALUE)"};
+            "another type, e.g. text)",
+            Hint::typed_param};
   if (s == "42601") return {E::invalid_argument, false, "check the SQL syntax"};
   if (s == "42501")
     return {E::auth, false,
@@ -62,7 +66,8 @@ Classified classify_sqlstate(std::string_view s, std::string_view message) {
             "another user)"};
   if (s == "42P07" || s == "42P06" || s == "42710" || s == "42723")
     return {E::conflict, false,
-            "it already exists (use --mode append, replace or upsert to write into a table)"};
+            "it already exists; write into an existing table in append, replace or upsert mode",
+            Hint::write_mode};
   if (s == "42P18")
     return {E::invalid_argument, false,
             "the server cannot tell a parameter's type: add a cast such as $1::text"};
@@ -189,6 +194,8 @@ Error make_error(const PGresult* res, PGconn* conn, std::string_view what) {
   Error e(c.code, std::move(message), std::string(kBackend), std::move(detail));
   e.set_retryable(c.retryable);
   e.set_native_code(std::string(state));
+  // The server's own hint replaces ours, and with it our remedy.
+  if (shint.empty()) e.set_hint(c.remedy);
   return e;
 }
 

@@ -22,6 +22,7 @@ struct Classified {
   ErrorCode code;
   bool retryable;
   std::string_view hint;  ///< what to do, for the message
+  Hint remedy = Hint::none;  ///< the hint's key, for front ends (Error::hint)
 };
 
 /// Classifies a five-character SQLSTATE (e.g. "23505"). `message` is the

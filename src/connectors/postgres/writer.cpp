@@ -175,10 +175,11 @@ class PgWriter final : public BatchWriter {
         std::string have;
         for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
         throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; use --mode replace "
-                                "to recreate it from the source)",
+                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
+                                "mode to recreate it from the source)",
                                 table_, f.name, have),
-                    std::string(kBackend));
+                    std::string(kBackend))
+            .set_hint(Hint::replace_mode);
       }
       const PgType& t = target.types[*idx];
       if (!can_encode(t))
@@ -224,10 +225,11 @@ class PgWriter final : public BatchWriter {
     std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
     if (key.empty())
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("upsert into '{}' needs a key: the table has no primary key (pass "
-                              "--key COL[,COL])",
+                  fmt::format("upsert into '{}' needs a key: the table has no primary key (name "
+                              "the key columns)",
                               table_),
-                  std::string(kBackend));
+                  std::string(kBackend))
+          .set_hint(Hint::key_columns);
     for (auto& k : key) {
       k = target.schema.field(k).name;
       if (std::find(cols.begin(), cols.end(), k) == cols.end())

@@ -60,7 +60,8 @@ void bind_params(SqliteConnection& conn, sqlite3_stmt* st, std::span<const Value
                 fmt::format("the statement has {} parameter(s) but {} value(s) were given "
                             "(give one value per ? or $N placeholder)",
                             expected, params.size()),
-                "sqlite");
+                "sqlite")
+        .set_hint(Hint::bind_params);
   for (size_t i = 0; i < params.size(); ++i) bind_value(st, static_cast<int>(i) + 1, params[i]);
   (void)conn;
 }
@@ -517,8 +518,10 @@ Collation SqliteConnection::column_collation(const TableName& name,
 
 Error SqliteConnection::no_table(std::string_view table) const {
   return Error(ErrorCode::not_found,
-               fmt::format("no table '{}' in {} (`polydb ls` lists the tables)", table, display_),
-               "sqlite");
+               fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                           table, display_),
+               "sqlite")
+      .set_hint(Hint::list_tables);
 }
 
 TableName SqliteConnection::existing(std::string_view table) {

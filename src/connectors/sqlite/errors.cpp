@@ -9,6 +9,7 @@ namespace {
 struct Classified {
   ErrorCode code;
   std::string_view hint;
+  Hint remedy = Hint::none;  ///< the hint's key, for front ends
 };
 
 Classified classify(int rc, std::string_view msg) {
@@ -39,15 +40,18 @@ Classified classify(int rc, std::string_view msg) {
   }
   if (msg.starts_with("no such table") || msg.starts_with("no such column") ||
       msg.find("has no column named") != std::string_view::npos)
-    return {ErrorCode::not_found, "`polydb ls` and `polydb describe` show what exists"};
+    return {ErrorCode::not_found,
+            "the connection's table list and the table's description show what exists",
+            Hint::list_or_describe};
   if (msg.find("already exists") != std::string_view::npos)
-    return {ErrorCode::conflict, "use --mode append, replace or upsert to write into it"};
+    return {ErrorCode::conflict, "write into it in append, replace or upsert mode",
+            Hint::write_mode};
   if (msg.find("syntax error") != std::string_view::npos || msg.starts_with("incomplete input") ||
       msg.starts_with("unrecognized token"))
     return {ErrorCode::invalid_argument, "check the SQL"};
   if (msg.find("ON CONFLICT clause does not match") != std::string_view::npos)
     return {ErrorCode::invalid_argument,
-            "upsert needs a primary key or unique index on the key columns (--key)"};
+            "upsert needs a primary key or unique index on the key columns", Hint::key_columns};
   return {ErrorCode::invalid_argument, "check the statement"};
 }
 
@@ -55,14 +59,15 @@ Classified classify(int rc, std::string_view msg) {
 
 Error make_error(int rc, sqlite3* db, std::string_view what) {
   std::string native = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const auto [code, hint] = classify(rc, native);
+  const auto [code, hint, remedy] = classify(rc, native);
   // The handle's extended code says more (SQLITE_CONSTRAINT_PRIMARYKEY rather
   // than SQLITE_CONSTRAINT) when it belongs to this failure.
   const int extended = db ? sqlite3_extended_errcode(db) : rc;
   const int native_code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
   return Error(code, fmt::format("{}: {} ({})", what, native, hint), "sqlite",
                fmt::format("SQLite error {} ({}): {}", rc, sqlite3_errstr(rc), native))
-      .set_native_code(std::to_string(native_code));
+      .set_native_code(std::to_string(native_code))
+      .set_hint(remedy);
 }
 
 }  // namespace polydb::sqlite

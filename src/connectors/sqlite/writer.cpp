@@ -131,10 +131,11 @@ class SqliteWriter final : public BatchWriter {
         std::string have;
         for (const auto& t : target.fields) have += (have.empty() ? "" : ", ") + t.name;
         throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; use --mode replace "
-                                "to recreate it from the source)",
+                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
+                                "mode to recreate it from the source)",
                                 table, f.name, have),
-                    "sqlite");
+                    "sqlite")
+            .set_hint(Hint::replace_mode);
       }
       cols.push_back(target.fields[*idx].name);
       target_types_.push_back(target.fields[*idx].type);
@@ -153,9 +154,10 @@ class SqliteWriter final : public BatchWriter {
     if (key.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("upsert into '{}' needs a key: the table has no primary key "
-                              "(pass --key COL[,COL])",
+                              "(name the key columns)",
                               table),
-                  "sqlite");
+                  "sqlite")
+          .set_hint(Hint::key_columns);
     for (auto& k : key) k = target.field(k).name;
     std::string set;
     for (const auto& c : cols) {

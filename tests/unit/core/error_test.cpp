@@ -53,6 +53,18 @@ TEST(Error, WithMessageKeepsEverythingButTheMessage) {
   EXPECT_FALSE(w.retryable());
 }
 
+TEST(Error, TheHintIsNoneUntilSetAndTravelsWithCopiesAndRewordings) {
+  Error e(ErrorCode::conflict, "table 't' already exists (write in upsert mode)", "sqlite");
+  EXPECT_EQ(e.hint(), Hint::none);
+  e.set_native_code("1").set_hint(Hint::upsert_mode).set_retryable(false);
+  const Error copy = e;  // NOLINT(performance-unnecessary-copy-initialization): the point
+  EXPECT_EQ(copy.hint(), Hint::upsert_mode);
+  EXPECT_EQ(copy.with_message("copying: " + copy.message()).hint(), Hint::upsert_mode);
+  EXPECT_EQ(to_string(Hint::upsert_mode), "upsert_mode");
+  EXPECT_EQ(e.code(), ErrorCode::conflict);
+  EXPECT_EQ(e.native_code(), "1");
+}
+
 TEST(ErrorFromException, KeepsAPolydbErrorIntact) {
   Error original(ErrorCode::not_found, "no table t", "sqlite", "detail");
   original.set_native_code("1");

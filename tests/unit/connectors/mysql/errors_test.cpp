@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <utility>
+
 namespace polydb::mysql {
 namespace {
 
@@ -97,6 +100,29 @@ TEST(MysqlErrors, WarningLocations) {
   w = parse_warning_location("Duplicate entry '5' for key 'PRIMARY'");
   EXPECT_EQ(w.row, 0u);
   EXPECT_EQ(w.column, "");
+}
+
+// A remedy a front end spells in its own terms is a Hint; the words name no
+// CLI flag or command (issue #15).
+TEST(MysqlErrors, RemediesAreHintsInLibraryWords) {
+  const std::pair<unsigned, Hint> cases[] = {
+      {1146, Hint::list_or_describe},
+      {1054, Hint::list_or_describe},
+      {1062, Hint::upsert_mode},
+      {1050, Hint::write_mode},
+      {1045, Hint::none},
+  };
+  for (const auto& [errnum, hint] : cases) {
+    const Classified got = classify(errnum);
+    EXPECT_EQ(got.remedy, hint) << errnum;
+    EXPECT_EQ(got.hint.find("--"), std::string_view::npos) << errnum << ": " << got.hint;
+    EXPECT_EQ(got.hint.find("polydb "), std::string_view::npos) << errnum << ": " << got.hint;
+  }
+  const Error e =
+      make_error(1062, "23000", "Duplicate entry '1' for key 'PRIMARY'", "cannot write");
+  EXPECT_EQ(e.hint(), Hint::upsert_mode);
+  EXPECT_EQ(e.native_code(), "1062");
+  EXPECT_EQ(e.code(), ErrorCode::conflict);
 }
 
 }  // namespace

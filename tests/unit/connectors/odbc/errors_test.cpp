@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace polydb::odbc {
 namespace {
 
@@ -77,6 +80,20 @@ TEST(OdbcErrorsTest, ErrorKeepsEveryRecordAndHidesSecrets) {
   EXPECT_NE(e.detail().find("(native 20009)"), std::string::npos);
   EXPECT_EQ(e.detail().find("hunter2"), std::string::npos) << e.detail();
   EXPECT_EQ(make_error({}, "x").code(), ErrorCode::internal);
+}
+
+// A remedy a front end spells in its own terms is a Hint; the words name no
+// CLI flag or command (issue #15).
+TEST(OdbcErrorsTest, RemediesAreHintsInLibraryWords) {
+  EXPECT_EQ(classify(DiagRecord{"42S02", 0, ""}).remedy, Hint::list_tables);
+  EXPECT_EQ(classify(DiagRecord{"42S22", 0, ""}).remedy, Hint::describe_table);
+  EXPECT_EQ(classify(DiagRecord{"42000", 208, ""}).remedy, Hint::list_tables);
+  EXPECT_EQ(classify(DiagRecord{"23000", 0, ""}).remedy, Hint::none);
+  const std::vector<DiagRecord> records{{"42S02", 0, "relation \"t\" does not exist"}};
+  const Error e = make_error(records, "cannot read t");
+  EXPECT_EQ(e.hint(), Hint::list_tables);
+  EXPECT_EQ(e.message().find("polydb "), std::string::npos) << e.message();
+  EXPECT_EQ(e.native_code(), "42S02");
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <utility>
+
 namespace polydb::postgres {
 namespace {
 
@@ -116,6 +119,21 @@ TEST(PostgresErrors, MissingResultIsALostConnection) {
   const Error e = make_error(nullptr, nullptr, "reading the table failed");
   EXPECT_EQ(e.code(), ErrorCode::connection);
   EXPECT_TRUE(e.retryable());
+}
+
+// A remedy a front end spells in its own terms is a Hint; the words name no
+// CLI flag or command (issue #15).
+TEST(PostgresErrors, RemediesAreHintsInLibraryWords) {
+  const std::pair<const char*, Hint> cases[] = {
+      {"42P01", Hint::list_tables}, {"42703", Hint::describe_table}, {"42883", Hint::typed_param},
+      {"42P07", Hint::write_mode},  {"23505", Hint::none},
+  };
+  for (const auto& [state, hint] : cases) {
+    const Classified got = classify_sqlstate(state);
+    EXPECT_EQ(got.remedy, hint) << state;
+    EXPECT_EQ(got.hint.find("--"), std::string_view::npos) << state << ": " << got.hint;
+    EXPECT_EQ(got.hint.find("polydb "), std::string_view::npos) << state << ": " << got.hint;
+  }
 }
 
 }  // namespace

@@ -64,5 +64,65 @@ TEST_F(SqliteErrors, AMissingFileIsPolydbsOwnCheckWithoutANativeCode) {
   EXPECT_EQ(e.native_code(), "") << e.what();
 }
 
+// Errors say what to do in library terms and name the remedy with a Hint
+// (the CLI turns it into a flag: tests/unit/cli/error_text_test.cpp); no
+// message names a CLI flag or command (issue #15).
+void expect_library_words(const Error& e) {
+  EXPECT_EQ(e.message().find("--"), std::string::npos) << e.message();
+  EXPECT_EQ(e.message().find("polydb "), std::string::npos) << e.message();
+}
+
+TEST_F(SqliteErrors, WritingInCreateModeIntoAnExistingTableHintsAtTheWriteMode) {
+  conn_->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  Schema schema;
+  schema.fields = {{"id", TypeId::int64, false, {}}, {"v", TypeId::string, true, {}}};
+  schema.primary_key = {"id"};
+  const Error e = error_of([&] { conn_->writer("t", schema, {WriteMode::create, {}, {}}); });
+  EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
+  EXPECT_EQ(e.hint(), Hint::write_mode) << e.what();
+  EXPECT_NE(e.message().find("append, replace or upsert mode"), std::string::npos) << e.what();
+  expect_library_words(e);
+
+  // The same conflict met by a statement: SQLite's own words, the same remedy.
+  const Error sql = error_of([&] { conn_->execute("CREATE TABLE t (x INTEGER)"); });
+  EXPECT_EQ(sql.code(), ErrorCode::conflict) << sql.what();
+  EXPECT_EQ(sql.hint(), Hint::write_mode) << sql.what();
+  EXPECT_NE(sql.message().find("already exists"), std::string::npos) << sql.what();
+  expect_library_words(sql);
+}
+
+TEST_F(SqliteErrors, EveryRemedyIsAHint) {
+  conn_->execute("CREATE TABLE t (id INTEGER, v TEXT)");
+  Schema other;
+  other.fields = {{"id", TypeId::int64, true, {}}, {"w", TypeId::string, true, {}}};
+
+  const Error missing = error_of([&] { conn_->describe("nope"); });
+  EXPECT_EQ(missing.code(), ErrorCode::not_found) << missing.what();
+  EXPECT_EQ(missing.hint(), Hint::list_tables) << missing.what();
+  expect_library_words(missing);
+
+  const Error column = error_of([&] { conn_->writer("t", other, {WriteMode::append, {}, {}}); });
+  EXPECT_EQ(column.code(), ErrorCode::not_found) << column.what();
+  EXPECT_EQ(column.hint(), Hint::replace_mode) << column.what();
+  EXPECT_NE(column.message().find("replace mode"), std::string::npos) << column.what();
+  expect_library_words(column);
+
+  Schema same;
+  same.fields = {{"id", TypeId::int64, true, {}}, {"v", TypeId::string, true, {}}};
+  const Error key = error_of([&] { conn_->writer("t", same, {WriteMode::upsert, {}, {}}); });
+  EXPECT_EQ(key.code(), ErrorCode::invalid_argument) << key.what();
+  EXPECT_EQ(key.hint(), Hint::key_columns) << key.what();
+  expect_library_words(key);
+
+  const Error statement = error_of([&] { conn_->execute("SELECT w FROM t"); });
+  EXPECT_EQ(statement.code(), ErrorCode::not_found) << statement.what();
+  EXPECT_EQ(statement.hint(), Hint::list_or_describe) << statement.what();
+  expect_library_words(statement);
+
+  // An error with nothing a front end could add has no hint.
+  const Error syntax = error_of([&] { conn_->execute("SELEC 1"); });
+  EXPECT_EQ(syntax.hint(), Hint::none) << syntax.what();
+}
+
 }  // namespace
 }  // namespace polydb
