@@ -13,11 +13,7 @@ cd "${1:-$(dirname "$0")/..}"
 
 # Known exceptions, as FILE:TEXT (TEXT a fixed substring of the line), each
 # with the reason it stays for now.
-exceptions=(
-  # reader.cpp files are being reworked on another branch; the COPY refusal in
-  # query() moves to library words (Hint::copy) when that lands.
-  'src/connectors/postgres/reader.cpp:cannot run through query() (use polydb copy)'
-)
+exceptions=()
 
 # String literals only (comments may name the CLI: they explain callers),
 # adjacent literals joined as the compiler joins them, so that a flag split

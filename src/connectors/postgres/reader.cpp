@@ -231,9 +231,10 @@ class RowReader final : public StreamReader {
     if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return;
     Error e = st == PGRES_COPY_IN || st == PGRES_COPY_OUT
                   ? Error(ErrorCode::unsupported,
-                          "COPY FROM STDIN / TO STDOUT cannot run through query() (use polydb "
-                          "copy)",
+                          "COPY FROM STDIN / TO STDOUT cannot run through query() (copy tables "
+                          "with a reader and a writer, or COPY to a server-side file)",
                           std::string(kBackend))
+                        .set_hint(Hint::copy)
                   : make_error(r, conn_.pg(), "the query failed");
     pending_.reset();
     running_ = false;
