@@ -9,6 +9,7 @@
 
 #include "connectors/dynamodb/errors.hpp"
 #include "polydb/error.hpp"
+#include "unit/net/stoppable_clock.hpp"
 
 namespace polydb::dynamodb {
 namespace {
@@ -187,17 +188,7 @@ TEST(DynamoBatchWrite, GivesUpWithThrottledWhenNothingProgresses) {
   }
 }
 
-// A clock whose waits end early, as the system clock's do, on a stop request.
-class StoppableClock final : public net::RetryClock {
- public:
-  std::chrono::steady_clock::time_point now() override { return {}; }
-  std::chrono::system_clock::time_point wall_now() override { return {}; }
-  bool sleep_for(std::chrono::milliseconds, std::stop_token stop) override {
-    ++sleeps;
-    return !stop.stop_requested();
-  }
-  int sleeps = 0;
-};
+using net::testing::StoppableClock;
 
 // Ctrl-C during the backoff after UnprocessedItems (or UnprocessedKeys) ends
 // the call: the stop token reaches the wait (it used to wait out every attempt).

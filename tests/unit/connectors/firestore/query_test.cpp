@@ -11,6 +11,7 @@
 #include "connectors/firestore/errors.hpp"
 #include "connectors/firestore/types.hpp"
 #include "polydb/error.hpp"
+#include "unit/net/stoppable_clock.hpp"
 
 namespace polydb::firestore {
 namespace {
@@ -282,17 +283,7 @@ TEST(FirestoreBatchWrite, ChunksStayUnderFourMebibytes) {
   EXPECT_EQ(sizes, (std::vector<size_t>{4, 4, 2}));
 }
 
-// A clock whose waits end early, as the system clock's do, on a stop request.
-class StoppableClock final : public net::RetryClock {
- public:
-  std::chrono::steady_clock::time_point now() override { return {}; }
-  std::chrono::system_clock::time_point wall_now() override { return {}; }
-  bool sleep_for(std::chrono::milliseconds, std::stop_token stop) override {
-    ++sleeps;
-    return !stop.stop_requested();
-  }
-  int sleeps = 0;
-};
+using net::testing::StoppableClock;
 
 // Ctrl-C during the backoff between batchWrite retries ends the write: the
 // stop token reaches the wait (it used to wait out every attempt).
