@@ -31,7 +31,10 @@ for arg in "$@"; do
   esac
 done
 
-command -v sqlite3 >/dev/null ||
+# The packaged shell by its path: the data depends on its SQLite version, and
+# another sqlite3 earlier on PATH is not the one scripts/install-deps.sh installs.
+sqlite3=/usr/bin/sqlite3
+[[ -x "$sqlite3" ]] ||
   { echo "generate.sh: the sqlite3 shell is missing (apt-get install sqlite3)" >&2; exit 1; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,7 +50,7 @@ trap 'exit 143' TERM
 complete() {
   [[ -f "$1" ]] || return 1
   local got
-  got=$(sqlite3 -readonly "$1" "PRAGMA user_version; SELECT count(*) FROM \"$2\";" \
+  got=$("$sqlite3" -readonly "$1" "PRAGMA user_version; SELECT count(*) FROM \"$2\";" \
         2>/dev/null | tr '\n' ' ') || return 1
   [[ "$got" == "$DATA_VERSION $3 " ]]
 }
@@ -68,7 +71,7 @@ build() {
   { echo "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
     cat
     echo "PRAGMA user_version = $DATA_VERSION;"
-  } | sqlite3 -bail "$tmp" >/dev/null
+  } | "$sqlite3" -bail "$tmp" >/dev/null
   complete "$tmp" "$table" "$rows" ||
     { echo "generate.sh: $tmp is incomplete, giving up" >&2; exit 1; }
   sync "$tmp"  # on disk before the rename makes it the real file

@@ -243,7 +243,8 @@ my_socket() {  # unix socket paths are limited to ~107 bytes
   fi
   echo "$s"
 }
-my_root() { mariadb --no-defaults -S "$(my_socket)" -uroot "$@"; }
+# The packaged client by its path: another `mariadb` earlier on PATH is not ours.
+my_root() { /usr/bin/mariadb --no-defaults -S "$(my_socket)" -uroot "$@"; }
 my_ready() { my_root -N -e 'select 1' >/dev/null 2>&1; }
 my_setup_sql() {
   my_root <<'SQL'
@@ -261,7 +262,7 @@ SQL
 }
 start_mariadb() {
   local d log pid; d="$(my_datadir)"; log="$(logfile mariadb)"
-  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] \
+  [ -x /usr/sbin/mariadbd ] \
     || { err mariadb "mariadbd not found (run scripts/install-deps.sh)"; return 1; }
   if svc_alive mariadb && my_ready; then
     my_setup_sql >>"$log" 2>&1
@@ -273,14 +274,14 @@ start_mariadb() {
     if [ ! -d "$d/mysql" ]; then
       say mariadb "mariadb-install-db"
       rm -rf "$d"; mkdir -p "$d"
-      if ! mariadb-install-db --no-defaults --datadir="$d" --user="$(id -un)" \
+      if ! /usr/bin/mariadb-install-db --no-defaults --datadir="$d" --user="$(id -un)" \
              --auth-root-authentication-method=normal --skip-test-db >>"$log" 2>&1; then
         err mariadb "mariadb-install-db failed"; log_tail mariadb; rm -rf "$d"; return 1
       fi
     fi
     say mariadb "starting on 127.0.0.1:$MYSQL_PORT"
     printf '=== start %s ===\n' "$(date '+%F %T')" >>"$log"
-    local mariadbd; mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
+    local mariadbd=/usr/sbin/mariadbd
     setsid "$mariadbd" --no-defaults --datadir="$d" --socket="$(my_socket)" --port="$MYSQL_PORT" \
       --bind-address=127.0.0.1 --user="$(id -un)" --pid-file="$(pidfile mariadb)" \
       --local-infile=1 --innodb-flush-log-at-trx-commit=0 --skip-name-resolve \
