@@ -23,11 +23,22 @@ namespace {
 
 std::string temp_sqlite_url() {
   static std::atomic<int> counter{0};
-  static const std::filesystem::path dir = [] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "polydb-conf-XXXXXX").string();
-    return std::filesystem::path(mkdtemp(tmpl.data()));
-  }();
-  return "sqlite://" + (dir / ("t" + std::to_string(counter++) + ".db")).string() + "?mode=rwc";
+  // One folder per test process, removed at exit (each ctest test is a
+  // process of its own: a folder left behind by each added up in /tmp).
+  struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "polydb-conf-XXXXXX").string();
+      path = mkdtemp(tmpl.data());
+    }
+    ~TempDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const TempDir dir;
+  return "sqlite://" + (dir.path / ("t" + std::to_string(counter++) + ".db")).string() +
+         "?mode=rwc";
 }
 
 // PostgreSQL: one new database per test (list_tables must see only the test's
