@@ -26,6 +26,7 @@
 namespace polydb {
 
 class Config;
+class Snapshot;
 
 /// What a backend can do; tools consult this instead of checking backend names.
 struct Capabilities {
@@ -40,7 +41,7 @@ struct Capabilities {
   /// and there is no changes() method.
   bool changes = false;
   bool schemas = false;           ///< tables may be named schema.table
-  /// open_snapshot_readers() returns connections that share one snapshot.
+  /// snapshot() opens a snapshot that several reader connections share.
   bool shared_snapshot = false;
   /// A copy within one database should read and write through one connection:
   /// a second connection would wait on the first one's locks (SQLite files).
@@ -58,6 +59,12 @@ struct Capabilities {
   bool atomic_replace = false;
   /// scan() computes ScanSpec::aggregates itself (SQL backends).
   bool aggregate_pushdown = false;
+  /// change_writer() applies change batches (upserts and removes by key,
+  /// optionally conditional on a per-row version).
+  bool change_writes = false;
+  /// scan() readers report resume points (BatchReader::resume_point) and
+  /// continue from one (ScanSpec::resume_from).
+  bool resume_points = false;
 };
 
 /// A table or view.
@@ -139,6 +146,13 @@ struct ScanSpec {
   /// otherwise); `columns`, `order_by`, `limit` and `partition` must be empty.
   std::vector<std::string> group_by;
   std::vector<ScanAggregate> aggregates;
+  /// Continue an interrupted scan: the text a reader of the same spec
+  /// returned from resume_point(); the new reader returns exactly the rows
+  /// that reader had not returned yet. Empty = from the start. For backends
+  /// with Capabilities::resume_points; others throw Error(unsupported) for a
+  /// non-empty value. Error(invalid_argument) for a text the backend did not
+  /// write (or wrote for another table or segment).
+  std::string resume_from;
 };
 
 /// How a scan was executed: what the backend did and what polydb did locally.
@@ -162,6 +176,14 @@ class BatchReader {
   virtual std::optional<Batch> next() = 0;
   /// What was pushed down (scan) or sent (query).
   virtual ScanPlan plan() const { return {}; }
+  /// Where a scan with the same spec continues after the rows this reader
+  /// has returned so far (in the batches next() handed out): an opaque text
+  /// for ScanSpec::resume_from (the key of the last row, a DynamoDB
+  /// LastEvaluatedKey, a Cosmos DB continuation, a Firestore cursor).
+  /// nullopt when this reader cannot tell (the default; query() readers; an
+  /// order that polydb sorts itself). At the end of the result it may still
+  /// return a point: a scan resumed there returns nothing.
+  virtual std::optional<std::string> resume_point() const { return std::nullopt; }
 };
 
 struct QueryOptions {
@@ -238,6 +260,65 @@ class BatchWriter {
   virtual void abort() noexcept = 0;
 };
 
+/// What one change does to the row its key designates.
+enum class ChangeOp : uint8_t {
+  upsert,  ///< insert the row, or replace the stored row that has its key
+  remove,  ///< delete the row that has the key (none: nothing happens)
+};
+std::string_view to_string(ChangeOp op) noexcept;
+
+/// Changes to apply to one table, in order: row i of `rows` with ops[i]. An
+/// upsert sets every column of the row; a remove reads only the key columns
+/// (and the version column, if any): its other cells may be NULL.
+struct ChangeBatch {
+  Batch rows;                 ///< the schema given to change_writer()
+  std::vector<ChangeOp> ops;  ///< one per row
+};
+
+struct ChangeOptions {
+  /// The columns that identify a row; empty = the schema's primary key.
+  std::vector<std::string> key;
+  /// Conditional apply (empty = unconditional): an int64 column of the
+  /// schema, stored in the table too, holding each row's version (e.g. the
+  /// source's commit position). An upsert replaces a stored row only when
+  /// the stored version is NULL or lower than the incoming one (an equal
+  /// version was applied already); a remove deletes a stored row only when
+  /// its version is NULL or not higher than the remove's. A key that is not
+  /// stored is always inserted by an upsert. So replaying a change stream
+  /// from an earlier position never puts an older row over a newer one.
+  /// (A remove leaves no version behind: an upsert older than it, replayed
+  /// after it, inserts the row again; replays in stream order end right.)
+  std::string version_column;
+};
+
+/// What a ChangeWriter applied since it opened.
+struct ChangeResult {
+  uint64_t upserts = 0;  ///< upsert changes taken (including those skipped as stale)
+  uint64_t removes = 0;  ///< remove changes taken (including keys that were not stored)
+};
+
+/// Applies change batches to one table (the sync and migrate tools). Within
+/// one batch and across batches, changes take effect in order: a key changed
+/// twice ends as its last change (with a version column: as its highest
+/// version) says. Single-threaded; borrows its Connection.
+class ChangeWriter {
+ public:
+  virtual ~ChangeWriter() = default;
+  /// Throws Error: invalid_argument (ops.size() differs from the rows, a NULL
+  /// key or a NULL version), type_mismatch, conflict (a constraint other than
+  /// the key), and the connection's errors.
+  virtual void apply(const ChangeBatch& changes) = 0;
+  /// Makes the changes applied since the last commit visible: atomically
+  /// where Capabilities::transactions (a throw commits nothing), else each
+  /// change is visible once applied and commit() only flushes. The writer
+  /// stays usable: apply() and commit() again (one commit per chunk).
+  virtual ChangeResult commit() = 0;
+  /// Rolls back what was applied since the last commit (backends with
+  /// transactions); safe to call more than once; the writer is unusable
+  /// afterwards.
+  virtual void abort() noexcept = 0;
+};
+
 /// Result of ping().
 struct PingResult {
   std::chrono::microseconds latency{0};  ///< one round trip
@@ -305,6 +386,15 @@ class Connection {
   /// upsert, columns that do not match the table), type_mismatch.
   virtual std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                               const WriteOptions& options) = 0;
+  /// A writer of change batches into the existing `table` (whose columns
+  /// `schema` names, a subset of the table's, the key and version column
+  /// included). Throws Error: unsupported (Capabilities::change_writes
+  /// false: the default), not_found (the table or a column), invalid_argument
+  /// (no key, a key or version column missing from `schema`, a version
+  /// column that is not int64).
+  virtual std::unique_ptr<ChangeWriter> change_writer(std::string_view table,
+                                                      const Schema& schema,
+                                                      const ChangeOptions& options);
   /// Creates `table` from `schema` (with its primary key). Error(conflict) if it exists.
   virtual void create_table(std::string_view table, const Schema& schema) = 0;
   /// Error(not_found) for a missing table unless `if_exists`.
@@ -336,18 +426,37 @@ class Connection {
   /// none (the default). Thread-safe for connectors whose writers use threads.
   virtual std::optional<RequestCost> request_cost() const { return std::nullopt; }
 
-  /// Opens `n` (>= 1) NEW connections to the same database that all read one
-  /// consistent snapshot for as long as they live: each sits in a read-only
-  /// transaction opened at the same point in time, so partitioned scans
-  /// spread over them (one per thread) add up to one consistent read. Use
-  /// them for reading only (scan, query, describe); ending one ends its
-  /// transaction. `this` connection is not changed and may keep working.
+  /// Opens a snapshot of the database for `readers` (>= 1) reader
+  /// connections: Snapshot::open_reader() returns NEW connections that all
+  /// read the database as it was at one point in time, so that partitioned
+  /// scans spread over them (one per thread) add up to one consistent read.
+  /// `this` connection is not changed and may keep working.
   ///
-  /// Throws Error(invalid_argument) for n == 0; Error(unsupported) when the
-  /// backend cannot share a snapshot (Capabilities::shared_snapshot false,
+  /// Throws Error(invalid_argument) for readers == 0; Error(unsupported) when
+  /// the backend cannot share a snapshot (Capabilities::shared_snapshot false,
   /// the default) or the server refuses what it needs (e.g. MySQL without the
   /// RELOAD privilege); and the backend's errors for failures to connect.
-  virtual std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n);
+  virtual std::unique_ptr<Snapshot> snapshot(uint32_t readers);
+  /// snapshot(n), then its n readers. Throws what snapshot() throws.
+  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n);
+};
+
+/// One consistent point in time of a database, shared by reader connections
+/// (Connection::snapshot). Single-threaded.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+  /// A NEW connection that reads the snapshot: it sits in a read-only
+  /// transaction (ending the connection ends it). Use it for reading only
+  /// (scan, query, describe). Readers outlive the Snapshot. Throws
+  /// Error(invalid_argument) once the readers the snapshot was opened for
+  /// have all been taken, for backends that must start them together
+  /// (MySQL, SQLite; PostgreSQL opens any number, while the Snapshot
+  /// lives), and the backend's errors for failures to connect.
+  virtual std::unique_ptr<Connection> open_reader() = 0;
+  /// The backend's name for the snapshot, for logs (PostgreSQL: the
+  /// exported snapshot id); empty where it has none.
+  virtual std::string id() const { return {}; }
 };
 
 /// Options for connect().

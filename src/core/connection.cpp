@@ -129,13 +129,42 @@ Type ScanAggregate::result_type(const Schema& table) const {
   return Type(ints ? TypeId::int64 : TypeId::decimal);
 }
 
-std::vector<std::unique_ptr<Connection>> Connection::open_snapshot_readers(uint32_t n) {
-  (void)n;
+std::unique_ptr<Snapshot> Connection::snapshot(uint32_t readers) {
+  (void)readers;
   throw Error(ErrorCode::unsupported,
               fmt::format("{} cannot open readers that share one snapshot (read with one "
                           "connection, without parallel workers)",
                           backend()),
               std::string(backend()));
+}
+
+std::vector<std::unique_ptr<Connection>> Connection::open_snapshot_readers(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+  auto snap = snapshot(n);
+  std::vector<std::unique_ptr<Connection>> readers;
+  readers.reserve(n);
+  for (uint32_t k = 0; k < n; ++k) readers.push_back(snap->open_reader());
+  return readers;
+}
+
+std::unique_ptr<ChangeWriter> Connection::change_writer(std::string_view table,
+                                                        const Schema& schema,
+                                                        const ChangeOptions& options) {
+  (void)schema;
+  (void)options;
+  throw Error(ErrorCode::unsupported,
+              fmt::format("{} cannot apply change batches (to table '{}')", backend(), table),
+              std::string(backend()));
+}
+
+std::string_view to_string(ChangeOp op) noexcept {
+  switch (op) {
+    case ChangeOp::upsert:
+      return "upsert";
+    case ChangeOp::remove:
+      return "remove";
+  }
+  return "?";
 }
 
 }  // namespace polydb

@@ -18,6 +18,7 @@
 #include "connectors/common/cloud_hosts.hpp"
 #include "core/log.hpp"
 #include "connectors/common/pushdown.hpp"
+#include "connectors/common/snapshots.hpp"
 #include "core/sql_names.hpp"
 #include "connectors/common/table_errors.hpp"
 #include "net/retry.hpp"
@@ -484,8 +485,8 @@ Capabilities MysqlConnection::capabilities() const {
   return c;
 }
 
-std::vector<std::unique_ptr<Connection>> MysqlConnection::open_snapshot_readers(uint32_t n) {
-  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+std::unique_ptr<Snapshot> MysqlConnection::snapshot(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "a snapshot needs at least one reader");
   // Connect first: the lock below stops every writer, so hold it only for
   // as long as it takes to start the transactions.
   std::vector<std::unique_ptr<MysqlConnection>> readers;
@@ -516,7 +517,7 @@ std::vector<std::unique_ptr<Connection>> MysqlConnection::open_snapshot_readers(
   logger("mysql")->debug("{} readers share one snapshot", n);
   std::vector<std::unique_ptr<Connection>> out;
   for (auto& r : readers) out.push_back(std::move(r));
-  return out;
+  return std::make_unique<PreopenedSnapshot>(std::move(out), "mysql");
 }
 
 Error MysqlConnection::error(std::string_view what) const {

@@ -156,7 +156,7 @@ class MysqlConnection final : public Connection {
   /// LOCK (it needs the RELOAD privilege), each reader starts a REPEATABLE
   /// READ transaction WITH CONSISTENT SNAPSHOT, then the leader unlocks and
   /// closes. Only InnoDB (transactional) tables read consistently.
-  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
+  std::unique_ptr<Snapshot> snapshot(uint32_t readers) override;
 
   // For the reader and writer of this connector.
   MYSQL* db() const noexcept { return db_.get(); }

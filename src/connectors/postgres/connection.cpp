@@ -600,30 +600,45 @@ Capabilities PgConnection::capabilities() const {
   return c;
 }
 
-std::vector<std::unique_ptr<Connection>> PgConnection::open_snapshot_readers(uint32_t n) {
-  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
-  // A snapshot can be imported only while the exporting transaction is open:
-  // reader 0 exports it and holds it for as long as it lives.
-  std::vector<std::unique_ptr<PgConnection>> readers;
-  std::string snapshot;
-  for (uint32_t k = 0; k < n; ++k) {
-    auto& r = readers.emplace_back(std::make_unique<PgConnection>(uri_, options_));
-    r->run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {},
-           "cannot start a snapshot transaction");
-    if (k == 0) {
-      PgResult res =
-          r->run("SELECT pg_catalog.pg_export_snapshot()", {}, "cannot export a snapshot");
-      snapshot = PQgetvalue(res.get(), 0, 0);
-    } else {
-      // SET TRANSACTION SNAPSHOT takes no bind parameters: quote the id.
-      r->run("SET TRANSACTION SNAPSHOT " + r->quoter()(snapshot), {},
-             "cannot import the snapshot");
-    }
-  }
-  logger("pg")->debug("{} readers share snapshot {}", n, snapshot);
-  std::vector<std::unique_ptr<Connection>> out;
-  for (auto& r : readers) out.push_back(std::move(r));
-  return out;
+namespace {
+
+// An exported snapshot stays importable for as long as the exporting
+// transaction is open: the Snapshot holds that connection, and every reader
+// is a new connection that imports it.
+class PgSnapshot final : public Snapshot {
+ public:
+  PgSnapshot(std::unique_ptr<PgConnection> exporter, std::string id)
+      : exporter_(std::move(exporter)), id_(std::move(id)) {}
+
+  std::unique_ptr<Connection> open_reader() override { return exporter_->import_snapshot(id_); }
+  std::string id() const override { return id_; }
+
+ private:
+  std::unique_ptr<PgConnection> exporter_;
+  std::string id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Snapshot> PgConnection::snapshot(uint32_t readers) {
+  if (readers == 0) throw Error(ErrorCode::invalid_argument, "a snapshot needs at least one reader");
+  auto exporter = std::make_unique<PgConnection>(uri_, options_);
+  exporter->run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {},
+                "cannot start a snapshot transaction");
+  PgResult res =
+      exporter->run("SELECT pg_catalog.pg_export_snapshot()", {}, "cannot export a snapshot");
+  std::string id = PQgetvalue(res.get(), 0, 0);
+  logger("pg")->debug("exported snapshot {}", id);
+  return std::make_unique<PgSnapshot>(std::move(exporter), std::move(id));
+}
+
+std::unique_ptr<PgConnection> PgConnection::import_snapshot(const std::string& id) const {
+  auto r = std::make_unique<PgConnection>(uri_, options_);
+  r->run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {},
+         "cannot start a snapshot transaction");
+  // SET TRANSACTION SNAPSHOT takes no bind parameters: quote the id.
+  r->run("SET TRANSACTION SNAPSHOT " + r->quoter()(id), {}, "cannot import the snapshot");
+  return r;
 }
 
 void PgConnection::ensure_idle() const {

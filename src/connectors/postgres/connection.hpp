@@ -136,10 +136,13 @@ class PgConnection final : public Connection {
   std::optional<uint64_t> estimate_rows(std::string_view table) override;
   std::optional<uint64_t> estimate_matches(std::string_view table, const Filter& filter) override;
   PingResult ping() override;
-  /// Reader 0 exports its REPEATABLE READ snapshot (pg_export_snapshot) and
-  /// keeps the exporting transaction open for as long as it lives; the others
-  /// import it with SET TRANSACTION SNAPSHOT.
-  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
+  /// A connection of the Snapshot's own exports a REPEATABLE READ snapshot
+  /// (pg_export_snapshot) and keeps the exporting transaction open for as
+  /// long as the Snapshot lives; every reader is a new connection that
+  /// imports it with SET TRANSACTION SNAPSHOT (any number of them).
+  std::unique_ptr<Snapshot> snapshot(uint32_t readers) override;
+  /// A new connection in a read-only transaction on the exported snapshot `id`.
+  std::unique_ptr<PgConnection> import_snapshot(const std::string& id) const;
 
   // For the reader and writer of this connector.
   PGconn* pg() const noexcept { return conn_.get(); }

@@ -14,6 +14,7 @@
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "connectors/common/pushdown.hpp"
+#include "connectors/common/snapshots.hpp"
 #include "core/sql_names.hpp"
 #include "connectors/common/table_errors.hpp"
 #include "polydb/error.hpp"
@@ -202,8 +203,8 @@ Capabilities SqliteConnection::capabilities() const {
   return c;
 }
 
-std::vector<std::unique_ptr<Connection>> SqliteConnection::open_snapshot_readers(uint32_t n) {
-  if (n == 0) throw Error(ErrorCode::invalid_argument, "open_snapshot_readers needs n >= 1");
+std::unique_ptr<Snapshot> SqliteConnection::snapshot(uint32_t n) {
+  if (n == 0) throw Error(ErrorCode::invalid_argument, "a snapshot needs at least one reader");
   if (memory_)
     throw Error(ErrorCode::unsupported,
                 fmt::format("{} is an in-memory database: another connection would see another "
@@ -242,7 +243,7 @@ std::vector<std::unique_ptr<Connection>> SqliteConnection::open_snapshot_readers
   if (leader) leader->exec("ROLLBACK");
   std::vector<std::unique_ptr<Connection>> out;
   for (auto& r : readers) out.push_back(std::move(r));
-  return out;
+  return std::make_unique<PreopenedSnapshot>(std::move(out), "sqlite");
 }
 
 StmtHandle SqliteConnection::prepare(std::string_view sql) {

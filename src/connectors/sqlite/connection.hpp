@@ -77,7 +77,7 @@ class SqliteConnection final : public Connection {
   /// commit out until the readers end. Error(unsupported) for :memory:
   /// (another connection is another database) and for a read-only (mode=ro)
   /// database in WAL mode.
-  std::vector<std::unique_ptr<Connection>> open_snapshot_readers(uint32_t n) override;
+  std::unique_ptr<Snapshot> snapshot(uint32_t readers) override;
 
   // For the reader and writer of this connector.
   sqlite3* db() const noexcept { return db_.get(); }

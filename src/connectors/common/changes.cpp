@@ -1,0 +1,118 @@
+#include "connectors/common/changes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "polydb/error.hpp"
+
+namespace polydb {
+
+namespace {
+
+// Appends one non-NULL cell so that equal values give equal bytes and the
+// cells of a key cannot run into each other (variable-length: length first).
+void append_key_cell(const Column& c, size_t row, std::string& out) {
+  if (is_variable_width(c.type().id)) {
+    const std::string_view v = c.var_at(row);
+    const auto n = static_cast<uint32_t>(v.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out.append(v);
+  } else if (c.type().id == TypeId::boolean) {
+    out.push_back(c.bool_at(row) ? '\1' : '\0');
+  } else {
+    const size_t width = fixed_width(c.type().id);
+    out.append(reinterpret_cast<const char*>(c.fixed_at(row)), width);
+  }
+}
+
+}  // namespace
+
+ChangeColumns change_columns(const Schema& schema, const ChangeOptions& options,
+                             std::string_view table, std::string_view backend) {
+  ChangeColumns out;
+  const std::vector<std::string>& key = options.key.empty() ? schema.primary_key : options.key;
+  if (key.empty())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("changes to table '{}' need a key: the rows have no primary key and "
+                            "none was named",
+                            table),
+                std::string(backend));
+  for (const auto& k : key) {
+    const auto i = schema.index_of(k);
+    if (!i)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("the key column '{}' is not among the columns of the changes to "
+                              "table '{}'",
+                              k, table),
+                  std::string(backend));
+    out.key.push_back(*i);
+  }
+  if (!options.version_column.empty()) {
+    const auto i = schema.index_of(options.version_column);
+    if (!i)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("the version column '{}' is not among the columns of the changes "
+                              "to table '{}'",
+                              options.version_column, table),
+                  std::string(backend));
+    if (schema.fields[*i].type.id != TypeId::int64)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("the version column '{}' of table '{}' must be an integer (int64), "
+                              "not {}",
+                              options.version_column, table, to_string(schema.fields[*i].type.id)),
+                  std::string(backend));
+    if (std::find(out.key.begin(), out.key.end(), *i) != out.key.end())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("the version column '{}' of table '{}' cannot be part of the key",
+                              options.version_column, table),
+                  std::string(backend));
+    out.version = *i;
+  }
+  return out;
+}
+
+std::vector<size_t> effective_changes(const ChangeBatch& changes, const ChangeColumns& columns,
+                                      std::string_view backend) {
+  const Batch& rows = changes.rows;
+  const size_t n = rows.num_rows();
+  if (changes.ops.size() != n)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("a change batch has {} rows but {} operations", n, changes.ops.size()),
+                std::string(backend));
+  for (size_t k : columns.key)
+    if (rows.column(k).null_count() > 0)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("a change has no value for the key column '{}' (NULL)",
+                              rows.schema().fields[k].name),
+                  std::string(backend));
+  if (columns.version && rows.column(*columns.version).null_count() > 0)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("a change has no version (column '{}' is NULL)",
+                            rows.schema().fields[*columns.version].name),
+                std::string(backend));
+
+  std::unordered_map<std::string, size_t> winner;  // key bytes -> row
+  winner.reserve(n);
+  std::string key;
+  for (size_t r = 0; r < n; ++r) {
+    key.clear();
+    for (size_t k : columns.key) append_key_cell(rows.column(k), r, key);
+    auto [it, fresh] = winner.try_emplace(key, r);
+    if (fresh) continue;
+    if (columns.version) {
+      const Column& v = rows.column(*columns.version);
+      if (v.int64_at(r) < v.int64_at(it->second)) continue;  // older: the newer one stays
+    }
+    it->second = r;
+  }
+  std::vector<size_t> out;
+  out.reserve(winner.size());
+  for (const auto& [k, r] : winner) out.push_back(r);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace polydb
