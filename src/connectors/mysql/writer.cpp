@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cstring>
 #include <map>
-#include <random>
 
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/errors.hpp"
@@ -13,6 +12,7 @@
 #include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "connectors/common/table_errors.hpp"
+#include "connectors/common/write_plan.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::mysql {
@@ -32,16 +32,8 @@ constexpr size_t kMaxParams = 65535;
 constexpr size_t kMaxInsertBytes = 4u << 20;
 constexpr size_t kMaxInsertRows = 1000;
 
-std::string random_hex() {
-  std::random_device rd;
-  return fmt::format("{:08x}", rd());
-}
-
 // A writer's id, unique across processes and hosts for all practical purposes.
-std::string writer_id() {
-  std::random_device rd;
-  return fmt::format("{:08x}{:08x}", rd(), rd());
-}
+std::string writer_id() { return random_hex(16); }
 
 // The id in the name of a side table (`_polydb_new_<t>_<id>`, or an older
 // polydb's 8 hex digits); empty for any other name.
@@ -57,8 +49,7 @@ std::string_view side_table_id(std::string_view name) {
 }
 
 std::string aside_name(std::string_view prefix, std::string_view table, std::string_view hex) {
-  const size_t room = kMaxIdentifier - prefix.size() - 1 - hex.size();
-  return fmt::format("{}{}_{}", prefix, table.substr(0, room), hex);
+  return side_table_name(prefix, table, hex, kMaxIdentifier);
 }
 
 std::string like_escape(std::string_view s) {
@@ -158,9 +149,7 @@ class MysqlWriter final : public BatchWriter {
         source_(schema),
         options_(options),
         native_(options.source_backend == "mysql") {
-    if (source_.fields.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("nothing to write into '{}': the source has no columns", table));
+    check_writable_source(source_, table, "mysql");
     try {
       open();
     } catch (...) {
@@ -173,11 +162,7 @@ class MysqlWriter final : public BatchWriter {
 
   void write(const Batch& batch) override {
     if (done_) throw finished("write()");
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  "mysql");
+    check_batch_columns(batch, source_, "mysql");
     if (batch.num_rows() == 0) return;
     try {
       write_rows(batch);
@@ -247,13 +232,13 @@ class MysqlWriter final : public BatchWriter {
     target_ = conn_.resolve(as_given_);
     if (options_.mode == WriteMode::replace) lock();
     drop_orphans();
-    const bool exists = conn_.exists(target_);
-    Schema create_schema = source_;
-    if (!options_.key.empty()) create_schema.primary_key = options_.key;
-    if (options_.mode == WriteMode::create && exists)
-      throw table_exists_error(as_given_, conn_.display_url(), "mysql");
+    // DDL commits implicitly in MySQL: a table to create is built aside too,
+    // and renamed into place at commit.
+    const TargetStep step = target_step(options_.mode, conn_.exists(target_), as_given_,
+                                        conn_.display_url(), "mysql");
+    const Schema create_schema = schema_to_create(source_, options_);
     TableName write_to = target_;
-    if (!exists || options_.mode == WriteMode::replace) {
+    if (step != TargetStep::write_existing) {
       check_schema_creatable(as_given_, create_schema);
       take_writer_lock();
       aside_ = TableName{target_.schema, aside_name(kNewPrefix, target_.table, id_)};
@@ -267,22 +252,11 @@ class MysqlWriter final : public BatchWriter {
     else
       aside_ = target.name;
     std::vector<ColumnInfo> infos;
-    for (const auto& f : source_.fields) {
-      auto idx = target.schema.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
-                                "mode to recreate it from the source)",
-                                as_given_, f.name, have),
-                    "mysql")
-            .set_hint(Hint::replace_mode);
-      }
-      const ColumnInfo& info = target.columns[*idx];
+    for (size_t idx : match_columns(source_, target.schema, as_given_, "mysql")) {
+      const ColumnInfo& info = target.columns[idx];
       infos.push_back(info);
       columns_.push_back(info.name);
-      target_types_.push_back(target.schema.fields[*idx].type);
+      target_types_.push_back(target.schema.fields[idx].type);
       load_columns_.push_back(
           {info.name, info.data_type == "bit" && target_types_.back().id == TypeId::int64});
     }
@@ -301,18 +275,10 @@ class MysqlWriter final : public BatchWriter {
   // The upsert key: the given one, which must be the primary key or a unique
   // index (ON DUPLICATE KEY matches those), or the primary key.
   std::vector<std::string> upsert_key(const TableDescription& target) {
-    if (options_.key.empty()) {
-      if (target.schema.primary_key.empty())
-        throw Error(ErrorCode::invalid_argument,
-                    fmt::format("upsert into '{}' needs a key: the table has no primary key "
-                                "(name key columns that form a unique index)",
-                                as_given_),
-                    "mysql")
-            .set_hint(Hint::key_columns);
-      return target.schema.primary_key;
-    }
-    std::vector<std::string> key;
-    for (const auto& k : options_.key) key.push_back(target.schema.field(k).name);
+    std::vector<std::string> key = polydb::upsert_key(options_, target.schema, columns_, as_given_,
+                                                      "mysql",
+                                                      "key columns that form a unique index");
+    if (options_.key.empty()) return key;
     const std::vector<Value> params{Value(target.name.schema), Value(target.name.table)};
     std::map<std::string, std::vector<std::string>> unique;
     for (const auto& row : conn_.collect_text(

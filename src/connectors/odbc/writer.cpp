@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <random>
 #include <unordered_set>
 
 #include "connectors/odbc/connection.hpp"
@@ -30,25 +29,18 @@
 #include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "connectors/common/table_errors.hpp"
+#include "connectors/common/write_plan.hpp"
 
 namespace polydb::odbc {
 
 namespace {
-
-std::string random_hex() {
-  std::random_device rd;
-  return fmt::format("{:08x}", rd());
-}
 
 class OdbcWriter final : public BatchWriter {
  public:
   OdbcWriter(OdbcConnection& conn, std::string_view table, const Schema& schema,
              const WriteOptions& options)
       : conn_(conn), dialect_(conn.dialect()), as_given_(table), source_(schema), options_(options) {
-    if (source_.fields.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("nothing to write into '{}': the source has no columns", table),
-                  "odbc");
+    check_writable_source(source_, table, "odbc");
     try {
       conn_.io(nullptr, [&] { open(); });
     } catch (...) {
@@ -61,11 +53,7 @@ class OdbcWriter final : public BatchWriter {
 
   void write(const Batch& batch) override {
     if (done_) throw finished("write()");
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  "odbc");
+    check_batch_columns(batch, source_, "odbc");
     try {
       conn_.io(nullptr, [&] { write_rows(batch); });
     } catch (...) {
@@ -142,56 +130,36 @@ class OdbcWriter final : public BatchWriter {
     const auto existing = conn_.find(target_);
     // DDL that commits implicitly (MySQL) runs before the transaction starts.
     if (dialect_.transactional_ddl()) begin();
-    Schema create_schema = source_;
-    if (!options_.key.empty()) create_schema.primary_key = options_.key;
+    const Schema create_schema = schema_to_create(source_, options_);
     TableName write_to = target_;
-    switch (options_.mode) {
-      case WriteMode::create:
-        if (existing) throw table_exists_error(as_given_, conn_.display_url(), "odbc");
+    switch (target_step(options_.mode, existing.has_value(), as_given_, conn_.display_url(),
+                        "odbc")) {
+      case TargetStep::write_existing:
+        break;
+      case TargetStep::create:
         create(target_, create_schema);
         created_ = true;
         break;
-      case WriteMode::append:
-      case WriteMode::upsert:
-        if (!existing) {
-          create(target_, create_schema);
-          created_ = true;
-        }
-        break;
-      case WriteMode::replace: {
+      case TargetStep::build_aside:
         if (existing && existing->kind != "table")
           throw Error(ErrorCode::invalid_argument,
                       fmt::format("'{}' is not a plain table: replace cannot swap it", as_given_),
                       "odbc");
         replaces_ = existing.has_value();
-        const std::string hex = random_hex();
-        const size_t room = dialect_.max_identifier() - 12 - 1 - hex.size();
-        aside_ = {target_.schema,
-                  fmt::format("_polydb_new_{}_{}", target_.table.substr(0, room), hex)};
+        aside_ = {target_.schema, side_table_name("_polydb_new_", target_.table, random_hex(),
+                                                  dialect_.max_identifier())};
         create(aside_, create_schema);
         write_to = aside_;
         break;
-      }
     }
     begin();
     const TableDescription target = conn_.describe_table(write_to, as_given_);
     std::vector<std::string> placeholders;
-    for (const auto& f : source_.fields) {
-      const auto idx = target.schema.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
-                                "mode to recreate it from the source)",
-                                as_given_, f.name, have),
-                    "odbc")
-            .set_hint(Hint::replace_mode);
-      }
-      const Field& tf = target.schema.fields[*idx];
+    for (size_t idx : match_columns(source_, target.schema, as_given_, "odbc")) {
+      const Field& tf = target.schema.fields[idx];
       columns_.push_back(tf.name);
       target_types_.push_back(tf.type);
-      placeholders.push_back(dialect_.placeholder(tf.type.id, target.columns[*idx].type_name));
+      placeholders.push_back(dialect_.placeholder(tf.type.id, target.columns[idx].type_name));
     }
     const bool upsert = options_.mode == WriteMode::upsert;
     std::vector<std::string> key = upsert ? upsert_key(target) : std::vector<std::string>{};
@@ -240,22 +208,7 @@ class OdbcWriter final : public BatchWriter {
   }
 
   std::vector<std::string> upsert_key(const TableDescription& target) const {
-    std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
-    if (key.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("upsert into '{}' needs a key: the table has no primary key (name "
-                              "the key columns)",
-                              as_given_),
-                  "odbc")
-          .set_hint(Hint::key_columns);
-    for (auto& k : key) {
-      k = target.schema.field(k).name;
-      if (std::find(columns_.begin(), columns_.end(), k) == columns_.end())
-        throw Error(ErrorCode::invalid_argument,
-                    fmt::format("upsert key column '{}' is not among the written columns", k),
-                    "odbc");
-    }
-    return key;
+    return polydb::upsert_key(options_, target.schema, columns_, as_given_, "odbc");
   }
 
   void swap_in() {

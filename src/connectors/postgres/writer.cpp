@@ -1,13 +1,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <random>
 
 #include "connectors/postgres/connection.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
 #include "core/log.hpp"
-#include "connectors/common/table_errors.hpp"
+#include "connectors/common/write_plan.hpp"
 
 namespace polydb::postgres {
 
@@ -22,10 +21,8 @@ std::string join_quoted(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string random_hex() {
-  std::random_device rd;
-  return fmt::format("{:08x}", rd());
-}
+// PostgreSQL cuts identifiers at 63 bytes.
+constexpr size_t kMaxIdentifier = 63;
 
 // Bulk writer: one transaction, one binary COPY for all batches.
 // - create/append: COPY straight into the table;
@@ -41,9 +38,7 @@ class PgWriter final : public BatchWriter {
            const WriteOptions& options)
       : conn_(conn), table_(table), source_(schema), options_(options),
         native_(options.source_backend == kBackend) {
-    if (source_.fields.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("nothing to write into '{}': the source has no columns", table));
+    check_writable_source(source_, table, kBackend);
     conn_.run("BEGIN", {}, "cannot start a transaction");
     in_txn_ = true;
     try {
@@ -60,11 +55,7 @@ class PgWriter final : public BatchWriter {
     if (!in_txn_)
       throw Error(ErrorCode::invalid_argument, "write() after commit() or abort()",
                   std::string(kBackend));
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  std::string(kBackend));
+    check_batch_columns(batch, source_, kBackend);
     const size_t ncols = batch.num_columns();
     for (size_t r = 0; r < batch.num_rows(); ++r) {
       const size_t row_start = buf_.size();
@@ -137,31 +128,24 @@ class PgWriter final : public BatchWriter {
   void open() {
     const auto existing = conn_.find_table(table_);
     target_ = existing ? existing->name : conn_.new_table_name(table_);
-    Schema create_schema = source_;
-    if (!options_.key.empty()) create_schema.primary_key = options_.key;
+    const Schema create_schema = schema_to_create(source_, options_);
     TableName write_to = target_;
-    switch (options_.mode) {
-      case WriteMode::create:
-        if (existing)
-          throw table_exists_error(table_, conn_.display_url(), kBackend);
+    switch (target_step(options_.mode, existing.has_value(), table_, conn_.display_url(),
+                        kBackend)) {
+      case TargetStep::write_existing:
+        break;
+      case TargetStep::create:
         conn_.run(create_table_sql(target_, create_schema, native_), {},
                   fmt::format("cannot create table '{}'", table_));
         break;
-      case WriteMode::append:
-      case WriteMode::upsert:
-        if (!existing)
-          conn_.run(create_table_sql(target_, create_schema, native_), {},
-                    fmt::format("cannot create table '{}'", table_));
-        break;
-      case WriteMode::replace:
+      case TargetStep::build_aside:
         if (existing && existing->relkind != 'r' && existing->relkind != 'p')
           throw Error(ErrorCode::invalid_argument,
                       fmt::format("'{}' is not a plain table: replace cannot swap it", table_),
                       std::string(kBackend));
         replaces_ = existing.has_value();
-        // Identifiers are cut at 63 bytes: keep the side table's name below.
         aside_ = {target_.schema,
-                  fmt::format("_polydb_new_{}_{}", target_.table.substr(0, 40), random_hex())};
+                  side_table_name("_polydb_new_", target_.table, random_hex(), kMaxIdentifier)};
         conn_.run(create_table_sql(aside_, create_schema, native_), {},
                   fmt::format("cannot create a table to replace '{}'", table_));
         write_to = aside_;
@@ -169,28 +153,17 @@ class PgWriter final : public BatchWriter {
     }
     const TableDesc target = conn_.describe_table(write_to.quoted());
     std::vector<std::string> cols;
-    for (const auto& f : source_.fields) {
-      const auto idx = target.schema.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
-                                "mode to recreate it from the source)",
-                                table_, f.name, have),
-                    std::string(kBackend))
-            .set_hint(Hint::replace_mode);
-      }
-      const PgType& t = target.types[*idx];
+    for (size_t idx : match_columns(source_, target.schema, table_, kBackend)) {
+      const PgType& t = target.types[idx];
       if (!can_encode(t))
         throw Error(ErrorCode::unsupported,
                     fmt::format("column '{}' of '{}' has type {}, which polydb cannot write yet "
                                 "(write into a text or jsonb column and convert in SQL)",
-                                target.schema.fields[*idx].name, table_, t.name),
+                                target.schema.fields[idx].name, table_, t.name),
                     std::string(kBackend));
-      cols.push_back(target.schema.fields[*idx].name);
+      cols.push_back(target.schema.fields[idx].name);
       pg_types_.push_back(t);
-      target_types_.push_back(target.schema.fields[*idx].type);
+      target_types_.push_back(target.schema.fields[idx].type);
       scratch_.emplace_back(target_types_.back());
     }
     std::string copy_into = write_to.quoted();
@@ -222,21 +195,7 @@ class PgWriter final : public BatchWriter {
   // all go in.
   std::string upsert_sql(const TableDesc& target, const TableName& into, const std::string& tmp,
                          const std::vector<std::string>& cols, const std::string& seq) const {
-    std::vector<std::string> key = options_.key.empty() ? target.schema.primary_key : options_.key;
-    if (key.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("upsert into '{}' needs a key: the table has no primary key (name "
-                              "the key columns)",
-                              table_),
-                  std::string(kBackend))
-          .set_hint(Hint::key_columns);
-    for (auto& k : key) {
-      k = target.schema.field(k).name;
-      if (std::find(cols.begin(), cols.end(), k) == cols.end())
-        throw Error(ErrorCode::invalid_argument,
-                    fmt::format("upsert key column '{}' is not among the written columns", k),
-                    std::string(kBackend));
-    }
+    const std::vector<std::string> key = upsert_key(options_, target.schema, cols, table_, kBackend);
     std::string set;
     for (const auto& c : cols)
       if (std::find(key.begin(), key.end(), c) == key.end())

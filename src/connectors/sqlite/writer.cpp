@@ -1,7 +1,8 @@
 #include <fmt/format.h>
 
-#include <random>
+#include <algorithm>
 
+#include "connectors/common/write_plan.hpp"
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
@@ -10,6 +11,9 @@
 namespace polydb::sqlite {
 
 namespace {
+
+// SQLite names have no length limit.
+constexpr size_t kNoNameLimit = 1u << 20;
 
 std::string join_quoted(const std::vector<std::string>& names) {
   std::string out;
@@ -25,9 +29,7 @@ class SqliteWriter final : public BatchWriter {
   SqliteWriter(SqliteConnection& conn, std::string_view table, const Schema& schema,
                const WriteOptions& options)
       : conn_(conn), target_(conn.resolve(table)), source_(schema), options_(options) {
-    if (source_.fields.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("nothing to write into '{}': the source has no columns", table));
+    check_writable_source(source_, table, "sqlite");
     conn_.exec("BEGIN IMMEDIATE");
     in_txn_ = true;
     try {
@@ -43,11 +45,7 @@ class SqliteWriter final : public BatchWriter {
   void write(const Batch& batch) override {
     if (!in_txn_)
       throw Error(ErrorCode::invalid_argument, "write() after commit() or abort()", "sqlite");
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  "sqlite");
+    check_batch_columns(batch, source_, "sqlite");
     sqlite3_stmt* st = insert_.get();
     const size_t ncols = batch.num_columns();
     scratch_.resize(ncols * kMaxTemporalText);
@@ -102,43 +100,23 @@ class SqliteWriter final : public BatchWriter {
 
  private:
   void open(std::string_view table) {
-    const bool exists = conn_.exists(target_);
+    const TargetStep step =
+        target_step(options_.mode, conn_.exists(target_), table, conn_.display_url(), "sqlite");
+    const Schema create_schema = schema_to_create(source_, options_);
     TableName write_to = target_;
-    Schema create_schema = source_;
-    if (!options_.key.empty()) create_schema.primary_key = options_.key;
-    switch (options_.mode) {
-      case WriteMode::create:
-        conn_.create_table(table, create_schema);
-        break;
-      case WriteMode::append:
-      case WriteMode::upsert:
-        if (!exists) conn_.create_table(table, create_schema);
-        break;
-      case WriteMode::replace: {
-        std::random_device rd;
-        aside_ = TableName{target_.schema,
-                           fmt::format("_polydb_new_{}_{:08x}", target_.table, rd())};
-        conn_.create_table(aside_.reference(), create_schema);
-        write_to = aside_;
-        break;
-      }
+    if (step == TargetStep::create) {
+      conn_.create_table(table, create_schema);
+    } else if (step == TargetStep::build_aside) {
+      aside_ = TableName{target_.schema, side_table_name("_polydb_new_", target_.table,
+                                                         random_hex(), kNoNameLimit)};
+      conn_.create_table(aside_.reference(), create_schema);
+      write_to = aside_;
     }
     const Schema target = conn_.describe(write_to.reference());
     std::vector<std::string> cols;
-    for (const auto& f : source_.fields) {
-      auto idx = target.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : target.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {}; write in replace "
-                                "mode to recreate it from the source)",
-                                table, f.name, have),
-                    "sqlite")
-            .set_hint(Hint::replace_mode);
-      }
-      cols.push_back(target.fields[*idx].name);
-      target_types_.push_back(target.fields[*idx].type);
+    for (size_t i : match_columns(source_, target, table, "sqlite")) {
+      cols.push_back(target.fields[i].name);
+      target_types_.push_back(target.fields[i].type);
     }
     std::string sql = fmt::format("INSERT INTO {} ({}) VALUES (", write_to.quoted(),
                                   join_quoted(cols));
@@ -150,22 +128,11 @@ class SqliteWriter final : public BatchWriter {
 
   std::string upsert_clause(std::string_view table, const Schema& target,
                             const std::vector<std::string>& cols) const {
-    std::vector<std::string> key = options_.key.empty() ? target.primary_key : options_.key;
-    if (key.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("upsert into '{}' needs a key: the table has no primary key "
-                              "(name the key columns)",
-                              table),
-                  "sqlite")
-          .set_hint(Hint::key_columns);
-    for (auto& k : key) k = target.field(k).name;
+    const std::vector<std::string> key = upsert_key(options_, target, cols, table, "sqlite");
     std::string set;
-    for (const auto& c : cols) {
-      bool is_key = false;
-      for (const auto& k : key) is_key = is_key || k == c;
-      if (!is_key)
+    for (const auto& c : cols)
+      if (std::find(key.begin(), key.end(), c) == key.end())
         set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
-    }
     return fmt::format(" ON CONFLICT ({}) DO {}", join_quoted(key),
                        set.empty() ? "NOTHING" : "UPDATE SET " + set);
   }
