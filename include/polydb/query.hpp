@@ -23,7 +23,6 @@
 /// A Federation is single-threaded and runs one query at a time: read a
 /// reader to the end (or destroy it) before starting the next query.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -50,11 +49,10 @@ struct FederationOptions {
   /// Abort a query that would make more remote calls than this (a remote
   /// call is one scan sent to a backend: one native query or API read).
   std::optional<uint64_t> max_remote_calls;
-  /// Polled between batches and while SQLite works: when it becomes true the
-  /// query stops with Error(cancelled). May be null.
-  const std::atomic<bool>* cancel = nullptr;
-  /// Goes to every connection the federation opens (ConnectOptions::stop): a
-  /// stop request interrupts a remote read that is waiting on the network.
+  /// A stop request ends the query with Error(cancelled): it is polled
+  /// between batches and while SQLite works, and goes to every connection the
+  /// federation opens (ConnectOptions::stop), so that it also interrupts a
+  /// remote read that is waiting on the network. Default: never stopped.
   std::stop_token stop;
   /// ConnectOptions::read_timeout of every connection the federation opens.
   std::chrono::milliseconds read_timeout{300'000};

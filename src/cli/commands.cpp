@@ -690,7 +690,6 @@ int cmd_query(const Context& ctx, const QueryArgs& args) {
   options.config = ctx.config();
   options.max_remote_calls = args.max_remote_calls;
   options.key_batching = !args.no_key_batching;
-  options.cancel = guard.flag();
   options.stop = guard.token();
   Federation fed(options);
   for (const auto& a : args.attach) {

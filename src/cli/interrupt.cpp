@@ -101,6 +101,4 @@ InterruptGuard::~InterruptGuard() {
   if (watcher_.joinable()) watcher_.join();
 }
 
-const std::atomic<bool>* InterruptGuard::flag() const noexcept { return &g_interrupted; }
-
 }  // namespace polydb::cli

@@ -24,9 +24,6 @@ class InterruptGuard {
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
   std::stop_token token() const noexcept { return source_.get_token(); }
-  /// True once a signal arrived (set by the handler itself); for code that
-  /// polls a flag between steps.
-  const std::atomic<bool>* flag() const noexcept;
 
  private:
   std::stop_source source_;

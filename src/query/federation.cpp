@@ -203,8 +203,7 @@ class Federation::Impl final : public query::Engine {
           .set_hint(Hint::max_remote_calls);
   }
   void check_cancel() override {
-    if (options_.cancel && options_.cancel->load(std::memory_order_relaxed))
-      throw Error(ErrorCode::cancelled, "query interrupted");
+    if (options_.stop.stop_requested()) throw Error(ErrorCode::cancelled, "query interrupted");
   }
   void keep_error(std::exception_ptr e) noexcept override {
     if (!kept_) kept_ = std::move(e);
@@ -265,7 +264,7 @@ class Federation::Impl final : public query::Engine {
  private:
   static int on_progress(void* self) noexcept {
     auto* impl = static_cast<Impl*>(self);
-    return impl->options_.cancel && impl->options_.cancel->load(std::memory_order_relaxed) ? 1 : 0;
+    return impl->options_.stop.stop_requested() ? 1 : 0;
   }
 
   void reset_run() {

@@ -574,9 +574,10 @@ TEST_F(FederationTest, RemoteCallBudgetStopsTheQuery) {
 }
 
 TEST_F(FederationTest, CancelStopsTheQuery) {
-  std::atomic<bool> cancel{true};
+  std::stop_source stop;
+  stop.request_stop();
   FederationOptions o;
-  o.cancel = &cancel;
+  o.stop = stop.get_token();
   auto fed = federation(o);
   try {
     auto r = fed->query("SELECT * FROM shop.orders");
