@@ -293,14 +293,19 @@ struct ChangeOptions {
 
 /// What a ChangeWriter applied since it opened.
 struct ChangeResult {
-  uint64_t upserts = 0;  ///< upsert changes taken (including those skipped as stale)
-  uint64_t removes = 0;  ///< remove changes taken (including keys that were not stored)
+  /// Every upsert given to apply(): those applied, those skipped as stale,
+  /// and those a later change of the same key in the batch overrode.
+  uint64_t upserts = 0;
+  uint64_t removes = 0;  ///< likewise every remove, including keys that were not stored
 };
 
-/// Applies change batches to one table (the sync and migrate tools). Within
-/// one batch and across batches, changes take effect in order: a key changed
-/// twice ends as its last change (with a version column: as its highest
-/// version) says. Single-threaded; borrows its Connection.
+/// Applies change batches to one table (the sync and migrate tools). Batches
+/// take effect in order. Within a batch, the changes of one key reduce to one
+/// that decides: the last one; with a version column, the one with the
+/// highest version (the later one on a tie), applied by the version rules
+/// above. So a remove at version 8 and an upsert at version 3 of one key in
+/// one batch leave the key removed, whatever their order. Single-threaded;
+/// borrows its Connection.
 class ChangeWriter {
  public:
   virtual ~ChangeWriter() = default;

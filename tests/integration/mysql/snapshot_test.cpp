@@ -1,4 +1,4 @@
-// open_snapshot_readers(): connections that start their consistent-snapshot
+// snapshot() / open_snapshot_readers(): connections that start their consistent-snapshot
 // transactions under FLUSH TABLES WITH READ LOCK.
 
 #include <gtest/gtest.h>
@@ -38,6 +38,22 @@ TEST_F(MysqlSnapshotTest, ReadersShareOneSnapshotWhileOthersWrite) {
   EXPECT_THROW(readers[1]->execute("DELETE FROM s"), Error);  // read-only
   readers.clear();
   EXPECT_EQ(count(*conn_, "s"), 902);
+}
+
+// MySQL's readers start together under the lock: the Snapshot hands out the
+// ones it was opened for, and refuses more.
+TEST_F(MysqlSnapshotTest, SnapshotHandsOutTheReadersItWasOpenedFor) {
+  conn_->execute("CREATE TABLE o (id BIGINT PRIMARY KEY) ENGINE=InnoDB");
+  conn_->execute("INSERT INTO o VALUES (1), (2), (3)");
+  auto snap = conn_->snapshot(2);
+  conn_->execute("INSERT INTO o VALUES (4)");
+  auto a = snap->open_reader();
+  auto b = snap->open_reader();
+  EXPECT_EQ(error_of([&] { snap->open_reader(); }).code(), ErrorCode::invalid_argument);
+  snap.reset();
+  EXPECT_EQ(count(*a, "o"), 3);
+  EXPECT_EQ(count(*b, "o"), 3);
+  EXPECT_EQ(error_of([&] { conn_->snapshot(0); }).code(), ErrorCode::invalid_argument);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// open_snapshot_readers(): connections that read one exported snapshot.
+// snapshot() / open_snapshot_readers(): connections that read one exported snapshot.
 
 #include <gtest/gtest.h>
 
@@ -38,7 +38,29 @@ TEST_F(PgSnapshotTest, ReadersShareOneSnapshotWhileOthersWrite) {
   EXPECT_EQ(count(*conn_, t("s")), 1400);
 }
 
+// The Snapshot object holds the snapshot, not reader 0: readers opened
+// later, after earlier ones ended, still read the same point in time, and
+// readers outlive the Snapshot.
+TEST_F(PgSnapshotTest, SnapshotOutlivesItsReadersAndReadersOutliveIt) {
+  conn_->execute("CREATE TABLE " + t("o") + " (id bigint PRIMARY KEY)");
+  conn_->execute("INSERT INTO " + t("o") + " SELECT g FROM generate_series(1, 100) g");
+  auto snap = conn_->snapshot(1);
+  EXPECT_FALSE(snap->id().empty());
+  {
+    auto first = snap->open_reader();
+    EXPECT_EQ(count(*first, t("o")), 100);
+  }  // reader 0 ends: the snapshot stays
+  conn_->execute("DELETE FROM " + t("o") + " WHERE id > 10");
+  std::vector<std::unique_ptr<Connection>> later;
+  for (int k = 0; k < 4; ++k) later.push_back(snap->open_reader());  // more than asked for
+  snap.reset();
+  conn_->execute("INSERT INTO " + t("o") + " SELECT g FROM generate_series(101, 150) g");
+  for (auto& r : later) EXPECT_EQ(count(*r, t("o")), 100);
+  EXPECT_EQ(count(*conn_, t("o")), 60);
+}
+
 TEST_F(PgSnapshotTest, ZeroReadersIsAnError) {
+  EXPECT_EQ(code_of([&] { conn_->snapshot(0); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { conn_->open_snapshot_readers(0); }), ErrorCode::invalid_argument);
 }
 
