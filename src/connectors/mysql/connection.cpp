@@ -482,6 +482,7 @@ Capabilities MysqlConnection::capabilities() const {
   c.schemas = true;  // db.table
   c.shared_snapshot = true;
   c.atomic_replace = true;  // RENAME TABLE swaps the side table in
+  c.change_writes = true;
   return c;
 }
 
@@ -994,6 +995,12 @@ uint64_t MysqlConnection::execute(std::string_view text, std::span<const Value> 
 std::unique_ptr<BatchWriter> MysqlConnection::writer(std::string_view table, const Schema& schema,
                                                      const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> MysqlConnection::change_writer(std::string_view table,
+                                                             const Schema& schema,
+                                                             const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 void MysqlConnection::create_table(std::string_view table, const Schema& schema) {

@@ -144,6 +144,8 @@ class MysqlConnection final : public Connection {
   uint64_t execute(std::string_view text, std::span<const Value> params) override;
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
+  std::unique_ptr<ChangeWriter> change_writer(std::string_view table, const Schema& schema,
+                                              const ChangeOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
   /// With `native`, columns keep the schema's MySQL native types where they can
   /// (create_table_sql()): a writer whose source is MySQL too.
@@ -273,5 +275,11 @@ std::unique_ptr<BatchReader> make_reader(MysqlConnection& conn, ReaderSetup setu
 
 std::unique_ptr<BatchWriter> make_writer(MysqlConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+
+/// The change writer (changes.cpp): the key must be the table's primary key
+/// or a unique index.
+std::unique_ptr<ChangeWriter> make_change_writer(MysqlConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options);
 
 }  // namespace polydb::mysql

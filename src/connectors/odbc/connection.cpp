@@ -282,6 +282,7 @@ Capabilities OdbcConnection::capabilities() const {
   // DDL is transactional; MySQL commits each DDL statement on its own.
   c.atomic_replace = dialect_->kind() == DbmsKind::sqlserver ||
                      dialect_->kind() == DbmsKind::postgresql;
+  c.change_writes = true;
   return c;
 }
 
@@ -686,6 +687,12 @@ uint64_t OdbcConnection::execute(std::string_view text, std::span<const Value> p
 std::unique_ptr<BatchWriter> OdbcConnection::writer(std::string_view table, const Schema& schema,
                                                     const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> OdbcConnection::change_writer(std::string_view table,
+                                                            const Schema& schema,
+                                                            const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 void OdbcConnection::create_table(std::string_view table, const Schema& schema) {

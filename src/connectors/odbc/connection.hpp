@@ -75,6 +75,8 @@ class OdbcConnection final : public Connection {
   uint64_t execute(std::string_view text, std::span<const Value> params) override;
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
+  std::unique_ptr<ChangeWriter> change_writer(std::string_view table, const Schema& schema,
+                                              const ChangeOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
@@ -202,5 +204,11 @@ std::unique_ptr<BatchReader> make_reader(OdbcConnection& conn, ReaderSetup setup
 
 std::unique_ptr<BatchWriter> make_writer(OdbcConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+
+/// The change writer (changes.cpp): the key must be the table's primary key
+/// or a unique index.
+std::unique_ptr<ChangeWriter> make_change_writer(OdbcConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options);
 
 }  // namespace polydb::odbc

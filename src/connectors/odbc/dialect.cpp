@@ -192,6 +192,45 @@ std::string Dialect::upsert_sql(const TableName& name, const std::vector<std::st
                            join_list(cols, "s."));
 }
 
+std::string Dialect::change_upsert_sql(const TableName& name,
+                                       const std::vector<std::string>& columns,
+                                       const std::vector<std::string>& key,
+                                       const std::string& version,
+                                       const std::vector<std::string>& placeholders,
+                                       size_t) const {
+  // SQL:2003 MERGE; the version condition goes into WHEN MATCHED AND.
+  std::vector<std::string> cols, on, set;
+  for (const auto& c : columns) {
+    const std::string q = quote_ident(c);
+    cols.push_back(q);
+    if (std::find(key.begin(), key.end(), c) != key.end())
+      on.push_back("t." + q + " = s." + q);
+    else
+      set.push_back(q + " = s." + q);
+  }
+  std::string sql = fmt::format("MERGE INTO {} t USING (VALUES ({})) s ({}) ON ({})",
+                                quote_table(name), join_list(placeholders), join_list(cols),
+                                fmt::join(on, " AND "));
+  if (!version.empty())
+    sql += fmt::format(" WHEN MATCHED AND (t.{0} IS NULL OR t.{0} < s.{0}) THEN UPDATE SET {1}",
+                       quote_ident(version), join_list(set));
+  else if (!set.empty())
+    sql += " WHEN MATCHED THEN UPDATE SET " + join_list(set);
+  return sql + fmt::format(" WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})", join_list(cols),
+                           join_list(cols, "s."));
+}
+
+std::string Dialect::change_remove_sql(const TableName& name, const std::vector<std::string>& key,
+                                       const std::vector<std::string>& key_placeholders,
+                                       const std::string& version) const {
+  std::vector<std::string> where;
+  for (size_t i = 0; i < key.size(); ++i)
+    where.push_back(quote_ident(key[i]) + " = " + key_placeholders.at(i));
+  if (!version.empty())
+    where.push_back(fmt::format("({0} IS NULL OR {0} <= ?)", quote_ident(version)));
+  return fmt::format("DELETE FROM {} WHERE {}", quote_table(name), fmt::join(where, " AND "));
+}
+
 std::vector<std::string> Dialect::swap_sql(const TableName& target, const TableName& aside,
                                            bool target_exists) const {
   std::vector<std::string> out;

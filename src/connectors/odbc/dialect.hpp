@@ -112,6 +112,24 @@ class Dialect {
   /// the later row win: the writer then sends such rows one by one.
   virtual bool upsert_meets_key_once() const { return true; }
 
+  /// The change writer's upsert (Connection::change_writer): as upsert_sql,
+  /// but with a `version` column (non-empty) a stored row is replaced only
+  /// when its version is NULL or lower than the incoming row's; an absent
+  /// key is always inserted. `key` holds the key columns, unique per
+  /// statement (the writer sends each key once).
+  virtual std::string change_upsert_sql(const TableName& name,
+                                        const std::vector<std::string>& columns,
+                                        const std::vector<std::string>& key,
+                                        const std::string& version,
+                                        const std::vector<std::string>& placeholders,
+                                        size_t rows = 1) const;
+  /// DELETE of the row with the key (`key` = `key_placeholders`); with a
+  /// `version` column (non-empty) only when the stored version IS NULL or <=
+  /// the bound one (the last placeholder, "?").
+  std::string change_remove_sql(const TableName& name, const std::vector<std::string>& key,
+                                const std::vector<std::string>& key_placeholders,
+                                const std::string& version) const;
+
   /// Whether CREATE/DROP/RENAME roll back with the transaction they ran in.
   virtual bool transactional_ddl() const { return true; }
   /// The statements that put `aside` in the place of `target` (dropping the

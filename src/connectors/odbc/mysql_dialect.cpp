@@ -101,6 +101,29 @@ class MysqlDialect final : public Dialect {
            join_list(set);
   }
 
+  // MySQL evaluates the assignments left to right, later ones seeing what
+  // earlier ones set: the version column is assigned last, so that every
+  // condition reads the stored version.
+  std::string change_upsert_sql(const TableName& name, const std::vector<std::string>& columns,
+                                const std::vector<std::string>& key, const std::string& version,
+                                const std::vector<std::string>& placeholders,
+                                size_t rows) const override {
+    std::vector<std::string> set;
+    const std::string v = version.empty() ? "" : quote_ident(version);
+    const std::string newer =
+        version.empty() ? "" : fmt::format("{0} IS NULL OR {0} < VALUES({0})", v);
+    for (const auto& c : columns) {
+      if (std::find(key.begin(), key.end(), c) != key.end() || c == version) continue;
+      const std::string q = quote_ident(c);
+      set.push_back(version.empty() ? fmt::format("{0} = VALUES({0})", q)
+                                    : fmt::format("{0} = IF({1}, VALUES({0}), {0})", q, newer));
+    }
+    if (!version.empty()) set.push_back(fmt::format("{0} = IF({1}, VALUES({0}), {0})", v, newer));
+    if (set.empty()) set.push_back(quote_ident(key.at(0)) + " = " + quote_ident(key.at(0)));
+    return insert_sql(name, columns, placeholders, rows) + " ON DUPLICATE KEY UPDATE " +
+           join_list(set);
+  }
+
   // ON DUPLICATE KEY
   // UPDATE handles the rows of one statement in order, so a key met twice
   // ends as row-by-row execution would leave it: upserts go many rows at once too.

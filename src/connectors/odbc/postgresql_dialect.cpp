@@ -96,6 +96,30 @@ class PostgresqlDialect final : public Dialect {
                        set.empty() ? "NOTHING" : "UPDATE SET " + join_list(set));
   }
 
+  std::string change_upsert_sql(const TableName& name, const std::vector<std::string>& columns,
+                                const std::vector<std::string>& key, const std::string& version,
+                                const std::vector<std::string>& placeholders,
+                                size_t rows) const override {
+    std::vector<std::string> cols, set, keys;
+    for (const auto& k : key) keys.push_back(quote_ident(k));
+    for (const auto& c : columns) {
+      cols.push_back(quote_ident(c));
+      if (std::find(key.begin(), key.end(), c) == key.end())
+        set.push_back(quote_ident(c) + " = EXCLUDED." + quote_ident(c));
+    }
+    const std::string row = "(" + join_list(placeholders) + ")";
+    std::string sql = fmt::format("INSERT INTO {} AS t ({}) VALUES {}", quote_table(name),
+                                  join_list(cols), row);
+    for (size_t r = 1; r < rows; ++r) (sql += ", ") += row;
+    sql += fmt::format(" ON CONFLICT ({}) DO ", join_list(keys));
+    if (set.empty()) return sql + "NOTHING";
+    sql += "UPDATE SET " + join_list(set);
+    // The stored row is t; a row the condition refuses stays as it is.
+    if (!version.empty())
+      sql += fmt::format(" WHERE t.{0} IS NULL OR t.{0} < EXCLUDED.{0}", quote_ident(version));
+    return sql;
+  }
+
   // ON CONFLICT DO UPDATE cannot touch one row twice in a statement
   // (upsert_meets_key_once: the writer checks the keys of each statement).
   size_t max_rows_per_statement(size_t columns, bool) const override {

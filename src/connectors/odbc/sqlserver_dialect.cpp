@@ -143,6 +143,32 @@ class SqlServerDialect final : public Dialect {
                              join_list(cols, "s."));
   }
 
+  std::string change_upsert_sql(const TableName& name, const std::vector<std::string>& columns,
+                                const std::vector<std::string>& key, const std::string& version,
+                                const std::vector<std::string>& placeholders,
+                                size_t) const override {
+    std::vector<std::string> cols, on, set;
+    for (const auto& c : columns) {
+      const std::string q = quote_ident(c);
+      cols.push_back(q);
+      if (std::find(key.begin(), key.end(), c) != key.end())
+        on.push_back("t." + q + " = s." + q);
+      else
+        set.push_back("t." + q + " = s." + q);
+    }
+    // HOLDLOCK as in upsert_sql; the version condition in WHEN MATCHED AND.
+    std::string sql = fmt::format(
+        "MERGE INTO {} WITH (HOLDLOCK) AS t USING (VALUES ({})) AS s ({}) ON ({})",
+        quote_table(name), join_list(placeholders), join_list(cols), fmt::join(on, " AND "));
+    if (!version.empty())
+      sql += fmt::format(" WHEN MATCHED AND (t.{0} IS NULL OR t.{0} < s.{0}) THEN UPDATE SET {1}",
+                         quote_ident(version), join_list(set));
+    else if (!set.empty())
+      sql += " WHEN MATCHED THEN UPDATE SET " + join_list(set);
+    return sql + fmt::format(" WHEN NOT MATCHED THEN INSERT ({}) VALUES ({});", join_list(cols),
+                             join_list(cols, "s."));
+  }
+
   std::vector<std::string> swap_sql(const TableName& target, const TableName& aside,
                                     bool target_exists) const override {
     std::vector<std::string> out;

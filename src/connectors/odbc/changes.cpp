@@ -1,0 +1,315 @@
+// The ODBC change writer (Connection::change_writer): change batches applied
+// in one transaction per commit (autocommit off), per dialect:
+//  - upserts: Dialect::change_upsert_sql (MERGE ... WHEN MATCHED AND <newer>
+//    on SQL Server and ANSI, INSERT ... ON CONFLICT DO UPDATE ... WHERE
+//    <newer> on PostgreSQL, ON DUPLICATE KEY UPDATE with IF(<newer>, ...) on
+//    MySQL), several rows per statement where the dialect allows it;
+//  - removes: DELETE by key (and version), one parameter set per change.
+// Both go as parameter arrays (one SQLExecute per array). effective_changes()
+// leaves one change per key in a batch, so upserts and removes touch
+// different keys and no statement meets a key twice. A statement that fails
+// rolls the transaction back: the writer is unusable afterwards.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+
+#include "connectors/common/changes.hpp"
+#include "connectors/common/local_rows.hpp"
+#include "connectors/odbc/connection.hpp"
+#include "connectors/odbc/errors.hpp"
+#include "connectors/odbc/params.hpp"
+#include "connectors/odbc/text.hpp"
+#include "core/log.hpp"
+
+namespace polydb::odbc {
+
+namespace {
+
+// Prepared statements kept per kind (one per rows-per-statement count met).
+constexpr size_t kMaxCachedStatements = 4;
+
+// Keys the writer may put several to a statement: types whose equality in
+// the DBMS is bytewise, like effective_changes()' (floats have -0 = 0).
+bool bytewise_equality(TypeId id) {
+  return id != TypeId::decimal && id != TypeId::float64 && id != TypeId::json &&
+         id != TypeId::null;
+}
+
+// Rows `rows` of `col`, in that order.
+Column gather(const Column& col, const std::vector<size_t>& rows) {
+  Column out(col.type());
+  out.reserve(rows.size());
+  for (size_t r : rows) out.append(col.value_at(r));
+  return out;
+}
+
+class OdbcChangeWriter final : public ChangeWriter {
+ public:
+  OdbcChangeWriter(OdbcConnection& conn, std::string_view table, const Schema& schema,
+                   const ChangeOptions& options)
+      : conn_(conn),
+        dialect_(conn.dialect()),
+        as_given_(table),
+        schema_(schema),
+        columns_(change_columns(schema, options, table, "odbc")) {
+    conn_.io(nullptr, [&] { open(); });
+  }
+
+  ~OdbcChangeWriter() override { abort(); }
+
+  void apply(const ChangeBatch& changes) override {
+    if (done_) throw finished("apply()");
+    if (changes.rows.num_columns() != schema_.fields.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("a change batch has {} columns, the writer was opened with {}",
+                              changes.rows.num_columns(), schema_.fields.size()),
+                  "odbc");
+    // Checks come before anything is sent: a batch they refuse leaves the
+    // writer as it was.
+    const std::vector<size_t> picked = effective_changes(changes, columns_, "odbc");
+    std::vector<Column> storage;
+    const std::vector<const Column*> cols =
+        columns_as(changes.rows, target_types_, applied_rows_, "odbc", storage);
+    std::vector<size_t> upserts, removes;
+    for (size_t r : picked) (changes.ops[r] == ChangeOp::upsert ? upserts : removes).push_back(r);
+    try {
+      conn_.io(nullptr, [&] {
+        if (!removes.empty()) write_removes(cols, removes);
+        if (!upserts.empty()) write_upserts(cols, upserts);
+      });
+    } catch (...) {
+      failed_ = true;
+      abort();
+      throw;
+    }
+    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
+    applied_rows_ += changes.rows.num_rows();
+    logger("odbc")->trace("applied {} changes to {} ({} upserts, {} removes after dedupe)",
+                          changes.rows.num_rows(), target_.display(), upserts.size(),
+                          removes.size());
+  }
+
+  ChangeResult commit() override {
+    if (done_) throw finished("commit()");
+    try {
+      // Autocommit stays off: the next transaction starts with the next statement.
+      conn_.io(nullptr, [&] { conn_.end_transaction(true); });
+    } catch (...) {
+      failed_ = true;
+      abort();
+      throw;
+    }
+    logger("odbc")->debug("committed changes to {}: {} upserts, {} removes so far",
+                          target_.display(), result_.upserts, result_.removes);
+    return result_;
+  }
+
+  void abort() noexcept override {
+    if (done_) return;
+    done_ = true;
+    const auto busy = conn_.busy();
+    upserts_.clear();
+    removes_.clear();
+    if (in_txn_) conn_.rollback_quietly();
+    in_txn_ = false;
+  }
+
+ private:
+  Error finished(std::string_view call) const {
+    return Error(ErrorCode::invalid_argument,
+                 fmt::format("{} on a change writer that {}", call,
+                             failed_ ? "rolled back after a failure" : "was aborted"),
+                 "odbc");
+  }
+
+  void open() {
+    const TableDescription target = conn_.describe_table(conn_.resolve(as_given_), as_given_);
+    target_ = target.name;
+    for (const auto& f : schema_.fields) {
+      const auto idx = target.schema.index_of(f.name);
+      if (!idx) {
+        std::string have;
+        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
+        throw Error(ErrorCode::not_found,
+                    fmt::format("table '{}' has no column '{}' (it has: {})", as_given_, f.name,
+                                have),
+                    "odbc");
+      }
+      const Field& tf = target.schema.fields[*idx];
+      names_.push_back(tf.name);
+      target_types_.push_back(tf.type);
+      placeholders_.push_back(dialect_.placeholder(tf.type.id, target.columns[*idx].type_name));
+    }
+    for (size_t k : columns_.key) key_names_.push_back(names_[k]);
+    if (columns_.version) version_name_ = names_[*columns_.version];
+    check_unique_key(target);
+    per_stmt_ = dialect_.max_rows_per_statement(names_.size(), true);
+    for (size_t k : columns_.key)
+      if (!bytewise_equality(target_types_[k].id)) per_stmt_ = 1;
+    conn_.set_autocommit(false);
+    in_txn_ = true;
+  }
+
+  // Upserts find the stored row by the key: the DBMS must know it as unique
+  // (MySQL's ON DUPLICATE KEY matches only unique keys, PostgreSQL's ON
+  // CONFLICT needs a unique index on exactly those columns).
+  void check_unique_key(const TableDescription& target) {
+    const auto sorted = [](std::vector<std::string> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    const std::vector<std::string> want = sorted(key_names_);
+    if (sorted(target.schema.primary_key) == want) return;
+    StmtHandle stmt = conn_.new_statement();
+    std::optional<std::u16string> catalog, schema;
+    if (!target.name.schema.empty())
+      (dialect_.schema_is_catalog() ? catalog : schema) = to_utf16(target.name.schema);
+    std::u16string table = to_utf16(target.name.table);
+    const auto arg = [](std::optional<std::u16string>& s) {
+      return s ? reinterpret_cast<SQLWCHAR*>(s->data()) : nullptr;
+    };
+    const auto len = [](const std::optional<std::u16string>& s) {
+      return s ? static_cast<SQLSMALLINT>(s->size()) : SQLSMALLINT{0};
+    };
+    conn_.check(SQLStatisticsW(stmt.get(), arg(catalog), len(catalog), arg(schema), len(schema),
+                               reinterpret_cast<SQLWCHAR*>(table.data()),
+                               static_cast<SQLSMALLINT>(table.size()), SQL_INDEX_UNIQUE,
+                               SQL_QUICK),
+                stmt.get(), fmt::format("cannot read the unique indexes of '{}'", as_given_));
+    // TABLE_NAME, NON_UNIQUE, INDEX_NAME, TYPE, COLUMN_NAME (columns 3, 4, 6, 7, 9).
+    std::map<std::string, std::vector<std::string>> unique;
+    for (const auto& row : fetch_text_rows(conn_, stmt.get())) {
+      if (row.size() < 9 || row[2] != target.name.table || !row[5] || !row[8]) continue;
+      if (row[3] && *row[3] != "0") continue;
+      if (row[6] && *row[6] == std::to_string(SQL_TABLE_STAT)) continue;
+      unique[*row[5]].push_back(*row[8]);
+    }
+    for (const auto& [name, cols] : unique)
+      if (sorted(cols) == want) return;
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("changes to '{}' by ({}) need a primary key or a unique index on "
+                            "exactly those columns: the database finds the stored row by a "
+                            "unique key (add such an index, or use the primary key as the key)",
+                            as_given_, fmt::join(key_names_, ", ")),
+                "odbc");
+  }
+
+  StmtHandle prepare(const std::string& sql) {
+    logger("odbc")->debug("prepare: {}", sql.size() > 300 ? sql.substr(0, 300) + " ..." : sql);
+    StmtHandle stmt = conn_.new_statement();
+    std::u16string text = to_utf16(sql);
+    conn_.check(SQLPrepareW(stmt.get(), reinterpret_cast<SQLWCHAR*>(text.data()),
+                            static_cast<SQLINTEGER>(text.size())),
+                stmt.get(), fmt::format("cannot prepare the changes to '{}'", as_given_));
+    return stmt;
+  }
+
+  SQLHSTMT upsert_statement(size_t rows) {
+    auto it = upserts_.find(rows);
+    if (it != upserts_.end()) return it->second.get();
+    if (upserts_.size() >= kMaxCachedStatements) upserts_.erase(std::prev(upserts_.end()));
+    return upserts_
+        .emplace(rows, prepare(dialect_.change_upsert_sql(target_, names_, key_names_,
+                                                          version_name_, placeholders_, rows)))
+        .first->second.get();
+  }
+
+  void execute(SQLHSTMT stmt, std::string_view what) {
+    SQLRETURN rc;
+    {
+      const auto busy = conn_.busy(stmt);  // the statement a stop request cancels
+      rc = SQLExecute(stmt);
+    }
+    if (succeeded(rc) || rc == SQL_NO_DATA) return;
+    throw make_error(collect_diagnostics(SQL_HANDLE_STMT, stmt),
+                     fmt::format("cannot apply {} to '{}'", what, as_given_));
+  }
+
+  void bind(SQLHSTMT stmt, const std::vector<const Column*>& cols, size_t first, size_t count,
+            size_t per_set) {
+    try {
+      params_.bind(stmt, cols, dialect_, first, count, per_set);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("changes to '{}': {}", as_given_, e.message()), "odbc",
+                  e.detail());
+    }
+  }
+
+  void write_upserts(const std::vector<const Column*>& all, const std::vector<size_t>& rows) {
+    std::vector<Column> picked;
+    picked.reserve(all.size());
+    for (const Column* c : all) picked.push_back(gather(*c, rows));
+    std::vector<const Column*> cols;
+    for (const auto& c : picked) cols.push_back(&c);
+    const size_t n = rows.size();
+    for (size_t first = 0; first < n;) {
+      const size_t fit = ParamArrays::rows_that_fit(cols, dialect_, first, n - first);
+      // Whole statements of per_stmt_ rows, then one statement of the rest.
+      const size_t per_set = std::min(per_stmt_, fit);
+      const size_t count = per_set == 1 ? fit : fit - fit % per_set;
+      SQLHSTMT stmt = upsert_statement(per_set);
+      bind(stmt, cols, first, count, per_set);
+      execute(stmt, "upserts");
+      first += count;
+    }
+  }
+
+  void write_removes(const std::vector<const Column*>& all, const std::vector<size_t>& rows) {
+    std::vector<Column> picked;
+    std::vector<std::string> key_placeholders;
+    for (size_t k : columns_.key) {
+      picked.push_back(gather(*all[k], rows));
+      key_placeholders.push_back(placeholders_[k]);
+    }
+    if (columns_.version) picked.push_back(gather(*all[*columns_.version], rows));
+    std::vector<const Column*> cols;
+    for (const auto& c : picked) cols.push_back(&c);
+    auto it = removes_.find(1);
+    if (it == removes_.end())
+      it = removes_
+               .emplace(1, prepare(dialect_.change_remove_sql(target_, key_names_,
+                                                              key_placeholders, version_name_)))
+               .first;
+    const size_t n = rows.size();
+    for (size_t first = 0; first < n;) {
+      const size_t count = ParamArrays::rows_that_fit(cols, dialect_, first, n - first);
+      bind(it->second.get(), cols, first, count, 1);
+      execute(it->second.get(), "removes");
+      first += count;
+    }
+  }
+
+  OdbcConnection& conn_;
+  const Dialect& dialect_;
+  std::string as_given_;
+  Schema schema_;
+  ChangeColumns columns_;
+  TableName target_;                       // as the catalog spells it
+  std::vector<std::string> names_;         // schema_'s columns as the table spells them
+  std::vector<std::string> key_names_;     // the key columns, likewise
+  std::string version_name_;               // "" without a version column
+  std::vector<Type> target_types_;         // the table's type of each of schema_'s columns
+  std::vector<std::string> placeholders_;  // per column ("?" or a cast)
+  size_t per_stmt_ = 1;                    // upsert rows per full statement
+  std::map<size_t, StmtHandle> upserts_;   // prepared, by rows per statement
+  std::map<size_t, StmtHandle> removes_;
+  ParamArrays params_;
+  ChangeResult result_;
+  uint64_t applied_rows_ = 0;
+  bool in_txn_ = false;
+  bool done_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ChangeWriter> make_change_writer(OdbcConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options) {
+  return std::make_unique<OdbcChangeWriter>(conn, table, schema, options);
+}
+
+}  // namespace polydb::odbc
