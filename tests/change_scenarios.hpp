@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <ostream>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,8 +32,10 @@ namespace polydb {
 
 /// Values as text in test failures (NULL, or the type and the text).
 inline void PrintTo(const Value& v, std::ostream* os) {
-  if (v.is_null()) *os << "NULL";
-  else *os << to_string(v.type_id()) << " " << v.to_text();
+  if (v.is_null())
+    *os << "NULL";
+  else
+    *os << to_string(v.type_id()) << " " << v.to_text();
 }
 
 }  // namespace polydb
@@ -138,9 +140,7 @@ class ChangeOracle {
   const Rows& rows() const { return rows_; }
 
  private:
-  int64_t version_of(const std::vector<Value>& row) const {
-    return row[*version_].as<int64_t>();
-  }
+  int64_t version_of(const std::vector<Value>& row) const { return row[*version_].as<int64_t>(); }
 
   void apply_one(const Change& c) {
     const std::string k = key_text(c.row, key_);
@@ -157,8 +157,7 @@ class ChangeOracle {
         it->second = c.row;
       }
     } else if (it != rows_.end()) {
-      if (!version_ || !stored_version() || *stored_version() <= version_of(c.row))
-        rows_.erase(it);
+      if (!version_ || !stored_version() || *stored_version() <= version_of(c.row)) rows_.erase(it);
     }
   }
 
@@ -217,17 +216,23 @@ inline void removes_delete_and_absent_keys_are_fine(Connection& c, const TableRe
 }
 
 inline void key_changed_several_times_in_one_batch_ends_as_its_last_change(Connection& c,
-                                                                            const TableRef& ref) {
+                                                                           const TableRef& ref) {
   const auto s = simple_schema();
   const std::string t = ref("last_change");
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {});
   w->apply(make_batch(s, {up({1, 1, "stored"}), up({2, 1, "stored"})}));
   w->apply(make_batch(s, {
-                             up({1, 2, "first"}), rm({1, nullptr, nullptr}), up({1, 3, "last"}),
-                             up({2, 2, "gone soon"}), rm({2, nullptr, nullptr}),
-                             up({3, 1, "x"}), up({3, 2, "y"}), up({3, 3, "z"}),
-                             rm({4, nullptr, nullptr}), up({4, 1, "back"}),
+                             up({1, 2, "first"}),
+                             rm({1, nullptr, nullptr}),
+                             up({1, 3, "last"}),
+                             up({2, 2, "gone soon"}),
+                             rm({2, nullptr, nullptr}),
+                             up({3, 1, "x"}),
+                             up({3, 2, "y"}),
+                             up({3, 3, "z"}),
+                             rm({4, nullptr, nullptr}),
+                             up({4, 1, "back"}),
                          }));
   EXPECT_EQ(w->commit().upserts, 9u);
   EXPECT_EQ(simple_rows(c, t), expect_rows({{1, 3, "last"}, {3, 3, "z"}, {4, 1, "back"}}));
@@ -238,8 +243,8 @@ inline void versions_skip_stale_changes(Connection& c, const TableRef& ref) {
   const std::string t = ref("versions");
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {.key = {}, .version_column = "v"});
-  w->apply(make_batch(s, {up({1, 5, "v5"}), up({2, 5, "v5"}), up({3, 5, "v5"}),
-                          up({4, 5, "v5"}), up({5, 5, "v5"})}));
+  w->apply(make_batch(s, {up({1, 5, "v5"}), up({2, 5, "v5"}), up({3, 5, "v5"}), up({4, 5, "v5"}),
+                          up({5, 5, "v5"})}));
   w->commit();
   c.execute("UPDATE " + t + " SET v = NULL WHERE id = 5");
   w->apply(make_batch(s, {
@@ -251,13 +256,12 @@ inline void versions_skip_stale_changes(Connection& c, const TableRef& ref) {
                              up({6, 1, "absent key"}),  // always inserted
                          }));
   w->commit();
-  EXPECT_EQ(simple_rows(c, t),
-            expect_rows({{1, 5, "v5"},
-                         {2, 5, "v5"},
-                         {3, 6, "newer"},
-                         {4, 5, "v5"},
-                         {5, 1, "over NULL"},
-                         {6, 1, "absent key"}}));
+  EXPECT_EQ(simple_rows(c, t), expect_rows({{1, 5, "v5"},
+                                            {2, 5, "v5"},
+                                            {3, 6, "newer"},
+                                            {4, 5, "v5"},
+                                            {5, 1, "over NULL"},
+                                            {6, 1, "absent key"}}));
   w->apply(make_batch(s, {rm({3, 6, nullptr}), rm({4, 7, nullptr}), rm({1, 4, nullptr})}));
   w->commit();
   c.execute("UPDATE " + t + " SET v = NULL WHERE id = 6");
@@ -280,8 +284,10 @@ inline void replaying_a_stream_twice_gives_the_same_table(Connection& c, const T
     for (int i = 0; i < 25; ++i) {
       const int64_t id = static_cast<int64_t>(rng() % 15);
       ++version;
-      if (rng() % 3 == 0) batch.push_back(rm({id, version, nullptr}));
-      else batch.push_back(up({id, version, "at " + std::to_string(version)}));
+      if (rng() % 3 == 0)
+        batch.push_back(rm({id, version, nullptr}));
+      else
+        batch.push_back(up({id, version, "at " + std::to_string(version)}));
     }
     stream.push_back(std::move(batch));
   }
@@ -310,7 +316,9 @@ inline void abort_rolls_back(Connection& c, const TableRef& ref) {
     w->apply(make_batch(s, {up({1, 2, "changed"}), rm({2, nullptr, nullptr}), up({3, 1, "new"})}));
     w->abort();
     w->abort();  // safe twice
-    EXPECT_EQ(code_of([&] { w->apply(make_batch(s, {up({4, 1, "late"})})); }),
+    EXPECT_EQ(code_of([&] {
+                w->apply(make_batch(s, {up({4, 1, "late"})}));
+              }),
               ErrorCode::invalid_argument)
         << "the writer is unusable after abort()";
   }
@@ -355,14 +363,14 @@ inline void composite_keys(Connection& c, const TableRef& ref) {
   const std::string t = ref("composite");
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {.key = {"seq", "tenant"}, .version_column = "v"});
-  w->apply(make_batch(s, {up({"a", 1, 1, 1.5}), up({"a", 2, 1, 2.5}), up({"b", 1, 1, 3.5}),
-                          up({"b", 2, 1, 4.5})}));
-  w->apply(make_batch(s, {up({"a", 1, 2, -1.0}), rm({"b", 1, 3, nullptr}),
-                          up({"b", 2, 0, 99.0}), rm({"a", 2, 0, nullptr}), rm({"c", 1, 9, nullptr})}));
+  w->apply(make_batch(
+      s, {up({"a", 1, 1, 1.5}), up({"a", 2, 1, 2.5}), up({"b", 1, 1, 3.5}), up({"b", 2, 1, 4.5})}));
+  w->apply(make_batch(s, {up({"a", 1, 2, -1.0}), rm({"b", 1, 3, nullptr}), up({"b", 2, 0, 99.0}),
+                          rm({"a", 2, 0, nullptr}), rm({"c", 1, 9, nullptr})}));
   w->commit();
   Rows want;
-  for (const std::vector<Value>& r : std::vector<std::vector<Value>>{
-           {"a", 1, 2, -1.0}, {"a", 2, 1, 2.5}, {"b", 2, 1, 4.5}})
+  for (const std::vector<Value>& r :
+       std::vector<std::vector<Value>>{{"a", 1, 2, -1.0}, {"a", 2, 1, 2.5}, {"b", 2, 1, 4.5}})
     want.emplace(key_text(r, {0, 1}), r);
   EXPECT_EQ(read_table(c, t, *s, {0, 1}), want);
 }
@@ -379,8 +387,8 @@ inline void odd_column_names(Connection& c, const TableRef& ref) {
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {.key = {}, .version_column = "ver.sion"});
   w->apply(make_batch(s, {up({1, 1, "a", "x"}), up({2, 1, "b", "y"}), up({3, 1, "c", "z"})}));
-  w->apply(make_batch(s, {up({1, 2, "a2", "x2"}), up({2, 0, "stale", "stale"}),
-                          rm({3, 1, nullptr, nullptr})}));
+  w->apply(make_batch(
+      s, {up({1, 2, "a2", "x2"}), up({2, 0, "stale", "stale"}), rm({3, 1, nullptr, nullptr})}));
   w->commit();
   Rows want;
   for (const std::vector<Value>& r :
@@ -406,12 +414,17 @@ inline void bad_changes_are_invalid_arguments(Connection& c, const TableRef& ref
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {.key = {}, .version_column = "v"});
   std::string message;
-  EXPECT_EQ(code_of([&] { w->apply(make_batch(s, {up({1, 1, "ok"}), up({nullptr, 1, "x"})})); },
-                    &message),
+  EXPECT_EQ(code_of(
+                [&] {
+                  w->apply(make_batch(s, {up({1, 1, "ok"}), up({nullptr, 1, "x"})}));
+                },
+                &message),
             ErrorCode::invalid_argument);
   EXPECT_NE(message.find("'id'"), std::string::npos) << message;
   auto w2 = c.change_writer(t, *s, {.key = {}, .version_column = "v"});
-  EXPECT_EQ(code_of([&] { w2->apply(make_batch(s, {up({1, nullptr, "no version"})})); }),
+  EXPECT_EQ(code_of([&] {
+              w2->apply(make_batch(s, {up({1, nullptr, "no version"})}));
+            }),
             ErrorCode::invalid_argument);
   auto w3 = c.change_writer(t, *s, {});
   ChangeBatch mismatched = make_batch(s, {up({1, 1, "x"})});
@@ -456,18 +469,12 @@ inline void opening_checks_table_and_columns(Connection& c, const TableRef& ref)
 /// Every polydb type the backend's writer writes, upserted twice and read back.
 inline void every_type_round_trips(Connection& c, const TableRef& ref) {
   auto s = std::make_shared<Schema>();
-  s->fields = {{"id", TypeId::int64, false},
-               {"b", TypeId::boolean},
-               {"f", TypeId::float64},
-               {"d", Type(TypeId::decimal, 12, 3)},
-               {"s", TypeId::string},
-               {"by", TypeId::bytes},
-               {"dt", TypeId::date},
-               {"tm", TypeId::time},
-               {"ts", TypeId::timestamp},
-               {"tz", TypeId::timestamp_tz},
-               {"u", TypeId::uuid},
-               {"j", TypeId::json}};
+  s->fields = {{"id", TypeId::int64, false}, {"b", TypeId::boolean},
+               {"f", TypeId::float64},       {"d", Type(TypeId::decimal, 12, 3)},
+               {"s", TypeId::string},        {"by", TypeId::bytes},
+               {"dt", TypeId::date},         {"tm", TypeId::time},
+               {"ts", TypeId::timestamp},    {"tz", TypeId::timestamp_tz},
+               {"u", TypeId::uuid},          {"j", TypeId::json}};
   s->primary_key = {"id"};
   const std::string t = ref("all_types");
   c.create_table(t, *s);
@@ -476,13 +483,30 @@ inline void every_type_round_trips(Connection& c, const TableRef& ref) {
     u1.bytes[i] = static_cast<uint8_t>(i * 17);
     u2.bytes[i] = static_cast<uint8_t>(255 - i);
   }
-  const std::vector<Value> a = {1, true, 0.1, Decimal{"-12345.678"}, "héllo ✓",
-                                Bytes{std::string("\0\x01\xff", 3)}, Date{19000},
-                                Time{45296789012}, Timestamp{1700000000123456},
-                                TimestampTz{-86400000001}, u1, Json{"{\"a\":[1,2]}"}};
-  const std::vector<Value> b = {1, false, -2.5e300, Decimal{"0.001"}, "",
-                                Bytes{""}, Date{-719162}, Time{0}, Timestamp{-62135596800000000},
-                                TimestampTz{253402300799999999}, u2, Json{"[]"}};
+  const std::vector<Value> a = {1,
+                                true,
+                                0.1,
+                                Decimal{"-12345.678"},
+                                "héllo ✓",
+                                Bytes{std::string("\0\x01\xff", 3)},
+                                Date{19000},
+                                Time{45296789012},
+                                Timestamp{1700000000123456},
+                                TimestampTz{-86400000001},
+                                u1,
+                                Json{"{\"a\":[1,2]}"}};
+  const std::vector<Value> b = {1,
+                                false,
+                                -2.5e300,
+                                Decimal{"0.001"},
+                                "",
+                                Bytes{""},
+                                Date{-719162},
+                                Time{0},
+                                Timestamp{-62135596800000000},
+                                TimestampTz{253402300799999999},
+                                u2,
+                                Json{"[]"}};
   const std::vector<Value> nulls = {2,       nullptr, nullptr, nullptr, nullptr, nullptr,
                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
   auto w = c.change_writer(t, *s, {});

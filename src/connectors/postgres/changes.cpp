@@ -16,13 +16,14 @@
 // change per key in it, so that no statement touches a row twice (which
 // ON CONFLICT DO UPDATE refuses).
 
+#include "connectors/common/changes.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <random>
 
-#include "connectors/common/changes.hpp"
 #include "connectors/postgres/connection.hpp"
 #include "connectors/postgres/copy_in.hpp"
 #include "connectors/postgres/errors.hpp"
@@ -49,9 +50,10 @@ class PgChangeWriter final : public ChangeWriter {
  public:
   PgChangeWriter(PgConnection& conn, std::string_view table, const Schema& schema,
                  const ChangeOptions& options)
-      : conn_(conn), table_(table), schema_(schema), copy_(conn, fmt::format(
-                                                                  "cannot stage changes to '{}'",
-                                                                  table)) {
+      : conn_(conn),
+        table_(table),
+        schema_(schema),
+        copy_(conn, fmt::format("cannot stage changes to '{}'", table)) {
     const TableDesc desc = conn_.describe_table(table);
     if (desc.relkind != 'r' && desc.relkind != 'p')
       throw Error(ErrorCode::invalid_argument,
@@ -135,8 +137,8 @@ class PgChangeWriter final : public ChangeWriter {
       in_txn_ = false;
       staged_ = false;
     }
-    logger("pg")->debug("committed changes to {}: {} upserts, {} removes so far",
-                        target_.quoted(), result_.upserts, result_.removes);
+    logger("pg")->debug("committed changes to {}: {} upserts, {} removes so far", target_.quoted(),
+                        result_.upserts, result_.removes);
     return result_;
   }
 
@@ -156,10 +158,10 @@ class PgChangeWriter final : public ChangeWriter {
  private:
   void check_usable() const {
     if (aborted_)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("the change writer of table '{}' was aborted (open a new one)",
-                              table_),
-                  std::string(kBackend));
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
+          std::string(kBackend));
   }
 
   // ON CONFLICT (key) infers a unique index over exactly the key columns: a
@@ -179,8 +181,10 @@ class PgChangeWriter final : public ChangeWriter {
     std::map<std::string, bool> expression;
     for (int r = 0; r < PQntuples(res.get()); ++r) {
       const std::string index = PQgetvalue(res.get(), r, 0);
-      if (PQgetisnull(res.get(), r, 1)) expression[index] = true;
-      else indexes[index].push_back(PQgetvalue(res.get(), r, 1));
+      if (PQgetisnull(res.get(), r, 1))
+        expression[index] = true;
+      else
+        indexes[index].push_back(PQgetvalue(res.get(), r, 1));
     }
     for (const auto& [index, cols] : indexes)
       if (!expression[index] && same_columns(cols, key)) return;
@@ -213,15 +217,17 @@ class PgChangeWriter final : public ChangeWriter {
       if (std::find(columns_.key.begin(), columns_.key.end(), i) == columns_.key.end())
         set += (set.empty() ? "" : ", ") + quote_ident(names_[i]) + " = EXCLUDED." +
                quote_ident(names_[i]);
-    upsert_sql_ = fmt::format("INSERT INTO {} AS _polydb_o ({}) SELECT {} FROM {} WHERE {} "
-                              "ON CONFLICT ({}) DO ",
-                              target_.quoted(), cols, cols, staging_, op_, join_quoted(key));
+    upsert_sql_ = fmt::format(
+        "INSERT INTO {} AS _polydb_o ({}) SELECT {} FROM {} WHERE {} "
+        "ON CONFLICT ({}) DO ",
+        target_.quoted(), cols, cols, staging_, op_, join_quoted(key));
     std::string match;
     for (const auto& k : key)
       match += fmt::format(" AND _polydb_o.{0} = _polydb_s.{0}", quote_ident(k));
-    delete_sql_ = fmt::format("DELETE FROM {} AS _polydb_o USING {} AS _polydb_s WHERE NOT "
-                              "_polydb_s.{}{}",
-                              target_.quoted(), staging_, op_, match);
+    delete_sql_ = fmt::format(
+        "DELETE FROM {} AS _polydb_o USING {} AS _polydb_s WHERE NOT "
+        "_polydb_s.{}{}",
+        target_.quoted(), staging_, op_, match);
     if (set.empty()) {
       upsert_sql_ += "NOTHING";
       return;

@@ -9,13 +9,14 @@
 // rows of a batch are stepped one by one (only the changes that decide the
 // outcome: effective_changes()).
 
+#include "connectors/common/changes.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <vector>
 
-#include "connectors/common/changes.hpp"
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
@@ -39,7 +40,8 @@ bool same_columns(const std::vector<std::string>& a, const std::vector<std::stri
     return std::any_of(names.begin(), names.end(),
                        [&](const std::string& m) { return same_name(m, n); });
   };
-  return a.size() == b.size() && std::all_of(a.begin(), a.end(), [&](auto& n) { return in(b, n); }) &&
+  return a.size() == b.size() &&
+         std::all_of(a.begin(), a.end(), [&](auto& n) { return in(b, n); }) &&
          std::all_of(b.begin(), b.end(), [&](auto& n) { return in(a, n); });
 }
 
@@ -75,10 +77,10 @@ class SqliteChangeWriter final : public ChangeWriter {
 
   void apply(const ChangeBatch& changes) override {
     if (aborted_)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("the change writer of table '{}' was aborted (open a new one)",
-                              table_),
-                  "sqlite");
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
+          "sqlite");
     if (changes.rows.num_columns() != schema_.fields.size())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("a change batch has {} columns, the writer of table '{}' was "
@@ -89,8 +91,10 @@ class SqliteChangeWriter final : public ChangeWriter {
     try {
       begin();
       for (size_t r : rows) {
-        if (changes.ops[r] == ChangeOp::upsert) step_upsert(changes.rows, r);
-        else step_remove(changes.rows, r);
+        if (changes.ops[r] == ChangeOp::upsert)
+          step_upsert(changes.rows, r);
+        else
+          step_remove(changes.rows, r);
       }
     } catch (...) {
       // A half-applied batch must not be committed by a later commit().
@@ -104,10 +108,10 @@ class SqliteChangeWriter final : public ChangeWriter {
 
   ChangeResult commit() override {
     if (aborted_)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("the change writer of table '{}' was aborted (open a new one)",
-                              table_),
-                  "sqlite");
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
+          "sqlite");
     if (in_txn_) {
       try {
         conn_.exec("COMMIT");
@@ -117,8 +121,8 @@ class SqliteChangeWriter final : public ChangeWriter {
       }
       in_txn_ = false;
     }
-    logger("sqlite")->debug("committed changes to {}: {} upserts, {} removes so far",
-                            target_.table, result_.upserts, result_.removes);
+    logger("sqlite")->debug("committed changes to {}: {} upserts, {} removes so far", target_.table,
+                            result_.upserts, result_.removes);
     return result_;
   }
 
@@ -155,8 +159,10 @@ class SqliteChangeWriter final : public ChangeWriter {
       int irc;
       while ((irc = sqlite3_step(info.get())) == SQLITE_ROW) {
         const auto* name = sqlite3_column_text(info.get(), 0);
-        if (!name) expression = true;  // an expression, not a column
-        else cols.emplace_back(reinterpret_cast<const char*>(name));
+        if (!name)
+          expression = true;  // an expression, not a column
+        else
+          cols.emplace_back(reinterpret_cast<const char*>(name));
       }
       check(irc, conn_.db(), "cannot read the table's indexes");
       if (!expression && same_columns(key, cols)) return;
@@ -215,13 +221,15 @@ class SqliteChangeWriter final : public ChangeWriter {
   void bind(sqlite3_stmt* st, int idx, const Batch& rows, size_t c, size_t r, char* scratch) {
     const Column& col = rows.column(c);
     try {
-      if (col.type().id == types_[c].id) bind_cell(st, idx, col, r, scratch);
-      else bind_value(st, idx, coerce_value(col.value_at(r), types_[c]));
+      if (col.type().id == types_[c].id)
+        bind_cell(st, idx, col, r, scratch);
+      else
+        bind_value(st, idx, coerce_value(col.value_at(r), types_[c]));
     } catch (const Error& e) {
-      throw Error(e.code(),
-                  fmt::format("table '{}', column '{}': {}", table_, schema_.fields[c].name,
-                              e.message()),
-                  "sqlite", e.detail());
+      throw Error(
+          e.code(),
+          fmt::format("table '{}', column '{}': {}", table_, schema_.fields[c].name, e.message()),
+          "sqlite", e.detail());
     }
   }
 

@@ -20,9 +20,7 @@ using change_test::up;
 class PgChanges : public PostgresTest {
  protected:
   change_test::TableRef ref() const {
-    return [this](const std::string& name) {
-      return schema_ + "." + conn_->table_reference(name);
-    };
+    return [this](const std::string& name) { return schema_ + "." + conn_->table_reference(name); };
   }
   std::shared_ptr<Schema> id_note() const {
     auto s = std::make_shared<Schema>();
@@ -83,10 +81,11 @@ TEST_F(PgChanges, ATableWithoutAUniqueKeyIsRefusedClearly) {
   auto s = id_note();
   s->primary_key.clear();
   std::string message;
-  EXPECT_EQ(change_test::code_of(
-                [&] { conn_->change_writer(t("nokey"), *s, {.key = {"id"}, .version_column = ""}); },
-                &message),
-            ErrorCode::invalid_argument);
+  EXPECT_EQ(
+      change_test::code_of(
+          [&] { conn_->change_writer(t("nokey"), *s, {.key = {"id"}, .version_column = ""}); },
+          &message),
+      ErrorCode::invalid_argument);
   EXPECT_NE(message.find("primary key or a unique index"), std::string::npos) << message;
   EXPECT_NE(message.find("\"id\""), std::string::npos) << message;
   EXPECT_EQ(change_test::code_of([&] { conn_->change_writer(t("nokey"), *s, {}); }),
@@ -104,14 +103,13 @@ TEST_F(PgChanges, AUniqueIndexServesAsTheKey) {
                {"region", TypeId::string, false},
                {"ver", TypeId::int64},
                {"note", TypeId::string}};
-  auto w =
-      conn_->change_writer(t("u"), *s, {.key = {"code", "region"}, .version_column = "ver"});
+  auto w = conn_->change_writer(t("u"), *s, {.key = {"code", "region"}, .version_column = "ver"});
   w->apply(make_batch(s, {up({"a", "eu", 1, "1"}), up({"a", "us", 1, "2"})}));
   w->apply(make_batch(s, {up({"a", "eu", 2, "3"}), rm({"a", "us", 0, nullptr})}));
   w->commit();
   auto r = conn_->query("SELECT code, region, ver, note FROM " + t("u") + " ORDER BY region");
-  EXPECT_EQ(collect_rows(*r), (std::vector<std::vector<Value>>{{"a", "eu", 2, "3"},
-                                                               {"a", "us", 1, "2"}}));
+  EXPECT_EQ(collect_rows(*r),
+            (std::vector<std::vector<Value>>{{"a", "eu", 2, "3"}, {"a", "us", 1, "2"}}));
 }
 
 TEST_F(PgChanges, APartitionedTable) {
@@ -160,7 +158,10 @@ TEST_F(PgChanges, AConstraintBreakIsAConflictAndRollsBack) {
   w->commit();
   std::string message;
   EXPECT_EQ(change_test::code_of(
-                [&] { w->apply(make_batch(s, {up({2, "x"}), up({3, nullptr})})); }, &message),
+                [&] {
+                  w->apply(make_batch(s, {up({2, "x"}), up({3, nullptr})}));
+                },
+                &message),
             ErrorCode::conflict);
   EXPECT_NE(message.find("note"), std::string::npos) << message;
   EXPECT_EQ(change_test::code_of([&] { w->commit(); }), ErrorCode::invalid_argument)
@@ -170,19 +171,24 @@ TEST_F(PgChanges, AConstraintBreakIsAConflictAndRollsBack) {
 }
 
 TEST_F(PgChanges, ValuesConvertToTheStoredColumnTypes) {
-  conn_->execute("CREATE TABLE " + t("conv") + " (id integer PRIMARY KEY, n bigint, at timestamptz)");
+  conn_->execute("CREATE TABLE " + t("conv") +
+                 " (id integer PRIMARY KEY, n bigint, at timestamptz)");
   auto s = std::make_shared<Schema>();
   s->fields = {{"id", TypeId::string, false}, {"n", TypeId::string}, {"at", TypeId::string}};
   s->primary_key = {"id"};
   auto w = conn_->change_writer(t("conv"), *s, {});
   // A remove's cells other than the key are not read: not even converted.
-  w->apply(make_batch(s, {up({"7", "42", "2024-01-31 12:00:00+00:00"}), rm({"8", "not a number", nullptr})}));
+  w->apply(make_batch(
+      s, {up({"7", "42", "2024-01-31 12:00:00+00:00"}), rm({"8", "not a number", nullptr})}));
   w->commit();
   auto r = conn_->query("SELECT id, n FROM " + t("conv"));
   EXPECT_EQ(collect_rows(*r), (std::vector<std::vector<Value>>{{7, 42}}));
   std::string message;
-  EXPECT_EQ(change_test::code_of([&] { w->apply(make_batch(s, {up({"9", "x", nullptr})})); },
-                                 &message),
+  EXPECT_EQ(change_test::code_of(
+                [&] {
+                  w->apply(make_batch(s, {up({"9", "x", nullptr})}));
+                },
+                &message),
             ErrorCode::type_mismatch);
   EXPECT_NE(message.find("'n'"), std::string::npos) << message;
   w.reset();
@@ -200,7 +206,8 @@ TEST_F(PgChanges, LargeBatchesStreamThroughCopy) {
     ChangeBatch b{Batch(s), {}};
     for (int64_t i = 0; i < 40000; ++i) {
       const bool remove = round == 1 && i % 4 == 0;
-      b.rows.append_row(std::vector<Value>{i, remove ? Value() : Value(pad + std::to_string(round))});
+      b.rows.append_row(
+          std::vector<Value>{i, remove ? Value() : Value(pad + std::to_string(round))});
       b.ops.push_back(remove ? ChangeOp::remove : ChangeOp::upsert);
     }
     w->apply(b);

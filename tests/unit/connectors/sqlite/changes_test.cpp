@@ -69,14 +69,16 @@ TEST_F(SqliteChanges, MatchesTheOracleWithVersions) { matches_the_oracle(*conn_,
 TEST_F(SqliteChanges, MatchesTheOracleWithOtherSeeds) {
   for (uint64_t seed : {1, 2, 3}) {
     SCOPED_TRACE(seed);
-    matches_the_oracle(*conn_, [&](const std::string& n) { return n + std::to_string(seed); },
-                       seed % 2 == 1, seed, 600);
+    matches_the_oracle(
+        *conn_, [&](const std::string& n) { return n + std::to_string(seed); }, seed % 2 == 1, seed,
+        600);
   }
 }
 
 TEST_F(SqliteChanges, AnAttachedDatabasesTable) {
   const std::string aux = (dir_ / "aux.db").string();
-  connect("sqlite://" + aux + "?mode=rwc")->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)");
+  connect("sqlite://" + aux + "?mode=rwc")
+      ->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)");
   conn_->execute("ATTACH DATABASE '" + aux + "' AS aux");
   upserts_insert_and_replace(*conn_, [](const std::string& n) { return "aux." + n; });
   auto s = std::make_shared<Schema>();
@@ -94,8 +96,8 @@ TEST_F(SqliteChanges, AUniqueIndexServesAsTheKey) {
       "note TEXT)");
   conn_->execute("CREATE UNIQUE INDEX t_code ON t (region, code)");
   auto s = std::make_shared<Schema>();
-  s->fields = {{"code", TypeId::string, false}, {"region", TypeId::string, false},
-               {"note", TypeId::string}};
+  s->fields = {
+      {"code", TypeId::string, false}, {"region", TypeId::string, false}, {"note", TypeId::string}};
   auto w = conn_->change_writer("t", *s, {.key = {"code", "region"}, .version_column = ""});
   w->apply(make_batch(s, {up({"a", "eu", "1"}), up({"a", "us", "2"})}));
   w->apply(make_batch(s, {up({"a", "eu", "3"}), rm({"a", "us", nullptr})}));
@@ -109,7 +111,7 @@ TEST_F(SqliteChanges, AUniqueIndexServesAsTheKey) {
 
 TEST_F(SqliteChanges, AKeyWithoutAUniqueIndexIsRefusedClearly) {
   conn_->execute("CREATE TABLE t (id INTEGER, note TEXT)");
-  conn_->execute("CREATE INDEX t_id ON t (id)");                      // not unique
+  conn_->execute("CREATE INDEX t_id ON t (id)");                        // not unique
   conn_->execute("CREATE UNIQUE INDEX t_part ON t (id) WHERE id > 0");  // partial
   auto s = std::make_shared<Schema>();
   s->fields = {{"id", TypeId::int64, false}, {"note", TypeId::string}};
@@ -132,7 +134,9 @@ TEST_F(SqliteChanges, AConstraintBreakIsAConflictAndRollsTheBatchBack) {
   auto w = conn_->change_writer("t", *s, {});
   w->apply(make_batch(s, {up({1, "kept"})}));
   w->commit();
-  EXPECT_EQ(code_of([&] { w->apply(make_batch(s, {up({2, "x"}), up({3, nullptr})})); }),
+  EXPECT_EQ(code_of([&] {
+              w->apply(make_batch(s, {up({2, "x"}), up({3, nullptr})}));
+            }),
             ErrorCode::conflict);
   EXPECT_EQ(code_of([&] { w->commit(); }), ErrorCode::invalid_argument)
       << "a failed apply() leaves the writer aborted";
@@ -150,9 +154,14 @@ TEST_F(SqliteChanges, ValuesConvertToTheStoredColumnTypes) {
   w->commit();
   auto b = conn_->scan({.table = "t"})->next();
   ASSERT_TRUE(b);
-  EXPECT_EQ(b->row(0), (std::vector<Value>{7, parse_value("2024-01-31 12:00:00", TypeId::timestamp), 42}));
+  EXPECT_EQ(b->row(0),
+            (std::vector<Value>{7, parse_value("2024-01-31 12:00:00", TypeId::timestamp), 42}));
   std::string message;
-  EXPECT_EQ(code_of([&] { w->apply(make_batch(s, {up({"x", nullptr, nullptr})})); }, &message),
+  EXPECT_EQ(code_of(
+                [&] {
+                  w->apply(make_batch(s, {up({"x", nullptr, nullptr})}));
+                },
+                &message),
             ErrorCode::type_mismatch);
   EXPECT_NE(message.find("'id'"), std::string::npos) << message;
 }
