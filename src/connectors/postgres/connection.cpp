@@ -597,6 +597,7 @@ Capabilities PgConnection::capabilities() const {
   c.aggregate_pushdown = true;
   c.schemas = c.shared_snapshot = true;
   c.atomic_replace = true;
+  c.change_writes = true;
   return c;
 }
 
@@ -1100,6 +1101,12 @@ uint64_t PgConnection::execute(std::string_view text, std::span<const Value> par
 std::unique_ptr<BatchWriter> PgConnection::writer(std::string_view table, const Schema& schema,
                                                   const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> PgConnection::change_writer(std::string_view table,
+                                                          const Schema& schema,
+                                                          const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 std::string create_table_sql(const TableName& name, const Schema& schema, bool native) {

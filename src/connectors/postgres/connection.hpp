@@ -130,6 +130,10 @@ class PgConnection final : public Connection {
   uint64_t execute(std::string_view text, std::span<const Value> params) override;
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
+  /// COPY into a staging table, then one upsert and one delete per batch
+  /// (changes.cpp). The key must be the primary key or a unique index.
+  std::unique_ptr<ChangeWriter> change_writer(std::string_view table, const Schema& schema,
+                                              const ChangeOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
@@ -242,5 +246,9 @@ std::unique_ptr<BatchReader> make_row_reader(PgConnection& conn, ReaderSetup set
 
 std::unique_ptr<BatchWriter> make_writer(PgConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+
+std::unique_ptr<ChangeWriter> make_change_writer(PgConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options);
 
 }  // namespace polydb::postgres

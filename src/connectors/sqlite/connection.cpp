@@ -200,6 +200,7 @@ Capabilities SqliteConnection::capabilities() const {
   c.single_connection_copy = true;  // a second connection would wait on this one's locks
   c.shared_snapshot = !memory_;
   c.atomic_replace = true;
+  c.change_writes = true;
   return c;
 }
 
@@ -467,6 +468,12 @@ std::unique_ptr<BatchWriter> SqliteConnection::writer(std::string_view table,
                                                       const Schema& schema,
                                                       const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> SqliteConnection::change_writer(std::string_view table,
+                                                              const Schema& schema,
+                                                              const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 void SqliteConnection::create_table(std::string_view table, const Schema& schema) {

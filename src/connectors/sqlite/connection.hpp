@@ -65,6 +65,9 @@ class SqliteConnection final : public Connection {
   uint64_t execute(std::string_view text, std::span<const Value> params) override;
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
+  /// Prepared upsert and delete statements in one transaction (changes.cpp).
+  std::unique_ptr<ChangeWriter> change_writer(std::string_view table, const Schema& schema,
+                                              const ChangeOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
@@ -127,6 +130,10 @@ std::unique_ptr<BatchReader> make_reader(SqliteConnection& conn, ReaderSetup set
 
 std::unique_ptr<BatchWriter> make_writer(SqliteConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+
+std::unique_ptr<ChangeWriter> make_change_writer(SqliteConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options);
 
 /// Renders one comparison of a scan filter in SQLite SQL over `schema`,
 /// appending its literals to `params`; std::nullopt when SQLite would not

@@ -1,0 +1,324 @@
+// Change batches into PostgreSQL (Connection::change_writer). Per batch, in
+// the writer's transaction:
+//
+//   COPY staging (cols, op) FROM STDIN (FORMAT binary)   -- the deciding changes
+//   INSERT INTO t AS o (cols) SELECT cols FROM staging WHERE op
+//     ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c ...
+//     [WHERE o.v IS NULL OR o.v < EXCLUDED.v]
+//   DELETE FROM t AS o USING staging AS s WHERE NOT s.op AND o.k = s.k ...
+//     [AND (o.v IS NULL OR o.v <= s.v)]
+//
+// Three round trips per batch whatever its size, where a statement per row
+// would cost one each. ON CONFLICT needs a primary key or a unique index over
+// exactly the key columns (checked when the writer opens). The staging table
+// is a temporary table made like the target's columns (ON COMMIT DROP: one per
+// transaction), emptied before each batch; effective_changes() leaves one
+// change per key in it, so that no statement touches a row twice (which
+// ON CONFLICT DO UPDATE refuses).
+
+#include "connectors/common/changes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "connectors/postgres/connection.hpp"
+#include "connectors/postgres/copy_in.hpp"
+#include "connectors/postgres/errors.hpp"
+#include "connectors/postgres/types.hpp"
+#include "core/log.hpp"
+
+namespace polydb::postgres {
+
+namespace {
+
+std::string join_quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote_ident(n);
+  return out;
+}
+
+bool same_columns(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+class PgChangeWriter final : public ChangeWriter {
+ public:
+  PgChangeWriter(PgConnection& conn, std::string_view table, const Schema& schema,
+                 const ChangeOptions& options)
+      : conn_(conn),
+        table_(table),
+        schema_(schema),
+        copy_(conn, fmt::format("cannot stage changes to '{}'", table)) {
+    const TableDesc desc = conn_.describe_table(table);
+    if (desc.relkind != 'r' && desc.relkind != 'p')
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("'{}' is not a table (a view or a foreign table): changes go into "
+                              "tables",
+                              table),
+                  std::string(kBackend));
+    target_ = desc.name;
+    columns_ = change_columns(schema_, options, table, kBackend);
+    for (const auto& f : schema_.fields) {
+      const auto idx = desc.schema.index_of(f.name);
+      if (!idx) {
+        std::string have;
+        for (const auto& t : desc.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
+        throw Error(ErrorCode::not_found,
+                    fmt::format("table '{}' has no column '{}' (it has: {})", table, f.name, have),
+                    std::string(kBackend))
+            .set_hint(Hint::describe_table);
+      }
+      const PgType& t = desc.types[*idx];
+      if (!can_encode(t))
+        throw Error(ErrorCode::unsupported,
+                    fmt::format("column '{}' of '{}' has type {}, which polydb cannot write yet",
+                                desc.schema.fields[*idx].name, table, t.name),
+                    std::string(kBackend));
+      names_.push_back(desc.schema.fields[*idx].name);
+      pg_types_.push_back(t);
+      target_types_.push_back(desc.schema.fields[*idx].type);
+      scratch_.emplace_back(target_types_.back());
+    }
+    std::vector<std::string> key;
+    for (size_t k : columns_.key) key.push_back(names_[k]);
+    check_unique(desc, key);
+    build_sql(key);
+  }
+
+  ~PgChangeWriter() override { abort(); }
+
+  void apply(const ChangeBatch& changes) override {
+    check_usable();
+    if (changes.rows.num_columns() != schema_.fields.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("a change batch has {} columns, the writer of table '{}' was "
+                              "opened with {}",
+                              changes.rows.num_columns(), table_, schema_.fields.size()),
+                  std::string(kBackend));
+    const std::vector<size_t> rows = effective_changes(changes, columns_, kBackend);
+    size_t upserts = 0;
+    for (size_t r : rows) upserts += changes.ops[r] == ChangeOp::upsert;
+    if (!rows.empty()) {
+      try {
+        begin();
+        if (staged_) conn_.run("TRUNCATE " + staging_, {}, "cannot empty the staging table");
+        staged_ = true;
+        stage(changes, rows);
+        if (upserts > 0)
+          conn_.run(upsert_sql_, {}, fmt::format("cannot upsert rows into '{}'", table_));
+        if (upserts < rows.size())
+          conn_.run(delete_sql_, {}, fmt::format("cannot remove rows from '{}'", table_));
+      } catch (...) {
+        // The transaction failed (PostgreSQL refuses anything but ROLLBACK
+        // now): what was applied since the last commit is lost.
+        abort();
+        throw;
+      }
+    }
+    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
+    logger("pg")->trace("applied {} changes ({} deciding) to {}", changes.ops.size(), rows.size(),
+                        target_.quoted());
+  }
+
+  ChangeResult commit() override {
+    check_usable();
+    if (in_txn_) {
+      try {
+        conn_.run("COMMIT", {}, fmt::format("cannot commit the changes to '{}'", table_));
+      } catch (...) {
+        abort();
+        throw;
+      }
+      in_txn_ = false;
+      staged_ = false;
+    }
+    logger("pg")->debug("committed changes to {}: {} upserts, {} removes so far", target_.quoted(),
+                        result_.upserts, result_.removes);
+    return result_;
+  }
+
+  void abort() noexcept override {
+    if (aborted_) return;
+    aborted_ = true;
+    copy_.cancel();
+    if (!in_txn_) return;
+    in_txn_ = false;
+    // Fails only when the connection is gone, and then the server rolled back.
+    try {
+      conn_.exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+
+ private:
+  void check_usable() const {
+    if (aborted_)
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
+          std::string(kBackend));
+  }
+
+  // ON CONFLICT (key) infers a unique index over exactly the key columns: a
+  // valid, non-partial, non-deferrable one on columns (not expressions).
+  void check_unique(const TableDesc& desc, const std::vector<std::string>& key) {
+    if (same_columns(key, desc.schema.primary_key)) return;
+    const std::optional<std::string> params[] = {std::to_string(desc.oid)};
+    PgResult res = conn_.run(
+        "SELECT i.indexrelid, a.attname FROM pg_catalog.pg_index i"
+        " CROSS JOIN LATERAL unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord)"
+        " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+        " WHERE i.indrelid = $1::pg_catalog.oid AND i.indisunique AND i.indimmediate"
+        " AND i.indisvalid AND i.indpred IS NULL AND k.ord <= i.indnkeyatts"
+        " ORDER BY i.indexrelid, k.ord",
+        params, fmt::format("cannot read the indexes of '{}'", table_));
+    std::map<std::string, std::vector<std::string>> indexes;
+    std::map<std::string, bool> expression;
+    for (int r = 0; r < PQntuples(res.get()); ++r) {
+      const std::string index = PQgetvalue(res.get(), r, 0);
+      if (PQgetisnull(res.get(), r, 1))
+        expression[index] = true;
+      else
+        indexes[index].push_back(PQgetvalue(res.get(), r, 1));
+    }
+    for (const auto& [index, cols] : indexes)
+      if (!expression[index] && same_columns(cols, key)) return;
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("changes to table '{}' need a primary key or a unique index on their "
+                            "key ({}): PostgreSQL finds the stored row of a key through one (add "
+                            "a primary key or a unique index on exactly those columns, e.g. "
+                            "CREATE UNIQUE INDEX ON {} ({}))",
+                            table_, join_quoted(key), target_.quoted(), join_quoted(key)),
+                std::string(kBackend))
+        .set_hint(Hint::key_columns);
+  }
+
+  void build_sql(const std::vector<std::string>& key) {
+    std::random_device rd;
+    staging_ = quote_ident(fmt::format("_polydb_changes_{:08x}", rd()));
+    std::string op = "_polydb_op";
+    while (std::find(names_.begin(), names_.end(), op) != names_.end()) op += "_";
+    op_ = quote_ident(op);
+    const std::string cols = join_quoted(names_);
+    // Same column types as the target, no constraints: rows are checked when
+    // they reach the target.
+    create_staging_sql_ = fmt::format(
+        "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {}, true AS {} FROM {} WITH NO DATA",
+        staging_, cols, op_, target_.quoted());
+    copy_sql_ = fmt::format("COPY {} ({}, {}) FROM STDIN (FORMAT binary)", staging_, cols, op_);
+
+    std::string set;
+    for (size_t i = 0; i < names_.size(); ++i)
+      if (std::find(columns_.key.begin(), columns_.key.end(), i) == columns_.key.end())
+        set += (set.empty() ? "" : ", ") + quote_ident(names_[i]) + " = EXCLUDED." +
+               quote_ident(names_[i]);
+    upsert_sql_ = fmt::format(
+        "INSERT INTO {} AS _polydb_o ({}) SELECT {} FROM {} WHERE {} "
+        "ON CONFLICT ({}) DO ",
+        target_.quoted(), cols, cols, staging_, op_, join_quoted(key));
+    std::string match;
+    for (const auto& k : key)
+      match += fmt::format(" AND _polydb_o.{0} = _polydb_s.{0}", quote_ident(k));
+    delete_sql_ = fmt::format(
+        "DELETE FROM {} AS _polydb_o USING {} AS _polydb_s WHERE NOT "
+        "_polydb_s.{}{}",
+        target_.quoted(), staging_, op_, match);
+    if (set.empty()) {
+      upsert_sql_ += "NOTHING";
+      return;
+    }
+    upsert_sql_ += "UPDATE SET " + set;
+    if (columns_.version) {
+      const std::string v = quote_ident(names_[*columns_.version]);
+      upsert_sql_ += fmt::format(" WHERE _polydb_o.{0} IS NULL OR _polydb_o.{0} < EXCLUDED.{0}", v);
+      delete_sql_ +=
+          fmt::format(" AND (_polydb_o.{0} IS NULL OR _polydb_o.{0} <= _polydb_s.{0})", v);
+    }
+  }
+
+  void begin() {
+    if (in_txn_) return;
+    conn_.run("BEGIN", {}, "cannot start a transaction");
+    in_txn_ = true;
+    conn_.run(create_staging_sql_, {},
+              fmt::format("cannot create a staging table for the changes to '{}'", table_));
+  }
+
+  // A remove sends its key and version only: its other cells may hold
+  // anything (they are not read), even values the columns cannot take.
+  bool sent(size_t c, ChangeOp op) const {
+    return op == ChangeOp::upsert || columns_.version == c ||
+           std::find(columns_.key.begin(), columns_.key.end(), c) != columns_.key.end();
+  }
+
+  void stage(const ChangeBatch& changes, const std::vector<size_t>& rows) {
+    copy_.start(copy_sql_);
+    const Batch& batch = changes.rows;
+    const size_t ncols = batch.num_columns();
+    for (size_t r : rows) {
+      std::string& buf = copy_.buffer();
+      wire::put16(buf, static_cast<uint16_t>(ncols + 1));
+      const ChangeOp op = changes.ops[r];
+      for (size_t c = 0; c < ncols; ++c) {
+        const Column& col = batch.column(c);
+        if (!sent(c, op)) {
+          wire::put32(buf, static_cast<uint32_t>(-1));
+          continue;
+        }
+        try {
+          if (col.type().id == target_types_[c].id) {
+            encode_field(pg_types_[c], col, r, buf);
+          } else {
+            // Converted to the stored column's type first (text '42' into a
+            // bigint column); what does not convert is the caller's error.
+            scratch_[c].clear();
+            scratch_[c].append(coerce_value(col.value_at(r), target_types_[c]));
+            encode_field(pg_types_[c], scratch_[c], 0, buf);
+          }
+        } catch (const Error& e) {
+          throw Error(e.code(),
+                      fmt::format("table '{}', column '{}': {}", table_, schema_.fields[c].name,
+                                  e.message()),
+                      std::string(kBackend), e.detail());
+        }
+      }
+      wire::put32(buf, 1);
+      buf += static_cast<char>(op == ChangeOp::upsert ? 1 : 0);
+      copy_.row_done();
+    }
+    copy_.finish();
+  }
+
+  PgConnection& conn_;
+  std::string table_;  // as the caller named it, for messages
+  Schema schema_;
+  TableName target_;
+  ChangeColumns columns_;
+  std::vector<std::string> names_;  // per schema column: as the table spells it
+  std::vector<PgType> pg_types_;    // per schema column: the stored column's type
+  std::vector<Type> target_types_;
+  std::vector<Column> scratch_;  // per column, for converted values
+  std::string staging_;          // quoted
+  std::string op_;               // the staging table's op column, quoted: true = upsert
+  std::string create_staging_sql_, copy_sql_, upsert_sql_, delete_sql_;
+  CopyIn copy_;
+  ChangeResult result_;
+  bool in_txn_ = false;
+  bool staged_ = false;  // the staging table holds an earlier batch
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ChangeWriter> make_change_writer(PgConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options) {
+  return std::make_unique<PgChangeWriter>(conn, table, schema, options);
+}
+
+}  // namespace polydb::postgres
