@@ -32,6 +32,9 @@ struct Quirks {
   /// attributes the inferred schema has no column for (document stores,
   /// docs/document-schemas.md).
   bool extra_column = false;
+  /// Connection::change_writer() applies change batches
+  /// (Capabilities::change_writes).
+  bool change_writes = true;
   /// Largest single value the backend stores (DynamoDB: 400 KB per item).
   size_t max_value_bytes = size_t{1} << 20;
   /// Placeholder text for the n-th (1-based) parameter in native SQL.

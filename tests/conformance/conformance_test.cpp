@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <random>
 #include <string>
 
 #include "backends.hpp"
@@ -454,6 +456,243 @@ TEST_P(Conformance, ListTablesAndPing) {
   EXPECT_FALSE(p.server_version.empty());
   EXPECT_GE(p.latency.count(), 0);
 }
+
+// ---- change batches (ChangeWriter): what sync and migrate apply ----
+
+struct Change {
+  ChangeOp op;
+  int64_t id;
+  std::string name;
+  std::optional<int64_t> qty;
+  int64_t ver;
+};
+
+std::shared_ptr<Schema> change_schema() {
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64, false, ""},
+               {"name", TypeId::string, true, ""},
+               {"qty", TypeId::int64, true, ""},
+               {"ver", TypeId::int64, true, ""}};
+  s->primary_key = {"id"};
+  return s;
+}
+
+ChangeBatch change_batch(const std::vector<Change>& list) {
+  ChangeBatch b{Batch(change_schema()), {}};
+  for (const auto& c : list) {
+    b.rows.append_row(std::vector<Value>{
+        c.id, c.op == ChangeOp::remove ? Value() : Value(c.name),
+        c.op == ChangeOp::remove || !c.qty ? Value() : Value(*c.qty), c.ver});
+    b.ops.push_back(c.op);
+  }
+  return b;
+}
+
+// What applying the batch `list` leaves, by the contract's rules: per key the
+// change with the highest version (the later one on a tie; without versions
+// the last one) decides, applied conditionally on the stored version.
+void apply_oracle(std::map<int64_t, Change>& table, const std::vector<Change>& list,
+                  bool versioned) {
+  std::map<int64_t, Change> winners;
+  for (const auto& c : list) {
+    auto [it, fresh] = winners.try_emplace(c.id, c);
+    if (!fresh && (!versioned || c.ver >= it->second.ver)) it->second = c;
+  }
+  for (const auto& [id, c] : winners) {
+    auto it = table.find(c.id);
+    if (c.op == ChangeOp::upsert) {
+      if (it == table.end() || !versioned || it->second.ver < c.ver) table[c.id] = c;
+    } else if (it != table.end() && (!versioned || it->second.ver <= c.ver)) {
+      table.erase(it);
+    }
+  }
+}
+
+std::vector<std::string> oracle_rows(const std::map<int64_t, Change>& table) {
+  std::vector<std::string> out;
+  for (const auto& [id, c] : table)
+    out.push_back(std::to_string(id) + "|" + c.name + "|" +
+                  (c.qty ? std::to_string(*c.qty) : "NULL") + "|" + std::to_string(c.ver));
+  return out;
+}
+
+class Changes : public Conformance {
+ protected:
+  // The table, created empty with the change schema.
+  void create() {
+    auto w = conn_->writer(table_, *change_schema(), {WriteMode::create, {}});
+    w->commit();
+  }
+  std::vector<std::string> stored() {
+    ScanSpec spec;
+    spec.columns = {"id", "name", "qty", "ver"};
+    spec.order_by = {{"id"}};
+    std::vector<std::string> out;
+    for (const auto& r : read_all(spec)) {
+      std::string line;
+      for (size_t i = 0; i < r.size(); ++i)
+        line += (i ? "|" : "") + (r[i].is_null() ? std::string("NULL") : r[i].to_text());
+      out.push_back(line);
+    }
+    return out;
+  }
+  std::unique_ptr<ChangeWriter> writer(std::string version = {}) {
+    ChangeOptions o;
+    o.version_column = std::move(version);
+    return conn_->change_writer(table_, *change_schema(), o);
+  }
+};
+
+TEST_P(Changes, CapabilityMatchesTheBackend) {
+  create();
+  EXPECT_EQ(conn_->capabilities().change_writes, quirks().change_writes);
+  if (!quirks().change_writes) {
+    try {
+      (void)writer();
+      FAIL() << "change_writer must be refused where change_writes is false";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::unsupported) << e.what();
+    }
+  }
+}
+
+TEST_P(Changes, UpsertsAndRemovesTakeEffectInOrder) {
+  if (!quirks().change_writes) GTEST_SKIP() << "checked by CapabilityMatchesTheBackend";
+  create();
+  const auto U = ChangeOp::upsert;
+  const auto R = ChangeOp::remove;
+  std::vector<Change> first;
+  for (int64_t i = 1; i <= 40; ++i) first.push_back({U, i, "n" + std::to_string(i), i * 10, 1});
+  std::vector<Change> second = {
+      {U, 3, "three", std::nullopt, 2},  // replaces every column, qty to NULL
+      {R, 5, "", {}, 2},
+      {R, 99, "", {}, 2},                // not stored: nothing happens
+      {U, 7, "seven", 70, 2}, {R, 7, "", {}, 3},   // upsert then remove: gone
+      {R, 8, "", {}, 2}, {U, 8, "eight", 80, 3},   // remove then upsert: back
+      {U, 41, "a", 1, 1}, {U, 41, "b", 2, 1}, {U, 41, "c", 3, 1},  // the last one wins
+  };
+  std::map<int64_t, Change> oracle;
+  apply_oracle(oracle, first, false);
+  apply_oracle(oracle, second, false);
+  auto w = writer();
+  w->apply(change_batch(first));
+  w->commit();
+  w->apply(change_batch(second));
+  const ChangeResult r = w->commit();
+  EXPECT_EQ(r.upserts, 40u + 6u);
+  EXPECT_EQ(r.removes, 4u);
+  EXPECT_EQ(stored(), oracle_rows(oracle));
+  // The same changes again: the same table.
+  w->apply(change_batch(first));
+  w->apply(change_batch(second));
+  w->commit();
+  EXPECT_EQ(stored(), oracle_rows(oracle));
+}
+
+TEST_P(Changes, VersionsNeverPutAnOlderRowOverANewerOne) {
+  if (!quirks().change_writes) GTEST_SKIP() << "checked by CapabilityMatchesTheBackend";
+  create();
+  const auto U = ChangeOp::upsert;
+  const auto R = ChangeOp::remove;
+  std::vector<Change> base;
+  for (int64_t i = 1; i <= 8; ++i) base.push_back({U, i, "v5", i, 5});
+  std::vector<Change> next = {
+      {U, 1, "v4", 1, 4},   // older: skipped
+      {U, 2, "v5b", 2, 5},  // equal: already applied, skipped
+      {U, 3, "v6", 3, 6},   // newer: applied
+      {R, 4, "", {}, 4},    // remove older than the row: skipped
+      {R, 5, "", {}, 5},    // remove at the row's version: applied
+      {R, 6, "", {}, 9},    // newer remove: applied
+      {U, 20, "new", 7, 1}, // not stored: inserted whatever its version
+      {U, 7, "v9", 7, 9}, {U, 7, "v8", 7, 8},  // one batch, out of order: the highest wins
+      {R, 8, "", {}, 7}, {U, 8, "v6", 8, 6},   // remove v7 then an older upsert: stays removed
+  };
+  std::map<int64_t, Change> oracle;
+  apply_oracle(oracle, base, true);
+  apply_oracle(oracle, next, true);
+  auto w = writer("ver");
+  w->apply(change_batch(base));
+  w->commit();
+  w->apply(change_batch(next));
+  w->commit();
+  EXPECT_EQ(stored(), oracle_rows(oracle));
+  // Replaying the whole stream from the start changes nothing.
+  w->apply(change_batch(base));
+  w->apply(change_batch(next));
+  w->commit();
+  EXPECT_EQ(stored(), oracle_rows(oracle));
+}
+
+// Differential: a seeded random stream against the one-by-one oracle.
+TEST_P(Changes, RandomStreamsMatchTheOracle) {
+  if (!quirks().change_writes) GTEST_SKIP() << "checked by CapabilityMatchesTheBackend";
+  for (bool versioned : {false, true}) {
+    conn_->drop_table(table_, true);
+    create();
+    std::mt19937_64 rng(versioned ? 20261207 : 7);
+    std::map<int64_t, Change> oracle;
+    auto w = writer(versioned ? "ver" : "");
+    for (int batch = 0; batch < 12; ++batch) {
+      std::vector<Change> list;
+      const int n = 1 + static_cast<int>(rng() % 40);
+      for (int k = 0; k < n; ++k) {
+        Change c{rng() % 4 == 0 ? ChangeOp::remove : ChangeOp::upsert,
+                 static_cast<int64_t>(rng() % 25), "s" + std::to_string(rng() % 1000),
+                 rng() % 5 == 0 ? std::nullopt : std::optional<int64_t>(rng() % 100),
+                 static_cast<int64_t>(rng() % 30)};
+        list.push_back(c);
+      }
+      apply_oracle(oracle, list, versioned);
+      w->apply(change_batch(list));
+      if (rng() % 3 == 0) w->commit();
+    }
+    w->commit();
+    EXPECT_EQ(stored(), oracle_rows(oracle)) << (versioned ? "with versions" : "unconditional");
+  }
+}
+
+TEST_P(Changes, BadChangesAreRefused) {
+  if (!quirks().change_writes) GTEST_SKIP() << "checked by CapabilityMatchesTheBackend";
+  auto code_of = [](auto&& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ErrorCode::internal;
+  };
+  EXPECT_EQ(code_of([&] { (void)writer(); }), ErrorCode::not_found) << "no table yet";
+  create();
+  EXPECT_EQ(code_of([&] { (void)writer("name"); }), ErrorCode::invalid_argument)
+      << "a version column must be an integer";
+  EXPECT_EQ(code_of([&] { (void)writer("nope"); }), ErrorCode::invalid_argument);
+  auto w = writer();
+  ChangeBatch b = change_batch({{ChangeOp::upsert, 1, "a", 1, 1}});
+  b.ops.push_back(ChangeOp::remove);
+  EXPECT_EQ(code_of([&] { w->apply(b); }), ErrorCode::invalid_argument) << "ops != rows";
+  ChangeBatch null_key{Batch(change_schema()), {ChangeOp::upsert}};
+  null_key.rows.append_row(std::vector<Value>{Value(), "x", Value(), int64_t{1}});
+  EXPECT_EQ(code_of([&] { w->apply(null_key); }), ErrorCode::invalid_argument) << "NULL key";
+  w->abort();
+  EXPECT_EQ(stored(), std::vector<std::string>{});
+}
+
+TEST_P(Changes, AbortKeepsWhatWasCommitted) {
+  if (!quirks().change_writes) GTEST_SKIP() << "checked by CapabilityMatchesTheBackend";
+  create();
+  auto w = writer();
+  w->apply(change_batch({{ChangeOp::upsert, 1, "kept", 1, 1}}));
+  w->commit();
+  w->apply(change_batch({{ChangeOp::upsert, 2, "maybe", 2, 1}, {ChangeOp::remove, 1, "", {}, 1}}));
+  w->abort();
+  if (quirks().transactional_writes)
+    EXPECT_EQ(stored(), std::vector<std::string>{"1|kept|1|1"});
+  else
+    EXPECT_FALSE(conn_->capabilities().transactions);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Changes, ::testing::ValuesIn(all_backends()),
+                         [](const auto& info) { return info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::ValuesIn(all_backends()),
                          [](const auto& info) { return info.param.name; });
