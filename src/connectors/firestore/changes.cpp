@@ -18,6 +18,7 @@
 #include <charconv>
 #include <random>
 #include <span>
+#include <string_view>
 #include <unordered_map>
 
 #include "connectors/firestore/connection.hpp"
@@ -152,6 +153,7 @@ class FirestoreChangeWriter final : public ChangeWriter {
           api.call("POST", root + ":beginTransaction", &begin_body,
                    fmt::format("Firestore beginTransaction for changes into {}", table_));
       const std::string transaction = t.value("transaction", "");
+      bool committing = false;
       try {
         Json get = {{"documents", Json::array()}, {"transaction", transaction}};
         for (const Json& w : group) get["documents"].push_back(name_of(w));
@@ -176,13 +178,21 @@ class FirestoreChangeWriter final : public ChangeWriter {
             commit["writes"].push_back(group[i]);
         }
         // An empty commit still ends the transaction (and releases its locks).
+        committing = true;
         api.call("POST", root + ":commit", &commit,
                  fmt::format("Firestore commit of changes into {}", table_));
         return;
       } catch (const Error& e) {
         rollback(api, root, transaction);
-        // ABORTED (a concurrent writer) is a conflict; anything else is final.
-        if (e.code() != ErrorCode::conflict || attempt == kTransactionAttempts) throw;
+        // ABORTED (a concurrent writer, a lock timeout) is a conflict. The
+        // Api retries an ABORTED commit itself, and the server answers that
+        // retry with INVALID_ARGUMENT "Transaction is invalid or closed":
+        // the transaction was aborted all the same. Anything else is final.
+        const bool aborted =
+            e.code() == ErrorCode::conflict ||
+            (committing && e.code() == ErrorCode::invalid_argument &&
+             std::string_view(e.what()).find("Transaction is invalid") != std::string_view::npos);
+        if (!aborted || attempt == kTransactionAttempts) throw;
         logger("firestore")
             ->debug("transaction of changes into {} aborted: running it again", table_);
       }

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../change_scenarios.hpp"
@@ -42,7 +44,8 @@ class FirestoreChangesTest : public ::testing::Test {
     // A project of its own per test: nothing else sees or resets its data.
     project_ = "polydb-chg-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
     uri.host = project_;
-    conn_ = connect(uri.to_string_with_secrets());
+    url_ = uri.to_string_with_secrets();
+    conn_ = connect(url_);
   }
   void TearDown() override {
     conn_.reset();
@@ -55,7 +58,7 @@ class FirestoreChangesTest : public ::testing::Test {
   }
 
   std::unique_ptr<Connection> conn_;
-  std::string emulator_, project_;
+  std::string emulator_, project_, url_;
   const std::string table_ = "items", second_ = "items_b";
 };
 
@@ -119,6 +122,46 @@ TEST_F(FirestoreChangesTest, ExtraFieldsAreMergedAndReplaced) {
   EXPECT_FALSE(fields.contains("color"))
       << "the second upsert replaces the whole document: " << doc->dump();
   EXPECT_FALSE(fields.contains("_extra")) << doc->dump();
+}
+
+TEST_F(FirestoreChangesTest, AConcurrentTransactionOnTheSameDocumentIsSurvived) {
+  const auto s = changetest::row_schema(true);
+  const ChangeOptions o{.key = {}, .version_column = "v"};
+  const changetest::Change first[] = {{ChangeOp::upsert, 1, "v10", 1, 10}};
+  changetest::apply(*conn_, table_, s, first, o);
+  // Another client reads the document in a transaction and commits v100
+  // while the change writer works on the same document.
+  auto other = connect(url_);
+  auto& api = dynamic_cast<firestore::FirestoreConnection&>(*other).api();
+  const std::string root = firestore::encode_path(api.endpoint().root());
+  const firestore::Json none = firestore::Json::object();
+  const std::string t = api.call("POST", root + ":beginTransaction", &none, "begin")["transaction"];
+  const firestore::Json get = {{"documents", {api.endpoint().name(table_ + "/1")}},
+                               {"transaction", t}};
+  api.call("POST", root + ":batchGet", &get, "batchGet");
+  std::thread committer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const firestore::Json commit = {{"writes",
+                                     {{{"update",
+                                        {{"name", api.endpoint().name(table_ + "/1")},
+                                         {"fields",
+                                          {{"k", {{"integerValue", "1"}}},
+                                           {"name", {{"stringValue", "v100"}}},
+                                           {"qty", {{"integerValue", "1"}}},
+                                           {"v", {{"integerValue", "100"}}}}}}}}}},
+                                    {"transaction", t}};
+    try {
+      api.call("POST", root + ":commit", &commit, "commit");
+    } catch (const Error&) {
+      // Aborted in favour of the change writer: then its write stands.
+    }
+  });
+  const changetest::Change second[] = {{ChangeOp::upsert, 1, "v50", 1, 50}};
+  EXPECT_NO_THROW(changetest::apply(*conn_, table_, s, second, o));
+  committer.join();
+  const auto got = changetest::read_back(*conn_, table_);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got.at(1).name == "v100" || got.at(1).name == "v50") << got.at(1);
 }
 
 }  // namespace
