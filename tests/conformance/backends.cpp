@@ -282,7 +282,6 @@ const std::vector<Backend>& all_backends() {
     dynamodb.exact_describe = false;
     dynamodb.extra_column = true;
     dynamodb.max_value_bytes = 256 * 1024;
-    dynamodb.change_writes = false;
     b.push_back({"dynamodb", dynamodb_url, dynamodb});
     // ODBC (gtest names allow no '-'): `?` placeholders; through psqlODBC the
     // PostgreSQL quirks, through MariaDB Connector/ODBC the MySQL ones.
@@ -314,7 +313,6 @@ const std::vector<Backend>& all_backends() {
     firestore.exact_describe = false;
     firestore.extra_column = true;
     firestore.max_value_bytes = 256 * 1024;
-    firestore.change_writes = false;
     b.push_back({"firestore", firestore_url, firestore});
     return b;
   }();

@@ -210,7 +210,10 @@ size_t BulkSender::send_bulk_request(Api& api, std::vector<BulkOp>& ops,
               .body = std::move(body)};
   req.headers.set("x-ms-cosmos-is-batch-request", "True");
   req.headers.set("x-ms-cosmos-batch-atomic", "False");
-  req.headers.set("x-ms-cosmos-batch-continue-on-error", "False");
+  // Removes go on past a missing item (404, which counts as removed): else
+  // every later operation of the request would fail with 424.
+  req.headers.set("x-ms-cosmos-batch-continue-on-error",
+                  kind_ == BulkKind::remove ? "True" : "False");
   req.headers.set("x-ms-documentdb-partitionkeyrangeid", ops[rows[0]].range);
   const std::string what =
       fmt::format("Cosmos DB bulk {} of {} items in {}", op_name(), rows.size(), container_);

@@ -294,6 +294,7 @@ Capabilities CosmosConnection::capabilities() const {
   c.limit_pushdown = true;   // TOP in single-partition scans, early stop otherwise
   c.partitioned_scan = true;
   c.named_parameters = true;
+  c.change_writes = true;
   return c;
 }
 
@@ -640,6 +641,12 @@ std::optional<RequestCost> CosmosConnection::request_cost() const {
 std::unique_ptr<BatchWriter> CosmosConnection::writer(std::string_view table, const Schema& schema,
                                                       const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> CosmosConnection::change_writer(std::string_view table,
+                                                              const Schema& schema,
+                                                              const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 }  // namespace polydb::cosmos

@@ -80,6 +80,8 @@ class CosmosConnection final : public Connection {
   uint64_t execute(std::string_view text, std::span<const Value> params) override;
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
+  std::unique_ptr<ChangeWriter> change_writer(std::string_view table, const Schema& schema,
+                                              const ChangeOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
@@ -169,6 +171,10 @@ std::unique_ptr<BatchReader> make_reader(CosmosConnection& conn, ReaderSetup set
 
 std::unique_ptr<BatchWriter> make_writer(CosmosConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+/// Connection::change_writer (changes.cpp).
+std::unique_ptr<ChangeWriter> make_change_writer(CosmosConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options);
 
 /// The documentsCount of an x-ms-resource-usage header value
 /// ("...;documentsCount=42;..."); nullopt without a valid one. Pure.

@@ -15,6 +15,7 @@
 #include "connectors/common/document_schema.hpp"
 #include "connectors/cosmos/bulk.hpp"
 #include "connectors/cosmos/connection.hpp"
+#include "connectors/cosmos/documents.hpp"
 #include "connectors/cosmos/errors.hpp"
 #include "connectors/cosmos/types.hpp"
 #include "core/encoding.hpp"
@@ -23,30 +24,6 @@
 #include "polydb/error.hpp"
 
 namespace polydb::cosmos {
-
-namespace {
-
-std::string random_id() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  Uuid u;
-  for (auto& b : u.bytes) b = static_cast<uint8_t>(rng());
-  u.bytes[6] = static_cast<uint8_t>((u.bytes[6] & 0x0f) | 0x40);  // version 4
-  u.bytes[8] = static_cast<uint8_t>((u.bytes[8] & 0x3f) | 0x80);
-  return format_uuid(u);
-}
-
-// The partition key values of a document, one per path ({} for a missing
-// value, as the SDKs send them).
-Json partition_values(const Json& doc, const PartitionKey& key) {
-  Json values = Json::array();
-  for (const auto& p : key.paths) {
-    auto it = doc.find(p);
-    values.push_back(it == doc.end() ? Json::object() : *it);
-  }
-  return values;
-}
-
-}  // namespace
 
 std::string item_id(const std::vector<const Value*>& key_values) {
   std::string id;
@@ -122,28 +99,19 @@ class CosmosWriter final : public BatchWriter {
                                 "partition key",
                                 table, p),
                     "cosmos");
-    id_column_ = source_.index_of("id");
-    extra_ = extra_column(source_, table_, "cosmos");
+    std::vector<size_t> key_columns;
     for (const auto& k : create_schema.primary_key)
-      if (auto i = source_.index_of(k)) key_columns_.push_back(*i);
-    if (existed && options.mode == WriteMode::replace) {
-      write_marker();
-      conn_.delete_all_items(table_, key_);
-    }
+      if (auto i = source_.index_of(k)) key_columns.push_back(*i);
     // Existing properties keep their JSON kind: convert source values to the
     // inferred type ("12" into a number property is written as 12; "abc" is refused).
     Schema target;
     if (existed && (options.mode == WriteMode::append || options.mode == WriteMode::upsert))
       target = conn_.describe(table_);
-    for (const auto& f : source_.fields) {
-      std::optional<Type> to;
-      if (auto idx = target.index_of(f.name); idx && f.name != "id") {
-        const Field& t = target.fields[*idx];
-        const bool pure = t.native_type.find('|') == std::string::npos &&
-                          t.native_type.find("null") == std::string::npos;
-        if (pure && t.type.id != f.type.id && t.type.id != TypeId::json) to = t.type;
-      }
-      convert_to_.push_back(to);
+    // Before a replace deletes anything: a bad `_extra` column fails first.
+    encoder_.emplace(table_, source_, std::move(key_columns), target);
+    if (existed && options.mode == WriteMode::replace) {
+      write_marker();
+      conn_.delete_all_items(table_, key_);
     }
     sender_.emplace(conn_, table_, key_,
                     options.mode == WriteMode::upsert ? BulkKind::upsert : BulkKind::create);
@@ -159,7 +127,7 @@ class CosmosWriter final : public BatchWriter {
     std::vector<BulkOp> ops;
     ops.reserve(batch.num_rows());
     for (size_t r = 0; r < batch.num_rows(); ++r) {
-      Json doc = to_document(batch, r);
+      Json doc = encoder_->document(batch, r, rows_ + r + 1);
       std::string id = doc["id"].get<std::string>();
       ops.push_back(sender_->op(std::move(id), partition_values(doc, key_), doc.dump()));
     }
@@ -211,69 +179,11 @@ class CosmosWriter final : public BatchWriter {
     marker_ = true;
   }
 
-  Json to_document(const Batch& batch, size_t r) const {
-    Json doc = Json::object();
-    for (size_t c = 0; c < source_.fields.size(); ++c) {
-      if (c == extra_) continue;
-      const Column& col = batch.column(c);
-      try {
-        Value v = col.value_at(r);
-        if (convert_to_[c] && !v.is_null()) v = coerce_value(v, *convert_to_[c]);
-        if (auto j = value_to_json(v)) doc[source_.fields[c].name] = std::move(*j);
-      } catch (const Error& e) {
-        throw Error(e.code(),
-                    fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1,
-                                source_.fields[c].name, table_, e.message()),
-                    "cosmos", e.detail());
-      }
-    }
-    if (extra_ && !batch.column(*extra_).is_null(r)) add_extra(doc, batch.column(*extra_).var_at(r), r);
-    std::string id;
-    if (id_column_) {
-      const Value v = batch.column(*id_column_).value_at(r);
-      id = v.is_null() ? std::string() : v.to_text();
-    } else if (!key_columns_.empty()) {
-      std::vector<Value> values;
-      for (size_t c : key_columns_) values.push_back(batch.column(c).value_at(r));
-      std::vector<const Value*> ptrs;
-      for (const auto& v : values) ptrs.push_back(&v);
-      id = item_id(ptrs);
-    } else {
-      id = random_id();
-    }
-    if (id.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("row {} of '{}': the id (or a key column) is NULL", rows_ + r + 1,
-                              table_),
-                  "cosmos");
-    doc["id"] = id;
-    return doc;
-  }
-
-  // The properties of row r's catch-all cell into `doc` (docs/cosmos.md).
-  void add_extra(Json& doc, std::string_view text, size_t r) const {
-    try {
-      for (const auto& [name, value] : split_extra(text, "cosmos")) {
-        if (doc.contains(name))
-          throw Error(ErrorCode::invalid_argument, extra_conflict_message(name), "cosmos");
-        if (value != "null") doc[name] = Json::parse(value);
-      }
-    } catch (const Error& e) {
-      throw Error(e.code(),
-                  fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, kExtraColumn,
-                              table_, e.message()),
-                  "cosmos", e.detail());
-    }
-  }
-
   CosmosConnection& conn_;
   std::string table_;
   Schema source_;
-  std::optional<size_t> extra_;  ///< the catch-all column `_extra`
   PartitionKey key_;
-  std::optional<size_t> id_column_;
-  std::vector<size_t> key_columns_;
-  std::vector<std::optional<Type>> convert_to_;
+  std::optional<DocumentEncoder> encoder_;
   std::optional<BulkSender> sender_;
   bool marker_ = false;
   std::string marker_header_;

@@ -502,6 +502,7 @@ Capabilities DynamoConnection::capabilities() const {
   // give the same guarantee, no more (shared_snapshot stays false).
   c.partitioned_scan = true;
   // replace deletes the table's items, then writes (atomic_replace false).
+  c.change_writes = true;
   return c;
 }
 
@@ -702,6 +703,12 @@ std::unique_ptr<BatchWriter> DynamoConnection::writer(std::string_view table,
                                                       const Schema& schema,
                                                       const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> DynamoConnection::change_writer(std::string_view table,
+                                                              const Schema& schema,
+                                                              const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 void DynamoConnection::create_table(std::string_view table, const Schema& schema) {

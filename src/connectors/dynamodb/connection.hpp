@@ -113,6 +113,8 @@ class DynamoConnection final : public Connection {
   uint64_t execute(std::string_view text, std::span<const Value> params) override;
   std::unique_ptr<BatchWriter> writer(std::string_view table, const Schema& schema,
                                       const WriteOptions& options) override;
+  std::unique_ptr<ChangeWriter> change_writer(std::string_view table, const Schema& schema,
+                                              const ChangeOptions& options) override;
   void create_table(std::string_view table, const Schema& schema) override;
   void drop_table(std::string_view table, bool if_exists) override;
   std::optional<uint64_t> count_rows(std::string_view table) override;
@@ -197,5 +199,9 @@ Schema infer_schema(const std::vector<const Json*>& items, const KeySchema& keys
 
 std::unique_ptr<BatchWriter> make_writer(DynamoConnection& conn, std::string_view table,
                                          const Schema& schema, const WriteOptions& options);
+/// Connection::change_writer (changes.cpp).
+std::unique_ptr<ChangeWriter> make_change_writer(DynamoConnection& conn, std::string_view table,
+                                                 const Schema& schema,
+                                                 const ChangeOptions& options);
 
 }  // namespace polydb::dynamodb

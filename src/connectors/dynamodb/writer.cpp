@@ -8,6 +8,7 @@
 
 #include "connectors/common/document_schema.hpp"
 #include "connectors/dynamodb/connection.hpp"
+#include "connectors/dynamodb/items.hpp"
 #include "connectors/dynamodb/types.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
@@ -89,45 +90,6 @@ void batch_write(const Caller& call, std::string_view table, std::vector<Json> r
 
 namespace {
 
-// Per source column: the set type when the URL's sets= names it. Every named
-// column must be a json or string column of the rows, and not a key; a name
-// that is no column is an attribute of the catch-all `_extra` when the rows
-// have one (into `extra`).
-std::vector<std::optional<SetType>> set_types(const DynamoOptions& options, const Schema& source,
-                                              const KeySchema& keys, std::string_view table,
-                                              std::map<std::string, SetType>& extra) {
-  std::vector<std::optional<SetType>> out(source.fields.size());
-  const bool has_extra = source.index_of(kExtraColumn).has_value();
-  for (const auto& set : options.sets) {
-    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-    const auto& name = set.first;
-    const auto& type = set.second;
-    const auto idx = source.index_of(name);
-    const auto bad = [&](std::string_view why) {
-      return Error(ErrorCode::invalid_argument,
-                   fmt::format("sets= names '{}', which {} (the rows for '{}')", name, why, table),
-                   "dynamodb");
-    };
-    if (name == keys.hash || name == keys.range)
-      throw bad("is a key attribute (keys are S, N or B)");
-    if (!idx && has_extra) {
-      extra[name] = type;
-      continue;
-    }
-    if (!idx) throw bad("is not a column of the rows written");
-    if (name == keys.hash || name == keys.range)
-      throw bad("is a key attribute (keys are S, N or B)");
-    const TypeId id = source.fields[*idx].type.id;
-    if (id != TypeId::json && id != TypeId::string)
-      throw bad(
-          fmt::format("is a {} column (sets are written from JSON arrays in json or text "
-                      "columns)",
-                      to_string(source.fields[*idx].type)));
-    out[*idx] = type;
-  }
-  return out;
-}
-
 // Bulk writer over BatchWriteItem. DynamoDB has no transactions: every
 // write() is sent before it returns, so commit() only reports and abort()
 // cannot undo anything (documented in docs/dynamodb.md). A write() converts
@@ -163,38 +125,7 @@ class DynamoWriter final : public BatchWriter {
     // ("12" into a numeric attribute is stored as N 12; "abc" is refused).
     Schema target;
     if (existed && options.mode != WriteMode::replace) target = conn_.describe(table_);
-    for (const std::string* k : {&keys_.hash, &keys_.range})
-      if (!k->empty() && !source_.index_of(*k))
-        throw Error(ErrorCode::invalid_argument,
-                    fmt::format("the rows for '{}' have no column '{}', which is part of the "
-                                "table's key",
-                                table, *k),
-                    "dynamodb");
-    extra_ = extra_column(source_, table_, "dynamodb");
-    set_types_ = set_types(conn_.options(), source_, keys_, table_, extra_sets_);
-    for (const auto& f : source_.fields) {
-      std::optional<Type> to;
-      const std::string& key_type = f.name == keys_.hash    ? keys_.hash_type
-                                    : f.name == keys_.range ? keys_.range_type
-                                                            : std::string();
-      if (!key_type.empty()) {
-        bool fits = false;
-        try {
-          fits = key_attribute_type(f.type, f.name) == key_type;
-        } catch (const Error&) {
-        }
-        if (!fits)
-          to = key_type == "N" ? Type(TypeId::decimal) : key_type == "B" ? Type(TypeId::bytes)
-                                                                          : Type(TypeId::string);
-      } else if (auto idx = target.index_of(f.name)) {
-        const Field& t = target.fields[*idx];
-        const bool pure = t.native_type == "S" || t.native_type == "N" ||
-                          t.native_type == "B" || t.native_type == "BOOL";
-        if (pure && t.type.id != f.type.id && t.type.id != TypeId::json) to = t.type;
-      }
-      convert_to_.push_back(to);
-      names_.push_back(f.name);
-    }
+    encoder_.emplace(conn_.options(), table_, source_, keys_, target);
   }
 
   void write(const Batch& batch) override {
@@ -206,36 +137,8 @@ class DynamoWriter final : public BatchWriter {
                   "dynamodb");
     std::vector<Json> requests;
     requests.reserve(batch.num_rows());
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      Json item = Json::object();
-      for (size_t c = 0; c < names_.size(); ++c) {
-        if (c == extra_) continue;
-        const Column& col = batch.column(c);
-        try {
-          std::optional<Json> av;
-          if (set_types_[c] && !col.is_null(r))
-            av = json_text_to_set_av(col.var_at(r), *set_types_[c]);
-          else if (convert_to_[c] && !col.is_null(r))
-            av = value_to_av(coerce_value(col.value_at(r), *convert_to_[c]));
-          else av = cell_to_av(col, r);
-          if (av) item[names_[c]] = std::move(*av);
-        } catch (const Error& e) {
-          throw Error(e.code(),
-                      fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, names_[c],
-                                  table_, e.message()),
-                      "dynamodb", e.detail());
-        }
-      }
-      if (extra_ && !batch.column(*extra_).is_null(r))
-        add_extra(item, batch.column(*extra_).var_at(r), r);
-      for (const auto& k : key_names_)
-        if (!item.contains(k))
-          throw Error(ErrorCode::invalid_argument,
-                      fmt::format("row {} of '{}': the key attribute '{}' is NULL", rows_ + r + 1,
-                                  table_, k),
-                      "dynamodb");
-      requests.push_back({{"PutRequest", {{"Item", std::move(item)}}}});
-    }
+    for (size_t r = 0; r < batch.num_rows(); ++r)
+      requests.push_back({{"PutRequest", {{"Item", encoder_->item(batch, r, rows_ + r + 1)}}}});
     send(std::move(requests));
     rows_ += batch.num_rows();
   }
@@ -260,29 +163,6 @@ class DynamoWriter final : public BatchWriter {
   ~DynamoWriter() override { abort(); }
 
  private:
-  // The attributes of row r's catch-all cell into `item` (docs/dynamodb.md):
-  // each as a json column's value is written, a set when sets= names it.
-  void add_extra(Json& item, std::string_view text, size_t r) const {
-    try {
-      for (const auto& [name, value] : split_extra(text, "dynamodb")) {
-        if (item.contains(name))
-          throw Error(ErrorCode::invalid_argument, extra_conflict_message(name), "dynamodb");
-        if (value == "null") continue;
-        auto set = extra_sets_.find(name);
-        if (set == extra_sets_.end()) {
-          item[name] = json_text_to_av(value);
-        } else if (auto av = json_text_to_set_av(value, set->second)) {
-          item[name] = std::move(*av);
-        }
-      }
-    } catch (const Error& e) {
-      throw Error(e.code(),
-                  fmt::format("row {}, column '{}' of '{}': {}", rows_ + r + 1, kExtraColumn,
-                              table_, e.message()),
-                  "dynamodb", e.detail());
-    }
-  }
-
   // Sends the chunks of one write() on up to write_concurrency connections,
   // or in order on one when a key repeats (the later request must win).
   void send(std::vector<Json> requests) {
@@ -319,11 +199,7 @@ class DynamoWriter final : public BatchWriter {
   Schema source_;
   KeySchema keys_;
   std::vector<std::string> key_names_;
-  std::vector<std::string> names_;
-  std::vector<std::optional<Type>> convert_to_;
-  std::vector<std::optional<SetType>> set_types_;  ///< per column: written as a set
-  std::optional<size_t> extra_;                    ///< the catch-all column `_extra`
-  std::map<std::string, SetType> extra_sets_;      ///< sets= attributes inside it
+  std::optional<ItemEncoder> encoder_;
   std::vector<std::unique_ptr<Api>> apis_;  ///< connections of the 2nd... concurrent sender
   bool done_ = false;
   uint64_t rows_ = 0;

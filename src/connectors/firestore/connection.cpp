@@ -188,6 +188,7 @@ Capabilities FirestoreConnection::capabilities() const {
   c.bulk_write = true;
   c.filter_pushdown = true;  // partly: see build_scan_query; always re-checked locally
   c.limit_pushdown = true;   // when the whole filter is pushed
+  c.change_writes = true;
   return c;
 }
 
@@ -319,6 +320,12 @@ std::unique_ptr<BatchWriter> FirestoreConnection::writer(std::string_view table,
                                                          const Schema& schema,
                                                          const WriteOptions& options) {
   return make_writer(*this, table, schema, options);
+}
+
+std::unique_ptr<ChangeWriter> FirestoreConnection::change_writer(std::string_view table,
+                                                                 const Schema& schema,
+                                                                 const ChangeOptions& options) {
+  return make_change_writer(*this, table, schema, options);
 }
 
 void FirestoreConnection::create_table(std::string_view table, const Schema& schema) {
