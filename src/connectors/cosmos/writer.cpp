@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "connectors/common/document_schema.hpp"
+#include "connectors/common/write_plan.hpp"
 #include "connectors/cosmos/bulk.hpp"
 #include "connectors/cosmos/connection.hpp"
 #include "connectors/cosmos/documents.hpp"
@@ -84,11 +85,8 @@ class CosmosWriter final : public BatchWriter {
   CosmosWriter(CosmosConnection& conn, std::string_view table, const Schema& schema,
                const WriteOptions& options)
       : conn_(conn), table_(table), source_(schema) {
-    if (source_.fields.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("nothing to write into '{}': the source has no columns", table));
-    Schema create_schema = source_;
-    if (!options.key.empty()) create_schema.primary_key = options.key;
+    check_writable_source(source_, table, "cosmos");
+    const Schema create_schema = schema_to_create(source_, options);
     const bool existed = conn_.exists(table_);
     if (options.mode == WriteMode::create || !existed) conn_.create_table(table_, create_schema);
     key_ = conn_.partition_key(table_);
@@ -119,11 +117,7 @@ class CosmosWriter final : public BatchWriter {
 
   void write(const Batch& batch) override {
     if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "cosmos");
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  "cosmos");
+    check_batch_columns(batch, source_, "cosmos");
     std::vector<BulkOp> ops;
     ops.reserve(batch.num_rows());
     for (size_t r = 0; r < batch.num_rows(); ++r) {

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "connectors/common/document_schema.hpp"
+#include "connectors/common/write_plan.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/items.hpp"
 #include "connectors/dynamodb/types.hpp"
@@ -100,11 +101,8 @@ class DynamoWriter final : public BatchWriter {
   DynamoWriter(DynamoConnection& conn, std::string_view table, const Schema& schema,
                const WriteOptions& options)
       : conn_(conn), table_(table), source_(schema) {
-    if (source_.fields.empty())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("nothing to write into '{}': the source has no columns", table));
-    Schema create_schema = source_;
-    if (!options.key.empty()) create_schema.primary_key = options.key;
+    check_writable_source(source_, table, "dynamodb");
+    const Schema create_schema = schema_to_create(source_, options);
     const bool existed = conn_.exists(table_);
     switch (options.mode) {
       case WriteMode::create: conn_.create_table(table_, create_schema); break;
@@ -130,11 +128,7 @@ class DynamoWriter final : public BatchWriter {
 
   void write(const Batch& batch) override {
     if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "dynamodb");
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  "dynamodb");
+    check_batch_columns(batch, source_, "dynamodb");
     std::vector<Json> requests;
     requests.reserve(batch.num_rows());
     for (size_t r = 0; r < batch.num_rows(); ++r)

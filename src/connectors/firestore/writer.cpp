@@ -3,6 +3,7 @@
 #include <random>
 
 #include "connectors/common/document_schema.hpp"
+#include "connectors/common/write_plan.hpp"
 #include "connectors/firestore/connection.hpp"
 #include "connectors/firestore/documents.hpp"
 #include "connectors/firestore/types.hpp"
@@ -39,11 +40,7 @@ class FirestoreWriter final : public BatchWriter {
 
   void write(const Batch& batch) override {
     if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "firestore");
-    if (batch.num_columns() != source_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("batch has {} columns, the writer was opened with {}",
-                              batch.num_columns(), source_.fields.size()),
-                  "firestore");
+    check_batch_columns(batch, source_, "firestore");
     std::vector<Json> writes;
     writes.reserve(batch.num_rows());
     for (size_t r = 0; r < batch.num_rows(); ++r) writes.push_back(make_write(batch, r));
