@@ -32,6 +32,9 @@ struct Quirks {
   /// attributes the inferred schema has no column for (document stores,
   /// docs/document-schemas.md).
   bool extra_column = false;
+  /// scan() readers report resume points and continue from them
+  /// (Capabilities::resume_points); false: a resume_from is refused.
+  bool resume_points = false;
   /// Largest single value the backend stores (DynamoDB: 400 KB per item).
   size_t max_value_bytes = size_t{1} << 20;
   /// Placeholder text for the n-th (1-based) parameter in native SQL.
