@@ -125,6 +125,13 @@ struct CopyOptions {
   /// the source's own scan segments (Capabilities::partitioned_scan).
   std::string chunk_by;
   uint64_t chunk_rows = 100'000;  ///< rows per chunk, roughly
+  /// Inside a chunk, commit every `checkpoint_rows` rows (at the first batch
+  /// end past it) and record where the chunk stands, so that an interrupted
+  /// chunk continues there instead of at its start. 0 = one commit per chunk.
+  /// Key-range chunks continue after the last key written; segments only
+  /// where the source reports resume points (Capabilities::resume_points),
+  /// else they restart.
+  uint64_t checkpoint_rows = 50'000;
   std::chrono::milliseconds lease{60'000};  ///< a dead worker's chunk is taken over after it
   uint32_t max_attempts = 3;  ///< per chunk, for retryable errors
   std::string worker;         ///< this worker's name in the store; empty = host:pid

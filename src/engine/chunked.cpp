@@ -15,6 +15,7 @@
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "engine/chunks.hpp"
+#include "engine/content_hash.hpp"
 #include "engine/transfer.hpp"
 #include "net/retry.hpp"
 #include "polydb/error.hpp"
@@ -165,40 +166,149 @@ class Worker {
                              j_.dst_table, dst_.display_url(), job_));
   }
 
+  // How a chunk is read, and so where it can stop and continue.
+  enum class ReadKind {
+    by_key,     // a key range read in key order: continues after the last key
+    by_reader,  // the source's resume points (ScanSpec::resume_from)
+    whole,      // neither: an interrupted chunk restarts
+  };
+
+  ReadKind read_kind(const ChunkBounds& bounds) const {
+    if (bounds.is_range()) {
+      // The key is read from the batches: it must be a copied column.
+      const auto& cols = j_.scan.columns;
+      if (cols.empty() || std::find(cols.begin(), cols.end(), bounds.column) != cols.end())
+        return ReadKind::by_key;
+      return ReadKind::whole;
+    }
+    return src_.capabilities().resume_points ? ReadKind::by_reader : ReadKind::whole;
+  }
+
+  struct ChunkRead {
+    ScanSpec scan;
+    bool nulls = false;  // the NULL keys of a first range: unordered, no position inside
+  };
+
+  // The scan that continues the chunk at `pos`.
+  ChunkRead continuation(const ChunkBounds& bounds, ReadKind kind, const ChunkPosition& pos) const {
+    ChunkRead read;
+    if (kind == ReadKind::by_key) {
+      read.nulls = !bounds.from && !pos.nulls_done && j_.source.field(bounds.column).nullable;
+      read.scan = read.nulls ? chunk_null_scan(j_.scan, bounds)
+                             : chunk_key_scan(j_.scan, bounds, pos.after);
+    } else {
+      read.scan = chunk_scan(j_.scan, bounds);
+      if (kind == ReadKind::by_reader) read.scan.resume_from = pos.reader;
+    }
+    read.scan.exclusive = true;
+    return read;
+  }
+
   void work(const state::Chunk& chunk) {
     const ChunkBounds bounds = decode_bounds(chunk.bounds);
-    ScanSpec scan = chunk_scan(j_.scan, bounds);
-    scan.exclusive = true;
+    const ReadKind kind = read_kind(bounds);
+    ChunkPosition pos = decode_position(chunk.position);
+    // Rows of the chunk written up to `pos` (by earlier attempts too).
+    uint64_t chunk_rows = chunk.position.empty() ? 0 : chunk.rows;
+    const bool usable = kind == ReadKind::by_key ? pos.reader.empty()
+                        : kind == ReadKind::by_reader
+                            ? !pos.nulls_done && !pos.after
+                            : pos == ChunkPosition{};
+    if (!usable) {
+      // Recorded by a copy that read the chunk another way (another source):
+      // start over; the rows written then are upserted again.
+      logger("copy")->warn("chunk {} of job {}: its saved position {} does not fit how it is "
+                           "read now; reading it from its start",
+                           chunk.index, job_, chunk.position);
+      pos = ChunkPosition{};
+      chunk_rows = 0;
+    } else if (!chunk.position.empty()) {
+      logger("copy")->debug("chunk {} of job {}: continuing after {} rows at {}", chunk.index,
+                            job_, chunk_rows, chunk.position);
+    }
+    ContentHash hash(pos.hash);
     WriteOptions write = j_.write;
     // A later attempt may find the rows of a commit whose worker died before
     // recording it: upsert them so that nothing is written twice.
     write.mode = write.mode != WriteMode::upsert && chunk.attempts <= 1 ? WriteMode::append
                                                                          : WriteMode::upsert;
+    const uint64_t checkpoint_rows = j_.options.checkpoint_rows;
     std::unique_ptr<BatchWriter> writer;
-    uint64_t rows = 0, bytes = 0, batches = 0;
+    uint64_t rows = 0, bytes = 0, batches = 0;  // read since the last commit
     auto renewed = Clock::now();
     const auto renew_every = j_.options.lease / 3;
-    try {
-      auto reader = src_.scan(scan);
-      writer = dst_.writer(j_.dst_table, reader->schema(), write);
-      while (auto batch = reader->next()) {
-        if (stop_.stop_requested()) throw interrupted_error();
-        writer->write(*batch);
-        rows += batch->num_rows();
-        bytes += batch->byte_size();
-        ++batches;
-        progress_.add(batch->num_rows(), batch->byte_size());
-        if (Clock::now() - renewed >= renew_every) {
-          if (!store_->renew_lease(chunk.id, name_, j_.options.lease)) throw LeaseLost{};
-          renewed = Clock::now();
-        }
-      }
-      reader.reset();
+    // Commits what was written since the last commit and records `pos`.
+    // The reader is closed first: the source may be the target's own
+    // connection (SQLite), where a commit must not run under an open read.
+    auto commit = [&] {
       // Still ours? Committing after another worker took the chunk over is
       // harmless (its attempt upserts), but wasted.
       if (!store_->renew_lease(chunk.id, name_, j_.options.lease)) throw LeaseLost{};
-      writer->commit();
+      renewed = Clock::now();
+      if (writer) writer->commit();
       writer.reset();
+      chunk_rows += rows;
+      stats_.rows += rows;
+      stats_.bytes += bytes;
+      stats_.batches += batches;
+      rows = bytes = batches = 0;
+    };
+    try {
+      bool finished = false;
+      while (!finished) {
+        const ChunkRead read = continuation(bounds, kind, pos);
+        const bool nulls = read.nulls;
+        auto reader = src_.scan(read.scan);
+        const auto key = kind == ReadKind::by_key && !nulls
+                             ? reader->schema().index_of(bounds.column)
+                             : std::nullopt;
+        bool checkpoint = false;
+        while (auto batch = reader->next()) {
+          if (stop_.stop_requested()) throw interrupted_error();
+          if (!writer) writer = dst_.writer(j_.dst_table, reader->schema(), write);
+          writer->write(*batch);
+          hash.add(*batch);
+          rows += batch->num_rows();
+          bytes += batch->byte_size();
+          ++batches;
+          progress_.add(batch->num_rows(), batch->byte_size());
+          if (Clock::now() - renewed >= renew_every) {
+            if (!store_->renew_lease(chunk.id, name_, j_.options.lease)) throw LeaseLost{};
+            renewed = Clock::now();
+          }
+          // Where the chunk stands now, when that can be said here.
+          bool placed = false;
+          if (key) {
+            pos.after = batch->column(*key).int64_at(batch->num_rows() - 1);
+            placed = true;
+          } else if (kind == ReadKind::by_reader) {
+            if (auto point = reader->resume_point()) {
+              pos.reader = std::move(*point);
+              placed = true;
+            }
+          }
+          if (placed && checkpoint_rows > 0 && rows >= checkpoint_rows) {
+            checkpoint = true;
+            break;
+          }
+        }
+        reader.reset();
+        if (!checkpoint) {
+          if (!nulls) {
+            finished = true;
+            break;
+          }
+          // The NULL keys are written: the ordered keys come next.
+          pos.nulls_done = true;
+          if (checkpoint_rows == 0 || rows < checkpoint_rows) continue;
+        }
+        commit();
+        pos.hash = hash.value();
+        if (!store_->save_position(chunk.id, name_, encode(pos), chunk_rows)) throw LeaseLost{};
+        logger("copy")->trace("chunk {} of job {}: {} rows committed, at {}", chunk.index, job_,
+                              chunk_rows, encode(pos));
+      }
+      commit();
     } catch (const LeaseLost&) {
       if (writer) writer->abort();
       logger("copy")->warn("chunk {} of job {}: the lease expired and another worker took it over",
@@ -228,16 +338,14 @@ class Worker {
       if (!sleep_unless_stopped(delay, stop_)) throw interrupted_error();
       return;
     }
-    if (!store_->complete_chunk(chunk.id, name_, rows, ""))
+    if (!store_->complete_chunk(chunk.id, name_, chunk_rows, hash.hex()))
       logger("copy")->warn("chunk {} of job {} was committed after another worker took it over "
                            "(that worker's attempt upserts the same rows)",
                            chunk.index, job_);
-    stats_.rows += rows;
-    stats_.bytes += bytes;
-    stats_.batches += batches;
     ++stats_.chunks;
     progress_.chunk_done();
-    logger("copy")->debug("chunk {} of job {}: {} rows", chunk.index, job_, rows);
+    logger("copy")->debug("chunk {} of job {}: {} rows, hash {}", chunk.index, job_, chunk_rows,
+                          hash.hex());
   }
 
   const ChunkedCopy& j_;

@@ -107,6 +107,64 @@ ScanSpec chunk_scan(const ScanSpec& base, const ChunkBounds& b) {
   return s;
 }
 
+std::string encode(const ChunkPosition& p) {
+  nlohmann::json j = nlohmann::json::object();
+  if (p.nulls_done) j["nulls_done"] = true;
+  if (p.after) j["after"] = *p.after;
+  if (!p.reader.empty()) j["reader"] = p.reader;
+  j["hash"] = fmt::format("{:016x}", p.hash);
+  return j.dump();
+}
+
+ChunkPosition decode_position(std::string_view text) {
+  ChunkPosition p;
+  if (text.empty()) return p;
+  try {
+    const auto j = nlohmann::json::parse(text);
+    p.nulls_done = j.value("nulls_done", false);
+    if (j.contains("after")) p.after = j.at("after").get<int64_t>();
+    p.reader = j.value("reader", std::string());
+    const std::string hash = j.at("hash").get<std::string>();
+    size_t used = 0;
+    p.hash = std::stoull(hash, &used, 16);
+    if (used != hash.size() || hash.size() != 16) throw std::out_of_range("hash");
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::corruption,
+                fmt::format("the state store holds a chunk position polydb cannot read: {}", text),
+                {}, e.what());
+  }
+  return p;
+}
+
+namespace {
+
+ScanSpec narrowed(const ScanSpec& base, std::vector<Filter> terms) {
+  ScanSpec s = base;
+  if (base.filter) terms.insert(terms.begin(), *base.filter);
+  s.filter = terms.size() == 1 ? std::move(terms[0]) : Filter::all_of(std::move(terms));
+  return s;
+}
+
+}  // namespace
+
+ScanSpec chunk_null_scan(const ScanSpec& base, const ChunkBounds& b) {
+  return narrowed(base, {Filter::is_null(b.column)});
+}
+
+ScanSpec chunk_key_scan(const ScanSpec& base, const ChunkBounds& b, std::optional<int64_t> after) {
+  std::vector<Filter> terms;
+  if (after)
+    terms.push_back(Filter::compare(b.column, CompareOp::gt, Value(*after)));
+  else if (b.from)
+    terms.push_back(Filter::compare(b.column, CompareOp::ge, Value(*b.from)));
+  else
+    terms.push_back(Filter::is_null(b.column, true));  // NULLs are read on their own
+  if (b.to) terms.push_back(Filter::compare(b.column, CompareOp::lt, Value(*b.to)));
+  ScanSpec s = narrowed(base, std::move(terms));
+  s.order_by = {OrderBy{b.column, false, std::nullopt}};
+  return s;
+}
+
 ChunkPlan plan_chunks(Connection& src, const ScanSpec& base, const Schema& schema,
                       std::string_view chunk_by, uint64_t chunk_rows) {
   ChunkPlan plan;

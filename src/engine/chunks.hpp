@@ -38,6 +38,38 @@ ChunkBounds decode_bounds(std::string_view text);
 /// partition becomes the segment.
 ScanSpec chunk_scan(const ScanSpec& base, const ChunkBounds& bounds);
 
+/// Where a copy stands inside a chunk: what StateStore::save_position()
+/// records after each intermediate commit (JSON text), and where a later
+/// attempt continues. A default position is the chunk's start.
+struct ChunkPosition {
+  /// Key ranges: the rows whose key is NULL (first range only) are written.
+  bool nulls_done = false;
+  /// Key ranges: the last key written (rows are read in ascending key order).
+  std::optional<int64_t> after;
+  /// Segments and whole tables: the source reader's resume point
+  /// (BatchReader::resume_point), for ScanSpec::resume_from.
+  std::string reader;
+  /// ContentHash of the rows written up to here (engine/content_hash.hpp).
+  uint64_t hash = 0;
+
+  bool operator==(const ChunkPosition&) const = default;
+};
+
+/// The JSON text of a position, and back; an empty text decodes to the
+/// chunk's start. decode_position() throws Error(corruption) for text it did
+/// not write.
+std::string encode(const ChunkPosition& position);
+ChunkPosition decode_position(std::string_view text);
+
+/// The rows of a key-range chunk whose key is NULL (the first range holds
+/// them): `base` narrowed to `column IS NULL`.
+ScanSpec chunk_null_scan(const ScanSpec& base, const ChunkBounds& bounds);
+
+/// The non-NULL keys of a key-range chunk after `after` (nullopt = from the
+/// chunk's lower bound), in ascending key order: resumable at any row.
+ScanSpec chunk_key_scan(const ScanSpec& base, const ChunkBounds& bounds,
+                        std::optional<int64_t> after);
+
 struct ChunkPlan {
   std::vector<ChunkBounds> chunks;
   std::optional<uint64_t> estimated_rows;  ///< of the whole table, when known

@@ -282,6 +282,7 @@ const std::vector<Backend>& all_backends() {
     dynamodb.exact_describe = false;
     dynamodb.extra_column = true;
     dynamodb.max_value_bytes = 256 * 1024;
+    dynamodb.resume_points = true;  // ExclusiveStartKey
     b.push_back({"dynamodb", dynamodb_url, dynamodb});
     // ODBC (gtest names allow no '-'): `?` placeholders; through psqlODBC the
     // PostgreSQL quirks, through MariaDB Connector/ODBC the MySQL ones.
@@ -304,6 +305,7 @@ const std::vector<Backend>& all_backends() {
     // JSON numbers (NaN/Infinity refused), 2 MB items (bytes stored as hex text).
     Quirks cosmos = dynamodb;
     cosmos.max_value_bytes = 512 * 1024;
+    cosmos.resume_points = false;
     b.push_back({"cosmos", cosmos_url, cosmos});
     // Firestore: no SQL (structured-query JSON), batchWrite is not
     // transactional, schemas are inferred from documents, 1 MiB documents.

@@ -35,6 +35,9 @@ struct Quirks {
   /// Connection::change_writer() applies change batches
   /// (Capabilities::change_writes).
   bool change_writes = true;
+  /// scan() readers report resume points and continue from them
+  /// (Capabilities::resume_points); false: a resume_from is refused.
+  bool resume_points = false;
   /// Largest single value the backend stores (DynamoDB: 400 KB per item).
   size_t max_value_bytes = size_t{1} << 20;
   /// Placeholder text for the n-th (1-based) parameter in native SQL.

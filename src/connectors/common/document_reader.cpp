@@ -33,6 +33,7 @@ void take_scan(DocumentReadSetup& setup, const ScanSpec& spec, const DocumentCol
   setup.batch_bytes = spec.batch_bytes;
   setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.plan.columns_pushed = !columns.select.empty();
+  setup.resume_from = spec.resume_from;
 }
 
 }  // namespace polydb

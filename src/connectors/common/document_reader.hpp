@@ -7,6 +7,8 @@
 // is sorted locally (LocalSort). Each store keeps only its paging and its
 // value conversion (a DocumentPages type). Private to the connectors.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
@@ -46,6 +48,13 @@ struct DocumentReadSetup {
   size_t batch_bytes = 8u << 20;
   size_t sort_memory_bytes = 64u << 20;  ///< LocalSort memory (ScanSpec)
   ScanPlan plan;
+  /// ScanSpec::resume_from, as given; DocumentReader decodes it into the two
+  /// members below before the store's pages see the setup.
+  std::string resume_from;
+  uint64_t resume_rows = 0;  ///< rows the interrupted reader had handed out
+  /// The store's position after its last document (Pages::resume_key);
+  /// null = from the start.
+  nlohmann::ordered_json resume_at;
 };
 
 /// The columns of a document-store scan.
@@ -87,6 +96,13 @@ void take_scan(DocumentReadSetup& setup, const ScanSpec& spec, const DocumentCol
 ///    whether a property that is no column goes to `_extra`; `Error
 ///    conversion_error(const Error&, const Json& doc, std::string_view
 ///    column)`: the error naming the document;
+///  - optional, for resume points (BatchReader::resume_point): `Json
+///    resume_key(const Json& doc) const`: the store's position just after
+///    `doc` (called before the page holding it is dropped), and `bool
+///    resumable() const`: whether this read can tell positions at all. The
+///    constructor of such Pages continues at setup.resume_at when it is not
+///    null, and throws Error(invalid_argument) for a position of another
+///    table, segment or request;
 ///  - optional: `bool append_special(Column&, std::string_view column, const
 ///    Json& doc)`: fills a column that is not a property (a document id),
 ///    true when it did; `static constexpr uint64_t kMinLimitedRead`: near
@@ -114,12 +130,23 @@ class DocumentReader final : public BatchReader {
  public:
   using Json = nlohmann::ordered_json;
   using Setup = typename Pages::Setup;
+  /// The store reports resume points (see DocumentPages).
+  static constexpr bool kResumable = requires(const Pages& p, const Json& doc) {
+    { p.resume_key(doc) } -> std::same_as<Json>;
+    { p.resumable() } -> std::same_as<bool>;
+  };
 
   /// `args` go to the Pages constructor after the setup. Fetches the first
-  /// page now when the schema is to be inferred from it.
+  /// page now when the schema is to be inferred from it. Throws
+  /// Error(unsupported) for a resume_from the store or the scan cannot
+  /// continue from (a local ORDER BY), Error(invalid_argument) for a text
+  /// polydb did not write.
   template <class... Args>
   explicit DocumentReader(Setup setup, Args&&... args)
-      : setup_(std::move(setup)), pages_(setup_, std::forward<Args>(args)...) {
+      : setup_(take_resume(std::move(setup))),
+        pages_(setup_, std::forward<Args>(args)...),
+        emitted_(setup_.resume_rows),
+        at_(setup_.resume_at) {
     if (!setup_.schema) {
       // query(): the schema is inferred from the first non-empty page.
       while (page_.empty() && !pages_.done()) page_ = pages_.fetch();
@@ -136,6 +163,20 @@ class DocumentReader final : public BatchReader {
 
   const Schema& schema() const override { return *setup_.output; }
   ScanPlan plan() const override { return setup_.plan; }
+
+  /// {"rows": rows handed out (a limit counts on from there), "at": the
+  /// store's position after the last document read}; nullopt where the
+  /// store cannot tell, and for a local ORDER BY (it reads everything first).
+  std::optional<std::string> resume_point() const override {
+    if constexpr (kResumable) {
+      if (!setup_.order_by.empty() || !pages_.resumable()) return std::nullopt;
+      Json point = Json::object();
+      point["rows"] = emitted_;
+      point["at"] = at_;
+      return point.dump();
+    }
+    return std::nullopt;
+  }
 
   std::optional<Batch> next() override {
     if (!setup_.order_by.empty()) return next_sorted();
@@ -163,10 +204,39 @@ class DocumentReader final : public BatchReader {
   }
 
  private:
+  static Setup take_resume(Setup setup) {
+    if (setup.resume_from.empty()) return setup;
+    if constexpr (!kResumable) {
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("{} cannot continue from a resume point; read from the start",
+                              setup.what));
+    } else {
+      if (!setup.order_by.empty())
+        throw Error(ErrorCode::unsupported,
+                    fmt::format("{}: a scan whose order polydb sorts itself cannot continue "
+                                "from a resume point; read it from the start",
+                                setup.what));
+      const Json point = Json::parse(setup.resume_from, nullptr, false);
+      if (!point.is_object() || !point.contains("rows") || !point["rows"].is_number_unsigned() ||
+          !point.contains("at"))
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("{}: '{}' is not a resume point this reader wrote; pass the "
+                                "text a reader's resume_point() returned, or none",
+                                setup.what, setup.resume_from.substr(0, 200)));
+      setup.resume_rows = point["rows"].template get<uint64_t>();
+      setup.resume_at = point["at"];
+      return setup;
+    }
+  }
+
   // The next document, fetching pages as needed; null at the end.
   const Json* next_document() {
     while (pos_ >= page_.size()) {
       if (pages_.done()) return nullptr;
+      if constexpr (kResumable) {
+        // Its last document was read: the page is about to go.
+        if (!page_.empty()) dropped_at_ = pages_.resume_key(page_.back());
+      }
       page_ = pages_.fetch();
       pos_ = 0;
     }
@@ -181,6 +251,12 @@ class DocumentReader final : public BatchReader {
       if (!doc) break;
       append_document(batch, *doc);
       if (batch.byte_size() >= setup_.batch_bytes) break;
+    }
+    if constexpr (kResumable) {
+      // Every document read is in `batch` (the residual filter comes later):
+      // the position is after the last one.
+      if (batch.num_rows() > 0 && pages_.resumable())
+        at_ = pos_ > 0 && pos_ <= page_.size() ? pages_.resume_key(page_[pos_ - 1]) : dropped_at_;
     }
     if (pos_ >= page_.size()) {  // release the page early
       page_.clear();
@@ -240,6 +316,8 @@ class DocumentReader final : public BatchReader {
   std::vector<Json> page_;  // the current page
   size_t pos_ = 0;          // of the next document in page_
   uint64_t emitted_ = 0;
+  Json at_;          // the position after the last document read (null: the start)
+  Json dropped_at_;  // the position after the last document of a dropped page
   std::optional<LocalSort> sort_;         // made when the schema is known
   std::optional<size_t> extra_index_;     // of `_extra` in the read schema
   std::optional<ExtraAttributes> extra_;  // when it is read

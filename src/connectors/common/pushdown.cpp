@@ -84,6 +84,15 @@ void check_partition(const ScanSpec::Partition& partition) {
                             partition.index, partition.count));
 }
 
+void refuse_resume_from(const ScanSpec& spec, std::string_view backend) {
+  if (spec.resume_from.empty()) return;
+  throw Error(ErrorCode::unsupported,
+              fmt::format("a {} scan cannot continue from a resume point (the backend reports "
+                          "none); read the table from its start",
+                          backend),
+              std::string(backend));
+}
+
 namespace {
 
 bool plain_number(std::string_view t) {

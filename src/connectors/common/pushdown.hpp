@@ -81,6 +81,11 @@ std::unique_ptr<BatchReader> aggregate_reader(std::unique_ptr<BatchReader> inner
 /// Throws Error(invalid_argument) for a partition that does not exist.
 void check_partition(const ScanSpec::Partition& partition);
 
+/// Throws Error(unsupported) when `spec` asks to continue from a resume point
+/// (ScanSpec::resume_from): for the scan() of backends without
+/// Capabilities::resume_points. `backend` names it in the message.
+void refuse_resume_from(const ScanSpec& spec, std::string_view backend);
+
 /// The first key of part `k` of `count` near-equal parts of [lo, hi], for
 /// `k` in [0, count). Exact at the int64 extremes (no overflow).
 int64_t range_split(int64_t lo, int64_t hi, uint32_t k, uint32_t count) noexcept;

@@ -510,6 +510,7 @@ Schema CosmosConnection::describe(std::string_view table) {
 }
 
 std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
+  refuse_resume_from(spec, backend());
   check_partition(spec.partition);
   const PartitionKey key = partition_key(spec.table);
   const Schema full = describe(spec.table);

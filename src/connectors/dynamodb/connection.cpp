@@ -501,6 +501,7 @@ Capabilities DynamoConnection::capabilities() const {
   // snapshots: one Scan shows each page as it is when read, and N segments
   // give the same guarantee, no more (shared_snapshot stays false).
   c.partitioned_scan = true;
+  c.resume_points = true;  // ExclusiveStartKey: the key of the last item read
   // replace deletes the table's items, then writes (atomic_replace false).
   c.change_writes = true;
   return c;
@@ -586,7 +587,13 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   }
   const DocumentColumns columns = document_columns(
       spec, std::move(output), [&](const std::string& c) { return full.field(c); });
-  ScanRequest req = build_scan_request(spec, full, keys, columns.select);
+  // A resume point names the last item read by its key: read the key
+  // attributes even when the columns asked for leave them out.
+  std::vector<std::string> select = columns.select;
+  for (const std::string* k : {&keys.hash, &keys.range})
+    if (!select.empty() && !k->empty() && std::find(select.begin(), select.end(), *k) == select.end())
+      select.push_back(*k);
+  ScanRequest req = build_scan_request(spec, full, keys, select);
   for (Json& call : req.calls) apply_consistent_read(call, keys, options_.consistent_read);
 
   ReaderSetup setup;

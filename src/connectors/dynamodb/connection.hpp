@@ -167,6 +167,8 @@ class PageSource {
   /// what `call` throws, and Error(throttled) when BatchGetItem keys stay
   /// unprocessed after the policy's attempts or deadline.
   std::optional<Json> next(size_t page_rows);
+  /// The index in `requests` of the request the next page comes from.
+  size_t request() const noexcept { return index_; }
 
  private:
   Json take_page(Json& response);

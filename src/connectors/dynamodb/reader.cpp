@@ -27,6 +27,9 @@ class ItemPages {
 
   ItemPages(ReaderSetup& setup, DynamoConnection& conn)
       : setup_(setup),
+        table_(setup.calls.empty() ? Json() : setup.calls.front().value("TableName", Json())),
+        segment_(segment_of(setup)),
+        skipped_(resume(setup)),
         source_([&api = conn.api(), what = setup.what](
                     std::string_view op, const Json& body) { return api.call(op, body, what); },
                 setup.operation, std::move(setup.calls), conn.api().policy(), nullptr,
@@ -35,6 +38,7 @@ class ItemPages {
   bool done() const { return done_; }
 
   std::vector<Json> fetch() {
+    page_request_ = skipped_ + source_.request();
     auto page = source_.next(setup_.page_limit ? setup_.batch_rows : 0);
     done_ = !page;
     if (!page || !page->is_array()) return {};
@@ -48,6 +52,24 @@ class ItemPages {
   }
 
   static int compare(const Value& a, const Value& b) { return compare_values(a, b); }
+
+  // Resume points: {"table", "segment": [Segment, TotalSegments] or null,
+  // "request": the index of the Scan/Query request, "key": the item's key
+  // attributes, its ExclusiveStartKey}. A key lookup (BatchGetItem) answers
+  // in no defined order: it tells none.
+  bool resumable() const { return setup_.operation != "BatchGetItem"; }
+  Json resume_key(const Json& item) const {
+    Json key = Json::object();
+    for (const std::string* k : {&setup_.keys.hash, &setup_.keys.range})
+      if (!k->empty())
+        if (auto it = item.find(*k); it != item.end()) key[*k] = *it;
+    Json at = Json::object();
+    at["table"] = table_;
+    at["segment"] = segment_;
+    at["request"] = page_request_;
+    at["key"] = std::move(key);
+    return at;
+  }
 
   const Json* properties(const Json& item) const { return &item; }
   void append(Column& column, const Json* av) const { append_av(column, av); }
@@ -72,7 +94,55 @@ class ItemPages {
     return out;
   }
 
+  static Json segment_of(const ReaderSetup& setup) {
+    if (setup.calls.empty() || !setup.calls.front().contains("TotalSegments")) return Json();
+    const Json& call = setup.calls.front();
+    return Json::array({call.at("Segment"), call.at("TotalSegments")});
+  }
+
+  // Continues a read at setup.resume_at (null: from the start): checks that
+  // the point belongs to this read, drops the requests before its request and
+  // starts that one after the point's key. Returns how many were dropped.
+  static size_t resume(ReaderSetup& setup) {
+    const Json& at = setup.resume_at;
+    if (at.is_null()) return 0;
+    auto refuse = [&](std::string_view why) {
+      return Error(ErrorCode::invalid_argument,
+                   fmt::format("{}: cannot continue from the resume point {}: {}; pass the "
+                               "resume point of a reader of this same scan",
+                               setup.what, at.dump().substr(0, 200), why),
+                   "dynamodb");
+    };
+    if (setup.operation == "BatchGetItem")
+      throw refuse("a key lookup (BatchGetItem) has no resume points");
+    if (!at.is_object() || !at.contains("table") || !at.contains("request") ||
+        !at["request"].is_number_unsigned() || !at.contains("key") || !at["key"].is_object())
+      throw refuse("it is not a DynamoDB resume point");
+    const Json table =
+        setup.calls.empty() ? Json() : setup.calls.front().value("TableName", Json());
+    if (at["table"] != table)
+      throw refuse(fmt::format("it belongs to table {}", at["table"].dump()));
+    if (at.value("segment", Json()) != segment_of(setup))
+      throw refuse(at.value("segment", Json()).is_null()
+                       ? std::string("it belongs to a scan of the whole table")
+                       : fmt::format("it belongs to segment {} of {}", at["segment"][0].dump(),
+                                     at["segment"][1].dump()));
+    const auto request = at["request"].get<size_t>();
+    if (request >= setup.calls.size())
+      throw refuse(fmt::format("this scan sends {} request(s)", setup.calls.size()));
+    for (const auto& [name, value] : at["key"].items())
+      if (name != setup.keys.hash && name != setup.keys.range)
+        throw refuse(fmt::format("'{}' is not a key attribute of the table", name));
+    setup.calls.erase(setup.calls.begin(), setup.calls.begin() + static_cast<ptrdiff_t>(request));
+    if (!at["key"].empty()) setup.calls.front()["ExclusiveStartKey"] = at["key"];
+    return request;
+  }
+
   const ReaderSetup& setup_;
+  Json table_;    // of the requests
+  Json segment_;  // [Segment, TotalSegments] of a parallel scan; null otherwise
+  size_t skipped_;             // requests dropped to resume
+  size_t page_request_ = 0;    // of the page being read
   PageSource source_;
   bool done_ = false;
 };

@@ -248,6 +248,7 @@ Schema FirestoreConnection::describe(std::string_view table) {
 }
 
 std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
+  refuse_resume_from(spec, backend());
   check_partition(spec.partition);
   const CollectionPath cp = parse_collection(spec.table);
   Schema full = describe(spec.table);

@@ -872,6 +872,7 @@ std::vector<TableInfo> MysqlConnection::list_tables() {
 }
 
 std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
+  refuse_resume_from(spec, backend());
   const TableDescription d = describe_table(resolve(spec.table), spec.table);
   const Schema& full = d.schema;
   check_partition(spec.partition);

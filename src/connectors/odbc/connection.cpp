@@ -571,6 +571,7 @@ Schema OdbcConnection::describe(std::string_view table) {
 }
 
 std::unique_ptr<BatchReader> OdbcConnection::scan(const ScanSpec& spec) {
+  refuse_resume_from(spec, backend());
   const TableDescription d = describe_table(resolve(spec.table), spec.table);
   const Schema& full = d.schema;
   check_partition(spec.partition);

@@ -857,6 +857,7 @@ std::vector<TableInfo> PgConnection::list_tables() {
 Schema PgConnection::describe(std::string_view table) { return describe_table(table).schema; }
 
 std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
+  refuse_resume_from(spec, backend());
   const TableDesc desc = describe_table(spec.table);
   check_partition(spec.partition);
   // Push what PostgreSQL evaluates exactly like polydb; keep the rest local.

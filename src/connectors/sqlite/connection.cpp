@@ -380,6 +380,7 @@ std::optional<std::string> compare_to_sql(const Filter& f, const Schema& schema,
 }
 
 std::unique_ptr<BatchReader> SqliteConnection::scan(const ScanSpec& spec) {
+  refuse_resume_from(spec, backend());
   const TableName name = resolve(spec.table);
   const Schema full = describe(spec.table);
   check_partition(spec.partition);

@@ -30,6 +30,29 @@ TEST(ChunkBoundsText, RoundTrips) {
   for (const auto& b : cases) EXPECT_EQ(decode_bounds(encode(b)), b) << encode(b);
 }
 
+TEST(ChunkPositionText, RoundTripsAndEmptyIsTheStart) {
+  EXPECT_EQ(decode_position(""), ChunkPosition{});
+  const ChunkPosition cases[] = {
+      ChunkPosition{}, ChunkPosition{true, std::nullopt, "", 1},
+      ChunkPosition{true, kMin, "", std::numeric_limits<uint64_t>::max()},
+      ChunkPosition{false, kMax, "", 0x0123456789abcdefULL},
+      ChunkPosition{false, std::nullopt, R"({"rows":3,"at":{"key":{"id":{"N":"7"}}}})", 42}};
+  for (const auto& p : cases) EXPECT_EQ(decode_position(encode(p)), p) << encode(p);
+}
+
+TEST(ChunkPositionText, ForeignTextIsCorruption) {
+  for (const char* text : {"{", "[]", "{\"after\":1}", "{\"hash\":\"12\"}",
+                           "{\"after\":\"a\",\"hash\":\"0000000000000000\"}",
+                           "{\"hash\":\"zz00000000000000\"}"}) {
+    try {
+      (void)decode_position(text);
+      ADD_FAILURE() << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::corruption) << text;
+    }
+  }
+}
+
 TEST(ChunkBoundsText, ForeignTextIsCorruption) {
   for (const char* text : {"", "{", "[]", "{\"segment\":3,\"of\":2}", "{\"x\":1}",
                            "{\"column\":\"id\",\"from\":\"a\",\"to\":null}"}) {
@@ -123,6 +146,51 @@ TEST_F(ChunkPlanTest, NullsOfTheChunkColumnLandInTheFirstChunk) {
   const ChunkPlan plan = plan_chunks(*conn_, base, conn_->describe("n"), "k", 10);
   EXPECT_GT(plan.chunks.size(), 5u) << plan.how;
   expect_exactly_once("n", v.size(), plan);
+}
+
+TEST_F(ChunkPlanTest, NullScanThenKeyScanResumedAfterAnyKeyReadsEachRowOnce) {
+  // Keys with gaps, the int64 extremes and NULLs (which the first range holds).
+  std::vector<std::optional<int64_t>> keys;
+  for (int64_t i = 0; i < 60; ++i) keys.push_back(i % 5 == 0 ? std::nullopt
+                                                            : std::optional<int64_t>(i * 97 - 2000));
+  keys.push_back(kMin);
+  keys.push_back(kMax);
+  fill("n", keys, false);
+  const Schema schema = conn_->describe("n");
+  ScanSpec base;
+  base.table = "n";
+  base.columns = {"rid", "k"};
+  base.batch_rows = 4;
+  const ChunkPlan plan = plan_chunks(*conn_, base, schema, "k", 20);
+  ASSERT_GT(plan.chunks.size(), 1u) << plan.how;
+  auto read = [&](const ScanSpec& spec, std::vector<std::optional<int64_t>>& out) {
+    auto reader = conn_->scan(spec);
+    while (auto batch = reader->next())
+      for (size_t i = 0; i < batch->num_rows(); ++i)
+        out.push_back(batch->column(1).is_null(i)
+                          ? std::nullopt
+                          : std::optional<int64_t>(batch->column(1).int64_at(i)));
+  };
+  std::vector<std::optional<int64_t>> all;
+  for (const auto& b : plan.chunks) {
+    std::vector<std::optional<int64_t>> nulls, ordered;
+    if (!b.from) read(chunk_null_scan(base, b), nulls);
+    for (const auto& k : nulls) EXPECT_FALSE(k.has_value());
+    read(chunk_key_scan(base, b, std::nullopt), ordered);
+    ASSERT_TRUE(std::is_sorted(ordered.begin(), ordered.end())) << encode(b);
+    // Resumed after each key of the chunk: exactly the keys after it.
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      std::vector<std::optional<int64_t>> rest;
+      read(chunk_key_scan(base, b, *ordered[i]), rest);
+      EXPECT_EQ(rest, std::vector<std::optional<int64_t>>(ordered.begin() + i + 1, ordered.end()))
+          << encode(b) << " after " << *ordered[i];
+    }
+    all.insert(all.end(), nulls.begin(), nulls.end());
+    all.insert(all.end(), ordered.begin(), ordered.end());
+  }
+  std::sort(all.begin(), all.end());
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(all, keys);
 }
 
 TEST_F(ChunkPlanTest, AFilterNarrowsTheRangeAndStillReadsEachMatchOnce) {
