@@ -2,8 +2,9 @@
 
 // Scenarios of Connection::change_writer that every backend with
 // Capabilities::change_writes passes, run by each backend's own tests
-// (tests/unit/connectors/sqlite/changes_test.cpp,
-// tests/integration/postgres/changes_test.cpp) against tables they name:
+// (tests/unit/connectors/sqlite/changes_test.cpp and
+// tests/integration/{postgres,mysql,odbc}/changes_test.cpp) against tables
+// they name:
 // `ref(own_name)` is the text that designates the table `own_name` on the
 // connection under test (in the test's own schema, quoted as needed).
 //
@@ -206,8 +207,8 @@ inline void removes_delete_and_absent_keys_are_fine(Connection& c, const TableRe
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {});
   w->apply(make_batch(s, {up({1, 1, "a"}), up({2, 1, "b"}), up({3, 1, "c"})}));
-  // A remove reads only the key: its other cells may be NULL.
-  w->apply(make_batch(s, {rm({2, nullptr, nullptr}), rm({42, nullptr, nullptr})}));
+  // A remove reads only the key: its other cells may be NULL, or anything.
+  w->apply(make_batch(s, {rm({2, nullptr, nullptr}), rm({42, 9, "not read"})}));
   w->apply(make_batch(s, {rm({2, nullptr, nullptr})}));
   const ChangeResult r = w->commit();
   EXPECT_EQ(r.upserts, 3u);
@@ -234,7 +235,9 @@ inline void key_changed_several_times_in_one_batch_ends_as_its_last_change(Conne
                              rm({4, nullptr, nullptr}),
                              up({4, 1, "back"}),
                          }));
-  EXPECT_EQ(w->commit().upserts, 9u);
+  const ChangeResult r = w->commit();
+  EXPECT_EQ(r.upserts, 9u);
+  EXPECT_EQ(r.removes, 3u);
   EXPECT_EQ(simple_rows(c, t), expect_rows({{1, 3, "last"}, {3, 3, "z"}, {4, 1, "back"}}));
 }
 
@@ -341,6 +344,7 @@ inline void commit_then_more_changes_then_commit(Connection& c, Connection& othe
   c.create_table(t, *s);
   auto w = c.change_writer(t, *s, {});
   w->apply(make_batch(s, {up({1, 1, "first"}), up({2, 1, "first"})}));
+  EXPECT_TRUE(simple_rows(other, t).empty()) << "nothing is visible before the first commit";
   ChangeResult r = w->commit();
   EXPECT_EQ(r.upserts, 2u);
   w->apply(make_batch(s, {up({1, 2, "second"}), rm({2, nullptr, nullptr})}));
@@ -375,17 +379,18 @@ inline void composite_keys(Connection& c, const TableRef& ref) {
   EXPECT_EQ(read_table(c, t, *s, {0, 1}), want);
 }
 
-/// Column names with quotes, dots and spaces, in a table named oddly too.
+/// Column names with the quotes of every SQL dialect (", `, [ ]), dots and
+/// spaces, key and version included, in a table named oddly too.
 inline void odd_column_names(Connection& c, const TableRef& ref) {
   auto s = std::make_shared<Schema>();
-  s->fields = {{"the \"id\"", TypeId::int64, false},
-               {"ver.sion", TypeId::int64},
-               {"it's a note", TypeId::string},
+  s->fields = {{"the \"id\" `k`]. 1", TypeId::int64, false},
+               {"ver.sion'`", TypeId::int64},
+               {"it's a [note]", TypeId::string},
                {"excluded", TypeId::string}};
-  s->primary_key = {"the \"id\""};
-  const std::string t = ref("odd \"t\".x");
+  s->primary_key = {"the \"id\" `k`]. 1"};
+  const std::string t = ref("odd \"t\"`x");
   c.create_table(t, *s);
-  auto w = c.change_writer(t, *s, {.key = {}, .version_column = "ver.sion"});
+  auto w = c.change_writer(t, *s, {.key = {}, .version_column = "ver.sion'`"});
   w->apply(make_batch(s, {up({1, 1, "a", "x"}), up({2, 1, "b", "y"}), up({3, 1, "c", "z"})}));
   w->apply(make_batch(
       s, {up({1, 2, "a2", "x2"}), up({2, 0, "stale", "stale"}), rm({3, 1, nullptr, nullptr})}));
@@ -432,8 +437,39 @@ inline void bad_changes_are_invalid_arguments(Connection& c, const TableRef& ref
   EXPECT_EQ(code_of([&] { w3->apply(mismatched); }), ErrorCode::invalid_argument);
   w3.reset();
   w2.reset();
-  w.reset();
   EXPECT_TRUE(simple_rows(c, t).empty());
+  // A refused batch sent nothing: the writer goes on.
+  w->apply(make_batch(s, {up({1, 1, "ok"})}));
+  w->commit();
+  w.reset();
+  EXPECT_EQ(simple_rows(c, t), expect_rows({{1, 1, "ok"}}));
+}
+
+/// A key must be one the table knows as unique (its primary key or a unique
+/// index on exactly those columns). `create(t)` creates table `t` as
+/// (id int64, code int64, name string) with a unique index on (code) and no
+/// primary key: the DDL differs per backend.
+inline void keys_must_be_unique(Connection& c, const TableRef& ref,
+                                const std::function<void(const std::string&)>& create) {
+  const std::string t = ref("unique_keys");
+  create(t);
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"id", TypeId::int64}, {"code", TypeId::int64}, {"name", TypeId::string}};
+  std::string message;
+  EXPECT_EQ(code_of([&] { c.change_writer(t, *s, {}); }, &message), ErrorCode::invalid_argument)
+      << "no key named and no primary key";
+  EXPECT_EQ(code_of([&] { c.change_writer(t, *s, {.key = {"id"}, .version_column = ""}); },
+                    &message),
+            ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("unique"), std::string::npos) << message;
+  auto w = c.change_writer(t, *s, {.key = {"code"}, .version_column = ""});
+  w->apply(make_batch(s, {up({1, 100, "a"}), up({2, 200, "b"})}));
+  w->apply(make_batch(s, {up({3, 100, "A"}), rm({nullptr, 200, nullptr})}));
+  w->commit();
+  Rows want;
+  const std::vector<Value> left = {3, 100, "A"};
+  want.emplace(key_text(left, {1}), left);
+  EXPECT_EQ(read_table(c, t, *s, {1}), want);
 }
 
 inline void opening_checks_table_and_columns(Connection& c, const TableRef& ref) {
@@ -538,7 +574,8 @@ inline void every_type_round_trips(Connection& c, const TableRef& ref) {
 
 /// The differential check: a random stream of `count` changes (fixed seed,
 /// keys from a small range, random ops, versions and batch sizes, a commit
-/// now and then) applied through the writer, against ChangeOracle.
+/// every four batches) applied through the writer, against ChangeOracle,
+/// compared at each commit.
 inline void matches_the_oracle(Connection& c, const TableRef& ref, bool versioned,
                                uint64_t seed = 20240615, size_t count = 2000) {
   auto s = std::make_shared<Schema>();
@@ -559,6 +596,7 @@ inline void matches_the_oracle(Connection& c, const TableRef& ref, bool versione
   static const char* const kNotes[] = {"x", "y", "", "z z"};
   size_t made = 0;
   uint64_t batches = 0;
+  ChangeResult expect;
   while (made < count) {
     const size_t size = std::min<size_t>(1 + pick(150), count - made);
     std::vector<Change> batch;
@@ -577,9 +615,17 @@ inline void matches_the_oracle(Connection& c, const TableRef& ref, bool versione
     made += size;
     w->apply(make_batch(s, batch));
     oracle.apply(batch);
-    if (++batches % 4 == 0) w->commit();
+    for (const auto& ch : batch) ++(ch.op == ChangeOp::upsert ? expect.upserts : expect.removes);
+    if (++batches % 4 == 0) {
+      const ChangeResult r = w->commit();
+      EXPECT_EQ(r.upserts, expect.upserts);
+      EXPECT_EQ(r.removes, expect.removes);
+      ASSERT_EQ(read_table(c, t, *s, key), oracle.rows()) << "after " << made << " changes";
+    }
   }
   const ChangeResult r = w->commit();
+  EXPECT_EQ(r.upserts, expect.upserts);
+  EXPECT_EQ(r.removes, expect.removes);
   EXPECT_EQ(r.upserts + r.removes, count);
   const Rows got = read_table(c, t, *s, key);
   EXPECT_GT(oracle.rows().size(), 3u) << "the stream leaves rows behind";

@@ -30,6 +30,24 @@ void append_key_cell(const Column& c, size_t row, std::string& out) {
 
 }  // namespace
 
+void check_change_columns(const ChangeBatch& changes, const Schema& schema, std::string_view table,
+                          std::string_view backend) {
+  if (changes.rows.num_columns() != schema.fields.size())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("a change batch has {} columns, the writer of table '{}' was "
+                            "opened with {}",
+                            changes.rows.num_columns(), table, schema.fields.size()),
+                std::string(backend));
+}
+
+Error unusable_change_writer(std::string_view call, std::string_view table, bool failed,
+                             std::string_view backend) {
+  return Error(ErrorCode::invalid_argument,
+               fmt::format("{} on the change writer of table '{}', which {} (open a new one)", call,
+                           table, failed ? "rolled back after a failure" : "was aborted"),
+               std::string(backend));
+}
+
 ChangeColumns change_columns(const Schema& schema, const ChangeOptions& options,
                              std::string_view table, std::string_view backend) {
   ChangeColumns out;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "polydb/connection.hpp"
+#include "polydb/error.hpp"
 
 namespace polydb {
 
@@ -26,6 +27,17 @@ struct ChangeColumns {
 /// not int64 or is part of the key.
 ChangeColumns change_columns(const Schema& schema, const ChangeOptions& options,
                              std::string_view table, std::string_view backend);
+
+/// Throws Error(invalid_argument) when `changes` has another number of
+/// columns than `schema`, the one the writer of `table` was opened with.
+void check_change_columns(const ChangeBatch& changes, const Schema& schema, std::string_view table,
+                          std::string_view backend);
+
+/// The Error(invalid_argument) for apply() or commit() (`call`) on a change
+/// writer of `table` that was aborted: by its caller, or (`failed`) by the
+/// writer itself after a statement failed and rolled back.
+Error unusable_change_writer(std::string_view call, std::string_view table, bool failed,
+                             std::string_view backend);
 
 /// Checks `changes` (one op per row, no NULL key cell, no NULL version) and
 /// returns the rows that decide the outcome, in batch order: per key its

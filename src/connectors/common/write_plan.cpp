@@ -48,7 +48,7 @@ Schema schema_to_create(const Schema& source, const WriteOptions& options) {
 }
 
 std::vector<size_t> match_columns(const Schema& source, const Schema& target,
-                                  std::string_view table, std::string_view backend) {
+                                  std::string_view table, std::string_view backend, Hint hint) {
   std::vector<size_t> out;
   out.reserve(source.fields.size());
   for (const auto& f : source.fields) {
@@ -56,12 +56,13 @@ std::vector<size_t> match_columns(const Schema& source, const Schema& target,
     if (!idx) {
       std::string have;
       for (const auto& t : target.fields) have += (have.empty() ? "" : ", ") + t.name;
+      const std::string_view remedy =
+          hint == Hint::replace_mode ? "; write in replace mode to recreate it from the source" : "";
       throw Error(ErrorCode::not_found,
-                  fmt::format("table '{}' has no column '{}' (it has: {}; write in replace mode "
-                              "to recreate it from the source)",
-                              table, f.name, have),
+                  fmt::format("table '{}' has no column '{}' (it has: {}{})", table, f.name, have,
+                              remedy),
                   std::string(backend))
-          .set_hint(Hint::replace_mode);
+          .set_hint(hint);
     }
     out.push_back(*idx);
   }

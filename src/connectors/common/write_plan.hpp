@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "polydb/connection.hpp"
+#include "polydb/error.hpp"
 
 namespace polydb {
 
@@ -41,9 +42,13 @@ Schema schema_to_create(const Schema& source, const WriteOptions& options);
 
 /// For each column of `source`, the index of the target column that takes it
 /// (Schema::index_of: the backend's rules for names). Throws Error(not_found)
-/// naming the missing column and the columns the table has.
+/// naming the missing column and the columns the table has, with `hint`:
+/// Hint::replace_mode (bulk writers) also says that replace mode recreates
+/// the table; any other hint (change writers, which cannot replace) only
+/// names the columns.
 std::vector<size_t> match_columns(const Schema& source, const Schema& target,
-                                  std::string_view table, std::string_view backend);
+                                  std::string_view table, std::string_view backend,
+                                  Hint hint = Hint::replace_mode);
 
 /// The upsert key, spelled as the target spells its columns: WriteOptions::key
 /// or the target's primary key. Throws Error(invalid_argument) when there is

@@ -22,8 +22,10 @@
 
 #include "connectors/common/changes.hpp"
 #include "connectors/common/local_rows.hpp"
+#include "connectors/common/write_plan.hpp"
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/sql.hpp"
+#include "connectors/mysql/unique_key.hpp"
 #include "core/log.hpp"
 #include "polydb/error.hpp"
 
@@ -52,20 +54,14 @@ class MysqlChangeWriter final : public ChangeWriter {
         columns_(change_columns(schema, options, table, "mysql")) {
     const TableDescription target = conn_.describe_table(conn_.resolve(table), table);
     target_ = target.name;
-    for (const auto& f : schema_.fields) {
-      const auto idx = target.schema.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {})", as_given_, f.name,
-                                have),
-                    "mysql");
-      }
-      names_.push_back(target.columns[*idx].name);  // as the server spells it
-      target_types_.push_back(target.schema.fields[*idx].type);
+    for (size_t idx :
+         match_columns(schema_, target.schema, as_given_, "mysql", Hint::describe_table)) {
+      names_.push_back(target.columns[idx].name);  // as the server spells it
+      target_types_.push_back(target.schema.fields[idx].type);
     }
-    check_unique_key(target);
+    std::vector<std::string> key;
+    for (size_t k : columns_.key) key.push_back(names_[k]);
+    require_unique_key(conn_, target, key, fmt::format("changes to '{}'", as_given_));
     // The row alias where the server has it and VALUES() is deprecated
     // (MySQL 8.0.20 warns); MariaDB has only VALUES().
     row_alias_ = !conn_.is_mariadb() && mysql_get_server_version(conn_.db()) >= 80019;
@@ -77,12 +73,8 @@ class MysqlChangeWriter final : public ChangeWriter {
   ~MysqlChangeWriter() override { abort(); }
 
   void apply(const ChangeBatch& changes) override {
-    if (done_) throw finished("apply()");
-    if (changes.rows.num_columns() != schema_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("a change batch has {} columns, the writer was opened with {}",
-                              changes.rows.num_columns(), schema_.fields.size()),
-                  "mysql");
+    if (done_) throw unusable_change_writer("apply()", as_given_, failed_, "mysql");
+    check_change_columns(changes, schema_, as_given_, "mysql");
     // Checks (NULL keys, versions, op count) come before anything is sent:
     // a batch they refuse leaves the writer as it was.
     const std::vector<size_t> picked = effective_changes(changes, columns_, "mysql");
@@ -108,7 +100,7 @@ class MysqlChangeWriter final : public ChangeWriter {
   }
 
   ChangeResult commit() override {
-    if (done_) throw finished("commit()");
+    if (done_) throw unusable_change_writer("commit()", as_given_, failed_, "mysql");
     try {
       conn_.check_idle();
       conn_.exec("COMMIT");
@@ -141,45 +133,6 @@ class MysqlChangeWriter final : public ChangeWriter {
   }
 
  private:
-  Error finished(std::string_view call) const {
-    return Error(ErrorCode::invalid_argument,
-                 fmt::format("{} on a change writer that {}", call,
-                             failed_ ? "rolled back after a failure" : "was aborted"),
-                 "mysql");
-  }
-
-  // ON DUPLICATE KEY matches the primary key and every unique index: the
-  // change key must be one of them, or upserts would add rows beside the
-  // stored ones instead of replacing them.
-  void check_unique_key(const TableDescription& target) {
-    std::vector<std::string> key;
-    for (size_t k : columns_.key) key.push_back(names_[k]);
-    const auto sorted_lower = [](std::vector<std::string> v) {
-      for (auto& s : v)
-        std::transform(s.begin(), s.end(), s.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      std::sort(v.begin(), v.end());
-      return v;
-    };
-    const std::vector<std::string> want = sorted_lower(key);
-    if (sorted_lower(target.schema.primary_key) == want) return;
-    const std::vector<Value> params{Value(target.name.schema), Value(target.name.table)};
-    std::map<std::string, std::vector<std::string>> unique;
-    for (const auto& row : conn_.collect_text(
-             "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-             "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0",
-             params))
-      if (row[0] == target.name.table && row[1] && row[2]) unique[*row[1]].push_back(*row[2]);
-    for (const auto& [name, cols] : unique)
-      if (sorted_lower(cols) == want) return;
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("changes to '{}' by ({}) need a primary key or a unique index on "
-                            "exactly those columns: MySQL finds the stored row by its unique "
-                            "keys (add such an index, or use the primary key as the key)",
-                            as_given_, fmt::join(key, ", ")),
-                "mysql");
-  }
-
   std::string ident(size_t column) const { return quote_ident(names_[column]); }
 
   // The incoming value of `column` in ON DUPLICATE KEY UPDATE.

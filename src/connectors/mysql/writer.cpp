@@ -9,6 +9,7 @@
 #include "connectors/mysql/connection.hpp"
 #include "connectors/mysql/errors.hpp"
 #include "connectors/mysql/types.hpp"
+#include "connectors/mysql/unique_key.hpp"
 #include "connectors/common/local_rows.hpp"
 #include "core/log.hpp"
 #include "connectors/common/table_errors.hpp"
@@ -278,26 +279,9 @@ class MysqlWriter final : public BatchWriter {
     std::vector<std::string> key = polydb::upsert_key(options_, target.schema, columns_, as_given_,
                                                       "mysql",
                                                       "key columns that form a unique index");
-    if (options_.key.empty()) return key;
-    const std::vector<Value> params{Value(target.name.schema), Value(target.name.table)};
-    std::map<std::string, std::vector<std::string>> unique;
-    for (const auto& row : conn_.collect_text(
-             "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-             "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, "
-             "SEQ_IN_INDEX",
-             params))
-      if (row[0] == target.name.table && row[1] && row[2]) unique[*row[1]].push_back(*row[2]);
-    auto sorted = [](std::vector<std::string> v) {
-      std::sort(v.begin(), v.end());
-      return v;
-    };
-    for (const auto& [name, cols] : unique)
-      if (sorted(cols) == sorted(key)) return key;
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("upsert into '{}' by ({}) needs a primary key or unique index on "
-                            "exactly those columns: MySQL matches rows by its unique keys",
-                            as_given_, fmt::join(key, ", ")),
-                "mysql");
+    if (!options_.key.empty())
+      require_unique_key(conn_, target, key, fmt::format("upsert into '{}'", as_given_));
+    return key;
   }
 
   std::string lock_sql(std::string_view fn, bool wait) const {

@@ -18,6 +18,7 @@
 
 #include "connectors/common/changes.hpp"
 #include "connectors/common/local_rows.hpp"
+#include "connectors/common/write_plan.hpp"
 #include "connectors/odbc/connection.hpp"
 #include "connectors/odbc/errors.hpp"
 #include "connectors/odbc/params.hpp"
@@ -30,13 +31,6 @@ namespace {
 
 // Prepared statements kept per kind (one per rows-per-statement count met).
 constexpr size_t kMaxCachedStatements = 4;
-
-// Keys the writer may put several to a statement: types whose equality in
-// the DBMS is bytewise, like effective_changes()' (floats have -0 = 0).
-bool bytewise_equality(TypeId id) {
-  return id != TypeId::decimal && id != TypeId::float64 && id != TypeId::json &&
-         id != TypeId::null;
-}
 
 // Rows `rows` of `col`, in that order.
 Column gather(const Column& col, const std::vector<size_t>& rows) {
@@ -61,12 +55,8 @@ class OdbcChangeWriter final : public ChangeWriter {
   ~OdbcChangeWriter() override { abort(); }
 
   void apply(const ChangeBatch& changes) override {
-    if (done_) throw finished("apply()");
-    if (changes.rows.num_columns() != schema_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("a change batch has {} columns, the writer was opened with {}",
-                              changes.rows.num_columns(), schema_.fields.size()),
-                  "odbc");
+    if (done_) throw unusable_change_writer("apply()", as_given_, failed_, "odbc");
+    check_change_columns(changes, schema_, as_given_, "odbc");
     // Checks come before anything is sent: a batch they refuse leaves the
     // writer as it was.
     const std::vector<size_t> picked = effective_changes(changes, columns_, "odbc");
@@ -93,7 +83,7 @@ class OdbcChangeWriter final : public ChangeWriter {
   }
 
   ChangeResult commit() override {
-    if (done_) throw finished("commit()");
+    if (done_) throw unusable_change_writer("commit()", as_given_, failed_, "odbc");
     try {
       // Autocommit stays off: the next transaction starts with the next statement.
       conn_.io(nullptr, [&] { conn_.end_transaction(true); });
@@ -118,30 +108,15 @@ class OdbcChangeWriter final : public ChangeWriter {
   }
 
  private:
-  Error finished(std::string_view call) const {
-    return Error(ErrorCode::invalid_argument,
-                 fmt::format("{} on a change writer that {}", call,
-                             failed_ ? "rolled back after a failure" : "was aborted"),
-                 "odbc");
-  }
-
   void open() {
     const TableDescription target = conn_.describe_table(conn_.resolve(as_given_), as_given_);
     target_ = target.name;
-    for (const auto& f : schema_.fields) {
-      const auto idx = target.schema.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : target.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {})", as_given_, f.name,
-                                have),
-                    "odbc");
-      }
-      const Field& tf = target.schema.fields[*idx];
+    for (size_t idx :
+         match_columns(schema_, target.schema, as_given_, "odbc", Hint::describe_table)) {
+      const Field& tf = target.schema.fields[idx];
       names_.push_back(tf.name);
       target_types_.push_back(tf.type);
-      placeholders_.push_back(dialect_.placeholder(tf.type.id, target.columns[*idx].type_name));
+      placeholders_.push_back(dialect_.placeholder(tf.type.id, target.columns[idx].type_name));
     }
     for (size_t k : columns_.key) key_names_.push_back(names_[k]);
     if (columns_.version) version_name_ = names_[*columns_.version];
@@ -198,13 +173,7 @@ class OdbcChangeWriter final : public ChangeWriter {
   }
 
   StmtHandle prepare(const std::string& sql) {
-    logger("odbc")->debug("prepare: {}", sql.size() > 300 ? sql.substr(0, 300) + " ..." : sql);
-    StmtHandle stmt = conn_.new_statement();
-    std::u16string text = to_utf16(sql);
-    conn_.check(SQLPrepareW(stmt.get(), reinterpret_cast<SQLWCHAR*>(text.data()),
-                            static_cast<SQLINTEGER>(text.size())),
-                stmt.get(), fmt::format("cannot prepare the changes to '{}'", as_given_));
-    return stmt;
+    return conn_.prepare(sql, fmt::format("cannot prepare the changes to '{}'", as_given_));
   }
 
   SQLHSTMT upsert_statement(size_t rows) {

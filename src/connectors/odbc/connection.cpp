@@ -294,6 +294,15 @@ StmtHandle OdbcConnection::new_statement() {
   return StmtHandle(stmt);
 }
 
+StmtHandle OdbcConnection::prepare(std::string_view sql, std::string_view what) {
+  logger("odbc")->debug("prepare: {}{}", sql.substr(0, 300), sql.size() > 300 ? " ..." : "");
+  StmtHandle stmt = new_statement();
+  std::u16string text = to_utf16(sql);
+  check(SQLPrepareW(stmt.get(), wide(text), static_cast<SQLINTEGER>(text.size())), stmt.get(),
+        what);
+  return stmt;
+}
+
 void OdbcConnection::check(SQLRETURN rc, SQLHSTMT stmt, std::string_view what) const {
   if (succeeded(rc)) return;
   if (rc == SQL_INVALID_HANDLE)

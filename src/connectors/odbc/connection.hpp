@@ -124,6 +124,9 @@ class OdbcConnection final : public Connection {
 
   /// A new statement handle. Throws Error on failure.
   StmtHandle new_statement();
+  /// A new statement with `sql` prepared (logged at debug); `what` heads the
+  /// error when the driver refuses it. Throws Error.
+  StmtHandle prepare(std::string_view sql, std::string_view what);
   /// Throws the Error for a failed call on `stmt` (unless `rc` succeeded).
   void check(SQLRETURN rc, SQLHSTMT stmt, std::string_view what) const;
   /// Runs `sql` with `params`; returns the affected rows (0 for results).

@@ -173,23 +173,8 @@ size_t Dialect::max_rows_per_statement(size_t, bool) const {
 
 std::string Dialect::upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                                 const std::vector<std::string>& key,
-                                const std::vector<std::string>& placeholders, size_t) const {
-  // SQL:2003 MERGE, as DB2, Oracle, Snowflake and others accept it.
-  std::vector<std::string> cols, on, set;
-  for (const auto& c : columns) {
-    const std::string q = quote_ident(c);
-    cols.push_back(q);
-    if (std::find(key.begin(), key.end(), c) != key.end())
-      on.push_back("t." + q + " = s." + q);
-    else
-      set.push_back(q + " = s." + q);
-  }
-  std::string sql = fmt::format("MERGE INTO {} t USING (VALUES ({})) s ({}) ON ({})",
-                                quote_table(name), join_list(placeholders), join_list(cols),
-                                fmt::join(on, " AND "));
-  if (!set.empty()) sql += " WHEN MATCHED THEN UPDATE SET " + join_list(set);
-  return sql + fmt::format(" WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})", join_list(cols),
-                           join_list(cols, "s."));
+                                const std::vector<std::string>& placeholders, size_t rows) const {
+  return change_upsert_sql(name, columns, key, "", placeholders, rows);
 }
 
 std::string Dialect::change_upsert_sql(const TableName& name,
@@ -198,7 +183,8 @@ std::string Dialect::change_upsert_sql(const TableName& name,
                                        const std::string& version,
                                        const std::vector<std::string>& placeholders,
                                        size_t) const {
-  // SQL:2003 MERGE; the version condition goes into WHEN MATCHED AND.
+  // SQL:2003 MERGE, as DB2, Oracle, Snowflake and others accept it; the
+  // version condition goes into WHEN MATCHED AND.
   std::vector<std::string> cols, on, set;
   for (const auto& c : columns) {
     const std::string q = quote_ident(c);

@@ -99,6 +99,7 @@ class Dialect {
   /// One statement that inserts rows or updates the row with the same `key`
   /// (MERGE, ON CONFLICT, ON DUPLICATE KEY UPDATE), taking `rows` rows of
   /// `placeholders` (more than one only where max_rows_per_statement allows).
+  /// By default change_upsert_sql without a version column.
   virtual std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                                  const std::vector<std::string>& key,
                                  const std::vector<std::string>& placeholders,

@@ -89,18 +89,6 @@ class MysqlDialect final : public Dialect {
                                                                           : ParamStyle::native;
   }
 
-  std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
-                         const std::vector<std::string>& key,
-                         const std::vector<std::string>& placeholders, size_t rows) const override {
-    std::vector<std::string> set;
-    for (const auto& c : columns)
-      if (std::find(key.begin(), key.end(), c) == key.end())
-        set.push_back(quote_ident(c) + " = VALUES(" + quote_ident(c) + ")");
-    if (set.empty()) set.push_back(quote_ident(key.at(0)) + " = " + quote_ident(key.at(0)));
-    return insert_sql(name, columns, placeholders, rows) + " ON DUPLICATE KEY UPDATE " +
-           join_list(set);
-  }
-
   // MySQL evaluates the assignments left to right, later ones seeing what
   // earlier ones set: the version column is assigned last, so that every
   // condition reads the stored version.

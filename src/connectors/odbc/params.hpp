@@ -16,6 +16,15 @@
 
 namespace polydb::odbc {
 
+/// Whether the DBMS finds two keys of type `id` equal exactly when polydb
+/// does (bytewise; not decimals, floats with -0 = 0, or JSON). Only such keys
+/// go several rows to one upsert statement, where polydb makes sure that no
+/// statement meets a key twice.
+inline bool bytewise_equality(TypeId id) {
+  return id != TypeId::decimal && id != TypeId::float64 && id != TypeId::json &&
+         id != TypeId::null;
+}
+
 /// The buffers behind one SQLBindParameter per column, for rows
 /// [first, first + count) of the given columns. Movable, not copyable; the
 /// statement must be executed before the ParamArrays is changed or destroyed.

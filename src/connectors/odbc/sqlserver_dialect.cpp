@@ -121,28 +121,6 @@ class SqlServerDialect final : public Dialect {
     return std::clamp<size_t>(kMaxParams / std::max<size_t>(columns, 1), 1, kMaxRows);
   }
 
-  std::string upsert_sql(const TableName& name, const std::vector<std::string>& columns,
-                         const std::vector<std::string>& key,
-                         const std::vector<std::string>& placeholders, size_t) const override {
-    std::vector<std::string> cols, on, set;
-    for (const auto& c : columns) {
-      const std::string q = quote_ident(c);
-      cols.push_back(q);
-      if (std::find(key.begin(), key.end(), c) != key.end())
-        on.push_back("t." + q + " = s." + q);
-      else
-        set.push_back("t." + q + " = s." + q);
-    }
-    // HOLDLOCK: without it two concurrent MERGEs may both miss the key and
-    // both insert (MERGE is not atomic under READ COMMITTED).
-    std::string sql = fmt::format(
-        "MERGE INTO {} WITH (HOLDLOCK) AS t USING (VALUES ({})) AS s ({}) ON ({})",
-        quote_table(name), join_list(placeholders), join_list(cols), fmt::join(on, " AND "));
-    if (!set.empty()) sql += " WHEN MATCHED THEN UPDATE SET " + join_list(set);
-    return sql + fmt::format(" WHEN NOT MATCHED THEN INSERT ({}) VALUES ({});", join_list(cols),
-                             join_list(cols, "s."));
-  }
-
   std::string change_upsert_sql(const TableName& name, const std::vector<std::string>& columns,
                                 const std::vector<std::string>& key, const std::string& version,
                                 const std::vector<std::string>& placeholders,
@@ -156,7 +134,9 @@ class SqlServerDialect final : public Dialect {
       else
         set.push_back("t." + q + " = s." + q);
     }
-    // HOLDLOCK as in upsert_sql; the version condition in WHEN MATCHED AND.
+    // HOLDLOCK: without it two concurrent MERGEs may both miss the key and
+    // both insert (MERGE is not atomic under READ COMMITTED). The version
+    // condition goes into WHEN MATCHED AND.
     std::string sql = fmt::format(
         "MERGE INTO {} WITH (HOLDLOCK) AS t USING (VALUES ({})) AS s ({}) ON ({})",
         quote_table(name), join_list(placeholders), join_list(cols), fmt::join(on, " AND "));

@@ -182,11 +182,6 @@ class OdbcWriter final : public BatchWriter {
                                columns_.begin());
   }
 
-  static bool bytewise_equality(TypeId id) {
-    return id != TypeId::decimal && id != TypeId::float64 && id != TypeId::json &&
-           id != TypeId::null;
-  }
-
   // The prepared statement taking `rows` rows.
   SQLHSTMT statement_for(size_t rows) {
     for (auto& [n, stmt] : statements_)
@@ -198,13 +193,7 @@ class OdbcWriter final : public BatchWriter {
   }
 
   StmtHandle prepare(const std::string& sql) {
-    logger("odbc")->debug("prepare: {}", sql.size() > 300 ? sql.substr(0, 300) + " ..." : sql);
-    StmtHandle stmt = conn_.new_statement();
-    std::u16string text = to_utf16(sql);
-    conn_.check(SQLPrepareW(stmt.get(), reinterpret_cast<SQLWCHAR*>(text.data()),
-                            static_cast<SQLINTEGER>(text.size())),
-                stmt.get(), fmt::format("cannot prepare the write into '{}'", as_given_));
-    return stmt;
+    return conn_.prepare(sql, fmt::format("cannot prepare the write into '{}'", as_given_));
   }
 
   std::vector<std::string> upsert_key(const TableDescription& target) const {

@@ -17,6 +17,7 @@
 // ON CONFLICT DO UPDATE refuses).
 
 #include "connectors/common/changes.hpp"
+#include "connectors/common/write_plan.hpp"
 
 #include <fmt/format.h>
 
@@ -33,12 +34,6 @@
 namespace polydb::postgres {
 
 namespace {
-
-std::string join_quoted(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote_ident(n);
-  return out;
-}
 
 bool same_columns(std::vector<std::string> a, std::vector<std::string> b) {
   std::sort(a.begin(), a.end());
@@ -63,25 +58,16 @@ class PgChangeWriter final : public ChangeWriter {
                   std::string(kBackend));
     target_ = desc.name;
     columns_ = change_columns(schema_, options, table, kBackend);
-    for (const auto& f : schema_.fields) {
-      const auto idx = desc.schema.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : desc.schema.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {})", table, f.name, have),
-                    std::string(kBackend))
-            .set_hint(Hint::describe_table);
-      }
-      const PgType& t = desc.types[*idx];
+    for (size_t idx : match_columns(schema_, desc.schema, table, kBackend, Hint::describe_table)) {
+      const PgType& t = desc.types[idx];
       if (!can_encode(t))
         throw Error(ErrorCode::unsupported,
                     fmt::format("column '{}' of '{}' has type {}, which polydb cannot write yet",
-                                desc.schema.fields[*idx].name, table, t.name),
+                                desc.schema.fields[idx].name, table, t.name),
                     std::string(kBackend));
-      names_.push_back(desc.schema.fields[*idx].name);
+      names_.push_back(desc.schema.fields[idx].name);
       pg_types_.push_back(t);
-      target_types_.push_back(desc.schema.fields[*idx].type);
+      target_types_.push_back(desc.schema.fields[idx].type);
       scratch_.emplace_back(target_types_.back());
     }
     std::vector<std::string> key;
@@ -93,13 +79,8 @@ class PgChangeWriter final : public ChangeWriter {
   ~PgChangeWriter() override { abort(); }
 
   void apply(const ChangeBatch& changes) override {
-    check_usable();
-    if (changes.rows.num_columns() != schema_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("a change batch has {} columns, the writer of table '{}' was "
-                              "opened with {}",
-                              changes.rows.num_columns(), table_, schema_.fields.size()),
-                  std::string(kBackend));
+    if (aborted_) throw unusable_change_writer("apply()", table_, failed_, kBackend);
+    check_change_columns(changes, schema_, table_, kBackend);
     const std::vector<size_t> rows = effective_changes(changes, columns_, kBackend);
     size_t upserts = 0;
     for (size_t r : rows) upserts += changes.ops[r] == ChangeOp::upsert;
@@ -116,6 +97,7 @@ class PgChangeWriter final : public ChangeWriter {
       } catch (...) {
         // The transaction failed (PostgreSQL refuses anything but ROLLBACK
         // now): what was applied since the last commit is lost.
+        failed_ = true;
         abort();
         throw;
       }
@@ -126,11 +108,12 @@ class PgChangeWriter final : public ChangeWriter {
   }
 
   ChangeResult commit() override {
-    check_usable();
+    if (aborted_) throw unusable_change_writer("commit()", table_, failed_, kBackend);
     if (in_txn_) {
       try {
         conn_.run("COMMIT", {}, fmt::format("cannot commit the changes to '{}'", table_));
       } catch (...) {
+        failed_ = true;
         abort();
         throw;
       }
@@ -156,14 +139,6 @@ class PgChangeWriter final : public ChangeWriter {
   }
 
  private:
-  void check_usable() const {
-    if (aborted_)
-      throw Error(
-          ErrorCode::invalid_argument,
-          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
-          std::string(kBackend));
-  }
-
   // ON CONFLICT (key) infers a unique index over exactly the key columns: a
   // valid, non-partial, non-deferrable one on columns (not expressions).
   void check_unique(const TableDesc& desc, const std::vector<std::string>& key) {
@@ -271,15 +246,7 @@ class PgChangeWriter final : public ChangeWriter {
           continue;
         }
         try {
-          if (col.type().id == target_types_[c].id) {
-            encode_field(pg_types_[c], col, r, buf);
-          } else {
-            // Converted to the stored column's type first (text '42' into a
-            // bigint column); what does not convert is the caller's error.
-            scratch_[c].clear();
-            scratch_[c].append(coerce_value(col.value_at(r), target_types_[c]));
-            encode_field(pg_types_[c], scratch_[c], 0, buf);
-          }
+          encode_converted(pg_types_[c], target_types_[c], col, r, scratch_[c], buf);
         } catch (const Error& e) {
           throw Error(e.code(),
                       fmt::format("table '{}', column '{}': {}", table_, schema_.fields[c].name,
@@ -311,6 +278,7 @@ class PgChangeWriter final : public ChangeWriter {
   bool in_txn_ = false;
   bool staged_ = false;  // the staging table holds an earlier batch
   bool aborted_ = false;
+  bool failed_ = false;  // aborted by a failed statement, not by the caller
 };
 
 }  // namespace

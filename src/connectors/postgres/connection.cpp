@@ -30,6 +30,12 @@ std::string quote_ident(std::string_view name) {
   return out + "\"";
 }
 
+std::string join_quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote_ident(n);
+  return out;
+}
+
 std::string TableName::quoted() const { return quote_ident(schema) + "." + quote_ident(table); }
 
 namespace {

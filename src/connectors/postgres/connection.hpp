@@ -25,6 +25,8 @@ namespace polydb::postgres {
 
 /// `"name"` with embedded quotes doubled.
 std::string quote_ident(std::string_view name);
+/// quote_ident of each name, joined by ", " (column lists).
+std::string join_quoted(const std::vector<std::string>& names);
 
 /// One way to read a table name the user wrote; schema empty = search_path.
 struct NameCandidate {

@@ -65,4 +65,15 @@ void CopyIn::cancel() noexcept {
   conn_.set_busy(false);
 }
 
+void encode_converted(const PgType& pg, const Type& stored, const Column& col, size_t row,
+                      Column& scratch, std::string& out) {
+  if (col.type().id == stored.id) {
+    encode_field(pg, col, row, out);
+    return;
+  }
+  scratch.clear();
+  scratch.append(coerce_value(col.value_at(row), stored));
+  encode_field(pg, scratch, 0, out);
+}
+
 }  // namespace polydb::postgres

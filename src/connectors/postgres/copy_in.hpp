@@ -2,13 +2,14 @@
 
 // One binary `COPY ... FROM STDIN (FORMAT binary)` in progress: the framing
 // (signature, tuples, trailer), buffered output sent about 1 MB at a time,
-// and the server's error when it rejects the data. (writer.cpp frames its
-// COPY itself; it can move onto this class.)
+// and the server's error when it rejects the data. The bulk writer and the
+// change writer both load through it.
 
 #include <string>
 #include <utility>
 
 #include "connectors/postgres/connection.hpp"
+#include "connectors/postgres/types.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::postgres {
@@ -33,6 +34,9 @@ class CopyIn {
   void row_done() {
     if (buf_.size() >= kFlushBytes) flush();
   }
+  /// Sends what the buffer holds now (e.g. at the end of a batch, so that
+  /// memory stays bounded by one batch). Throws the server's Error.
+  void flush();
   /// Sends the trailer and ends the COPY; throws the server's Error (then
   /// the connection is idle again, its transaction failed).
   void finish();
@@ -43,7 +47,6 @@ class CopyIn {
  private:
   // libpq buffers what PQputCopyData is given; hand it ~1 MB at a time.
   static constexpr size_t kFlushBytes = 1u << 20;
-  void flush();
   Error server_error();
 
   PgConnection& conn_;
@@ -51,5 +54,13 @@ class CopyIn {
   std::string buf_;
   bool active_ = false;
 };
+
+/// Appends row `row` of `col` to a COPY tuple as a field of type `pg`: as it
+/// is when `col` has the stored column's type `stored`, else converted to
+/// `stored` first (text '42' into a bigint column) through `scratch`, a
+/// column of type `stored` that the caller keeps to reuse its memory. Throws
+/// Error (type_mismatch) for a value that does not convert.
+void encode_converted(const PgType& pg, const Type& stored, const Column& col, size_t row,
+                      Column& scratch, std::string& out);
 
 }  // namespace polydb::postgres

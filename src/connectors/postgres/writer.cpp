@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "connectors/postgres/connection.hpp"
+#include "connectors/postgres/copy_in.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
 #include "core/log.hpp"
@@ -11,15 +12,6 @@
 namespace polydb::postgres {
 
 namespace {
-
-// libpq buffers what PQputCopyData is given; hand it ~1 MB at a time.
-constexpr size_t kFlushBytes = 1u << 20;
-
-std::string join_quoted(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote_ident(n);
-  return out;
-}
 
 // PostgreSQL cuts identifiers at 63 bytes.
 constexpr size_t kMaxIdentifier = 63;
@@ -37,7 +29,8 @@ class PgWriter final : public BatchWriter {
   PgWriter(PgConnection& conn, std::string_view table, const Schema& schema,
            const WriteOptions& options)
       : conn_(conn), table_(table), source_(schema), options_(options),
-        native_(options.source_backend == kBackend) {
+        native_(options.source_backend == kBackend),
+        copy_(conn, fmt::format("cannot write into '{}'", table)) {
     check_writable_source(source_, table, kBackend);
     conn_.run("BEGIN", {}, "cannot start a transaction");
     in_txn_ = true;
@@ -57,23 +50,15 @@ class PgWriter final : public BatchWriter {
                   std::string(kBackend));
     check_batch_columns(batch, source_, kBackend);
     const size_t ncols = batch.num_columns();
+    std::string& buf = copy_.buffer();
     for (size_t r = 0; r < batch.num_rows(); ++r) {
-      const size_t row_start = buf_.size();
-      wire::put16(buf_, static_cast<uint16_t>(ncols));
+      const size_t row_start = buf.size();
+      wire::put16(buf, static_cast<uint16_t>(ncols));
       for (size_t c = 0; c < ncols; ++c) {
-        const Column& col = batch.column(c);
         try {
-          if (col.type().id == target_types_[c].id) {
-            encode_field(pg_types_[c], col, r, buf_);
-          } else {
-            // Convert to the target column's type first (e.g. text '42' into a
-            // bigint column); what does not convert is the caller's error.
-            scratch_[c].clear();
-            scratch_[c].append(coerce_value(col.value_at(r), target_types_[c]));
-            encode_field(pg_types_[c], scratch_[c], 0, buf_);
-          }
+          encode_converted(pg_types_[c], target_types_[c], batch.column(c), r, scratch_[c], buf);
         } catch (const Error& e) {
-          buf_.resize(row_start);  // the row is not sent
+          buf.resize(row_start);  // the row is not sent
           throw Error(e.code(),
                       fmt::format("row {}, column '{}': {}", rows_ + 1, source_.fields[c].name,
                                   e.message()),
@@ -81,9 +66,9 @@ class PgWriter final : public BatchWriter {
         }
       }
       ++rows_;
-      if (buf_.size() >= kFlushBytes) flush();
+      copy_.row_done();
     }
-    flush();
+    copy_.flush();
   }
 
   WriteResult commit() override {
@@ -91,7 +76,7 @@ class PgWriter final : public BatchWriter {
       throw Error(ErrorCode::invalid_argument, "commit() after commit() or abort()",
                   std::string(kBackend));
     try {
-      end_copy();
+      copy_.finish();
       if (options_.mode == WriteMode::upsert) conn_.run(upsert_sql_, {}, "upsert failed");
       if (!aside_.table.empty()) swap_in();
       conn_.run("COMMIT", {}, "commit failed");
@@ -107,16 +92,7 @@ class PgWriter final : public BatchWriter {
   void abort() noexcept override {
     if (!in_txn_) return;
     in_txn_ = false;
-    if (copying_) {
-      copying_ = false;
-      try {
-        conn_.put_copy_end("aborted by polydb");
-      } catch (...) {
-        // Timed out or stopped: the connection is abandoned, the server rolls back.
-      }
-      conn_.drain();
-      conn_.set_busy(false);
-    }
+    copy_.cancel();
     // Fails only when the connection is gone, and then the server rolled back.
     try {
       conn_.exec("ROLLBACK");
@@ -184,7 +160,7 @@ class PgWriter final : public BatchWriter {
       copy_into = tmp;
       upsert_sql_ = upsert_sql(target, write_to, tmp, cols, seq);
     }
-    start_copy(
+    copy_.start(
         fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", copy_into, join_quoted(cols)));
   }
 
@@ -209,48 +185,6 @@ class PgWriter final : public BatchWriter {
         "_polydb_rank = 1 OR _polydb_null_key ON CONFLICT ({3}) DO {4}",
         into.quoted(), join_quoted(cols), tmp, join_quoted(key),
         set.empty() ? "NOTHING" : "UPDATE SET " + set, quote_ident(seq), any_null);
-  }
-
-  void start_copy(const std::string& sql) {
-    logger("pg")->debug("{}", sql);
-    PgResult res = conn_.exec(sql);
-    if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN)
-      throw make_error(res.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
-    copying_ = true;
-    conn_.set_busy(true);
-    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // + '\0': 11 bytes
-    buf_.assign(kSignature, 11);
-    wire::put32(buf_, 0);  // flags
-    wire::put32(buf_, 0);  // header extension length
-  }
-
-  void flush() {
-    if (buf_.empty()) return;
-    if (!conn_.put_copy_data(buf_.data(), static_cast<int>(buf_.size()))) throw copy_error();
-    buf_.clear();
-  }
-
-  // The server's error when it rejected the COPY (it stops reading then).
-  Error copy_error() {
-    PgResult r = conn_.next_result();
-    if (r && PQresultStatus(r.get()) == PGRES_FATAL_ERROR)
-      return make_error(r.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
-    return make_error(nullptr, conn_.pg(), fmt::format("cannot write into '{}'", table_));
-  }
-
-  void end_copy() {
-    if (!copying_) return;
-    wire::put16(buf_, static_cast<uint16_t>(-1));  // trailer
-    flush();
-    if (!conn_.put_copy_end(nullptr)) throw copy_error();
-    PgResult res = conn_.next_result();
-    copying_ = false;
-    std::optional<Error> failure;
-    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
-      failure = make_error(res.get(), conn_.pg(), fmt::format("cannot write into '{}'", table_));
-    conn_.drain();
-    conn_.set_busy(false);
-    if (failure) throw *failure;
   }
 
   void swap_in() {
@@ -289,9 +223,8 @@ class PgWriter final : public BatchWriter {
   std::vector<PgType> pg_types_;  // per source column: the target column's type
   std::vector<Type> target_types_;
   std::vector<Column> scratch_;  // per column, for converted values
-  std::string buf_;
+  CopyIn copy_;  // the one COPY of the writer's rows, from open() to commit()
   bool in_txn_ = false;
-  bool copying_ = false;
   uint64_t rows_ = 0;
 };
 

@@ -10,6 +10,7 @@
 // outcome: effective_changes()).
 
 #include "connectors/common/changes.hpp"
+#include "connectors/common/write_plan.hpp"
 
 #include <fmt/format.h>
 
@@ -54,18 +55,9 @@ class SqliteChangeWriter final : public ChangeWriter {
     columns_ = change_columns(schema_, options, table, "sqlite");
     const Schema stored = conn_.describe(target_.reference());
     std::vector<std::string> names;  // as the table spells them
-    for (const auto& f : schema_.fields) {
-      const auto idx = stored.index_of(f.name);
-      if (!idx) {
-        std::string have;
-        for (const auto& t : stored.fields) have += (have.empty() ? "" : ", ") + t.name;
-        throw Error(ErrorCode::not_found,
-                    fmt::format("table '{}' has no column '{}' (it has: {})", table, f.name, have),
-                    "sqlite")
-            .set_hint(Hint::describe_table);
-      }
-      names.push_back(stored.fields[*idx].name);
-      types_.push_back(stored.fields[*idx].type);
+    for (size_t idx : match_columns(schema_, stored, table, "sqlite", Hint::describe_table)) {
+      names.push_back(stored.fields[idx].name);
+      types_.push_back(stored.fields[idx].type);
     }
     std::vector<std::string> key;
     for (size_t k : columns_.key) key.push_back(names[k]);
@@ -76,17 +68,8 @@ class SqliteChangeWriter final : public ChangeWriter {
   ~SqliteChangeWriter() override { abort(); }
 
   void apply(const ChangeBatch& changes) override {
-    if (aborted_)
-      throw Error(
-          ErrorCode::invalid_argument,
-          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
-          "sqlite");
-    if (changes.rows.num_columns() != schema_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("a change batch has {} columns, the writer of table '{}' was "
-                              "opened with {}",
-                              changes.rows.num_columns(), table_, schema_.fields.size()),
-                  "sqlite");
+    if (aborted_) throw unusable_change_writer("apply()", table_, failed_, "sqlite");
+    check_change_columns(changes, schema_, table_, "sqlite");
     const std::vector<size_t> rows = effective_changes(changes, columns_, "sqlite");
     try {
       begin();
@@ -98,6 +81,7 @@ class SqliteChangeWriter final : public ChangeWriter {
       }
     } catch (...) {
       // A half-applied batch must not be committed by a later commit().
+      failed_ = true;
       abort();
       throw;
     }
@@ -107,15 +91,12 @@ class SqliteChangeWriter final : public ChangeWriter {
   }
 
   ChangeResult commit() override {
-    if (aborted_)
-      throw Error(
-          ErrorCode::invalid_argument,
-          fmt::format("the change writer of table '{}' was aborted (open a new one)", table_),
-          "sqlite");
+    if (aborted_) throw unusable_change_writer("commit()", table_, failed_, "sqlite");
     if (in_txn_) {
       try {
         conn_.exec("COMMIT");
       } catch (...) {
+        failed_ = true;
         abort();
         throw;
       }
@@ -276,6 +257,7 @@ class SqliteChangeWriter final : public ChangeWriter {
   ChangeResult result_;
   bool in_txn_ = false;
   bool aborted_ = false;
+  bool failed_ = false;  // aborted by a failed statement, not by the caller
 };
 
 }  // namespace

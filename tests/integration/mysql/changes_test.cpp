@@ -1,71 +1,75 @@
 // MySQL / MariaDB change writer against the real server: the shared change
-// scenarios, the unique-key requirement of ON DUPLICATE KEY, and the
-// conditional assignments (version column assigned last) checked on the server.
+// scenarios of tests/change_scenarios.hpp in the test's own database, and
+// what is MySQL's own: batches spanning statements, the conditional
+// assignments (version column assigned last) checked on the server, and
+// database-qualified names.
 
+#include "change_scenarios.hpp"
 #include "fixture.hpp"
-#include "integration/change_scenarios.hpp"
 
 namespace polydb::mytest {
 namespace {
 
-using namespace polydb::changetest;
+using namespace polydb::change_test;
 
-class MysqlChanges : public MysqlTest {};
+class MysqlChanges : public MysqlTest {
+ protected:
+  TableRef ref() const {
+    return [this](const std::string& name) { return conn_->table_reference(name); };
+  }
+};
 
 TEST_F(MysqlChanges, Capability) { EXPECT_TRUE(conn_->capabilities().change_writes); }
-
-TEST_F(MysqlChanges, UpsertsInsertAndReplace) { upserts_insert_and_replace(*conn_, "t"); }
-
+TEST_F(MysqlChanges, UpsertsInsertAndReplace) { upserts_insert_and_replace(*conn_, ref()); }
 TEST_F(MysqlChanges, RemovesDeleteAndAbsentKeysAreFine) {
-  removes_delete_and_absent_keys_are_fine(*conn_, "t");
+  removes_delete_and_absent_keys_are_fine(*conn_, ref());
 }
-
-TEST_F(MysqlChanges, LastChangeInABatchWins) { last_change_in_a_batch_wins(*conn_, "t"); }
-
-TEST_F(MysqlChanges, VersionsDecide) { versions_decide(*conn_, "t"); }
-
-TEST_F(MysqlChanges, AbortRollsBack) { abort_rolls_back(*conn_, "t"); }
-
-TEST_F(MysqlChanges, TwoCommitsOnOneWriter) {
+TEST_F(MysqlChanges, KeyChangedSeveralTimesInOneBatchEndsAsItsLastChange) {
+  key_changed_several_times_in_one_batch_ends_as_its_last_change(*conn_, ref());
+}
+TEST_F(MysqlChanges, VersionsSkipStaleChanges) { versions_skip_stale_changes(*conn_, ref()); }
+TEST_F(MysqlChanges, ReplayingAStreamTwiceGivesTheSameTable) {
+  replaying_a_stream_twice_gives_the_same_table(*conn_, ref());
+}
+TEST_F(MysqlChanges, AbortRollsBack) { abort_rolls_back(*conn_, ref()); }
+TEST_F(MysqlChanges, CommitThenMoreChangesThenCommit) {
   auto other = connect(url_);
-  two_commits_on_one_writer(*conn_, *other, "t");
+  commit_then_more_changes_then_commit(*conn_, *other, ref());
 }
-
-TEST_F(MysqlChanges, CompositeKeys) { composite_keys(*conn_, "t"); }
-
-TEST_F(MysqlChanges, OddColumnNames) { odd_column_names(*conn_, "odd`t\"able"); }
-
-TEST_F(MysqlChanges, NullKeyOrVersionIsInvalid) { null_key_is_invalid(*conn_, "t"); }
-
+TEST_F(MysqlChanges, CompositeKeys) { composite_keys(*conn_, ref()); }
+TEST_F(MysqlChanges, OddColumnNames) { odd_column_names(*conn_, ref()); }
+TEST_F(MysqlChanges, NullsInNonKeyColumns) { nulls_in_non_key_columns(*conn_, ref()); }
+TEST_F(MysqlChanges, BadChangesAreInvalidArguments) {
+  bad_changes_are_invalid_arguments(*conn_, ref());
+}
+TEST_F(MysqlChanges, OpeningChecksTableAndColumns) {
+  opening_checks_table_and_columns(*conn_, ref());
+}
 TEST_F(MysqlChanges, KeysMustBeUnique) {
-  keys_must_be_unique(*conn_, "t", [&] {
-    conn_->execute("CREATE TABLE t (id BIGINT, code BIGINT, name VARCHAR(20), UNIQUE KEY (code))");
+  keys_must_be_unique(*conn_, ref(), [&](const std::string& t) {
+    conn_->execute("CREATE TABLE " + t +
+                   " (id BIGINT, code BIGINT, name VARCHAR(20), UNIQUE KEY (code))");
   });
 }
+TEST_F(MysqlChanges, MatchesTheOracle) { matches_the_oracle(*conn_, ref(), false); }
+TEST_F(MysqlChanges, MatchesTheOracleWithVersions) { matches_the_oracle(*conn_, ref(), true); }
 
-TEST_F(MysqlChanges, MissingTableOrColumn) { missing_table_or_column(*conn_, "t"); }
-
-TEST_F(MysqlChanges, DifferentialUnversioned) { differential(*conn_, "t", false); }
-
-TEST_F(MysqlChanges, DifferentialVersioned) { differential(*conn_, "t", true); }
-
-TEST_F(MysqlChanges, ReplayTwiceLeavesTheSameTable) { replay_twice(*conn_, "t"); }
-
-// Many columns, many rows: upserts and removes span several statements.
+// Many rows: upserts and removes span several statements.
 TEST_F(MysqlChanges, LargeBatchesSpanStatements) {
-  auto s = simple_schema(true);
+  const auto s = simple_schema();
   conn_->create_table("t", *s);
-  auto w = conn_->change_writer("t", *s, {.version_column = "ver"});
-  std::vector<std::pair<ChangeOp, Row>> up, down;
-  for (int64_t i = 0; i < 5000; ++i) up.push_back({U, {i, "r" + std::to_string(i), i, 1}});
-  for (int64_t i = 0; i < 5000; i += 2) down.push_back({R, {i, nullptr, nullptr, 1}});
-  w->apply(changes(s, up));
-  w->apply(changes(s, down));
+  auto w = conn_->change_writer("t", *s, {.key = {}, .version_column = "v"});
+  std::vector<Change> ups, downs;
+  for (int64_t i = 0; i < 5000; ++i) ups.push_back(up({i, 1, "r" + std::to_string(i)}));
+  for (int64_t i = 0; i < 5000; i += 2) downs.push_back(rm({i, 1, nullptr}));
+  w->apply(make_batch(s, ups));
+  w->apply(make_batch(s, downs));
   w->commit();
-  const auto rows = rows_of(*conn_, "t");
+  const Rows rows = simple_rows(*conn_, "t");
   ASSERT_EQ(rows.size(), 2500u);
-  EXPECT_EQ(rows.front(), (Row{1, "r1", 1, 1}));
-  EXPECT_EQ(rows.back(), (Row{4999, "r4999", 4999, 1}));
+  const std::vector<Value> first = {1, 1, "r1"}, last = {4999, 1, "r4999"};
+  EXPECT_EQ(rows.at(key_text(first, {0})), first);
+  EXPECT_EQ(rows.at(key_text(last, {0})), last);
 }
 
 // The version column is compared before it is overwritten: assigned last in
@@ -74,27 +78,27 @@ TEST_F(MysqlChanges, VersionColumnFirstInTheTable) {
   conn_->execute(
       "CREATE TABLE t (ver BIGINT, id BIGINT PRIMARY KEY, name VARCHAR(20), qty BIGINT)");
   auto s = std::make_shared<Schema>();
-  s->fields = {{"ver", TypeId::int64, true, ""},
-               {"id", TypeId::int64, false, ""},
-               {"name", TypeId::string, true, ""},
-               {"qty", TypeId::int64, true, ""}};
+  s->fields = {{"ver", TypeId::int64},
+               {"id", TypeId::int64, false},
+               {"name", TypeId::string},
+               {"qty", TypeId::int64}};
   s->primary_key = {"id"};
-  auto w = conn_->change_writer("t", *s, {.version_column = "ver"});
-  w->apply(changes(s, {{U, {1, 1, "a", 1}}}));
-  w->apply(changes(s, {{U, {2, 1, "b", 2}}}));
-  w->apply(changes(s, {{U, {1, 1, "stale", 3}}}));
+  auto w = conn_->change_writer("t", *s, {.key = {}, .version_column = "ver"});
+  w->apply(make_batch(s, {up({1, 1, "a", 1})}));
+  w->apply(make_batch(s, {up({2, 1, "b", 2})}));
+  w->apply(make_batch(s, {up({1, 1, "stale", 3})}));
   w->commit();
   EXPECT_EQ(client("SELECT ver, id, name, qty FROM t"), "2\t1\tb\t2\n");
 }
 
 TEST_F(MysqlChanges, DatabaseQualifiedTable) {
-  auto s = simple_schema(false);
+  const auto s = simple_schema();
   conn_->create_table("t", *s);
   auto other = connect(server_);  // another default database
   auto w = other->change_writer(db_ + ".t", *s, {});
-  w->apply(changes(s, {{U, {1, "a", 1}}}));
+  w->apply(make_batch(s, {up({1, 1, "a"})}));
   w->commit();
-  EXPECT_EQ(rows_of(*conn_, "t"), (std::vector<Row>{{1, "a", 1}}));
+  EXPECT_EQ(simple_rows(*conn_, "t"), expect_rows({{1, 1, "a"}}));
 }
 
 }  // namespace

@@ -1,76 +1,79 @@
 // ODBC change writer through psqlODBC (PostgreSQL: INSERT ... ON CONFLICT)
 // and MariaDB Connector/ODBC (ON DUPLICATE KEY UPDATE): the shared change
-// scenarios (the statements' text: tests/unit/connectors/odbc/change_sql_test.cpp).
+// scenarios of tests/change_scenarios.hpp (the statements' text:
+// tests/unit/connectors/odbc/change_sql_test.cpp), and batches that span
+// statements.
 
+#include "change_scenarios.hpp"
 #include "fixture.hpp"
-#include "integration/change_scenarios.hpp"
 
 namespace polydb::odbctest {
 namespace {
 
-using namespace polydb::changetest;
+using namespace polydb::change_test;
 
-using OdbcChanges = OdbcTest;
+class OdbcChanges : public OdbcTest {
+ protected:
+  // The tests' own names (dropped afterwards), quoted as the DBMS wants.
+  TableRef ref() {
+    return [this](const std::string& name) {
+      tables_.push_back(conn_->table_reference(prefix_ + name));
+      return tables_.back();
+    };
+  }
+};
 
 TEST_P(OdbcChanges, Capability) { EXPECT_TRUE(conn_->capabilities().change_writes); }
-
-TEST_P(OdbcChanges, UpsertsInsertAndReplace) {
-  upserts_insert_and_replace(*conn_, table("chg_up"));
-}
-
+TEST_P(OdbcChanges, UpsertsInsertAndReplace) { upserts_insert_and_replace(*conn_, ref()); }
 TEST_P(OdbcChanges, RemovesDeleteAndAbsentKeysAreFine) {
-  removes_delete_and_absent_keys_are_fine(*conn_, table("chg_rm"));
+  removes_delete_and_absent_keys_are_fine(*conn_, ref());
 }
-
-TEST_P(OdbcChanges, LastChangeInABatchWins) { last_change_in_a_batch_wins(*conn_, table("chg_last")); }
-
-TEST_P(OdbcChanges, VersionsDecide) { versions_decide(*conn_, table("chg_ver")); }
-
-TEST_P(OdbcChanges, AbortRollsBack) { abort_rolls_back(*conn_, table("chg_abort")); }
-
-TEST_P(OdbcChanges, TwoCommitsOnOneWriter) {
+TEST_P(OdbcChanges, KeyChangedSeveralTimesInOneBatchEndsAsItsLastChange) {
+  key_changed_several_times_in_one_batch_ends_as_its_last_change(*conn_, ref());
+}
+TEST_P(OdbcChanges, VersionsSkipStaleChanges) { versions_skip_stale_changes(*conn_, ref()); }
+TEST_P(OdbcChanges, ReplayingAStreamTwiceGivesTheSameTable) {
+  replaying_a_stream_twice_gives_the_same_table(*conn_, ref());
+}
+TEST_P(OdbcChanges, AbortRollsBack) { abort_rolls_back(*conn_, ref()); }
+TEST_P(OdbcChanges, CommitThenMoreChangesThenCommit) {
   auto other = connect(url_);
-  two_commits_on_one_writer(*conn_, *other, table("chg_two"));
+  commit_then_more_changes_then_commit(*conn_, *other, ref());
 }
-
-TEST_P(OdbcChanges, CompositeKeys) { composite_keys(*conn_, table("chg_comp")); }
-
-TEST_P(OdbcChanges, OddColumnNames) { odd_column_names(*conn_, table("chg_odd")); }
-
-TEST_P(OdbcChanges, NullKeyOrVersionIsInvalid) { null_key_is_invalid(*conn_, table("chg_null")); }
-
+TEST_P(OdbcChanges, CompositeKeys) { composite_keys(*conn_, ref()); }
+TEST_P(OdbcChanges, OddColumnNames) { odd_column_names(*conn_, ref()); }
+TEST_P(OdbcChanges, NullsInNonKeyColumns) { nulls_in_non_key_columns(*conn_, ref()); }
+TEST_P(OdbcChanges, BadChangesAreInvalidArguments) {
+  bad_changes_are_invalid_arguments(*conn_, ref());
+}
+TEST_P(OdbcChanges, OpeningChecksTableAndColumns) {
+  opening_checks_table_and_columns(*conn_, ref());
+}
 TEST_P(OdbcChanges, KeysMustBeUnique) {
-  const std::string t = table("chg_uniq");
-  keys_must_be_unique(*conn_, t, [&] {
-    conn_->execute("CREATE TABLE " + t +
-                   " (id BIGINT, code BIGINT, name VARCHAR(20), CONSTRAINT " + t +
-                   "_code UNIQUE (code))");
+  keys_must_be_unique(*conn_, ref(), [&](const std::string& t) {
+    conn_->execute("CREATE TABLE " + t + " (id BIGINT, code BIGINT, name VARCHAR(20), UNIQUE (code))");
   });
 }
+TEST_P(OdbcChanges, MatchesTheOracle) { matches_the_oracle(*conn_, ref(), false); }
+TEST_P(OdbcChanges, MatchesTheOracleWithVersions) { matches_the_oracle(*conn_, ref(), true); }
 
-TEST_P(OdbcChanges, MissingTableOrColumn) { missing_table_or_column(*conn_, table("chg_missing")); }
-
-TEST_P(OdbcChanges, DifferentialUnversioned) { differential(*conn_, table("chg_diff"), false); }
-
-TEST_P(OdbcChanges, DifferentialVersioned) { differential(*conn_, table("chg_diffv"), true); }
-
-TEST_P(OdbcChanges, ReplayTwiceLeavesTheSameTable) { replay_twice(*conn_, table("chg_replay")); }
-
+// Many rows: upserts and removes span several statements and parameter arrays.
 TEST_P(OdbcChanges, LargeBatchesSpanStatements) {
-  const std::string t = table("chg_large");
-  auto s = simple_schema(true);
+  const std::string t = ref()("chg_large");
+  const auto s = simple_schema();
   conn_->create_table(t, *s);
-  auto w = conn_->change_writer(t, *s, {.version_column = "ver"});
-  std::vector<std::pair<ChangeOp, Row>> up, down;
-  for (int64_t i = 0; i < 5000; ++i) up.push_back({U, {i, "r" + std::to_string(i), i, 1}});
-  for (int64_t i = 0; i < 5000; i += 2) down.push_back({R, {i, nullptr, nullptr, 1}});
-  w->apply(changes(s, up));
-  w->apply(changes(s, down));
+  auto w = conn_->change_writer(t, *s, {.key = {}, .version_column = "v"});
+  std::vector<Change> ups, downs;
+  for (int64_t i = 0; i < 5000; ++i) ups.push_back(up({i, 1, "r" + std::to_string(i)}));
+  for (int64_t i = 0; i < 5000; i += 2) downs.push_back(rm({i, 1, nullptr}));
+  w->apply(make_batch(s, ups));
+  w->apply(make_batch(s, downs));
   w->commit();
-  const auto rows = rows_of(*conn_, t);
+  const Rows rows = simple_rows(*conn_, t);
   ASSERT_EQ(rows.size(), 2500u);
-  EXPECT_EQ(rows.front(), (Row{1, "r1", 1, 1}));
-  EXPECT_EQ(rows.back(), (Row{4999, "r4999", 4999, 1}));
+  const std::vector<Value> first = {1, 1, "r1"}, last = {4999, 1, "r4999"};
+  EXPECT_EQ(rows.at(key_text(first, {0})), first);
+  EXPECT_EQ(rows.at(key_text(last, {0})), last);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, OdbcChanges, ::testing::ValuesIn(drivers()),

@@ -64,6 +64,11 @@ TEST_F(PgChanges, BadChangesAreInvalidArguments) {
 TEST_F(PgChanges, OpeningChecksTableAndColumns) {
   change_test::opening_checks_table_and_columns(*conn_, ref());
 }
+TEST_F(PgChanges, KeysMustBeUnique) {
+  change_test::keys_must_be_unique(*conn_, ref(), [&](const std::string& t) {
+    conn_->execute("CREATE TABLE " + t + " (id bigint, code bigint, name text, UNIQUE (code))");
+  });
+}
 TEST_F(PgChanges, EveryTypeRoundTrips) { change_test::every_type_round_trips(*conn_, ref()); }
 TEST_F(PgChanges, MatchesTheOracle) { change_test::matches_the_oracle(*conn_, ref(), false); }
 TEST_F(PgChanges, MatchesTheOracleWithVersions) {

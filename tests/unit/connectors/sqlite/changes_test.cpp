@@ -63,6 +63,11 @@ TEST_F(SqliteChanges, BadChangesAreInvalidArguments) {
 TEST_F(SqliteChanges, OpeningChecksTableAndColumns) {
   opening_checks_table_and_columns(*conn_, ref());
 }
+TEST_F(SqliteChanges, KeysMustBeUnique) {
+  keys_must_be_unique(*conn_, ref(), [&](const std::string& t) {
+    conn_->execute("CREATE TABLE " + t + " (id INTEGER, code INTEGER, name TEXT, UNIQUE (code))");
+  });
+}
 TEST_F(SqliteChanges, EveryTypeRoundTrips) { every_type_round_trips(*conn_, ref()); }
 TEST_F(SqliteChanges, MatchesTheOracle) { matches_the_oracle(*conn_, ref(), false); }
 TEST_F(SqliteChanges, MatchesTheOracleWithVersions) { matches_the_oracle(*conn_, ref(), true); }
