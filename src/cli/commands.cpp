@@ -154,6 +154,7 @@ struct CopyArgs {
   bool resume = false;
   std::string chunk_by;
   uint64_t chunk_rows = 100'000;
+  uint64_t checkpoint_rows = 50'000;
   uint32_t lease_seconds = 60;
 };
 
@@ -562,6 +563,7 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
   o.resume = args.resume;
   o.chunk_by = args.chunk_by;
   o.chunk_rows = args.chunk_rows;
+  o.checkpoint_rows = args.checkpoint_rows;
   o.lease = std::chrono::seconds(args.lease_seconds);
   o.stop = guard.token();
   if (!args.where.empty()) o.filter = as_usage([&] { return parse_filter(args.where); });
@@ -882,6 +884,11 @@ int run(int argc, char** argv) {
   copy->add_option("--chunk-rows", copy_args.chunk_rows, "Rows per chunk, roughly (default 100000)")
       ->type_name("N")
       ->check(count_in(1, kMaxCount));
+  copy->add_option("--checkpoint-rows", copy_args.checkpoint_rows,
+                   "Inside a --chunked chunk, commit and record the position every N rows, so "
+                   "that a resumed chunk continues there (0: once per chunk; default 50000)")
+      ->type_name("N")
+      ->check(count_in(0, kMaxCount));
   copy->add_option("--lease", copy_args.lease_seconds,
                    "Seconds a worker holds a chunk without news before another worker takes it "
                    "over (default 60)")

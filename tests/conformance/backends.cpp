@@ -315,6 +315,7 @@ const std::vector<Backend>& all_backends() {
     firestore.exact_describe = false;
     firestore.extra_column = true;
     firestore.max_value_bytes = 256 * 1024;
+    firestore.empty_tables_exist = false;
     b.push_back({"firestore", firestore_url, firestore});
     return b;
   }();

@@ -32,6 +32,9 @@ struct Quirks {
   /// attributes the inferred schema has no column for (document stores,
   /// docs/document-schemas.md).
   bool extra_column = false;
+  /// A table can exist without rows. false (Firestore): a collection exists
+  /// while it holds documents, so a missing table and an empty one are one.
+  bool empty_tables_exist = true;
   /// Connection::change_writer() applies change batches
   /// (Capabilities::change_writes).
   bool change_writes = true;

@@ -661,7 +661,10 @@ TEST_P(Changes, BadChangesAreRefused) {
     }
     return ErrorCode::internal;
   };
-  EXPECT_EQ(code_of([&] { (void)writer(); }), ErrorCode::not_found) << "no table yet";
+  if (quirks().empty_tables_exist)
+    EXPECT_EQ(code_of([&] { (void)writer(); }), ErrorCode::not_found) << "no table yet";
+  else  // a table without rows does not exist: a missing one is an empty one
+    EXPECT_EQ(code_of([&] { (void)writer(); }), ErrorCode::internal) << "no error expected";
   create();
   EXPECT_EQ(code_of([&] { (void)writer("name"); }), ErrorCode::invalid_argument)
       << "a version column must be an integer";
@@ -674,7 +677,12 @@ TEST_P(Changes, BadChangesAreRefused) {
   null_key.rows.append_row(std::vector<Value>{Value(), "x", Value(), int64_t{1}});
   EXPECT_EQ(code_of([&] { w->apply(null_key); }), ErrorCode::invalid_argument) << "NULL key";
   w->abort();
-  EXPECT_EQ(stored(), std::vector<std::string>{});
+  // Nothing was written (a schemaless store infers no columns from no rows:
+  // read whole rows).
+  if (quirks().empty_tables_exist)
+    EXPECT_TRUE(read_all({}).empty());
+  else  // no documents: no collection
+    EXPECT_EQ(code_of([&] { (void)read_all({}); }), ErrorCode::not_found);
 }
 
 TEST_P(Changes, AbortKeepsWhatWasCommitted) {

@@ -169,7 +169,9 @@ TEST(ChunkedCopy, KilledAtRandomMomentsAndResumedPostgresToMariadbIsExact) {
   const std::vector<std::string> base{"-q",        "copy",        pg.url(), pg.table("src"),
                                       my.url(),    "dst",         "--chunked", "--state",
                                       state,       "--chunk-rows", std::to_string(std::max<int64_t>(rows / 40, 1)),
-                                      "--parallel", "2"};
+                                      "--parallel", "2",
+                                      // Positions inside chunks: kills land between them.
+                                      "--checkpoint-rows", std::to_string(std::max<int64_t>(rows / 160, 1))};
   // Every run names the job: a kill may land before the first run created it.
   auto run = base;
   run.insert(run.end(), {"--job", "pg-to-my"});
@@ -216,7 +218,8 @@ TEST(ChunkedCopy, KilledAtRandomMomentsAndResumedSqliteToDynamoDbIsExact) {
   const std::vector<std::string> base{"-q",       "copy",    src_url,   "items",
                                       dyn_url,    table,     "--chunked", "--state",
                                       state,      "--chunk-rows", std::to_string(std::max<int64_t>(items / 20, 1)),
-                                      "--parallel", "2"};
+                                      "--parallel", "2",
+                                      "--checkpoint-rows", std::to_string(std::max<int64_t>(items / 80, 1))};
   auto run = base;
   run.insert(run.end(), {"--job", "sqlite-to-dynamodb"});
   const KillRun k = run_with_kills(run, dir, state, "sqlite-to-dynamodb", 5, 1206);

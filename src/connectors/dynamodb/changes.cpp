@@ -18,6 +18,7 @@
 #include <functional>
 #include <thread>
 
+#include "connectors/dynamodb/api_pool.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/items.hpp"
 #include "core/log.hpp"
@@ -110,30 +111,9 @@ class DynamoChangeWriter final : public ChangeWriter {
 
  private:
   // Runs task(api, i) for i in [0, count) on up to write_concurrency
-  // connections (this one and clones kept for the next batch); the first
-  // error stops the others and is rethrown.
+  // connections (this one and clones kept for the next batch).
   void run_parallel(size_t count, const std::function<void(Api&, size_t)>& task) {
-    const size_t workers = std::min<size_t>(conn_.options().write_concurrency, count);
-    while (apis_.size() + 1 < workers) apis_.push_back(conn_.api().clone());
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::vector<std::exception_ptr> errors(workers);
-    auto work = [&](size_t w) noexcept {
-      Api& api = w == 0 ? conn_.api() : *apis_[w - 1];
-      try {
-        for (size_t i; !failed && (i = next++) < count;) task(api, i);
-      } catch (...) {
-        errors[w] = std::current_exception();
-        failed = true;
-      }
-    };
-    {
-      std::vector<std::jthread> threads;
-      for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
-      if (workers > 0) work(0);
-    }  // joined
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    pool_.run(conn_.options().write_concurrency, count, task);
   }
 
   void send_bulk(std::vector<Json> requests) {
@@ -184,7 +164,7 @@ class DynamoChangeWriter final : public ChangeWriter {
   ChangeColumns columns_;
   std::string version_;  ///< the version attribute; empty = unconditional
   std::optional<ItemEncoder> encoder_;
-  std::vector<std::unique_ptr<Api>> apis_;  ///< connections of the 2nd... concurrent sender
+  ApiPool pool_{conn_.api()};  ///< the connections changes are sent on
   ChangeResult result_;
   uint64_t seen_ = 0;  ///< change rows applied before this batch (for row numbers in errors)
   bool closed_ = false;

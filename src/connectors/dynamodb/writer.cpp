@@ -8,6 +8,7 @@
 
 #include "connectors/common/document_schema.hpp"
 #include "connectors/common/write_plan.hpp"
+#include "connectors/dynamodb/api_pool.hpp"
 #include "connectors/dynamodb/connection.hpp"
 #include "connectors/dynamodb/items.hpp"
 #include "connectors/dynamodb/types.hpp"
@@ -162,30 +163,11 @@ class DynamoWriter final : public BatchWriter {
   void send(std::vector<Json> requests) {
     bool repeated = false;
     std::vector<Json> chunks = write_chunks(std::move(requests), key_names_, repeated);
-    const size_t workers =
-        repeated ? 1 : std::min<size_t>(conn_.options().write_concurrency, chunks.size());
-    while (apis_.size() + 1 < workers) apis_.push_back(conn_.api().clone());
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::vector<std::exception_ptr> errors(workers);
-    auto work = [&](size_t w) noexcept {
-      Api& api = w == 0 ? conn_.api() : *apis_[w - 1];
-      try {
-        for (size_t i; !failed && (i = next++) < chunks.size();)
-          send_chunk(api.caller(), table_, std::move(chunks[i]), api.policy(),
-                     net::system_retry_clock(), api.stop());
-      } catch (...) {
-        errors[w] = std::current_exception();
-        failed = true;
-      }
-    };
-    {
-      std::vector<std::jthread> threads;
-      for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
-      if (workers > 0) work(0);
-    }  // joined
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    pool_.run(repeated ? 1 : conn_.options().write_concurrency, chunks.size(),
+              [&](Api& api, size_t i) {
+                send_chunk(api.caller(), table_, std::move(chunks[i]), api.policy(),
+                           net::system_retry_clock(), api.stop());
+              });
   }
 
   DynamoConnection& conn_;
@@ -194,7 +176,7 @@ class DynamoWriter final : public BatchWriter {
   KeySchema keys_;
   std::vector<std::string> key_names_;
   std::optional<ItemEncoder> encoder_;
-  std::vector<std::unique_ptr<Api>> apis_;  ///< connections of the 2nd... concurrent sender
+  ApiPool pool_{conn_.api()};  ///< the connections batches are sent on
   bool done_ = false;
   uint64_t rows_ = 0;
 };
