@@ -35,9 +35,6 @@ struct Quirks {
   /// A table can exist without rows. false (Firestore): a collection exists
   /// while it holds documents, so a missing table and an empty one are one.
   bool empty_tables_exist = true;
-  /// Connection::change_writer() applies change batches
-  /// (Capabilities::change_writes).
-  bool change_writes = true;
   /// scan() readers report resume points and continue from them
   /// (Capabilities::resume_points); false: a resume_from is refused.
   bool resume_points = false;
