@@ -34,7 +34,7 @@ struct Capabilities {
   bool transactions = false;     ///< writers commit atomically
   bool bulk_write = false;       ///< writer() has a bulk path
   bool filter_pushdown = false;  ///< scan() filters run in the backend
-  bool limit_pushdown = false;
+  bool limit_pushdown = false;  ///< scan() stops at ScanSpec::limit: in the backend, or by fetching no further page (ScanPlan::limit_pushed says which)
   bool order_pushdown = false;
   bool partitioned_scan = false;  ///< ScanSpec::partition splits work
   /// Reserved for change capture (the sync tool): no connector sets it yet,

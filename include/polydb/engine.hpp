@@ -120,15 +120,18 @@ struct CopyOptions {
   /// Continue the newest unfinished copy job of the state store with the same
   /// spec when `job` is empty; Error(not_found) when there is none.
   bool resume = false;
-  /// The column chunks are cut by (an integer column with an index, ideally
-  /// the key); empty = the source's single-column integer primary key, else
-  /// the source's own scan segments (Capabilities::partitioned_scan).
+  /// The column chunks are cut by (an integer or text column with an index,
+  /// ideally the key); empty = the source's single-column integer or text
+  /// primary key, else the source's own scan segments
+  /// (Capabilities::partitioned_scan). Integer keys are cut into equal spans,
+  /// text keys at boundaries sampled in the source's order (docs/state.md).
   std::string chunk_by;
   uint64_t chunk_rows = 100'000;  ///< rows per chunk, roughly
   /// Inside a chunk, commit every `checkpoint_rows` rows (at the first batch
   /// end past it) and record where the chunk stands, so that an interrupted
   /// chunk continues there instead of at its start. 0 = one commit per chunk.
-  /// Key-range chunks continue after the last key written; segments only
+  /// Key-range chunks continue after the last key written (when the key is
+  /// the primary key; ranges of another column restart); segments only
   /// where the source reports resume points (Capabilities::resume_points),
   /// else they restart.
   uint64_t checkpoint_rows = 50'000;

@@ -878,8 +878,8 @@ int run(int argc, char** argv) {
                  "Continue the newest unfinished --chunked copy of the same table into the same "
                  "target");
   copy->add_option("--chunk-by", copy_args.chunk_by,
-                   "Integer column to cut --chunked ranges by (default: an integer primary key, "
-                   "else the source's scan segments)")
+                   "Integer or text column to cut --chunked ranges by (default: a one-column "
+                   "integer or text primary key, else the source's scan segments)")
       ->type_name("COL");
   copy->add_option("--chunk-rows", copy_args.chunk_rows, "Rows per chunk, roughly (default 100000)")
       ->type_name("N")

@@ -130,7 +130,9 @@ Type ScanAggregate::result_type(const Schema& table) const {
 }
 
 std::unique_ptr<Snapshot> Connection::snapshot(uint32_t readers) {
-  (void)readers;
+  if (readers == 0)
+    throw Error(ErrorCode::invalid_argument, "a snapshot is opened for at least one reader",
+                std::string(backend()));
   throw Error(ErrorCode::unsupported,
               fmt::format("{} cannot open readers that share one snapshot (read with one "
                           "connection, without parallel workers)",

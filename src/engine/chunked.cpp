@@ -175,11 +175,15 @@ class Worker {
 
   ReadKind read_kind(const ChunkBounds& bounds) const {
     if (bounds.is_range()) {
-      // The key is read from the batches: it must be a copied column.
+      // The key is read from the batches: it must be a copied column. And it
+      // must be unique: rows sharing the last key written could straddle a
+      // commit, and "after that key" would skip the rest of them.
       const auto& cols = j_.scan.columns;
-      if (cols.empty() || std::find(cols.begin(), cols.end(), bounds.column) != cols.end())
-        return ReadKind::by_key;
-      return ReadKind::whole;
+      const bool copied =
+          cols.empty() || std::find(cols.begin(), cols.end(), bounds.column) != cols.end();
+      const auto& pk = j_.source.primary_key;
+      const bool unique = pk.size() == 1 && pk[0] == bounds.column;
+      return copied && unique ? ReadKind::by_key : ReadKind::whole;
     }
     return src_.capabilities().resume_points ? ReadKind::by_reader : ReadKind::whole;
   }
@@ -193,7 +197,10 @@ class Worker {
   ChunkRead continuation(const ChunkBounds& bounds, ReadKind kind, const ChunkPosition& pos) const {
     ChunkRead read;
     if (kind == ReadKind::by_key) {
-      read.nulls = !bounds.from && !pos.nulls_done && j_.source.field(bounds.column).nullable;
+      // The NULL keys are read even where the schema says there are none: a
+      // declaration may not hold (SQLite lets a primary key that is not the
+      // rowid hold NULLs), and reading none costs one indexed lookup.
+      read.nulls = !bounds.from && !pos.nulls_done;
       read.scan = read.nulls ? chunk_null_scan(j_.scan, bounds)
                              : chunk_key_scan(j_.scan, bounds, pos.after);
     } else {
@@ -279,7 +286,7 @@ class Worker {
           // Where the chunk stands now, when that can be said here.
           bool placed = false;
           if (key) {
-            pos.after = batch->column(*key).int64_at(batch->num_rows() - 1);
+            pos.after = batch->column(*key).value_at(batch->num_rows() - 1);
             placed = true;
           } else if (kind == ReadKind::by_reader) {
             if (auto point = reader->resume_point()) {

@@ -599,7 +599,8 @@ std::unique_ptr<BatchReader> DynamoConnection::scan(const ScanSpec& spec) {
   ReaderSetup setup;
   setup.operation = req.operation;
   setup.plan.native = req.describe();
-  setup.plan.filter_pushed = req.keys > 0;  // the key list; the rest is re-checked locally
+  // The key list, key condition or FilterExpression; re-checked locally.
+  setup.plan.filter_pushed = req.keys > 0 || req.filter_pushed;
   setup.calls = std::move(req.calls);
   setup.what = fmt::format("DynamoDB {} on {}", req.operation, spec.table);
   take_scan(setup, spec, columns, full);

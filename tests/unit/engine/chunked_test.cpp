@@ -126,7 +126,7 @@ TEST_F(ChunkedResumeTest, AnInterruptedChunkContinuesAfterItsLastCommittedKey) {
   EXPECT_EQ(c[0].status, state::ChunkStatus::pending);
   EXPECT_EQ(c[0].rows, 6000u);
   const ChunkPosition at = decode_position(c[0].position);
-  EXPECT_EQ(at.after, std::optional<int64_t>(6000));
+  EXPECT_EQ(at.after, std::optional<Value>(int64_t{6000}));
   EXPECT_NE(at.hash, 0u);
   EXPECT_EQ(c[1].position, "");
   EXPECT_EQ(sums(*dst_, "out_cut"), "6000 18003000 54009000");
@@ -152,14 +152,21 @@ TEST_F(ChunkedResumeTest, AnInterruptedChunkContinuesAfterItsLastCommittedKey) {
 }
 
 TEST_F(ChunkedResumeTest, TheNullKeysOfTheFirstRangeAreReadFirstAndNeverSplit) {
-  // Chunks cut by `k`, which is NULL in every 4th row (2,500 of 10,000).
-  src_->execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, k INTEGER)");
+  // Chunks cut by `k`, which is NULL in every 4th row (2,500 of 10,000): a
+  // primary key of SQLite's that is not the rowid may hold NULLs.
+  src_->execute("CREATE TABLE items (id INTEGER NOT NULL, name TEXT NOT NULL, k INT PRIMARY KEY)");
   src_->execute(
       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
       "INSERT INTO items SELECT i, 'item ' || i, CASE WHEN i % 4 = 0 THEN NULL ELSE 20000 - i "
       "END FROM n");
+  // The targets keep the NULLs (an INT PRIMARY KEY copied as such would be
+  // SQLite's rowid, which numbers NULLs).
+  for (const char* t : {"out_nulls", "out_nulls_whole"})
+    dst_->execute(std::string("CREATE TABLE ") + t +
+                  " (id INTEGER NOT NULL, name TEXT NOT NULL, k INT UNIQUE)");
   CopyOptions o = options("items", "nulls");
   o.chunk_by = "k";
+  o.key = {"k"};
   o.chunk_rows = 1'000'000;  // one chunk: the first range
   o.batch_rows = 500;
   o.checkpoint_rows = 1000;
@@ -182,7 +189,7 @@ TEST_F(ChunkedResumeTest, TheNullKeysOfTheFirstRangeAreReadFirstAndNeverSplit) {
   // The 1,000 smallest keys: 20000 - i for the largest i not divisible by 4.
   auto smallest = src_->query(
       "SELECT max(k) FROM (SELECT k FROM items WHERE k IS NOT NULL ORDER BY k LIMIT 1000)");
-  EXPECT_EQ(at.after, std::optional<int64_t>(smallest->next()->row(0).at(0).as<int64_t>()));
+  EXPECT_EQ(at.after, std::optional<Value>(smallest->next()->row(0).at(0)));
   smallest.reset();
   EXPECT_EQ(c[0].rows, 3500u);
   auto nulls = dst_->query("SELECT count(*) FROM out_nulls WHERE k IS NULL");
@@ -201,6 +208,60 @@ TEST_F(ChunkedResumeTest, TheNullKeysOfTheFirstRangeAreReadFirstAndNeverSplit) {
   whole_copy.resume = false;
   EXPECT_EQ(run(whole_copy, std::nullopt), 10000u);
   EXPECT_EQ(chunks("nulls_whole")[0].hash, c[0].hash);
+}
+
+TEST_F(ChunkedResumeTest, ATextKeyIsCutAtSampledBoundariesAndResumesAfterItsLastKey) {
+  // Names w000000..w019999, inserted in an order unrelated to them.
+  src_->execute("CREATE TABLE words (name TEXT PRIMARY KEY, id INTEGER NOT NULL, k INTEGER)");
+  src_->execute(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+      "INSERT INTO words SELECT printf('w%06d', (i * 7919) % 20000), i, i * 3 FROM n");
+  CopyOptions o = options("words", "text");
+  o.chunk_rows = 10'000;  // two ranges: the boundary is the 10,001st name
+
+  EXPECT_EQ(run(o, 8), 8000u);
+  auto c = chunks("text");
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(decode_bounds(c[1].bounds).from, std::optional<Value>("w010000"));
+  EXPECT_EQ(c[0].rows, 6000u);
+  EXPECT_EQ(decode_position(c[0].position).after, std::optional<Value>("w005999"));
+
+  // Resumed: only the names after w005999 are read again.
+  o.resume = true;
+  EXPECT_EQ(run(o, std::nullopt), 14000u);
+  EXPECT_EQ(sums(*dst_, "out_text"), sums(*src_, "words"));
+  c = chunks("text");
+  EXPECT_EQ(c[0].rows, 10000u);
+  EXPECT_EQ(c[1].rows, 10000u);
+}
+
+TEST_F(ChunkedResumeTest, AChunkCutByAColumnThatIsNotUniqueRestartsInsteadOfSkippingRows) {
+  // k repeats: seven rows share each value, so a commit after a batch could
+  // fall between rows of one k, and "after the last k" would skip the rest.
+  src_->execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, k INTEGER)");
+  src_->execute(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
+      "INSERT INTO items SELECT i, 'item ' || i, i / 7 FROM n");
+  CopyOptions o = options("items", "dup");
+  o.chunk_by = "k";
+  o.chunk_rows = 1'000'000;  // one chunk
+  o.batch_rows = 499;        // batches end inside groups of equal k
+  o.checkpoint_rows = 1000;
+
+  // Stopped after 8 batches: the chunk commits only at its end, so nothing
+  // stays and no position is recorded.
+  EXPECT_EQ(run(o, 8), 8u * 499u);
+  auto c = chunks("dup");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].position, "");
+  EXPECT_EQ(c[0].rows, 0u);
+  auto none = dst_->query("SELECT count(*) FROM out_dup");
+  EXPECT_EQ(none->next()->row(0).at(0).as<int64_t>(), 0);
+  none.reset();
+
+  o.resume = true;
+  EXPECT_EQ(run(o, std::nullopt), 10000u);
+  EXPECT_EQ(sums(*dst_, "out_dup"), sums(*src_, "items"));
 }
 
 }  // namespace
