@@ -41,19 +41,17 @@ std::optional<int64_t> extreme(Connection& src, const ScanSpec& base, const std:
   return batch->column(0).int64_at(0);
 }
 
-// Boundaries that cut the non-NULL keys of `column` into about `wanted`
-// ranges of equal row counts: one read of the keys in the source's order
-// (its collation decides, as it will for the ranges' filters), keeping every
-// step-th key. The step starts from the row estimate and doubles (dropping
-// every other boundary) whenever more than twice the wanted boundaries pile
-// up, so memory stays bounded when the estimate is low or missing. Equal
-// neighbours (a key that is not unique) are kept once.
+// Boundaries that cut the non-NULL keys of `column` into ranges of
+// `chunk_rows` keys: one read of the keys in the source's order (which, for
+// the key types and collations planned this way, is the order its
+// comparisons follow), keeping every chunk_rows-th key. Past 2 * kMaxChunks
+// boundaries, every other one is dropped and the step doubles, so memory
+// stays bounded whatever the table's size. Equal neighbours (a key that is
+// not unique) are kept once.
 std::vector<Value> sampled_boundaries(Connection& src, const ScanSpec& base,
-                                      const std::string& column, std::optional<uint64_t> rows,
-                                      uint64_t wanted) {
+                                      const std::string& column, uint64_t chunk_rows) {
   std::vector<Value> bounds;
-  if (wanted <= 1) return bounds;
-  uint64_t step = rows ? std::max<uint64_t>(*rows / wanted, 1) : 1;
+  uint64_t step = std::max<uint64_t>(chunk_rows, 1);
   uint64_t seen = 0;
   ScanSpec s = key_scan(base, column, false);
   s.batch_rows = 65'536;
@@ -61,12 +59,12 @@ std::vector<Value> sampled_boundaries(Connection& src, const ScanSpec& base,
   while (auto batch = reader->next()) {
     const Column& keys = batch->column(0);
     for (size_t i = 0; i < batch->num_rows(); ++i) {
-      // The keys at 1 + step, 1 + 2 step, ...: each range above holds step keys.
+      // The keys at 1 + step, 1 + 2 step, ...: each range holds step keys.
       if ((++seen - 1) % step != 0 || seen == 1 || keys.is_null(i)) continue;
       Value key = keys.value_at(i);
       if (!bounds.empty() && bounds.back() == key) continue;
       bounds.push_back(std::move(key));
-      if (bounds.size() > 2 * wanted) {
+      if (bounds.size() > 2 * kMaxChunks) {
         // Keep the boundaries at even multiples of the old step.
         std::vector<Value> kept;
         for (size_t k = 1; k < bounds.size(); k += 2) kept.push_back(std::move(bounds[k]));
@@ -75,14 +73,27 @@ std::vector<Value> sampled_boundaries(Connection& src, const ScanSpec& base,
       }
     }
   }
-  // The last kept key may be close to the end: thin to at most `wanted - 1`
-  // boundaries, evenly spaced among those found.
-  if (bounds.size() >= wanted) {
+  if (bounds.size() >= kMaxChunks) {
+    // At most kMaxChunks ranges: evenly spaced among the boundaries found.
     std::vector<Value> kept;
-    for (uint64_t k = 1; k < wanted; ++k) kept.push_back(std::move(bounds[k * bounds.size() / wanted]));
+    for (uint64_t k = 1; k < kMaxChunks; ++k)
+      kept.push_back(std::move(bounds[k * bounds.size() / kMaxChunks]));
     bounds = std::move(kept);
   }
   return bounds;
+}
+
+// Whether the source compares and orders `field` alike, so that ranges cut
+// in its ORDER BY are exactly what its comparisons select: integers, and text
+// under a bytewise collation (the connectors order such text bytewise, as
+// they compare it) or SQLite's NOCASE (one rule for both). Case-insensitive
+// engine collations and pad-space text are ordered and compared by rules
+// that may differ in places (MySQL orders them bytewise): such keys are cut
+// into scan segments instead.
+bool ranges_follow_order(const Field& field) {
+  if (field.type.id == TypeId::int64) return true;
+  return field.type.id == TypeId::string &&
+         (field.collation == Collation::binary || field.collation == Collation::nocase);
 }
 
 // Rows to plan for: the backend's estimate, checked against an exact count
@@ -263,6 +274,12 @@ ChunkPlan plan_chunks(Connection& src, const ScanSpec& base, const Schema& schem
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("chunks are cut by an integer or text column; '{}' is {}", f.name,
                               to_string(f.type.id)));
+    if (!ranges_follow_order(f))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("chunks cannot be cut by '{}': its collation ({}) orders text in "
+                              "ways its comparisons may not follow; let polydb choose how to cut "
+                              "the chunks",
+                              f.name, to_string(f.collation)));
     if (!ordered)
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("{} cannot cut chunks by a column (it does not filter and sort in "
@@ -271,7 +288,7 @@ ChunkPlan plan_chunks(Connection& src, const ScanSpec& base, const Schema& schem
     key = f;
   } else if (schema.primary_key.size() == 1 && ordered) {
     if (const auto i = schema.index_of(schema.primary_key[0]);
-        i && chunkable_key(schema.fields[*i].type.id))
+        i && chunkable_key(schema.fields[*i].type.id) && ranges_follow_order(schema.fields[*i]))
       key = schema.fields[*i];
   }
 
@@ -297,7 +314,7 @@ ChunkPlan plan_chunks(Connection& src, const ScanSpec& base, const Schema& schem
         cuts.emplace_back(
             static_cast<int64_t>(static_cast<uint64_t>(*lo) + step * k + std::min(k, rem)));
     } else {
-      cuts = sampled_boundaries(src, base, column, plan.estimated_rows, wanted);
+      cuts = sampled_boundaries(src, base, column, chunk_rows);
     }
     // The outer ranges are open-ended: rows outside the keys seen (inserted
     // since planning) are still read exactly once.

@@ -446,6 +446,19 @@ std::string partition_predicate(const TableDesc& desc, uint32_t index, uint32_t 
 }
 
 namespace {
+// A column as ORDER BY names it: text in "C" (bytewise) order, as its ordered
+// comparisons are made (compare_to_sql), so that a scan ordered by a column
+// and one filtered on it agree whatever the column's collation; a
+// case-insensitive type orders by its own rules, as it compares.
+std::string order_expr(const TableDesc& desc, const std::string& column) {
+  const Field& field = desc.schema.field(column);  // throws not_found
+  const PgType& type = desc.types[*desc.schema.index_of(column)];
+  std::string col = quote_ident(field.name);
+  if (field.type.id == TypeId::string && type.comparable && !is_case_insensitive(type.collation))
+    col += " COLLATE \"C\"";
+  return col;
+}
+
 std::optional<std::string> compare_to_sql(const Filter& f, const TableDesc& desc,
                                           const QuoteLiteral& quote) {
   const Field& field = desc.schema.field(f.column);  // throws not_found
@@ -933,7 +946,7 @@ std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
   if (!spec.order_by.empty()) {
     sql += " ORDER BY ";
     for (size_t i = 0; i < spec.order_by.size(); ++i)
-      sql += (i ? ", " : "") + quote_ident(desc.schema.field(spec.order_by[i].column).name) +
+      sql += (i ? ", " : "") + order_expr(desc, spec.order_by[i].column) +
              (spec.order_by[i].descending ? " DESC" : "") +
              (!spec.order_by[i].nulls_first ? ""
               : *spec.order_by[i].nulls_first ? " NULLS FIRST"
