@@ -316,6 +316,7 @@ const std::vector<Backend>& all_backends() {
     firestore.extra_column = true;
     firestore.max_value_bytes = 256 * 1024;
     firestore.empty_tables_exist = false;
+    firestore.resume_points = true;  // a cursor after the last document
     b.push_back({"firestore", firestore_url, firestore});
     return b;
   }();
