@@ -305,7 +305,7 @@ const std::vector<Backend>& all_backends() {
     // JSON numbers (NaN/Infinity refused), 2 MB items (bytes stored as hex text).
     Quirks cosmos = dynamodb;
     cosmos.max_value_bytes = 512 * 1024;
-    cosmos.resume_points = false;
+    cosmos.resume_points = true;  // x-ms-continuation (and the items of its page read)
     b.push_back({"cosmos", cosmos_url, cosmos});
     // Firestore: no SQL (structured-query JSON), batchWrite is not
     // transactional, schemas are inferred from documents, 1 MiB documents.
@@ -316,6 +316,7 @@ const std::vector<Backend>& all_backends() {
     firestore.extra_column = true;
     firestore.max_value_bytes = 256 * 1024;
     firestore.empty_tables_exist = false;
+    firestore.resume_points = true;  // a cursor after the last document
     b.push_back({"firestore", firestore_url, firestore});
     return b;
   }();

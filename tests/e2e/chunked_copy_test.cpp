@@ -232,6 +232,66 @@ TEST(ChunkedCopy, KilledAtRandomMomentsAndResumedSqliteToDynamoDbIsExact) {
   fs::remove_all(dir);
 }
 
+// A chunked copy from a document store (no ordered key: the chunks are
+// segments of its scan) continues each interrupted segment from the source's
+// resume point; with 25-item batches and a checkpoint every 100 rows, every
+// checkpoint reopens the scan there too. Killed twice and resumed by two
+// workers, the copy is exact.
+void killed_copy_from_document_store(const std::string& src_url, const std::string& table,
+                                     const std::string& stem, unsigned seed) {
+  const int64_t items = 2'000;  // the emulators answer a page in tens of milliseconds
+  auto schema = std::make_shared<polydb::Schema>();
+  schema->fields = {{"id", polydb::TypeId::int64, false, ""},
+                    {"name", polydb::TypeId::string, false, ""},
+                    {"qty", polydb::TypeId::int64, true, ""},
+                    {"price", polydb::TypeId::float64, true, ""}};
+  schema->primary_key = {"id"};
+  polydb::ConnectOptions create;
+  create.create_if_missing = true;
+  auto src = polydb::connect(src_url, create);
+  src->drop_table(table, true);
+  {
+    polydb::Batch b(schema);
+    for (int64_t i = 1; i <= items; ++i)
+      b.append_row(std::vector<Value>{i, "item " + std::to_string(i),
+                                      i % 5 == 0 ? Value() : Value(i % 97), i * 0.5});
+    auto w = src->writer(table, *schema, {polydb::WriteMode::create, {}});
+    w->write(b);
+    w->commit();
+  }
+  const fs::path dir = polydb::e2e::make_temp_dir(("polydb-chunked-" + stem).c_str());
+  const std::string dst_url = "sqlite://" + (dir / "dst.db").string();
+  const std::string state = "sqlite://" + (dir / "state.db").string();
+  const std::string job = stem + "-to-sqlite";
+  const std::vector<std::string> run{
+      "-q",       "copy",    src_url,         table,         dst_url,       "dst",
+      "--chunked", "--state", state,          "--chunk-rows", "250",         "--parallel",
+      "2",        "--batch-size", "25",       "--checkpoint-rows", "100",   "--job",
+      job,        "--lease", "3"};  // a killed worker's segment is taken over soon
+  const KillRun k = run_with_kills(run, dir, state, job, 2, seed);
+  EXPECT_EQ(k.kills, 2) << "every kill should land while the copy runs";
+  auto store = polydb::state::open_state_store(state);
+  EXPECT_GT(store->progress(job).total(), 1u) << "the scan was cut into segments";
+  size_t placed = 0;  // chunks whose position inside is the source's resume point
+  for (const auto& c : store->chunks(job)) placed += c.position.find("\"reader\"") != std::string::npos;
+  EXPECT_GT(placed, 0u) << "no chunk recorded a resume point";
+  auto dst = polydb::connect(dst_url);
+  expect_same_rows(*src, table, *dst, "dst", {"id", "name", "qty", "price"}, items);
+  src->drop_table(table, true);
+  fs::remove_all(dir);
+}
+
+TEST(ChunkedCopy, KilledAndResumedFromCosmosDbIsExact) {
+  killed_copy_from_document_store(polydb::e2e::cosmos_url(),
+                                  polydb::e2e::unique_name("chunked_src"), "cosmos", 2061);
+}
+
+TEST(ChunkedCopy, KilledAndResumedFromFirestoreIsExact) {
+  killed_copy_from_document_store(
+      polydb::e2e::firestore_url("polydb-e2e-chunked-" + std::to_string(getpid())), "items",
+      "firestore", 1507);
+}
+
 // Two workers run the same job against one PostgreSQL state store: each
 // commits some chunks. Then a worker is killed while it holds a chunk, and
 // the other one takes that chunk over once the lease has expired.

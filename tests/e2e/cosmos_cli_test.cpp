@@ -12,27 +12,15 @@
 #include "polydb/connection.hpp"
 #include "polydb/uri.hpp"
 #include "process.hpp"
+#include "servers.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using polydb::e2e::cosmos_url;
 using polydb::e2e::make_temp_dir;
 using polydb::e2e::Process;
 using polydb::e2e::RunResult;
-
-std::string cosmos_url() {
-  setenv("COSMOS_KEY",
-         "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
-         0);
-  const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
-  if (!url || !*url) {
-    ADD_FAILURE() << "POLYDB_TEST_COSMOS_URL is not set: use `make test`, or start the emulator "
-                     "with `scripts/services.sh start cosmos` and export its URL with eval "
-                     "\"$(scripts/services.sh env | sed 's/^/export /')\"";
-    return "cosmos://127.0.0.1:1/polydb?endpoint=https://127.0.0.1:1";
-  }
-  return url;
-}
 
 std::string scalar(const std::string& url, const std::string& sql) {
   auto conn = polydb::connect(url);

@@ -34,6 +34,28 @@ inline std::string dynamodb_url() {
   return server_url("POLYDB_TEST_DYNAMODB_URL");
 }
 
+/// The Cosmos DB emulator's URL, with the emulator's well-known key set in
+/// the environment (inherited by the polydb processes a test starts).
+inline std::string cosmos_url() {
+  setenv("COSMOS_KEY",
+         "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+         0);
+  const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
+  if (url && *url) return url;
+  ADD_FAILURE() << "POLYDB_TEST_COSMOS_URL is not set: use `make test`, or start the emulator "
+                   "with `scripts/services.sh start cosmos` and export its URL with eval "
+                   "\"$(scripts/services.sh env | sed 's/^/export /')\"";
+  return "cosmos://127.0.0.1:1/polydb?endpoint=https://127.0.0.1:1";
+}
+
+/// The Firestore emulator's URL for a project of its own, `project`: no other
+/// test sees its data.
+inline std::string firestore_url(const std::string& project) {
+  Uri uri = Uri::parse(server_url("POLYDB_TEST_FIRESTORE_URL"));
+  uri.host = project;
+  return uri.to_string_with_secrets();
+}
+
 /// `stem` made unique to this test process.
 inline std::string unique_name(const std::string& stem) {
   return stem + "_" + std::to_string(getpid());

@@ -1,5 +1,7 @@
 #include "connectors/common/document_reader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace polydb {
@@ -34,6 +36,31 @@ void take_scan(DocumentReadSetup& setup, const ScanSpec& spec, const DocumentCol
   setup.sort_memory_bytes = spec.sort_memory_bytes;
   setup.plan.columns_pushed = !columns.select.empty();
   setup.resume_from = spec.resume_from;
+}
+
+nlohmann::ordered_json resume_position(std::string_view resume_from) {
+  if (resume_from.empty()) return nullptr;
+  const auto point = nlohmann::ordered_json::parse(resume_from, nullptr, false);
+  if (!point.is_object() || !point.contains("at")) return nullptr;
+  return point["at"];
+}
+
+Error refused_resume_point(std::string_view what, const nlohmann::ordered_json& at,
+                           std::string_view why, std::string_view backend) {
+  return Error(ErrorCode::invalid_argument,
+               fmt::format("{}: cannot continue from the resume point {}: {}; pass the resume "
+                           "point of a reader of this same scan",
+                           what, at.dump().substr(0, 200), why),
+               std::string(backend));
+}
+
+std::optional<std::string> segment_mismatch(const nlohmann::ordered_json& recorded,
+                                            const nlohmann::ordered_json& segment,
+                                            std::string_view whole) {
+  if (recorded == segment) return std::nullopt;
+  if (recorded.is_array() && recorded.size() == 2)
+    return fmt::format("it belongs to segment {} of {}", recorded[0].dump(), recorded[1].dump());
+  return fmt::format("it belongs to a scan of the whole {}", whole);
 }
 
 }  // namespace polydb

@@ -78,6 +78,25 @@ DocumentColumns document_columns(const ScanSpec& spec, Schema output,
 void take_scan(DocumentReadSetup& setup, const ScanSpec& spec, const DocumentColumns& columns,
                const Schema& full);
 
+/// The store's position in a resume point that a DocumentReader wrote
+/// (ScanSpec::resume_from), for a scan() that must know it before the reader
+/// exists (the bounds of a segment it recorded); null for an empty text or
+/// one that is no such point (the reader refuses it then).
+nlohmann::ordered_json resume_position(std::string_view resume_from);
+
+/// The Error(invalid_argument) a store's Pages throw for a resume point
+/// position `at` (setup.resume_at) they cannot continue from: `what` names
+/// the read, `why` says whose point it is; `backend` as in Error.
+Error refused_resume_point(std::string_view what, const nlohmann::ordered_json& at,
+                           std::string_view why, std::string_view backend);
+
+/// Why a resume point recorded in segment `recorded` ([index, count]; null:
+/// a scan of the whole `whole`, e.g. "table") does not fit a read of
+/// `segment`; nullopt when they are the same.
+std::optional<std::string> segment_mismatch(const nlohmann::ordered_json& recorded,
+                                            const nlohmann::ordered_json& segment,
+                                            std::string_view whole);
+
 /// A store's pages and value conversion for DocumentReader<Pages>. Members:
 ///  - `using Setup`: the store's ReaderSetup (derives from DocumentReadSetup);
 ///  - `Pages(Setup& setup, Args...)`: `setup` is the reader's, borrowed for
@@ -97,12 +116,13 @@ void take_scan(DocumentReadSetup& setup, const ScanSpec& spec, const DocumentCol
 ///    conversion_error(const Error&, const Json& doc, std::string_view
 ///    column)`: the error naming the document;
 ///  - optional, for resume points (BatchReader::resume_point): `Json
-///    resume_key(const Json& doc) const`: the store's position just after
-///    `doc` (called before the page holding it is dropped), and `bool
-///    resumable() const`: whether this read can tell positions at all. The
-///    constructor of such Pages continues at setup.resume_at when it is not
-///    null, and throws Error(invalid_argument) for a position of another
-///    table, segment or request;
+///    resume_key(const Json& doc, size_t index) const`: the store's position
+///    just after `doc`, the document at `index` of the page fetch() returned
+///    last (called before the next fetch()), and `bool resumable() const`:
+///    whether this read can tell positions at all. The constructor of such
+///    Pages continues at setup.resume_at when it is not null, and throws
+///    Error(invalid_argument) for a position of another table, segment or
+///    request;
 ///  - optional: `bool append_special(Column&, std::string_view column, const
 ///    Json& doc)`: fills a column that is not a property (a document id),
 ///    true when it did; `static constexpr uint64_t kMinLimitedRead`: near
@@ -131,8 +151,8 @@ class DocumentReader final : public BatchReader {
   using Json = nlohmann::ordered_json;
   using Setup = typename Pages::Setup;
   /// The store reports resume points (see DocumentPages).
-  static constexpr bool kResumable = requires(const Pages& p, const Json& doc) {
-    { p.resume_key(doc) } -> std::same_as<Json>;
+  static constexpr bool kResumable = requires(const Pages& p, const Json& doc, size_t index) {
+    { p.resume_key(doc, index) } -> std::same_as<Json>;
     { p.resumable() } -> std::same_as<bool>;
   };
 
@@ -235,7 +255,7 @@ class DocumentReader final : public BatchReader {
       if (pages_.done()) return nullptr;
       if constexpr (kResumable) {
         // Its last document was read: the page is about to go.
-        if (!page_.empty()) dropped_at_ = pages_.resume_key(page_.back());
+        if (!page_.empty()) dropped_at_ = pages_.resume_key(page_.back(), page_.size() - 1);
       }
       page_ = pages_.fetch();
       pos_ = 0;
@@ -256,7 +276,8 @@ class DocumentReader final : public BatchReader {
       // Every document read is in `batch` (the residual filter comes later):
       // the position is after the last one.
       if (batch.num_rows() > 0 && pages_.resumable())
-        at_ = pos_ > 0 && pos_ <= page_.size() ? pages_.resume_key(page_[pos_ - 1]) : dropped_at_;
+        at_ = pos_ > 0 && pos_ <= page_.size() ? pages_.resume_key(page_[pos_ - 1], pos_ - 1)
+                                               : dropped_at_;
     }
     if (pos_ >= page_.size()) {  // release the page early
       page_.clear();

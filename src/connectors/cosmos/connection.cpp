@@ -207,7 +207,7 @@ std::string ScanQuery::describe() const {
 }
 
 ScanQuery build_scan_query(const ScanSpec& spec, const Schema& schema, const PartitionKey& key,
-                           const std::vector<std::string>& read_columns) {
+                           const std::vector<std::string>& read_columns, const KeySpan& ids) {
   ScanQuery q;
   std::vector<Filter> conjuncts;
   std::vector<std::string> where;
@@ -230,6 +230,12 @@ ScanQuery build_scan_query(const ScanSpec& spec, const Schema& schema, const Par
     q.filter_pushed = pushed == conjuncts.size();
     q.partition_key = fixed_partition(conjuncts, schema, key);
   }
+  // A segment's share of its partition key range, in the server's order of
+  // ids (the order its boundaries were read in).
+  if (ids.from)
+    where.push_back(fmt::format("{} >= {}", property_ref("id"), bind(q.parameters, Json(*ids.from))));
+  if (ids.to)
+    where.push_back(fmt::format("{} < {}", property_ref("id"), bind(q.parameters, Json(*ids.to))));
   std::string top;
   if (spec.limit && q.partition_key && spec.order_by.empty() && q.filter_pushed) {
     top = fmt::format("TOP {} ", *spec.limit);
@@ -295,6 +301,7 @@ Capabilities CosmosConnection::capabilities() const {
   c.partitioned_scan = true;
   c.named_parameters = true;
   c.change_writes = true;
+  c.resume_points = true;  // x-ms-continuation, and the items of its page already read
   return c;
 }
 
@@ -509,32 +516,89 @@ Schema CosmosConnection::describe(std::string_view table) {
   return infer_schema(ptrs, key.paths, keep);
 }
 
+std::vector<std::string> CosmosConnection::id_boundaries(std::string_view container,
+                                                         std::string_view range,
+                                                         uint32_t pieces) {
+  const std::string cache_key = fmt::format("{}\n{}\n{}", container, range, pieces);
+  if (auto it = id_boundaries_.find(cache_key); it != id_boundaries_.end()) return it->second;
+  // The ids of one range in the server's order, streamed: a filter on ids
+  // compares them in that same order. (One range: the gateway runs ORDER BY
+  // within a partition key range for REST clients.)
+  Request req = query_request(
+      container, {{"query", "SELECT VALUE c.id FROM c ORDER BY c.id"}, {"parameters", Json::array()}},
+      std::nullopt);
+  req.headers.set("x-ms-documentdb-partitionkeyrangeid", std::string(range));
+  req.headers.set("x-ms-max-item-count", "1000");
+  const std::string what =
+      fmt::format("Cosmos DB query of the ids of range {} of {} (segment boundaries)", range,
+                  container);
+  KeyBoundaries picker(pieces, std::nullopt);
+  uint64_t ids = 0;
+  for (;;) {
+    const net::HttpResponse r = api_.call(req, what);
+    const Json j = Json::parse(r.body, nullptr, false);
+    for (const auto& id : j.value("Documents", Json::array()))
+      if (id.is_string()) picker.add(id.get_ref<const std::string&>()), ++ids;
+    auto next = r.headers.get("x-ms-continuation");
+    if (!next || next->empty()) break;
+    req.headers.set("x-ms-continuation", std::string(*next));
+  }
+  std::vector<std::string> bounds = picker.finish();
+  logger("cosmos")->debug("{}: {} boundaries among {} ids", what, bounds.size(), ids);
+  return id_boundaries_.emplace(cache_key, std::move(bounds)).first->second;
+}
+
 std::unique_ptr<BatchReader> CosmosConnection::scan(const ScanSpec& spec) {
-  refuse_resume_from(spec, backend());
   check_partition(spec.partition);
   const PartitionKey key = partition_key(spec.table);
   const Schema full = describe(spec.table);
   const DocumentColumns columns = document_columns(
       spec, project(full, spec.columns), [&](const std::string& c) { return full.field(c); });
-  const ScanQuery q = build_scan_query(spec, full, key, columns.select);
+  // A projection keeps the items' _rid: resume points check by it that the
+  // item they end after is still where they say.
+  std::vector<std::string> select = columns.select;
+  if (!select.empty() && std::find(select.begin(), select.end(), "_rid") == select.end())
+    select.push_back("_rid");
+  ScanQuery q = build_scan_query(spec, full, key, select);
 
   ReaderSetup setup;
   setup.container = spec.table;
-  setup.body = {{"query", q.text}, {"parameters", q.parameters}};
-  setup.partition_key = q.partition_key;
-  if (spec.partition.count > 1) {
+  const uint32_t index = spec.partition.index, count = spec.partition.count;
+  if (count > 1) {
+    setup.segment = Json::array({index, count});
     if (q.partition_key) {
-      setup.skip = spec.partition.index != 0;  // one logical partition: part 0 reads it
+      setup.skip = index != 0;  // one logical partition: part 0 reads it
     } else {
       const auto ranges = partition_key_ranges(spec.table);
-      for (size_t i = spec.partition.index; i < ranges.size(); i += spec.partition.count)
-        setup.ranges.push_back(ranges[i]);
-      setup.skip = setup.ranges.empty();
+      const auto n_ranges = static_cast<uint32_t>(ranges.size());
+      if (count <= n_ranges) {
+        for (size_t i = index; i < ranges.size(); i += count) setup.ranges.push_back(ranges[i]);
+      } else {
+        // More segments than ranges (a container below ~50 GB has one):
+        // the segments i, i + R, i + 2R, ... share range i mod R, each
+        // reading one run of its ids.
+        const uint32_t range = index % n_ranges;
+        const uint32_t pieces = (count - range + n_ranges - 1) / n_ranges;
+        const uint32_t piece = index / n_ranges;
+        setup.ranges = {ranges[range]};
+        std::optional<KeySpan> ids =
+            recorded_span(resume_position(spec.resume_from), setup.segment, "ids");
+        if (!ids) ids = piece_span(id_boundaries(spec.table, ranges[range], pieces), piece);
+        if (ids) {
+          q = build_scan_query(spec, full, key, select, *ids);
+          setup.ids = ids->to_json();
+        }
+        setup.skip = !ids;  // fewer items than pieces: nothing left for this one
+      }
+      setup.skip = setup.skip || setup.ranges.empty();
     }
   }
+  setup.body = {{"query", q.text}, {"parameters", q.parameters}};
+  setup.partition_key = q.partition_key;
   setup.what = fmt::format("Cosmos DB query on {}", spec.table);
   take_scan(setup, spec, columns, full);
   setup.warn_incomplete = true;
+  setup.resumable = true;
   setup.plan.native = q.describe();
   setup.plan.filter_pushed = q.filter_pushed;
   setup.plan.limit_pushed = q.limit_pushed;

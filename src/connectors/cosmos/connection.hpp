@@ -4,6 +4,8 @@
 // containers of the URL's database; an item's identity is its partition key
 // value(s) plus its `id`.
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "connectors/common/document_reader.hpp"
+#include "connectors/common/key_boundaries.hpp"
 #include "connectors/cosmos/api.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/uri.hpp"
@@ -46,12 +49,14 @@ struct ScanQuery {
 /// Translates the spec: the projection into SELECT VALUE {"name": c["name"], ...}
 /// (`read_columns` empty = SELECT *), the conjuncts that Cosmos evaluates as
 /// polydb does into WHERE with @p0... parameters (values are never spliced),
-/// equality on every partition key property into a partition key header, and
-/// the limit into TOP when the query stays in one partition and has no order
-/// (the gateway cannot run cross-partition TOP/ORDER BY for REST clients).
-/// Pure: unit-tested without a server.
+/// `ids` (a segment's share of its partition key range) into c["id"] >=
+/// @from AND c["id"] < @to, equality on every partition
+/// key property into a partition key header, and the limit into TOP when the
+/// query stays in one partition and has no order (the gateway cannot run
+/// cross-partition TOP/ORDER BY for REST clients). Pure: unit-tested without
+/// a server.
 ScanQuery build_scan_query(const ScanSpec& spec, const Schema& schema, const PartitionKey& key,
-                           const std::vector<std::string>& read_columns);
+                           const std::vector<std::string>& read_columns, const KeySpan& ids = {});
 
 /// `name` quoted as a Cosmos SQL property access: c["name"] (JSON string escapes).
 std::string property_ref(std::string_view name);
@@ -130,6 +135,14 @@ class CosmosConnection final : public Connection {
   std::vector<std::string> partition_key_ranges(std::string_view container);
   /// The container's physical partition key ranges with their bounds, sorted by min.
   std::vector<KeyRange> key_ranges(std::string_view container);
+  /// The ids that cut the items of partition key range `range` of
+  /// `container` into `pieces` runs of about equal size, in the server's
+  /// order of ids (ascending; at most pieces - 1, fewer for few items): for
+  /// segments of a scan that outnumber the ranges. Read once per connection
+  /// (an ORDER BY query of the ids of the whole range, streamed) and cached,
+  /// so the segments a worker reads share them.
+  std::vector<std::string> id_boundaries(std::string_view container, std::string_view range,
+                                         uint32_t pieces);
   /// Deletes every item (a key-only query, then deletes in parallel).
   void delete_all_items(std::string_view container, const PartitionKey& key);
   /// Up to `n` documents of the container (for inference), fewer when they
@@ -154,6 +167,8 @@ class CosmosConnection final : public Connection {
   net::HttpOptions http_;
   Api api_;
   std::string display_;
+  /// id_boundaries() by container, range and pieces.
+  std::map<std::string, std::vector<std::string>, std::less<>> id_boundaries_;
 };
 
 /// What a reader streams: the pages of one query (or several, one per
@@ -166,6 +181,10 @@ struct ReaderSetup : DocumentReadSetup {
   bool skip = false;                     ///< read nothing (a partition with no range)
   std::vector<std::string> key_paths;    ///< for inference of query() results
   bool warn_incomplete = false;          ///< hide the replace marker and warn if seen
+  /// Report resume points (scan() readers): x-ms-continuation tokens.
+  bool resumable = false;
+  Json segment;  ///< [index, count] of a partitioned scan; null for a whole scan
+  Json ids;      ///< KeySpan::to_json() of a segment sharing its range; null otherwise
 };
 std::unique_ptr<BatchReader> make_reader(CosmosConnection& conn, ReaderSetup setup);
 

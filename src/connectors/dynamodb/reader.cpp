@@ -58,7 +58,7 @@ class ItemPages {
   // attributes, its ExclusiveStartKey}. A key lookup (BatchGetItem) answers
   // in no defined order: it tells none.
   bool resumable() const { return setup_.operation != "BatchGetItem"; }
-  Json resume_key(const Json& item) const {
+  Json resume_key(const Json& item, size_t /*index: the key alone places it*/) const {
     Json key = Json::object();
     for (const std::string* k : {&setup_.keys.hash, &setup_.keys.range})
       if (!k->empty())
@@ -107,11 +107,7 @@ class ItemPages {
     const Json& at = setup.resume_at;
     if (at.is_null()) return 0;
     auto refuse = [&](std::string_view why) {
-      return Error(ErrorCode::invalid_argument,
-                   fmt::format("{}: cannot continue from the resume point {}: {}; pass the "
-                               "resume point of a reader of this same scan",
-                               setup.what, at.dump().substr(0, 200), why),
-                   "dynamodb");
+      return refused_resume_point(setup.what, at, why, "dynamodb");
     };
     if (setup.operation == "BatchGetItem")
       throw refuse("a key lookup (BatchGetItem) has no resume points");
@@ -122,11 +118,8 @@ class ItemPages {
         setup.calls.empty() ? Json() : setup.calls.front().value("TableName", Json());
     if (at["table"] != table)
       throw refuse(fmt::format("it belongs to table {}", at["table"].dump()));
-    if (at.value("segment", Json()) != segment_of(setup))
-      throw refuse(at.value("segment", Json()).is_null()
-                       ? std::string("it belongs to a scan of the whole table")
-                       : fmt::format("it belongs to segment {} of {}", at["segment"][0].dump(),
-                                     at["segment"][1].dump()));
+    if (auto why = segment_mismatch(at.value("segment", Json()), segment_of(setup), "table"))
+      throw refuse(*why);
     const auto request = at["request"].get<size_t>();
     if (request >= setup.calls.size())
       throw refuse(fmt::format("this scan sends {} request(s)", setup.calls.size()));

@@ -150,6 +150,7 @@ Api::QueryPage Api::run_query(std::string_view parent, const Json& structured_qu
     if (auto d = element.find("document"); d != element.end())
       page.documents.push_back(std::move(*d));
   }
+  documents_read_ += page.documents.size();
   return page;
 }
 

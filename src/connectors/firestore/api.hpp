@@ -5,6 +5,7 @@
 // retries with backoff for UNAVAILABLE, ABORTED, RESOURCE_EXHAUSTED, 5xx and
 // transport failures.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -77,6 +78,10 @@ class Api {
   Json update_document(std::string_view path, const Json& fields);
   void delete_document(std::string_view path);
 
+  /// The documents runQuery returned so far through this Api (Firestore
+  /// bills a read for each): what a scan cost, for tests and logs.
+  uint64_t documents_read() const noexcept { return documents_read_; }
+
   const Endpoint& endpoint() const noexcept { return endpoint_; }
   const net::RetryPolicy& policy() const noexcept { return policy_; }
   /// The connection's stop token (ConnectOptions::stop): waits between
@@ -91,6 +96,7 @@ class Api {
   net::HttpClient client_;
   net::RetryPolicy policy_;
   std::unique_ptr<net::GoogleTokenSource> tokens_;  ///< null for the emulator
+  uint64_t documents_read_ = 0;
 };
 
 /// Percent-encodes each segment of a slash-separated path for a URL.

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "connectors/common/document_schema.hpp"
+#include "connectors/common/key_boundaries.hpp"
 #include "connectors/firestore/errors.hpp"
 #include "connectors/firestore/types.hpp"
 #include "core/log.hpp"
@@ -36,6 +37,8 @@ constexpr size_t kMaxWrites = 500;
 constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024 - 64 * 1024;
 // Documents listed per page when deleting a collection.
 constexpr int kDeletePage = 500;
+// Document names per page when reading the names for segment boundaries.
+constexpr int kNamesPage = 1000;
 
 bool holds_document_id(const Json& v, std::string_view id) {
   const std::string_view kind = value_kind(v);
@@ -189,6 +192,8 @@ Capabilities FirestoreConnection::capabilities() const {
   c.filter_pushdown = true;  // partly: see build_scan_query; always re-checked locally
   c.limit_pushdown = true;   // when the whole filter is pushed
   c.change_writes = true;
+  c.partitioned_scan = true;  // ranges of document names (segment_boundaries)
+  c.resume_points = true;     // a cursor after the last document read
   return c;
 }
 
@@ -247,8 +252,71 @@ Schema FirestoreConnection::describe(std::string_view table) {
   return infer_schema(docs);
 }
 
+std::optional<std::vector<std::string>> FirestoreConnection::partition_query(
+    const CollectionPath& collection, uint32_t count) {
+  if (partition_query_unimplemented_) return std::nullopt;
+  // partitionQuery takes a collection group query from the database root,
+  // ordered by name: its points cover every collection of that id (the
+  // points outside this one are dropped).
+  Json body = {{"structuredQuery",
+                {{"from", Json::array({{{"collectionId", collection.id}, {"allDescendants", true}}})},
+                 {"orderBy", Json::array({{{"field", {{"fieldPath", kNameColumn}}},
+                                           {"direction", "ASCENDING"}}})}}},
+               {"partitionCount", std::to_string(count - 1)}};  // an int64 in the JSON mapping
+  const std::string path = encode_path(api_.endpoint().root()) + ":partitionQuery";
+  const std::string what = fmt::format("Firestore partitionQuery on {}", collection.path());
+  std::vector<Json> pages;
+  try {
+    for (;;) {
+      pages.push_back(api_.call("POST", path, &body, what));
+      const std::string token = pages.back().value("nextPageToken", "");
+      if (token.empty()) break;
+      body["pageToken"] = token;
+    }
+  } catch (const Error& e) {
+    // The emulator answers 501 UNIMPLEMENTED; a server may refuse the
+    // query (an index it wants): the names are read instead.
+    if (e.code() != ErrorCode::unsupported && e.code() != ErrorCode::invalid_argument) throw;
+    logger("firestore")->debug("{}: {}; reading the collection's document names instead", what,
+                               e.message());
+    if (e.code() == ErrorCode::unsupported) partition_query_unimplemented_ = true;
+    return std::nullopt;
+  }
+  return partition_boundaries(pages, api_.endpoint().name(collection.path()));
+}
+
+std::vector<std::string> FirestoreConnection::segment_boundaries(const CollectionPath& collection,
+                                                                 uint32_t count) {
+  const std::string cache_key = fmt::format("{}\n{}", collection.path(), count);
+  if (auto it = segment_boundaries_.find(cache_key); it != segment_boundaries_.end())
+    return it->second;
+  std::optional<std::vector<std::string>> bounds = partition_query(collection, count);
+  if (!bounds) {
+    // Every count-th name of the collection, read in name order without the
+    // documents' fields; the step from a count() aggregation.
+    const std::string what =
+        fmt::format("Firestore runQuery of the document names of {} (segment boundaries)",
+                    collection.path());
+    KeyBoundaries picker(count, count_documents(collection.path(), kEstimateUpTo));
+    Json q = {{"from", Json::array({{{"collectionId", collection.id}}})},
+              {"select", {{"fields", Json::array({{{"fieldPath", kNameColumn}}})}}},
+              {"orderBy", Json::array({{{"field", {{"fieldPath", kNameColumn}}},
+                                        {"direction", "ASCENDING"}}})},
+              {"limit", kNamesPage}};
+    for (;;) {
+      const auto page = api_.run_query(collection.parent, q, what);
+      for (const auto& d : page.documents) picker.add(d.value("name", ""));
+      if (page.documents.size() < static_cast<size_t>(kNamesPage)) break;
+      q["startAt"] = cursor_after(q, page.documents.back());
+    }
+    bounds = picker.finish();
+  }
+  logger("firestore")->debug("{}: {} segment boundaries for {} segments", collection.path(),
+                             bounds->size(), count);
+  return segment_boundaries_.emplace(cache_key, std::move(*bounds)).first->second;
+}
+
 std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
-  refuse_resume_from(spec, backend());
   check_partition(spec.partition);
   const CollectionPath cp = parse_collection(spec.table);
   Schema full = describe(spec.table);
@@ -268,19 +336,33 @@ std::unique_ptr<BatchReader> FirestoreConnection::scan(const ScanSpec& spec) {
       if (output.index_of(k)) output.primary_key.push_back(k);
   }
   const DocumentColumns columns = document_columns(spec, std::move(output), field_of);
-  const ScanQuery sq =
+  ScanQuery sq =
       build_scan_query(spec, full, cp.id, columns.select, api_.endpoint().name(cp.path()));
 
   ReaderSetup setup;
   setup.parent = cp.parent;
+  setup.collection = api_.endpoint().name(cp.path());
+  if (spec.partition.count > 1) {
+    // Segment k reads the names in [boundary k-1, boundary k); a resumed
+    // segment keeps the names it started with.
+    setup.segment = Json::array({spec.partition.index, spec.partition.count});
+    std::optional<KeySpan> names =
+        recorded_span(resume_position(spec.resume_from), setup.segment, "names");
+    if (!names)
+      names = piece_span(segment_boundaries(cp, spec.partition.count), spec.partition.index);
+    if (names) {
+      restrict_names(sq.query, *names);
+      setup.names = names->to_json();
+    }
+    setup.skip = !names;  // fewer documents than segments: nothing left for this one
+  }
   setup.query = sq.query;
   setup.what = fmt::format("Firestore runQuery on {}", spec.table);
   take_scan(setup, spec, columns, full);
+  setup.resumable = true;
   if (sq.order_pushed) setup.order_by.clear();
-  const bool exact = (!spec.filter || sq.filter_complete) && (spec.order_by.empty() || sq.order_pushed) &&
-                     spec.partition.count <= 1;
+  const bool exact = (!spec.filter || sq.filter_complete) && (spec.order_by.empty() || sq.order_pushed);
   if (exact) setup.query_limit = spec.limit;
-  setup.partition = spec.partition;
   setup.plan.native = "runQuery " + sq.query.dump();
   setup.plan.filter_pushed = sq.filter_complete && spec.filter.has_value();
   setup.plan.limit_pushed = exact && spec.limit.has_value();

@@ -5,6 +5,7 @@
 // documents; the document id is the key.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -91,12 +92,27 @@ class FirestoreConnection final : public Connection {
   uint64_t count_documents(std::string_view table, std::optional<uint64_t> up_to);
   /// batch_write() through this connection's Api.
   void write_all(std::vector<Json> writes, std::string_view what);
+  /// The document names (full resource names, ascending) that cut the
+  /// collection into `count` segments of about equal size, at most
+  /// count - 1 (fewer for few documents): segment k reads the names in
+  /// [boundary k-1, boundary k). From partitionQuery where the server has it,
+  /// else from the collection's names, read once in order (a keys-only
+  /// query); computed once per connection and (collection, count) and
+  /// cached, so the segments a worker reads share them.
+  std::vector<std::string> segment_boundaries(const CollectionPath& collection, uint32_t count);
 
  private:
   std::string not_found_message(std::string_view table) const;
+  /// segment_boundaries() by partitionQuery; nullopt when the server does
+  /// not implement it (the emulator).
+  std::optional<std::vector<std::string>> partition_query(const CollectionPath& collection,
+                                                          uint32_t count);
 
   Api api_;
   std::string display_;
+  /// segment_boundaries() by collection path and count.
+  std::map<std::string, std::vector<std::string>, std::less<>> segment_boundaries_;
+  bool partition_query_unimplemented_ = false;
 };
 
 /// What a reader streams: the pages of one structured query. `order_by` is
@@ -106,7 +122,12 @@ struct ReaderSetup : DocumentReadSetup {
   Json query;          ///< StructuredQuery with a complete orderBy, without limit/cursor
   std::optional<uint64_t> query_limit;   ///< documents Firestore returns at most
   uint64_t offset = 0;                   ///< documents Firestore skips first
-  ScanSpec::Partition partition;         ///< keeps documents whose id hashes to it
+  bool skip = false;                     ///< read nothing (a segment with no names left)
+  /// Report resume points (scan() readers): cursors after the last document.
+  bool resumable = false;
+  std::string collection;  ///< the collection's full name (resume points)
+  Json segment;            ///< [index, count] of a partitioned scan; null for a whole scan
+  Json names;              ///< the segment's KeySpan::to_json(); null for a whole scan
 };
 std::unique_ptr<BatchReader> make_reader(FirestoreConnection& conn, ReaderSetup setup);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "connectors/firestore/api.hpp"
@@ -362,7 +363,8 @@ ScanQuery build_scan_query(const ScanSpec& spec, const Schema& full,
   // sorted by polydb (Firestore drops documents that lack an ordered field).
   const bool order_by_id = spec.order_by.size() == 1 && spec.order_by[0].column == kIdColumn;
   PushContext ctx;
-  if (order_by_id) ctx.inequality_field = std::string(kNameColumn);  // no other inequality
+  // No other inequality: the order is on __name__, or a segment's range is.
+  if (order_by_id || spec.partition.count > 1) ctx.inequality_field = std::string(kNameColumn);
   std::vector<Json> pushed;
   size_t disjuncts = 1;
   if (spec.filter) {
@@ -390,6 +392,75 @@ ScanQuery build_scan_query(const ScanSpec& spec, const Schema& full,
   }
   complete_order(q);
   return out;
+}
+
+void restrict_names(Json& q, const KeySpan& names) {
+  std::vector<Json> filters;
+  if (auto w = q.find("where"); w != q.end()) {
+    auto c = w->find("compositeFilter");
+    if (c != w->end() && c->value("op", "") == "AND")
+      for (auto& f : (*c)["filters"]) filters.push_back(std::move(f));
+    else
+      filters.push_back(std::move(*w));
+  }
+  if (names.from)
+    filters.push_back(field_filter(kNameColumn, "GREATER_THAN_OR_EQUAL",
+                                   {{"referenceValue", *names.from}}));
+  if (names.to)
+    filters.push_back(field_filter(kNameColumn, "LESS_THAN", {{"referenceValue", *names.to}}));
+  if (filters.empty()) return;
+  q["where"] = composite("AND", std::move(filters));
+}
+
+int compare_document_names(std::string_view a, std::string_view b) noexcept {
+  // The id inside "__id<digits>__", or nullopt.
+  auto numeric = [](std::string_view s) -> std::optional<int64_t> {
+    if (s.size() < 7 || !s.starts_with("__id") || !s.ends_with("__")) return std::nullopt;
+    const std::string_view digits = s.substr(4, s.size() - 6);
+    int64_t n = 0;
+    const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (r.ec != std::errc() || r.ptr != digits.data() + digits.size()) return std::nullopt;
+    return n;
+  };
+  size_t pa = 0, pb = 0;
+  while (pa < a.size() && pb < b.size()) {
+    const size_t ea = std::min(a.find('/', pa), a.size());
+    const size_t eb = std::min(b.find('/', pb), b.size());
+    const std::string_view sa = a.substr(pa, ea - pa), sb = b.substr(pb, eb - pb);
+    const auto na = numeric(sa), nb = numeric(sb);
+    int c = 0;
+    if (na && nb) c = *na < *nb ? -1 : (*nb < *na ? 1 : 0);
+    else if (na || nb) c = na ? -1 : 1;
+    else c = sa < sb ? -1 : (sb < sa ? 1 : 0);
+    if (c != 0) return c;
+    pa = ea + 1;
+    pb = eb + 1;
+  }
+  // A path that ends first (an ancestor) comes first.
+  const bool a_more = pa < a.size(), b_more = pb < b.size();
+  return a_more == b_more ? 0 : (a_more ? 1 : -1);
+}
+
+std::vector<std::string> partition_boundaries(std::span<const Json> responses,
+                                              std::string_view collection_name) {
+  const std::string prefix = std::string(collection_name) + "/";
+  std::vector<std::string> names;
+  for (const auto& r : responses) {
+    if (!r.is_object()) continue;
+    for (const auto& cursor : r.value("partitions", Json::array())) {
+      const Json values = cursor.is_object() ? cursor.value("values", Json::array()) : Json();
+      if (!values.is_array() || values.empty() || !values[0].is_object()) continue;
+      const Json& ref = values[0].value("referenceValue", Json());
+      if (!ref.is_string()) continue;
+      const std::string& name = ref.get_ref<const std::string&>();
+      if (name.size() > prefix.size() && name.starts_with(prefix)) names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end(), [](const std::string& x, const std::string& y) {
+    return compare_document_names(x, y) < 0;
+  });
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 void complete_order(Json& q) {

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/common/key_boundaries.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/value.hpp"
 
@@ -50,12 +51,34 @@ struct ScanQuery {
 /// and the literal is of that kind; strings, numbers, booleans, timestamps;
 /// `__id__` by equality), at most one field has inequalities (Firestore must
 /// order by it), OR only around equalities. IS NULL is never pushed: Firestore
-/// does not match missing fields. ORDER BY is pushed only on `__id__`.
+/// does not match missing fields. ORDER BY is pushed only on `__id__`. A
+/// partitioned spec (partition.count > 1) keeps the one inequality for the
+/// segment's range of `__name__` (restrict_names).
 /// `select` are the fields to read (empty = whole documents);
 /// `collection_name` the collection's full resource name (for `__id__`).
 ScanQuery build_scan_query(const ScanSpec& spec, const Schema& full,
                            std::string_view collection_id, const std::vector<std::string>& select,
                            std::string_view collection_name);
+
+/// Adds `names` (full document names; [from, to)) to the query's filter: a
+/// segment of a partitioned scan. The query must have no inequality on
+/// another field (build_scan_query leaves none for a partitioned spec).
+void restrict_names(Json& structured_query, const KeySpan& names);
+
+/// The order Firestore gives document names (resource names): segment by
+/// segment, a shorter path first, numeric ids (`__id7__`) before the others
+/// and by number, other ids by their UTF-8 bytes. <0, 0 or >0.
+int compare_document_names(std::string_view a, std::string_view b) noexcept;
+
+/// The split points in the responses of a partitionQuery (its pages, as
+/// documented: {"partitions": [Cursor, ...], "nextPageToken": ...}, a Cursor
+/// {"values": [{"referenceValue": NAME}], "before": ...}) that fall in the
+/// collection named `collection_name` (a partitionQuery covers the whole
+/// collection group, so points outside it are of no use to it), in name
+/// order (pages are not ordered among themselves) without repeats. Entries
+/// of another shape are ignored.
+std::vector<std::string> partition_boundaries(std::span<const Json> responses,
+                                              std::string_view collection_name);
 
 /// Makes a query's order total, as Firestore orders it implicitly: the
 /// explicit orderBy, then inequality fields not yet ordered (ascending, by

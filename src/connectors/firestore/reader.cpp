@@ -19,16 +19,15 @@ namespace {
 // the previous page.
 constexpr size_t kFirstPage = 10;
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 // The pages of one structured query for DocumentReader
 // (connectors/common/document_reader). Paging uses a cursor just after the
 // last document of a page on the query's complete order (its fields, then
 // __name__).
+//
+// Resume points: {"collection": its full name, "segment": [index, count] or
+// null, "names": the segment's KeySpan or null, "order": the query's orderBy,
+// "cursor": the values of a cursor just after the last document read}; the
+// scan continues with startAt {values, before: false}.
 class QueryPages {
  public:
   using Setup = ReaderSetup;
@@ -38,7 +37,10 @@ class QueryPages {
       : conn_(conn),
         setup_(setup),
         page_size_(std::min(setup.batch_rows, kFirstPage)),
-        remaining_(setup.query_limit) {}
+        remaining_(setup.query_limit),
+        done_(setup.skip) {
+    if (!setup.resume_at.is_null()) resume(setup.resume_at);
+  }
 
   bool done() const { return done_; }
 
@@ -64,15 +66,19 @@ class QueryPages {
       const size_t per_doc = std::max<size_t>(1, page.bytes / docs.size());
       page_size_ = std::clamp<size_t>(setup_.batch_bytes / per_doc, 1, setup_.batch_rows);
     }
-    if (setup_.partition.count > 1) {
-      // No partitioned reads on Firestore's REST API for one collection:
-      // every part reads the collection and keeps the documents it owns.
-      std::erase_if(docs, [&](const Json& d) {
-        return fnv1a(document_id(d.value("name", ""))) % setup_.partition.count !=
-               setup_.partition.index;
-      });
-    }
     return docs;
+  }
+
+  bool resumable() const { return setup_.resumable; }
+
+  Json resume_key(const Json& doc, size_t /*index: the cursor alone places it*/) const {
+    Json at = Json::object();
+    at["collection"] = setup_.collection;
+    at["segment"] = setup_.segment;
+    at["names"] = setup_.names;
+    at["order"] = setup_.query.value("orderBy", Json::array());
+    at["cursor"] = cursor_after(setup_.query, doc)["values"];
+    return at;
   }
 
   Schema infer_schema(const std::vector<Json>& first_page) const {
@@ -109,6 +115,28 @@ class QueryPages {
   }
 
  private:
+  // Continues after the cursor of a resume point (see above), once it is
+  // checked to belong to this scan.
+  void resume(const Json& at) {
+    auto refuse = [&](std::string_view why) {
+      return refused_resume_point(setup_.what, at, why, "firestore");
+    };
+    if (!at.is_object() || !at.contains("collection") || !at.contains("cursor") ||
+        !at["cursor"].is_array())
+      throw refuse("it is not a Firestore resume point");
+    if (at["collection"] != setup_.collection)
+      throw refuse(fmt::format("it belongs to collection {}", at["collection"].dump()));
+    if (auto why = segment_mismatch(at.value("segment", Json()), setup_.segment, "collection"))
+      throw refuse(*why);
+    if (at.value("names", Json()) != setup_.names)
+      throw refuse("it belongs to another range of document names");
+    const Json order = setup_.query.value("orderBy", Json::array());
+    if (at.value("order", Json()) != order || at["cursor"].size() != order.size())
+      throw refuse("it belongs to a query in another order (another filter)");
+    cursor_ = {{"values", at["cursor"]}, {"before", false}};
+    if (remaining_) *remaining_ -= std::min(*remaining_, setup_.resume_rows);
+  }
+
   static Schema empty_result_schema() {
     Schema s;
     s.fields.push_back(Field{std::string(kIdColumn), TypeId::string, false, "document id"});
@@ -120,9 +148,9 @@ class QueryPages {
   const ReaderSetup& setup_;
   size_t page_size_;
   std::optional<uint64_t> remaining_;
-  Json cursor_;
+  Json cursor_;  // startAt of the next page; null: from the start
   bool first_ = true;
-  bool done_ = false;
+  bool done_;
 };
 
 }  // namespace

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -202,6 +204,152 @@ TEST_F(CosmosTest, PagesFollowTheContinuationBatchByBatch) {
   EXPECT_GT(conn_->request_cost()->total, 0.0) << "x-ms-request-charge is summed";
 }
 
+// A scan stopped after some batches and continued from its resume point
+// (batches of 16 end inside pages: the first page holds 10 items, the next
+// ones 16): every item exactly once, whichever batch the reader stopped after.
+TEST_F(CosmosTest, AScanResumesInsideAPageAcrossManyPages) {
+  write_items(250);
+  ScanSpec spec{.table = table_, .columns = {"id", "grp"}, .batch_rows = 16};
+  for (size_t k : {1u, 2u, 3u, 5u, 8u, 13u, 15u}) {
+    SCOPED_TRACE("stopped after " + std::to_string(k) + " batches");
+    std::vector<int64_t> ids;
+    std::string point;
+    {
+      auto r = conn_->scan(spec);
+      for (size_t n = 0; n < k; ++n) {
+        auto b = r->next();
+        ASSERT_TRUE(b);
+        for (size_t i = 0; i < b->num_rows(); ++i) ids.push_back(b->column(0).int64_at(i));
+      }
+      point = r->resume_point().value();
+    }
+    if (k == 1) {
+      // 6 of the second page's items: the point names that page and the items read.
+      const Json at = Json::parse(point)["at"];
+      EXPECT_EQ(at["skip"], 6) << point;
+      EXPECT_NE(at["token"], "") << point;
+    }
+    ScanSpec rest = spec;
+    rest.resume_from = point;
+    auto r = conn_->scan(rest);
+    while (auto b = r->next())
+      for (size_t i = 0; i < b->num_rows(); ++i) ids.push_back(b->column(0).int64_at(i));
+    std::sort(ids.begin(), ids.end());
+    ASSERT_EQ(ids.size(), 250u) << "no item twice, none missed";
+    for (int64_t i = 0; i < 250; ++i) ASSERT_EQ(ids[i], i + 1);
+  }
+}
+
+// Items deleted before the resume point within its page do not shift it;
+// the item it continues after being gone is a clear error, not a guess.
+TEST_F(CosmosTest, AResumePointChecksTheItemItContinuesAfter) {
+  write_items(60);
+  ScanSpec spec{.table = table_, .columns = {"id"}, .batch_rows = 16};
+  std::vector<int64_t> first;
+  std::string point;
+  {
+    auto r = conn_->scan(spec);
+    auto b = r->next();  // the first page's 10 items and 6 of the second's
+    ASSERT_TRUE(b);
+    for (size_t i = 0; i < b->num_rows(); ++i) first.push_back(b->column(0).int64_at(i));
+    point = r->resume_point().value();
+  }
+  ASSERT_EQ(first.size(), 16u);
+  ASSERT_EQ(Json::parse(point)["at"]["skip"], 6) << point;
+  // Two items of that page read already are deleted: the rest is still
+  // exactly the others.
+  for (int64_t id : {first[12], first[14]})
+    ASSERT_TRUE(cosmos_->delete_item(table_, std::to_string(id), Json::array({std::to_string(id)})));
+  ScanSpec rest = spec;
+  rest.resume_from = point;
+  std::set<int64_t> seen(first.begin(), first.end());
+  {
+    auto r = conn_->scan(rest);
+    while (auto b = r->next())
+      for (size_t i = 0; i < b->num_rows(); ++i)
+        EXPECT_TRUE(seen.insert(b->column(0).int64_at(i)).second) << "read twice";
+  }
+  EXPECT_EQ(seen.size(), 60u) << "none missed";
+  // The item the point continues after is deleted: the scan cannot tell where to go on.
+  const int64_t last = first.back();
+  ASSERT_TRUE(cosmos_->delete_item(table_, std::to_string(last), Json::array({std::to_string(last)})));
+  try {
+    auto r = conn_->scan(rest);
+    while (r->next()) {
+    }
+    FAIL() << "a point whose item is gone was applied";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::conflict);
+    EXPECT_NE(std::string(e.what()).find("read the scan from its start"), std::string::npos)
+        << e.what();
+  }
+}
+
+// The emulator has one partition key range: segments share it, each one
+// reading a run of ids, together every item once. (A segment resumed inside
+// itself: tests/conformance/resume_test.cpp.)
+TEST_F(CosmosTest, SegmentsSplitTheOneRangeByIds) {
+  write_items(300);
+  for (uint32_t count : {3u, 7u}) {
+    SCOPED_TRACE(std::to_string(count) + " segments");
+    std::multiset<int64_t> ids;
+    for (uint32_t k = 0; k < count; ++k) {
+      ScanSpec spec{.table = table_, .columns = {"id"}, .batch_rows = 9};
+      spec.partition = {k, count};
+      auto r = conn_->scan(spec);
+      EXPECT_NE(r->plan().native.find(R"(c["id"])"), std::string::npos) << r->plan().native;
+      size_t n = 0;
+      while (auto b = r->next())
+        for (size_t i = 0; i < b->num_rows(); ++i, ++n) ids.insert(b->column(0).int64_at(i));
+      EXPECT_NEAR(static_cast<double>(n), 300.0 / count, 300.0 / count * 0.3) << "segment " << k;
+    }
+    ASSERT_EQ(ids.size(), 300u);
+    EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 300u) << "an item read twice";
+  }
+}
+
+// A resume point continues only the scan that wrote it.
+TEST_F(CosmosTest, AResumePointOfAnotherScanIsRefused) {
+  write_items(30);
+  ScanSpec spec{.table = table_, .columns = {"id", "grp"}, .batch_rows = 4};
+  std::string point;
+  {
+    auto r = conn_->scan(spec);
+    ASSERT_TRUE(r->next());
+    point = r->resume_point().value();
+  }
+  auto refused = [&](ScanSpec other, const std::string& why) {
+    other.resume_from = point;
+    try {
+      auto r = conn_->scan(other);
+      while (r->next()) {
+      }
+      ADD_FAILURE() << "applied to " << why;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << why << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("cannot continue from the resume point"),
+                std::string::npos)
+          << e.what();
+    }
+  };
+  ScanSpec filtered = spec;
+  filtered.filter = parse_filter("qty > 50");
+  refused(filtered, "a scan with another filter");
+  ScanSpec columns = spec;
+  columns.columns = {"id"};
+  refused(columns, "a scan of other columns");
+  ScanSpec segment = spec;
+  segment.partition = {0, 2};
+  refused(segment, "a segment");
+  ScanSpec garbage = spec;
+  garbage.resume_from = R"({"rows": 1, "at": {"container": "x"}})";
+  EXPECT_EQ(code_of([&] { conn_->scan(garbage)->next(); }), ErrorCode::invalid_argument);
+  // And query() readers tell none.
+  auto q = conn_->query("SELECT * FROM " + table_ + " c", {}, {.batch_rows = 4});
+  ASSERT_TRUE(q->next());
+  EXPECT_FALSE(q->resume_point());
+}
+
 TEST_F(CosmosTest, NamedParametersAreBoundNeverSpliced) {
   write_items(30);
   QueryOptions o;
@@ -231,7 +379,9 @@ TEST_F(CosmosTest, ScanPushesProjectionFilterAndTop) {
   spec.filter = parse_filter("grp = 'g2' AND qty >= 100");
   auto r = conn_->scan(spec);
   const ScanPlan plan = r->plan();
-  EXPECT_NE(plan.native.find(R"(SELECT VALUE {"id": c["id"], "qty": c["qty"], "grp": c["grp"]})"),
+  // _rid too: resume points check by it the item they continue after.
+  EXPECT_NE(plan.native.find(
+                R"(SELECT VALUE {"id": c["id"], "qty": c["qty"], "grp": c["grp"], "_rid": c["_rid"]})"),
             std::string::npos)
       << plan.native;
   EXPECT_NE(plan.native.find(R"(WHERE c["grp"] = @p0 AND c["qty"] >= @p1)"), std::string::npos)

@@ -327,6 +327,129 @@ TEST_F(FirestoreTest, PagingWalksSeveralPagesWithoutLosingOrRepeatingDocuments) 
   EXPECT_EQ(n, 333u);
 }
 
+// Segments of a partitioned scan read only their own range of document
+// names (the emulator has no partitionQuery: the boundaries come from the
+// names, read once): together every document once, and the documents read
+// by each one (the Api's count, less describe()'s sample) are its own.
+TEST_F(FirestoreTest, SegmentsReadEachDocumentOnceAndNoOtherSegmentsDocuments) {
+  write("segs", numbers(1, 400), WriteMode::create);
+  auto& fs = dynamic_cast<firestore::FirestoreConnection&>(*conn_);
+  uint64_t before = fs.api().documents_read();
+  (void)conn_->describe("segs");
+  const uint64_t describe_reads = fs.api().documents_read() - before;
+  for (uint32_t count : {3u, 7u}) {
+    SCOPED_TRACE(std::to_string(count) + " segments");
+    // Computed once for the connection: the segments below reuse them.
+    const auto bounds = fs.segment_boundaries(firestore::parse_collection("segs"), count);
+    EXPECT_EQ(bounds.size(), count - 1);
+    std::multiset<int64_t> ids;
+    for (uint32_t k = 0; k < count; ++k) {
+      before = fs.api().documents_read();
+      ScanSpec spec{.table = "segs", .columns = {"id"}, .partition = {k, count}, .batch_rows = 64};
+      auto r = conn_->scan(spec);
+      EXPECT_NE(r->plan().native.find("__name__"), std::string::npos) << r->plan().native;
+      size_t n = 0;
+      while (auto b = r->next())
+        for (size_t i = 0; i < b->num_rows(); ++i, ++n) ids.insert(b->column(0).int64_at(i));
+      EXPECT_EQ(fs.api().documents_read() - before - describe_reads, n)
+          << "segment " << k << " read documents that are not its own";
+      EXPECT_NEAR(static_cast<double>(n), 400.0 / count, 400.0 / count * 0.3) << "segment " << k;
+    }
+    ASSERT_EQ(ids.size(), 400u);
+    EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 400u) << "a document read twice";
+  }
+  // Documents added since the boundaries were computed, before the first,
+  // between and after the last one, are read once too.
+  const auto bounds = fs.segment_boundaries(firestore::parse_collection("segs"), 3);
+  Batch added(numbers_schema());
+  for (int64_t id : {int64_t{0}, int64_t{999999}, int64_t{401}, int64_t{2500}})
+    added.append_row(std::vector<Value>{id, "new", Value(), 0.5, true});
+  write("segs", added);
+  EXPECT_EQ(fs.segment_boundaries(firestore::parse_collection("segs"), 3), bounds) << "cached";
+  std::multiset<int64_t> ids;
+  for (uint32_t k = 0; k < 3; ++k) {
+    ScanSpec spec{.table = "segs", .columns = {"id"}, .partition = {k, 3}, .batch_rows = 64};
+    for (const auto& row : read_all(spec)) ids.insert(row[0].as<int64_t>());
+  }
+  EXPECT_EQ(ids.size(), 404u);
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 404u);
+}
+
+// A segment continued on another connection, after documents were added
+// that move the boundaries, keeps the names it started with.
+TEST_F(FirestoreTest, AResumedSegmentKeepsItsNamesWhenTheBoundariesMove) {
+  write("moving", numbers(1, 300), WriteMode::create);
+  ScanSpec seg{.table = "moving", .columns = {"id"}, .partition = {1, 3}, .batch_rows = 16};
+  std::set<int64_t> whole;
+  for (const auto& row : read_all(seg)) whole.insert(row[0].as<int64_t>());
+  std::set<int64_t> parts;
+  std::string point;
+  {
+    auto r = conn_->scan(seg);
+    for (int n = 0; n < 2; ++n)
+      if (auto b = r->next())
+        for (size_t i = 0; i < b->num_rows(); ++i) parts.insert(b->column(0).int64_at(i));
+    point = r->resume_point().value();
+  }
+  const auto old_bounds =
+      dynamic_cast<firestore::FirestoreConnection&>(*conn_).segment_boundaries(
+          firestore::parse_collection("moving"), 3);
+  // 150 names before all the others ("-1" sorts before "1").
+  Batch early(numbers_schema());
+  for (int64_t i = 1; i <= 150; ++i) early.append_row(std::vector<Value>{-i, "e", Value(), 0.0, true});
+  auto w = conn_->writer("moving", *numbers_schema(), {WriteMode::append, {}});
+  w->write(early);
+  w->commit();
+  auto other = connect(url_);
+  EXPECT_NE(dynamic_cast<firestore::FirestoreConnection&>(*other).segment_boundaries(
+                firestore::parse_collection("moving"), 3),
+            old_bounds)
+      << "the test needs boundaries that moved";
+  ScanSpec rest = seg;
+  rest.resume_from = point;
+  for (auto r = other->scan(rest); auto b = r->next();)
+    for (size_t i = 0; i < b->num_rows(); ++i)
+      EXPECT_TRUE(parts.insert(b->column(0).int64_at(i)).second) << "read twice";
+  // The segment's own names, as before the documents came (they fall
+  // before its range); under the new boundaries it would start 150 names
+  // earlier.
+  EXPECT_EQ(parts, whole);
+}
+
+// A resume point continues only the scan that wrote it: not one whose
+// filter orders it otherwise, nor another collection's.
+TEST_F(FirestoreTest, AResumePointOfAnotherScanIsRefused) {
+  write("points", numbers(1, 50), WriteMode::create);
+  ScanSpec spec{.table = "points", .columns = {"id"}, .batch_rows = 8};
+  std::string point;
+  {
+    auto r = conn_->scan(spec);
+    ASSERT_TRUE(r->next());
+    point = r->resume_point().value();
+  }
+  ScanSpec ordered = spec;
+  ordered.filter = parse_filter("qty > 30");  // pushed: ordered by qty, then __name__
+  ordered.resume_from = point;
+  std::string message;
+  EXPECT_EQ(code_of([&] { conn_->scan(ordered)->next(); }, &message), ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("another order"), std::string::npos) << message;
+  write("points2", numbers(1, 5), WriteMode::create);
+  ScanSpec elsewhere = spec;
+  elsewhere.table = "points2";
+  elsewhere.resume_from = point;
+  EXPECT_EQ(code_of([&] { conn_->scan(elsewhere)->next(); }, &message), ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("belongs to collection"), std::string::npos) << message;
+  // A local order tells no point; query() readers tell none either.
+  ScanSpec sorted = spec;
+  sorted.order_by = {{"qty"}};
+  auto r = conn_->scan(sorted);
+  ASSERT_TRUE(r->next());
+  EXPECT_FALSE(r->resume_point());
+  auto q = conn_->query(R"({"collection": "points"})", {}, {.batch_rows = 8});
+  ASSERT_TRUE(q->next());
+  EXPECT_FALSE(q->resume_point());
+}
+
 TEST_F(FirestoreTest, BatchWritesOver500AndUpsertMergesFields) {
   write("bulk", numbers(1, 1234), WriteMode::create);
   EXPECT_EQ(conn_->count_rows("bulk"), 1234u);

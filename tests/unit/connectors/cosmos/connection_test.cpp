@@ -155,6 +155,20 @@ TEST(CosmosScanQuery, WhatCosmosComparesDifferentlyStaysLocal) {
   EXPECT_TRUE(q.parameters.empty());
 }
 
+TEST(CosmosScanQuery, ASegmentSharingItsRangeReadsItsIdsOnly) {
+  const Schema s = sample_schema();
+  ScanSpec spec;
+  spec.filter = parse_filter("qty > 10");
+  const ScanQuery q = build_scan_query(spec, s, {{"id"}}, {"qty"}, KeySpan{"m", "t"});
+  EXPECT_EQ(q.text, R"(SELECT VALUE {"qty": c["qty"]} FROM c WHERE c["qty"] > @p0 AND )"
+                    R"(c["id"] >= @p1 AND c["id"] < @p2)");
+  EXPECT_EQ(q.parameters.dump(), R"([{"name":"@p0","value":10},{"name":"@p1","value":"m"},)"
+                                 R"({"name":"@p2","value":"t"}])");
+  EXPECT_TRUE(q.filter_pushed);
+  const ScanQuery last = build_scan_query(ScanSpec{}, s, {{"id"}}, {}, KeySpan{"t", std::nullopt});
+  EXPECT_EQ(last.text, R"(SELECT * FROM c WHERE c["id"] >= @p0)");
+}
+
 TEST(CosmosItemId, KeyTextsJoinedAndEscaped) {
   const Value a(int64_t{42}), b("x/y|z"), n;
   EXPECT_EQ(item_id({&a}), "42");

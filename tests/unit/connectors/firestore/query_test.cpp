@@ -118,6 +118,76 @@ TEST(FirestoreQuery, CursorAfterTheLastDocumentFollowsTheCompleteOrder) {
   EXPECT_EQ(cursor["before"], false);
 }
 
+TEST(FirestoreQuery, ASegmentKeepsTheOneInequalityForItsRangeOfNames) {
+  ScanSpec spec;
+  spec.table = "items";
+  spec.filter = parse_filter("qty > 5 AND name = 'a'");
+  spec.partition = {1, 3};
+  ScanQuery q = build_scan_query(spec, sample_schema(), "items", {},
+                                 "projects/p/databases/(default)/documents/items");
+  EXPECT_TRUE(q.filter_pushed);
+  EXPECT_FALSE(q.filter_complete) << "qty > 5 is filtered by polydb";
+  const std::string base = "projects/p/databases/(default)/documents/items/";
+  restrict_names(q.query, KeySpan{base + "m", base + "t"});
+  const Json& filters = q.query["where"]["compositeFilter"]["filters"];
+  ASSERT_EQ(filters.size(), 3u) << q.query.dump();
+  EXPECT_EQ(filters[0]["fieldFilter"]["field"]["fieldPath"], "name");
+  EXPECT_EQ(filters[1]["fieldFilter"]["op"], "GREATER_THAN_OR_EQUAL");
+  EXPECT_EQ(filters[1]["fieldFilter"]["value"]["referenceValue"], base + "m");
+  EXPECT_EQ(filters[2]["fieldFilter"]["op"], "LESS_THAN");
+  EXPECT_EQ(filters[2]["fieldFilter"]["field"]["fieldPath"], "__name__");
+  EXPECT_EQ(q.query["orderBy"].size(), 1u) << "the order is __name__ alone";
+  // The last segment is open-ended; a query without a filter gets one.
+  Json open = {{"from", Json::array({{{"collectionId", "items"}}})}};
+  restrict_names(open, KeySpan{base + "t", std::nullopt});
+  EXPECT_EQ(open["where"]["fieldFilter"]["value"]["referenceValue"], base + "t");
+  Json whole = open;
+  restrict_names(whole, KeySpan{});
+  EXPECT_EQ(whole, open);
+}
+
+TEST(FirestoreQuery, DocumentNamesInFirestoresOrder) {
+  EXPECT_LT(compare_document_names("p/d/c/a", "p/d/c/b"), 0);
+  EXPECT_GT(compare_document_names("p/d/c/b", "p/d/c/a"), 0);
+  EXPECT_EQ(compare_document_names("p/d/c/a", "p/d/c/a"), 0);
+  // By segment: '-' sorts before '/' as bytes, but "c" is a shorter segment.
+  EXPECT_LT(compare_document_names("p/c/x", "p/c-d/x"), 0);
+  EXPECT_LT(compare_document_names("p/c/a", "p/c/a/sub/z"), 0) << "an ancestor first";
+  EXPECT_LT(compare_document_names("p/c/__id9__", "p/c/__id10__"), 0) << "numeric ids by number";
+  EXPECT_LT(compare_document_names("p/c/__id10__", "p/c/0"), 0) << "numeric ids first";
+  EXPECT_LT(compare_document_names("p/c/Z", "p/c/a"), 0);
+  EXPECT_LT(compare_document_names("p/c/z", "p/c/\xc3\xa9"), 0) << "UTF-8 bytes";
+}
+
+// partitionQuery's response, built from its documented shape
+// (PartitionQueryResponse: partitions, a list of Cursor, and nextPageToken),
+// since the emulator answers UNIMPLEMENTED: pages are not ordered among
+// themselves, and the points cover the whole collection group.
+TEST(FirestoreQuery, PartitionQueryResponsesBecomeOrderedBoundariesOfTheCollection) {
+  const std::string root = "projects/p/databases/(default)/documents/";
+  auto cursor = [](const std::string& name) {
+    return Json{{"values", Json::array({{{"referenceValue", name}}})}};
+  };
+  const std::vector<Json> pages = {
+      {{"partitions", Json::array({cursor(root + "items/q"), cursor(root + "items/b"),
+                                   cursor(root + "items/m")})},
+       {"nextPageToken", "t1"}},
+      {{"partitions",
+        Json::array({cursor(root + "items/a"), cursor(root + "items/w"),
+                     cursor(root + "users/u1/items/k"),  // another collection of the group
+                     cursor(root + "items/m"),           // a repeat
+                     Json{{"values", Json::array()}}, Json("junk"),
+                     Json{{"values", Json::array({{{"integerValue", "3"}}})}}})}},
+      Json::object(),  // a last page with no partitions
+  };
+  EXPECT_EQ(partition_boundaries(pages, root + "items"),
+            (std::vector<std::string>{root + "items/a", root + "items/b", root + "items/m",
+                                      root + "items/q", root + "items/w"}));
+  EXPECT_EQ(partition_boundaries(pages, root + "users/u1/items"),
+            (std::vector<std::string>{root + "users/u1/items/k"}));
+  EXPECT_TRUE(partition_boundaries({}, root + "items").empty());
+}
+
 TEST(FirestoreQuery, NativeDialectBindsTypedParametersAndRefusesSql) {
   const std::vector<Value> params{int64_t{42}, "x' OR '1'='1"};
   const NativeQuery n = parse_native_query(
