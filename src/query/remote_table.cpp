@@ -68,7 +68,15 @@ std::string vtab_collation(const RemoteTable& t, const Field& f) {
     case Collation::pad_space: return "RTRIM";
     case Collation::nocase: return "NOCASE";
     case Collation::case_insensitive:
-    case Collation::case_insensitive_pad_space: return "polydb_ci:" + t.display + "." + f.name;
+    case Collation::case_insensitive_pad_space:
+      // A join view's column compares as its member table's column: under
+      // that table's collation, which exists as long as the table does.
+      if (t.join)
+        if (const auto i = t.schema.index_of(f.name)) {
+          const JoinSpec::Column& c = t.join->spec.columns[*i];
+          return "polydb_ci:" + t.join->member_table[c.member] + "." + c.column;
+        }
+      return "polydb_ci:" + t.display + "." + f.name;
   }
   return "BINARY";
 }
@@ -157,6 +165,34 @@ double selectivity(const RemoteTable& t, const PlanTerm& term) {
   }
 }
 
+// The rows of a join view that `filter` keeps: the view's rows (its biggest
+// member's: a join along keys keeps about as many) scaled by what each
+// member's conditions keep of that member, by the backend's statistics;
+// nullopt where the backend cannot tell for one of them.
+std::optional<double> join_estimate(const RemoteTable& t, const Filter& filter) {
+  const JoinView& j = *t.join;
+  std::vector<std::vector<Filter>> per_member(j.spec.members.size());
+  const std::vector<Filter> conjuncts =
+      filter.kind == Filter::Kind::all_of ? filter.children : std::vector<Filter>{filter};
+  for (const auto& c : conjuncts) {
+    if (c.kind != Filter::Kind::compare) return std::nullopt;
+    const auto i = t.schema.index_of(c.column);
+    if (!i) return std::nullopt;
+    Filter own = c;
+    own.column = j.spec.columns[*i].column;
+    per_member[j.spec.columns[*i].member].push_back(std::move(own));
+  }
+  double rows = t.estimated_rows;
+  for (size_t m = 0; m < per_member.size(); ++m) {
+    if (per_member[m].empty()) continue;
+    const Filter f = per_member[m].size() == 1 ? per_member[m][0] : Filter::all_of(per_member[m]);
+    const auto n = t.conn->estimate_matches(j.spec.members[m].table, f);
+    if (!n) return std::nullopt;
+    rows *= std::min(1.0, static_cast<double>(*n) / std::max(1.0, j.member_rows[m]));
+  }
+  return rows;
+}
+
 // The rows `filter` keeps by the backend's own statistics (PostgreSQL's
 // planner), asked once per filter; nullopt where the backend cannot tell.
 std::optional<double> backend_estimate(RemoteTable& t, const Filter& filter) {
@@ -164,7 +200,8 @@ std::optional<double> backend_estimate(RemoteTable& t, const Filter& filter) {
   if (auto it = t.estimates.find(key); it != t.estimates.end()) return it->second;
   std::optional<double> n;
   try {
-    if (auto m = t.conn->estimate_matches(t.name, filter)) n = static_cast<double>(*m);
+    if (t.join) n = join_estimate(t, filter);
+    else if (auto m = t.conn->estimate_matches(t.name, filter)) n = static_cast<double>(*m);
   } catch (const Error& e) {
     logger("query")->debug("no estimate for {} WHERE {}: {}", t.display, key, e.message());
   }
@@ -237,6 +274,14 @@ void fill_plan_stats(const RemoteTable& t, Plan& p) {
     if (term.lookup) keys.push_back(t.schema.fields[term.column].name);
   s.access = keys.empty() ? "scan" : "lookup (" + join(keys, ", ") + ")";
   s.columns = join(used_columns(t, p), ", ");
+  if (t.join) {  // the join the backend runs
+    std::vector<std::string> on;
+    for (const auto& c : t.join->spec.conditions)
+      on.push_back(t.join->spec.members[c.left].alias + "." + c.left_column + " = " +
+                   t.join->spec.members[c.right].alias + "." + c.right_column);
+    s.access = "join (" + join(t.join->member_display, ", ") + " ON " + join(on, " AND ") + ")" +
+               (keys.empty() ? "" : ", lookup (" + join(keys, ", ") + ")");
+  }
   if (t.aggregate) {
     const auto& g = t.aggregate->group_by;
     s.access = (g.empty() ? std::string("aggregate") : "aggregate by (" + join(g, ", ") + ")") +
@@ -1071,8 +1116,8 @@ sqlite3_vtab* connect(sqlite3* db, Engine& engine, int argc, const char* const* 
            (hidden_column(t, static_cast<int>(i)) ? "HIDDEN " : "") +
            engine_declared_type(t.schema.fields[i].type) + " COLLATE " +
            quote_identifier(vtab_collation(t, t.schema.fields[i]));
-  // An aggregate view's columns are its table's, whose collations exist.
-  if (!t.aggregate) {
+  // An aggregate or join view's columns are its tables', whose collations exist.
+  if (!t.aggregate && !t.join) {
     register_collations(db, db, t);
     register_collations(engine.cache_db(), db, t);
   }

@@ -20,6 +20,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/query.hpp"
+#include "query/join_pushdown.hpp"
 #include "query/key_index.hpp"
 
 namespace polydb::query {
@@ -98,6 +99,15 @@ struct AggregateView {
   size_t first_hidden = 0;  ///< index of the first hidden column
 };
 
+/// What the backend of a join view joins (join_pushdown.hpp). The view's
+/// columns are JoinSpec::columns, in order.
+struct JoinView {
+  JoinSpec spec;
+  std::vector<std::string> member_display;  ///< "pg.orders o", per member
+  std::vector<std::string> member_table;    ///< RemoteTable::display of each member
+  std::vector<double> member_rows;          ///< each member's estimated rows
+};
+
 /// A remote table as a virtual table.
 struct RemoteTable {
   Engine* engine = nullptr;
@@ -113,6 +123,8 @@ struct RemoteTable {
   std::deque<Plan> plans;
   /// Set for an aggregate view of the table `name`.
   std::optional<AggregateView> aggregate;
+  /// Set for a join view: `name` is the view's, scans go to scan_join().
+  std::optional<JoinView> join;
 };
 
 /// Whether a discovery pass may pay off for a statement using the plans
