@@ -503,6 +503,7 @@ class Federation::Impl final : public query::Engine {
       query::RemoteTable& t = base_table(*a, table);
       out.schema = &t.schema;
       out.joins = query::runs_join_views(*t.conn);
+      out.sqlite_file = t.conn->backend() == "sqlite";
       return out;
     };
     hooks.view = [&](const std::string& attachment, const query::JoinSpec& spec) {

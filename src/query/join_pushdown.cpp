@@ -324,7 +324,11 @@ class Core {
       if (!l || !r || l->item == r->item) continue;
       const Item &li = items_[l->item], &ri = items_[r->item];
       if (!li.info.joins || !ri.info.joins || !iequals(li.attachment, ri.attachment)) continue;
-      if (!joinable(li.info.schema->fields[l->field], ri.info.schema->fields[r->field])) continue;
+      const Field& lf = li.info.schema->fields[l->field];
+      if (!joinable(lf, ri.info.schema->fields[r->field])) continue;
+      const bool temporal = lf.type.id == TypeId::date || lf.type.id == TypeId::time ||
+                            lf.type.id == TypeId::timestamp || lf.type.id == TypeId::timestamp_tz;
+      if (li.info.sqlite_file && (temporal || lf.collation == Collation::pad_space)) continue;
       edges_.push_back({*l, *r});
     }
   }

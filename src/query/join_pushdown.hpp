@@ -74,6 +74,12 @@ struct JoinHooks {
   struct Table {
     const Schema* schema = nullptr;
     bool joins = false;
+    /// A SQLite file: its dates and times are text (two spellings of one
+    /// instant would not join there, while polydb compares the values they
+    /// name), and SQLite 3.40's automatic indexes lose rows of joins on
+    /// `COLLATE RTRIM` keys ('X  ' = 'X ' is true, yet the join drops the
+    /// pair): such keys are not pushed there.
+    bool sqlite_file = false;
   };
   std::function<Table(const std::string& attachment, const std::string& table)> table;
   /// The unquoted name of the virtual table of attachment `attachment` that

@@ -10,7 +10,8 @@
 // any of equal values). The queries cover filters on every column type (with
 // NULLs, padded and unpadded text, date-only and ISO 'T' timestamp literals,
 // IN lists, ranges, AND/OR/NOT), aggregates with GROUP BY,
-// joins and LEFT JOINs across backends, IN/EXISTS subqueries (also NOT),
+// joins and LEFT JOINs across backends, joins of two or three tables of one
+// backend (which it runs as one query: join views), IN/EXISTS subqueries (also NOT),
 // DISTINCT, ORDER BY with LIMIT/OFFSET, and aggregates of one table in the
 // shapes its backend computes itself (aggregate pushdown).
 //
@@ -172,7 +173,9 @@ class QueryGen {
   explicit QueryGen(uint64_t seed) : rng_(seed) {}
 
   std::string query() {
-    switch (pick(11)) {
+    switch (pick(13)) {
+      case 11:
+      case 12: return backend_join();
       case 0: return filter_rows();
       case 1:
       case 2: return grouped();
@@ -330,6 +333,48 @@ class QueryGen {
     return sql;
   }
 
+  // Joins of two or three tables of one backend (sent to it as one query,
+  // a join view), alone or joined with another backend's table.
+  std::string backend_join() {
+    const std::string backend = one_of<std::string>({"p", "m", "l"});
+    const std::string t1 = "{" + backend + "t}", t2 = "{" + backend + "t2}";
+    const char key = join_key();
+    const bool comma = pick(2);
+    std::vector<std::string> conds;
+    std::string from = comma ? fmt::format("{} a, {} b", pick(4) ? t1 : t2, t2)
+                             : fmt::format("{} a JOIN {} b ON a.{} = b.{}", pick(4) ? t1 : t2, t2, key, key);
+    if (comma) conds.push_back(fmt::format("b.{} = a.{}", key, key));
+    if (pick(2)) {  // a third table of the same backend
+      const char key2 = join_key();
+      if (comma) {
+        from += ", " + t1 + " c";
+        conds.push_back(fmt::format("c.{} = b.{}", key2, key2));
+      } else {
+        from += fmt::format(" JOIN {} c ON c.{} = b.{}", t1, key2, key2);
+      }
+      if (pick(2)) conds.push_back(predicate("c"));
+    }
+    if (pick(3) == 0) {  // and a table of another backend
+      from += (comma ? ", " : " JOIN ") + table() + " z" + (comma ? "" : " ON z.k = a.k");
+      if (comma) conds.push_back("z.k = a.k");
+    }
+    if (pick(3)) conds.push_back(predicate("a"));
+    if (pick(3)) conds.push_back(predicate("b"));
+    std::string where;
+    for (size_t i = 0; i < conds.size(); ++i) where += (i ? " AND " : " WHERE ") + conds[i];
+    switch (pick(3)) {
+      case 0:
+        return "SELECT a.id, b.id, a.n, b." + std::string(1, column()) + " FROM " + from + where +
+               " ORDER BY 1, 2, 3, 4 LIMIT 60";
+      case 1:
+        return fmt::format("SELECT {}, COUNT(*), SUM(b.n), MIN(a.id) FROM {}{} GROUP BY a.{} ORDER "
+                           "BY 1 NULLS FIRST",
+                           shown(std::string("a.") + key, key), from, where, key);
+      default:
+        return "SELECT COUNT(*), COUNT(b.id), SUM(a.n), MIN(b.s), MAX(a.d) FROM " + from + where;
+    }
+  }
+
   std::string left_join() {
     const char key = join_key();
     return fmt::format(
@@ -404,9 +449,10 @@ class DifferentialQueryTest : public ::testing::Test {
       pg->execute("CREATE SCHEMA " + s);
     }
     const auto pt = table_rows(kDataSeed, 300), mt = table_rows(kDataSeed + 1, 200),
-               lt = table_rows(kDataSeed + 2, 150);
+               lt = table_rows(kDataSeed + 2, 150), pt2 = table_rows(kDataSeed + 3, 120),
+               mt2 = table_rows(kDataSeed + 4, 100), lt2 = table_rows(kDataSeed + 5, 80);
     // The oracle: the same rows, bytewise text, char(n) with PostgreSQL's own semantics.
-    for (const char* t : {"pt", "mt", "lt"})
+    for (const char* t : {"pt", "mt", "lt", "pt2", "mt2", "lt2"})
       pg->execute(fmt::format("CREATE TABLE {}.{} (id int PRIMARY KEY, k int, n numeric(8,2), s "
                               "text COLLATE \"C\", c char(6) COLLATE \"C\", d date, f double "
                               "precision, t timestamp, i citext COLLATE \"C\")",
@@ -414,28 +460,38 @@ class DifferentialQueryTest : public ::testing::Test {
     pg->execute(insert_sql(oracle + ".pt", pt));
     pg->execute(insert_sql(oracle + ".mt", mt));
     pg->execute(insert_sql(oracle + ".lt", lt));
-    pg->execute(fmt::format("CREATE TABLE {}.pt (id int PRIMARY KEY, k int, n numeric(8,2), s "
-                            "text, c char(6), d date, f double precision, t timestamp, i "
-                            "citext)",
-                            schema_));
-    pg->execute(insert_sql(schema_ + ".pt", pt));
-    pg->execute(fmt::format("CREATE INDEX ON {}.pt (k)", schema_));
-    pg->execute("ANALYZE " + schema_ + ".pt");
+    pg->execute(insert_sql(oracle + ".pt2", pt2));
+    pg->execute(insert_sql(oracle + ".mt2", mt2));
+    pg->execute(insert_sql(oracle + ".lt2", lt2));
     auto my = connect(my_url_);
-    my->execute("DROP TABLE IF EXISTS " + schema_ + "_mt");
-    my->execute("CREATE TABLE " + schema_ +
-                "_mt (id INT PRIMARY KEY, k INT, n DECIMAL(8,2), s VARCHAR(8) CHARACTER SET "
-                "utf8mb4 COLLATE utf8mb4_nopad_bin, c CHAR(6) CHARACTER SET utf8mb4 COLLATE "
-                "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), i VARCHAR(8) CHARACTER SET utf8mb4 "
-                "COLLATE utf8mb4_general_ci, KEY (k))");
-    my->execute(insert_sql(schema_ + "_mt", mt));
-    my->execute("ANALYZE TABLE " + schema_ + "_mt");
     ConnectOptions create;
     create.create_if_missing = true;
     auto lite = connect(lite_url_, create);
-    lite->execute("CREATE TABLE lt (id INTEGER PRIMARY KEY, k INTEGER, n DECIMAL(8,2), s TEXT, c "
-                  "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP, i TEXT COLLATE NOCASE)");
-    lite->execute(insert_sql("lt", lt));
+    for (const auto& [name, rows] : {std::pair{std::string("pt"), &pt}, std::pair{std::string("pt2"), &pt2}}) {
+      pg->execute(fmt::format("CREATE TABLE {}.{} (id int PRIMARY KEY, k int, n numeric(8,2), s "
+                              "text, c char(6), d date, f double precision, t timestamp, i "
+                              "citext)",
+                              schema_, name));
+      pg->execute(insert_sql(schema_ + "." + name, *rows));
+      pg->execute(fmt::format("CREATE INDEX ON {}.{} (k)", schema_, name));
+      pg->execute("ANALYZE " + schema_ + "." + name);
+    }
+    for (const auto& [name, rows] : {std::pair{std::string("_mt"), &mt}, std::pair{std::string("_mt2"), &mt2}}) {
+      my->execute("DROP TABLE IF EXISTS " + schema_ + name);
+      my->execute("CREATE TABLE " + schema_ + name +
+                  " (id INT PRIMARY KEY, k INT, n DECIMAL(8,2), s VARCHAR(8) CHARACTER SET "
+                  "utf8mb4 COLLATE utf8mb4_nopad_bin, c CHAR(6) CHARACTER SET utf8mb4 COLLATE "
+                  "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), i VARCHAR(8) CHARACTER SET utf8mb4 "
+                  "COLLATE utf8mb4_general_ci, KEY (k))");
+      my->execute(insert_sql(schema_ + name, *rows));
+      my->execute("ANALYZE TABLE " + schema_ + name);
+    }
+    for (const auto& [name, rows] : {std::pair{std::string("lt"), &lt}, std::pair{std::string("lt2"), &lt2}}) {
+      lite->execute("CREATE TABLE " + name +
+                    " (id INTEGER PRIMARY KEY, k INTEGER, n DECIMAL(8,2), s TEXT, c "
+                    "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP, i TEXT COLLATE NOCASE)");
+      lite->execute(insert_sql(name, *rows));
+    }
   }
 
   static void TearDownTestSuite() {
@@ -443,7 +499,9 @@ class DifferentialQueryTest : public ::testing::Test {
     auto pg = connect(pg_url_);
     pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
     pg->execute("DROP SCHEMA IF EXISTS " + schema_ + "_oracle CASCADE");
-    connect(my_url_)->execute("DROP TABLE IF EXISTS " + schema_ + "_mt");
+    auto my = connect(my_url_);
+    my->execute("DROP TABLE IF EXISTS " + schema_ + "_mt");
+    my->execute("DROP TABLE IF EXISTS " + schema_ + "_mt2");
     std::filesystem::remove_all(dir_);
   }
 
@@ -458,10 +516,13 @@ class DifferentialQueryTest : public ::testing::Test {
     fed.attach("lite", lite_url_);
     auto oracle = connect(pg_url_);
     const std::map<std::string, std::string> fed_names = {
-        {"{pt}", "pg." + schema_ + ".pt"}, {"{mt}", "my." + schema_ + "_mt"}, {"{lt}", "lite.lt"}};
+        {"{pt}", "pg." + schema_ + ".pt"},   {"{mt}", "my." + schema_ + "_mt"},
+        {"{lt}", "lite.lt"},                 {"{pt2}", "pg." + schema_ + ".pt2"},
+        {"{mt2}", "my." + schema_ + "_mt2"}, {"{lt2}", "lite.lt2"}};
     const std::string o = schema_ + "_oracle.";
     const std::map<std::string, std::string> oracle_names = {
-        {"{pt}", o + "pt"}, {"{mt}", o + "mt"}, {"{lt}", o + "lt"}};
+        {"{pt}", o + "pt"},   {"{mt}", o + "mt"},   {"{lt}", o + "lt"},
+        {"{pt2}", o + "pt2"}, {"{mt2}", o + "mt2"}, {"{lt2}", o + "lt2"}};
     std::vector<uint64_t> seeds;
     if (replay != 0) {
       if (shard == 0) seeds.push_back(replay);
