@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -35,7 +36,32 @@ struct Dialect {
   std::function<std::pair<std::string, LeafToSql>(const std::string& table,
                                                  std::vector<Value>& params)>
       member;
+  /// A condition that keeps every row whose text column `column` is LIKE
+  /// `pattern` as SQLite means it (and maybe more); unset or nullopt: none.
+  std::function<std::optional<std::string>(const std::string& column, const std::string& pattern)>
+      like;
 };
+
+constexpr std::string_view kLikeMarker = "\x01like:";
+
+// SQLite's `col LIKE pattern` (ASCII letters in either case; `%` any text;
+// no ESCAPE) as a PostgreSQL regular expression over the same characters:
+// `^.*[gG][rR][eE][eE][nN].*$`. `_` (one character) is not translated: in a
+// database whose encoding is not UTF-8 a regex `.` is one byte, so the
+// superset would not hold.
+std::optional<std::string> like_regex(std::string_view pattern) {
+  std::string out = "^";
+  for (char ch : pattern) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '%') out += ".*";
+    else if (ch == '_' || ch == '\\' || c == 0) return std::nullopt;
+    else if (std::isalpha(c) && c < 0x80)
+      out += fmt::format("[{}{}]", static_cast<char>(std::tolower(c)), static_cast<char>(std::toupper(c)));
+    else if (c < 0x80 && !std::isalnum(c)) out += std::string("\\") + ch;
+    else out += ch;
+  }
+  return out + "$";
+}
 
 std::optional<Dialect> dialect_of(Connection& conn) {
 #if POLYDB_WITH_POSTGRES
@@ -48,6 +74,12 @@ std::optional<Dialect> dialect_of(Connection& conn) {
                        return postgres::filter_to_sql(f, *desc, quote);
                      };
                      return std::make_pair(desc->name.quoted(), std::move(leaf));
+                   },
+                   [pg](const std::string& column, const std::string& pattern)
+                       -> std::optional<std::string> {
+                     auto regex = like_regex(pattern);
+                     if (!regex) return std::nullopt;
+                     return postgres::quote_ident(column) + " ~ " + pg->quoter()(*regex);
                    }};
   }
 #endif
@@ -83,7 +115,7 @@ std::optional<Filter> for_member(const Filter& f, const JoinSpec& join, const Sc
                                  size_t member) {
   Filter out = f;
   if (f.kind == Filter::Kind::compare) {
-    const auto i = view.index_of(f.column);
+    const auto i = view.index_of(liked_column(f.column).value_or(f.column));
     if (!i || join.columns[*i].member != member) return std::nullopt;
     out.column = join.columns[*i].column;
     return out;
@@ -100,7 +132,7 @@ std::optional<Filter> for_member(const Filter& f, const JoinSpec& join, const Sc
 std::optional<size_t> member_of(const Filter& f, const JoinSpec& join, const Schema& view) {
   const auto cols = f.columns();
   if (cols.empty()) return std::nullopt;
-  const auto i = view.index_of(cols.front());
+  const auto i = view.index_of(liked_column(cols.front()).value_or(cols.front()));
   if (!i) return std::nullopt;
   return join.columns[*i].member;
 }
@@ -169,6 +201,15 @@ class JoinReader final : public BatchReader {
 
 }  // namespace
 
+std::string like_column(std::string_view column) {
+  return std::string(kLikeMarker) + std::string(column);
+}
+
+std::optional<std::string> liked_column(std::string_view name) {
+  if (!name.starts_with(kLikeMarker)) return std::nullopt;
+  return std::string(name.substr(kLikeMarker.size()));
+}
+
 bool runs_join_views(const Connection& conn) {
 #if POLYDB_WITH_POSTGRES
   if (dynamic_cast<const postgres::PgConnection*>(&conn)) return true;
@@ -206,6 +247,14 @@ std::unique_ptr<BatchReader> scan_join(Connection& conn, const JoinSpec& join, c
     std::vector<std::string> where;
     for (const auto& c : conjuncts) {
       if (member_of(c, join, view) != m) continue;
+      if (c.kind == Filter::Kind::compare && liked_column(c.column)) {
+        // Only narrows what comes back: SQLite checks LIKE itself.
+        const auto i = view.index_of(*liked_column(c.column));
+        if (dialect->like && c.values.size() == 1 && c.values[0].type_id() == TypeId::string)
+          if (auto sql = dialect->like(join.columns[*i].column, c.values[0].as<std::string>()))
+            where.push_back(*sql);
+        continue;
+      }
       auto own = for_member(c, join, view, m);
       const size_t mark = params.size();
       auto sql = own ? filter_to_sql(*own, leaf) : std::nullopt;

@@ -6,12 +6,21 @@
 // rendering: char(n), collations, NaN, dates), the rest evaluated by polydb.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "polydb/connection.hpp"
 #include "query/join_pushdown.hpp"
 
 namespace polydb::query {
+
+/// A LIKE condition on a join view's column travels in the scan's filter as
+/// Filter::compare(like_column(name), eq, pattern). It only narrows what the
+/// backend sends (SQLite checks LIKE on every row itself): scan_join() sends
+/// a superset of its matches where it can (PostgreSQL) and drops it elsewhere.
+std::string like_column(std::string_view column);
+/// The column of a like_column() name, or nullopt for any other name.
+std::optional<std::string> liked_column(std::string_view name);
 
 /// Whether `conn`'s backend runs join views: PostgreSQL, MariaDB/MySQL and
 /// SQLite files (not ODBC, not the document stores).

@@ -33,6 +33,10 @@ struct PlanTerm {
   CompareOp op = CompareOp::eq;
   bool in_list = false;   ///< `column IN (...)`, all values at once
   bool lookup = false;    ///< value changes per probe (a join or correlated value)
+  /// `column LIKE pattern` on a join view (join_view.hpp: like_column):
+  /// sent where the backend can keep a superset of the rows, which SQLite
+  /// then checks itself.
+  bool like = false;
   std::string shown;      ///< the value known at plan time, or "?"
 };
 

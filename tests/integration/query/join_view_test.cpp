@@ -212,6 +212,35 @@ TEST_F(JoinViewTest, ConditionsTheBackendCannotTakeStayLocal) {
             (Rows{{"1", "15"}, {"3", "11"}, {"3", "12"}, {"6", "11"}, {"6", "12"}}));
 }
 
+// LIKE is SQLite's (ASCII case-insensitive, unlike PostgreSQL's): PostgreSQL
+// is sent a regular expression that keeps at least its matches, and SQLite
+// checks LIKE on what comes back.
+TEST_F(JoinViewTest, LikeNarrowsWhatPostgresSends) {
+  for (const char* pattern : {"A%", "%b", "a_", "%B %", "%", "x%y", "%.%"}) {
+    for (const char* backend : {"pg", "my", "lite"}) {
+      const std::string sql = names(fmt::format("SELECT a.id, b.id FROM {{a}} a JOIN {{b}} b ON "
+                                                "a.k = b.k WHERE a.t LIKE '{}' ORDER BY 1, 2",
+                                                pattern),
+                                    backend);
+      SCOPED_TRACE(sql);
+      auto fed = federation();
+      EXPECT_EQ(querytest::rows_of(*fed->query(sql), canonical),
+                querytest::rows_of(*federation(false)->query(sql), canonical));
+      if (std::string(backend) != "pg" || std::string(pattern).find('_') != std::string::npos)
+        continue;
+      const auto plan = fed->explain(sql, {}, {}, true);
+      ASSERT_FALSE(plan.tables.empty());
+      EXPECT_NE(plan.tables.front().native.find("\"t\" ~ "), std::string::npos)
+          << plan.tables.front().native;
+    }
+  }
+  // What the pattern keeps: 'ab', 'ab ', 'Ab', 'ab' (ids 1, 2, 3, 6) for 'A%'.
+  EXPECT_EQ(querytest::rows_of(*federation()->query(names(
+                "SELECT DISTINCT a.id FROM {a} a JOIN {b} b ON a.k = b.k WHERE a.t LIKE 'A%' "
+                "ORDER BY 1", "pg")), canonical),
+            (Rows{{"1"}, {"2"}, {"3"}, {"6"}}));
+}
+
 TEST_F(JoinViewTest, JoinViewsJoinOtherAttachments) {
   // {a} ⋈ {b} in one backend, then PostgreSQL's b.
   check("SELECT a.id, b.id, z.id FROM {a} a JOIN {b} b ON a.id + 9 = b.id JOIN {b} b2 ON b2.k = "
