@@ -46,10 +46,6 @@ bool joinable(const Field& a, const Field& b) {
 
 namespace {
 
-std::string lowered(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Words that end a FROM item or start a clause: never an alias.
 bool reserved(std::string_view w) {
@@ -72,11 +68,11 @@ struct Item {
   JoinHooks::Table info;
 };
 
-class Core {
+class Core : TokenView {
  public:
   Core(std::string_view sql, const std::vector<Token>& tok, size_t select, size_t end,
        const JoinHooks& hooks)
-      : s_(sql), tok_(tok), select_(select), end_(end), hooks_(hooks) {}
+      : TokenView(sql, tok, end), select_(select), hooks_(hooks) {}
 
   std::optional<std::string> rewrite() {
     if (!find_clauses() || !parse_from()) return std::nullopt;
@@ -89,16 +85,6 @@ class Core {
   }
 
  private:
-  std::string_view word_at(size_t i) const {
-    return i < end_ && tok_[i].kind == Token::word ? s_.substr(tok_[i].begin, tok_[i].end - tok_[i].begin)
-                                                   : std::string_view{};
-  }
-  bool is_word(size_t i, std::string_view w) const { return iequals(word_at(i), w); }
-  bool sym(size_t i, char c) const { return i < end_ && is_symbol(s_, tok_[i], c); }
-  std::string text(size_t a, size_t b) const {
-    if (a >= b) return "";
-    return std::string(s_.substr(tok_[a].begin, tok_[b - 1].end - tok_[a].begin));
-  }
 
   bool find_clauses() {
     int depth = 0;
@@ -482,9 +468,7 @@ class Core {
     return out;
   }
 
-  std::string_view s_;
-  const std::vector<Token>& tok_;
-  size_t select_, end_;
+  size_t select_;
   const JoinHooks& hooks_;
   std::optional<size_t> from_, from_end_, where_, where_end_;
   std::vector<Item> items_;

@@ -76,6 +76,11 @@ std::string ident(std::string_view s, const Token& t) {
   return out;
 }
 
+std::string lowered(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 bool is_name(const Token& t) { return t.kind == Token::word || t.kind == Token::quoted; }
 
 bool is_symbol(std::string_view s, const Token& t, char c) {

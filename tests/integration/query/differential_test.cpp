@@ -436,12 +436,7 @@ class DifferentialQueryTest : public ::testing::Test {
   static constexpr uint64_t kDataSeed = 20261206;
 
   static void SetUpTestSuite() {
-    pg_url_ = pgtest::server_url();
-    my_url_ = mytest::server_url();
-    schema_ = "diff_" + std::to_string(getpid());
-    dir_ = std::filesystem::temp_directory_path() / schema_;
-    std::filesystem::create_directories(dir_);
-    lite_url_ = "sqlite://" + (dir_ / "lt.db").string();
+    std::tie(pg_url_, my_url_, lite_url_, schema_, dir_) = querytest::scratch("diff_", "lt.db");
     auto pg = connect(pg_url_);
     const std::string oracle = schema_ + "_oracle";
     for (const auto& s : {schema_, oracle}) {

@@ -78,12 +78,7 @@ std::string expand(std::string sql, const std::map<std::string, std::string>& na
 class FederatedQueryTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pg_url_ = pgtest::server_url();
-    my_url_ = mytest::server_url();
-    schema_ = "fed_" + std::to_string(getpid());
-    dir_ = std::filesystem::temp_directory_path() / schema_;
-    std::filesystem::create_directories(dir_);
-    lite_url_ = "sqlite://" + (dir_ / "products.db").string();
+    std::tie(pg_url_, my_url_, lite_url_, schema_, dir_) = querytest::scratch("fed_", "products.db");
 
     auto pg = connect(pg_url_);
     pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");

@@ -66,12 +66,7 @@ std::string values(const std::vector<Row>& rows) {
 class JoinViewTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pg_url_ = pgtest::server_url();
-    my_url_ = mytest::server_url();
-    schema_ = "jv_" + std::to_string(getpid());
-    dir_ = std::filesystem::temp_directory_path() / schema_;
-    std::filesystem::create_directories(dir_);
-    lite_url_ = "sqlite://" + (dir_ / "lite.db").string();
+    std::tie(pg_url_, my_url_, lite_url_, schema_, dir_) = querytest::scratch("jv_", "lite.db");
     auto pg = connect(pg_url_);
     for (const auto& s : {schema_, schema_ + "_oracle"}) {
       pg->execute("DROP SCHEMA IF EXISTS " + s + " CASCADE");
