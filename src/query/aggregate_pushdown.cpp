@@ -27,22 +27,6 @@ bool groupable(const Field& f) {
 
 namespace {
 
-// Words the walkers below treat as SQL, never as a column.
-bool keyword(std::string_view w) {
-  static const std::set<std::string> kWords = {
-      "and",     "or",    "not",     "null",   "is",     "in",       "between", "like",
-      "glob",    "regexp", "match",  "escape", "case",   "when",     "then",    "else",
-      "end",     "as",    "distinct", "all",   "cast",   "collate",  "asc",     "desc",
-      "nulls",   "first", "last",    "true",   "false",  "exists",   "select",  "from",
-      "where",   "group", "by",      "having", "order",  "limit",    "offset",  "window",
-      "over",    "filter", "union",  "except", "intersect", "join",  "on",      "using",
-      "current_date", "current_time", "current_timestamp", "isnull", "notnull", "values"};
-  std::string lower(w);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kWords.count(lower) > 0;
-}
-
-
 // One SELECT core and what the rewrite learned of it.
 class Core : TokenView {
  public:
@@ -670,18 +654,7 @@ std::string push_aggregates(std::string_view sql, const AggregateHooks& hooks) {
           iequals(prev, "INTERSECT"))
         continue;
     }
-    size_t end = i + 1;
-    int depth = 0;
-    bool compound = false;
-    for (; end < tok.size(); ++end) {
-      if (is_symbol(sql, tok[end], '(')) ++depth;
-      if (is_symbol(sql, tok[end], ')') && depth-- == 0) break;
-      if (depth == 0 && is_symbol(sql, tok[end], ';')) break;
-      if (depth == 0 && tok[end].kind == Token::word) {
-        const auto w = sql.substr(tok[end].begin, tok[end].end - tok[end].begin);
-        compound = compound || iequals(w, "UNION") || iequals(w, "EXCEPT") || iequals(w, "INTERSECT");
-      }
-    }
+    const auto [end, compound] = select_extent(sql, tok, i, true);
     if (compound) continue;
     Core core(sql, tok, i, end, hooks);
     auto text = core.rewrite();

@@ -46,17 +46,6 @@ bool joinable(const Field& a, const Field& b) {
 
 namespace {
 
-
-// Words that end a FROM item or start a clause: never an alias.
-bool reserved(std::string_view w) {
-  static const std::set<std::string> kWords = {
-      "where",  "group", "having", "order",   "limit",  "window", "join",    "inner",
-      "left",   "right", "full",   "outer",   "cross",  "natural", "on",     "using",
-      "union",  "except", "intersect", "as",  "indexed", "not",    "select", "from",
-      "values", "and",   "or"};
-  return kWords.count(lowered(std::string(w))) > 0;
-}
-
 // One table or derived table of a FROM list.
 struct Item {
   size_t begin = 0, end = 0;       // its tokens (the ON condition not included)
@@ -171,7 +160,7 @@ class Core : TokenView {
         return false;
       }
       if (is_word(i, "AS")) ++i;
-      if (i < e && is_name(tok_[i]) && !(tok_[i].kind == Token::word && reserved(word_at(i)))) {
+      if (i < e && is_name(tok_[i]) && !(tok_[i].kind == Token::word && keyword(word_at(i)))) {
         item.alias = ident(s_, tok_[i]);
         ++i;
       } else if (sym(item.begin, '(')) {
@@ -244,7 +233,7 @@ class Core : TokenView {
     }
     if (e == b + 1 && is_name(tok_[b])) {
       if (tok_[b].kind == Token::word &&
-          (reserved(word_at(b)) || std::isdigit(static_cast<unsigned char>(s_[tok_[b].begin]))))
+          (keyword(word_at(b)) || std::isdigit(static_cast<unsigned char>(s_[tok_[b].begin]))))
         return std::nullopt;
       const std::string name = ident(s_, tok_[b]);
       std::optional<Ref> found;
@@ -482,18 +471,7 @@ std::vector<std::pair<size_t, size_t>> cores(std::string_view sql, const std::ve
     if (!(tok[i].kind == Token::word &&
           iequals(sql.substr(tok[i].begin, tok[i].end - tok[i].begin), "SELECT")))
       continue;
-    size_t end = i + 1;
-    int depth = 0;
-    for (; end < tok.size(); ++end) {
-      if (is_symbol(sql, tok[end], '(')) ++depth;
-      if (is_symbol(sql, tok[end], ')') && depth-- == 0) break;
-      if (depth == 0 && is_symbol(sql, tok[end], ';')) break;
-      if (depth == 0 && tok[end].kind == Token::word) {
-        const auto w = sql.substr(tok[end].begin, tok[end].end - tok[end].begin);
-        if (iequals(w, "UNION") || iequals(w, "EXCEPT") || iequals(w, "INTERSECT")) break;
-      }
-    }
-    out.emplace_back(i, end);
+    out.emplace_back(i, select_extent(sql, tok, i, false).end);
   }
   return out;
 }

@@ -32,6 +32,21 @@ bool is_symbol(std::string_view sql, const Token& t, char c);
 /// `s` with ASCII letters in lower case.
 std::string lowered(std::string s);
 
+/// Whether word `w` is SQL the rewrites read as such, never as a name
+/// (a column, an alias): AND, NULL, JOIN, WHERE, ... (any case).
+bool keyword(std::string_view w);
+
+/// Where the SELECT at token `select` ends, at its own level: the token
+/// after its last (a ')' closing its parentheses, a ';', the end), and
+/// whether a UNION, EXCEPT or INTERSECT follows it there. The SELECT stops
+/// before that word, or with `whole_compound`, runs to the compound's end.
+struct SelectExtent {
+  size_t end = 0;
+  bool compound = false;
+};
+SelectExtent select_extent(std::string_view sql, const std::vector<Token>& tok, size_t select,
+                           bool whole_compound);
+
 /// The tokens of `sql` before `end`, as a rewrite of one SELECT reads them:
 /// the lookups answer "no" at and past `end`.
 class TokenView {

@@ -44,40 +44,7 @@ namespace {
 
 using querytest::Rows;
 
-// Numbers to the cent (exact decimal sums against floating averages), text
-// without trailing blanks (PostgreSQL pads char(n) on output, MariaDB strips
-// CHAR; the comparisons themselves are what is tested).
-std::string canonical(const Value& v) {
-  if (v.is_null()) return "NULL";
-  // A sum of a SQLite DECIMAL column adds the doubles SQLite stores, as
-  // SQLite does (1367.9999999999998 where PostgreSQL's numeric says 1368).
-  const auto number = [](double d) {
-    const double cents = std::round(d * 100);
-    return std::fmod(cents, 100) == 0 && std::fabs(d) < 1e15
-               ? std::to_string(static_cast<int64_t>(cents / 100))
-               : fmt::format("{:.2f}", cents / 100);
-  };
-  switch (v.type_id()) {
-    case TypeId::int64: return std::to_string(v.as<int64_t>());
-    case TypeId::float64: return number(v.as<double>());
-    case TypeId::decimal: return number(std::stod(v.as<Decimal>().text));
-    case TypeId::string: {
-      // A computed column whose first value is NULL is typed as text by the
-      // federation (docs/query.md, Types): compare its numbers as numbers.
-      const std::string& t = v.as<std::string>();
-      char* end = nullptr;
-      const double d = t.empty() ? 0 : std::strtod(t.c_str(), &end);
-      if (!t.empty() && end == t.c_str() + t.size() && t.find_first_of("0123456789") == 0 + (t[0] == '-'))
-        return number(d);
-      [[fallthrough]];
-    }
-    default: {
-      std::string s = v.to_text();
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      return s;
-    }
-  }
-}
+using querytest::canonical;
 
 Rows rows_of(BatchReader& r) { return querytest::rows_of(r, canonical); }
 
@@ -490,14 +457,8 @@ class DifferentialQueryTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (pg_url_.empty() || my_url_.empty()) return;
-    auto pg = connect(pg_url_);
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + "_oracle CASCADE");
-    auto my = connect(my_url_);
-    my->execute("DROP TABLE IF EXISTS " + schema_ + "_mt");
-    my->execute("DROP TABLE IF EXISTS " + schema_ + "_mt2");
-    std::filesystem::remove_all(dir_);
+    // (nothing when SetUpTestSuite failed and said why)
+    querytest::drop_scratch(pg_url_, my_url_, schema_, {"_mt", "_mt2"}, dir_);
   }
 
   // Runs the queries of `shard`; every mismatch is reported with its seed.

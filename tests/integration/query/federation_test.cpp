@@ -104,12 +104,8 @@ class FederatedQueryTest : public ::testing::Test {
     load(*pg, schema_ + "_oracle.products", products());
   }
   static void TearDownTestSuite() {
-    if (pg_url_.empty() || my_url_.empty()) return;  // SetUpTestSuite failed and said why
-    auto pg = connect(pg_url_);
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + "_oracle CASCADE");
-    connect(my_url_)->execute("DROP TABLE IF EXISTS " + schema_ + "_customers");
-    std::filesystem::remove_all(dir_);
+    // (nothing when SetUpTestSuite failed and said why)
+    querytest::drop_scratch(pg_url_, my_url_, schema_, {"_customers"}, dir_);
   }
 
   struct Table {

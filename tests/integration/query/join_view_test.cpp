@@ -24,21 +24,7 @@ namespace {
 
 using querytest::Rows;
 
-// Numbers to the cent, text without trailing blanks (PostgreSQL pads
-// char(n) on output, MariaDB does not).
-std::string canonical(const Value& v) {
-  if (v.is_null()) return "NULL";
-  switch (v.type_id()) {
-    case TypeId::int64: return std::to_string(v.as<int64_t>());
-    case TypeId::float64: return fmt::format("{:.2f}", v.as<double>());
-    case TypeId::decimal: return fmt::format("{:.2f}", std::stod(v.as<Decimal>().text));
-    default: {
-      std::string s = v.to_text();
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      return s;
-    }
-  }
-}
+using querytest::canonical;
 
 // id, k (NULLs, duplicates), c char(4) ('X' and 'X  ' are one value), t
 // bytewise text, ci case-insensitive text, n decimal.
@@ -104,13 +90,8 @@ class JoinViewTest : public ::testing::Test {
     }
   }
   static void TearDownTestSuite() {
-    if (pg_url_.empty() || my_url_.empty()) return;
-    auto pg = connect(pg_url_);
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + "_oracle CASCADE");
-    auto my = connect(my_url_);
-    for (const char* t : {"a", "b"}) my->execute("DROP TABLE IF EXISTS " + schema_ + "_" + t);
-    std::filesystem::remove_all(dir_);
+    // (nothing when SetUpTestSuite failed and said why)
+    querytest::drop_scratch(pg_url_, my_url_, schema_, {"_a", "_b"}, dir_);
   }
 
   std::unique_ptr<Federation> federation(bool joins = true) {
