@@ -339,7 +339,11 @@ class Core : TokenView {
       bool redefined = false, qualified = false;
       for (size_t i = select_; i < end_; ++i) {
         if (!is_name(tok_[i]) || !iequals(ident(s_, tok_[i]), alias)) continue;
-        if (i >= items_[m].begin && i < items_[m].end) continue;  // its definition
+        // Its definition, another table of this FROM list (`pg.x b` beside
+        // `pg.x`), or a derived table's own scope: nothing is rewritten there.
+        if (in_from_items(i)) continue;
+        // `pg.orders.o_id`: a name of the table itself, which goes away.
+        if (sym(i + 1, '.') && sym(i - 1, '.')) return false;
         const bool qualifier = sym(i + 1, '.') && !sym(i - 1, '.');
         if (qualifier) qualified = true;
         else redefined = true;

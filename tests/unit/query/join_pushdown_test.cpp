@@ -95,6 +95,13 @@ TEST_F(JoinPushdownTest, CommaListsAndUnqualifiedNames) {
   EXPECT_EQ(specs_[0].members[0].alias, "orders");
 }
 
+TEST_F(JoinPushdownTest, ATableWithoutAliasBesideItsAliasedTwin) {
+  EXPECT_EQ(push("SELECT orders.o_id, b.o_id FROM pg.orders JOIN pg.orders b ON b.o_cust = "
+                 "orders.o_id"),
+            "SELECT \"J1\".\"orders.o_id\" AS \"o_id\", \"J1\".\"b.o_id\" AS \"o_id\" FROM "
+            "\"pg\".\"J1\" AS \"J1\" WHERE (\"J1\".\"b.o_cust\" = \"J1\".\"orders.o_id\")");
+}
+
 TEST_F(JoinPushdownTest, PadSpaceKeysJoinAndSelfJoinsNameColumnsByAlias) {
   EXPECT_EQ(push("SELECT a.o_id FROM pg.orders a, pg.orders b WHERE a.o_status = b.o_status"),
             "SELECT \"J1\".\"a.o_id\" AS \"o_id\" FROM \"pg\".\"J1\" AS \"J1\" WHERE "
@@ -156,6 +163,8 @@ TEST_F(JoinPushdownTest, ShapesItCannotReadAreLeftAlone) {
   expect_unchanged("SELECT 1 FROM pg.orders o, pg.lines l WHERE note = l_order");
   expect_unchanged(
       "SELECT 1 FROM pg.orders o, pg.lines l, (SELECT 1 AS z) d WHERE l_order = o_id");
+  // A column named through its table's full name.
+  expect_unchanged("SELECT pg.orders.o_id FROM pg.orders, pg.lines WHERE l_order = o_id");
   // A nested query that names an alias again and uses it qualified.
   expect_unchanged(
       "SELECT 1 FROM pg.orders o, pg.lines l WHERE l.l_order = o.o_id AND EXISTS (SELECT 1 FROM "
