@@ -69,6 +69,10 @@ struct FederationOptions {
   /// min, max; with or without GROUP BY) has the backend compute the
   /// aggregates, when the answer stays what SQLite would give (docs/query.md).
   bool aggregate_pushdown = true;
+  /// Joins of tables of one PostgreSQL, MariaDB/MySQL or SQLite attachment
+  /// by inner-join equalities run in that backend as one query (a join
+  /// view, docs/query.md); false: SQLite joins the tables itself.
+  bool join_pushdown = true;
 };
 
 /// How one remote table was read by a query (one row of --explain).

@@ -27,32 +27,12 @@ bool groupable(const Field& f) {
 
 namespace {
 
-// Words the walkers below treat as SQL, never as a column.
-bool keyword(std::string_view w) {
-  static const std::set<std::string> kWords = {
-      "and",     "or",    "not",     "null",   "is",     "in",       "between", "like",
-      "glob",    "regexp", "match",  "escape", "case",   "when",     "then",    "else",
-      "end",     "as",    "distinct", "all",   "cast",   "collate",  "asc",     "desc",
-      "nulls",   "first", "last",    "true",   "false",  "exists",   "select",  "from",
-      "where",   "group", "by",      "having", "order",  "limit",    "offset",  "window",
-      "over",    "filter", "union",  "except", "intersect", "join",  "on",      "using",
-      "current_date", "current_time", "current_timestamp", "isnull", "notnull", "values"};
-  std::string lower(w);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kWords.count(lower) > 0;
-}
-
-std::string lowered(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // One SELECT core and what the rewrite learned of it.
-class Core {
+class Core : TokenView {
  public:
   Core(std::string_view sql, const std::vector<Token>& tok, size_t select, size_t end,
        const AggregateHooks& hooks)
-      : s_(sql), tok_(tok), select_(select), end_(end), hooks_(hooks) {}
+      : TokenView(sql, tok, end), select_(select), hooks_(hooks) {}
 
   // The replacement text of tokens [select_, end_), or nullopt.
   std::optional<std::string> rewrite() {
@@ -87,16 +67,6 @@ class Core {
  private:
   enum class Context { items, having, order };
 
-  std::string_view word_at(size_t i) const {
-    return i < end_ && tok_[i].kind == Token::word ? s_.substr(tok_[i].begin, tok_[i].end - tok_[i].begin)
-                                                   : std::string_view{};
-  }
-  bool is_word(size_t i, std::string_view w) const { return iequals(word_at(i), w); }
-  bool sym(size_t i, char c) const { return i < end_ && is_symbol(s_, tok_[i], c); }
-  std::string text(size_t a, size_t b) const {
-    if (a >= b) return "";
-    return std::string(s_.substr(tok_[a].begin, tok_[b - 1].end - tok_[a].begin));
-  }
 
   // The clauses at depth 0 of the core; false for shapes left alone.
   bool find_clauses() {
@@ -651,9 +621,7 @@ class Core {
     return true;
   }
 
-  std::string_view s_;
-  const std::vector<Token>& tok_;
-  size_t select_, end_;
+  size_t select_;
   const AggregateHooks& hooks_;
   size_t items_begin_ = 0;
   size_t from_ = 0;
@@ -686,18 +654,7 @@ std::string push_aggregates(std::string_view sql, const AggregateHooks& hooks) {
           iequals(prev, "INTERSECT"))
         continue;
     }
-    size_t end = i + 1;
-    int depth = 0;
-    bool compound = false;
-    for (; end < tok.size(); ++end) {
-      if (is_symbol(sql, tok[end], '(')) ++depth;
-      if (is_symbol(sql, tok[end], ')') && depth-- == 0) break;
-      if (depth == 0 && is_symbol(sql, tok[end], ';')) break;
-      if (depth == 0 && tok[end].kind == Token::word) {
-        const auto w = sql.substr(tok[end].begin, tok[end].end - tok[end].begin);
-        compound = compound || iequals(w, "UNION") || iequals(w, "EXCEPT") || iequals(w, "INTERSECT");
-      }
-    }
+    const auto [end, compound] = select_extent(sql, tok, i, true);
     if (compound) continue;
     Core core(sql, tok, i, end, hooks);
     auto text = core.rewrite();

@@ -17,6 +17,8 @@
 #include "polydb/uri.hpp"
 #include "query/aggregate_pushdown.hpp"
 #include "query/exact_sum.hpp"
+#include "query/join_pushdown.hpp"
+#include "query/join_view.hpp"
 #include "query/names.hpp"
 #include "query/remote_table.hpp"
 #include "query/values.hpp"
@@ -223,7 +225,7 @@ class Federation::Impl final : public query::Engine {
       a.more.push_back(open_target(a));
       conn = a.more.back().get();
     }
-    auto reader = conn->scan(spec);
+    auto reader = t.join ? query::scan_join(*conn, t.join->spec, t.schema, spec) : conn->scan(spec);
     if (!spec.aggregates.empty()) reader = std::make_unique<RoundedAggregates>(std::move(reader), spec.group_by.size());
     a.streaming.insert(conn);
     return std::make_unique<LeasedReader>(std::move(reader), a.streaming, conn);
@@ -371,7 +373,8 @@ class Federation::Impl final : public query::Engine {
   // if the query has not named it before.
   query::RemoteTable& base_table(Attachment& a, const std::string& name) {
     for (auto& t : tables_)
-      if (!t->aggregate && t->attachment == lower(a.name) && lower(t->name) == lower(name))
+      if (!t->aggregate && !t->join && t->attachment == lower(a.name) &&
+          lower(t->name) == lower(name))
         return *t;
     create_table(a, name);
     return *tables_.back();
@@ -425,6 +428,90 @@ class Federation::Impl final : public query::Engine {
     return name;
   }
 
+  // The join view of `spec`'s tables of `attachment` (query::JoinHooks::view):
+  // their columns as the spec names them, the members' primary keys
+  // together as its key, the biggest member's rows as its estimate.
+  std::string join_view(const std::string& attachment, const query::JoinSpec& spec) {
+    Attachment& a = *find(attachment);
+    const std::string key = lower(a.name) + "\n" + spec.key();
+    if (auto it = views_.find(key); it != views_.end()) return it->second;
+    std::vector<query::RemoteTable*> members;
+    for (const auto& m : spec.members) members.push_back(&base_table(a, m.table));
+    auto v = std::make_unique<query::RemoteTable>();
+    v->engine = this;
+    v->conn = members.front()->conn;
+    v->attachment = members.front()->attachment;
+    v->caps = members.front()->caps;
+    // What the view's statement takes: conditions; not ORDER BY (a join
+    // view sorts nothing) nor a LIMIT (SQLite asks for one only with every
+    // condition pushed, and a join view may keep some).
+    v->caps.order_pushdown = false;
+    v->caps.limit_pushdown = false;
+    query::JoinView view;
+    view.spec = spec;
+    std::string shown;
+    bool keyed = true;
+    v->estimated_rows = 1;
+    for (size_t m = 0; m < members.size(); ++m) {
+      const query::RemoteTable& t = *members[m];
+      const std::string& alias = spec.members[m].alias;
+      view.member_display.push_back(t.display + (lower(alias) == lower(t.name) ? "" : " " + alias));
+      view.member_table.push_back(t.display);
+      view.member_rows.push_back(t.estimated_rows);
+      v->estimated_rows = std::max(v->estimated_rows, t.estimated_rows);
+      shown += (m ? ", " : "") + view.member_display.back();
+      keyed = keyed && !t.schema.primary_key.empty();
+    }
+    for (const auto& c : spec.columns) {
+      Field f = members[c.member]->schema.field(c.column);
+      f.name = c.name;
+      v->schema.fields.push_back(std::move(f));
+    }
+    if (keyed)
+      for (const auto& c : spec.columns) {
+        const auto& pk = members[c.member]->schema.primary_key;
+        if (std::find(pk.begin(), pk.end(), c.column) != pk.end())
+          v->schema.primary_key.push_back(c.name);
+      }
+    v->display = "join of " + shown;
+    const size_t id = tables_.size();
+    v->name = fmt::format("polydb_join_{}", id);
+    v->join = std::move(view);
+    const std::string name = v->name;
+    tables_.push_back(std::move(v));
+    try {
+      engine_.exec(fmt::format("CREATE VIRTUAL TABLE {}.{} USING polydb_remote({})",
+                               query::quote_identifier(a.name), query::quote_identifier(name), id));
+    } catch (const Error& e) {
+      if (kept_) rethrow(e);
+      throw;
+    }
+    views_[key] = name;
+    view_names_.insert(lower(name));
+    return name;
+  }
+
+  // `sql` with the joins of tables of one backend sent to it as join views
+  // (query/join_pushdown.hpp); `sql` itself when there are none.
+  std::string push_joins(const std::string& sql) {
+    query::JoinHooks hooks;
+    hooks.table = [&](const std::string& attachment, const std::string& table) {
+      query::JoinHooks::Table out;
+      Attachment* a = find(attachment);
+      if (!a || view_names_.count(lower(table)) || lower(table).starts_with("polydb_agg_"))
+        return out;
+      query::RemoteTable& t = base_table(*a, table);
+      out.schema = &t.schema;
+      out.joins = query::runs_join_views(*t.conn);
+      out.sqlite_file = t.conn->backend() == "sqlite";
+      return out;
+    };
+    hooks.view = [&](const std::string& attachment, const query::JoinSpec& spec) {
+      return join_view(attachment, spec);
+    };
+    return query::push_joins(sql, hooks);
+  }
+
   // `sql` with the aggregates the backends can compute pushed to them
   // (query/aggregate_pushdown.hpp); `sql` itself when there are none.
   std::string push_aggregates(const std::string& sql) {
@@ -450,19 +537,19 @@ class Federation::Impl final : public query::Engine {
   sqlite::StmtHandle prepare(std::string_view text) {
     const std::string sql = query::rewrite_exists_star(query::rewrite_three_part_names(
         text, [&](std::string_view n) { return find(n) != nullptr; }));
-    if (options_.aggregate_pushdown) {
-      const std::string pushed = push_aggregates(sql);
-      if (pushed != sql) {
-        logger("query")->debug("aggregates pushed: {}", pushed);
-        try {
-          return prepare_text(pushed);
-        } catch (const Error& e) {
-          // Every plan of an aggregate view was refused (a condition on a
-          // hidden column SQLite would not hand over): run it as written.
-          if (e.message().find("no query solution") == std::string::npos) throw;
-          kept_ = nullptr;
-          logger("query")->debug("aggregate pushdown dropped: {}", e.message());
-        }
+    std::string pushed = sql;
+    if (options_.aggregate_pushdown) pushed = push_aggregates(pushed);
+    if (options_.join_pushdown) pushed = push_joins(pushed);
+    if (pushed != sql) {
+      logger("query")->debug("pushed down: {}", pushed);
+      try {
+        return prepare_text(pushed);
+      } catch (const Error& e) {
+        // Every plan of an aggregate view was refused (a condition on a
+        // hidden column SQLite would not hand over): run it as written.
+        if (e.message().find("no query solution") == std::string::npos) throw;
+        kept_ = nullptr;
+        logger("query")->debug("pushdown dropped: {}", e.message());
       }
     }
     return prepare_text(sql);
@@ -581,7 +668,8 @@ class Federation::Impl final : public query::Engine {
   std::map<std::string, Attachment> attachments_;
   std::map<std::string, bool> explicit_;
   std::vector<std::unique_ptr<query::RemoteTable>> tables_;
-  std::map<std::string, std::string> views_;  ///< aggregate views by what they compute
+  std::map<std::string, std::string> views_;  ///< aggregate and join views by what they compute
+  std::set<std::string> view_names_;          ///< join views' names, lower case
   std::exception_ptr kept_;  ///< what a SQLite callback threw, until rethrown
   uint64_t remote_calls_ = 0;
   int plan_ids_ = 0;

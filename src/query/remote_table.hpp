@@ -20,6 +20,7 @@
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/query.hpp"
+#include "query/join_pushdown.hpp"
 #include "query/key_index.hpp"
 
 namespace polydb::query {
@@ -32,6 +33,10 @@ struct PlanTerm {
   CompareOp op = CompareOp::eq;
   bool in_list = false;   ///< `column IN (...)`, all values at once
   bool lookup = false;    ///< value changes per probe (a join or correlated value)
+  /// `column LIKE pattern` on a join view (join_view.hpp: like_column):
+  /// sent where the backend can keep a superset of the rows, which SQLite
+  /// then checks itself.
+  bool like = false;
   std::string shown;      ///< the value known at plan time, or "?"
 };
 
@@ -98,6 +103,15 @@ struct AggregateView {
   size_t first_hidden = 0;  ///< index of the first hidden column
 };
 
+/// What the backend of a join view joins (join_pushdown.hpp). The view's
+/// columns are JoinSpec::columns, in order.
+struct JoinView {
+  JoinSpec spec;
+  std::vector<std::string> member_display;  ///< "pg.orders o", per member
+  std::vector<std::string> member_table;    ///< RemoteTable::display of each member
+  std::vector<double> member_rows;          ///< each member's estimated rows
+};
+
 /// A remote table as a virtual table.
 struct RemoteTable {
   Engine* engine = nullptr;
@@ -113,6 +127,8 @@ struct RemoteTable {
   std::deque<Plan> plans;
   /// Set for an aggregate view of the table `name`.
   std::optional<AggregateView> aggregate;
+  /// Set for a join view: `name` is the view's, scans go to scan_join().
+  std::optional<JoinView> join;
 };
 
 /// Whether a discovery pass may pay off for a statement using the plans

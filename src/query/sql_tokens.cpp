@@ -1,6 +1,7 @@
 #include "query/sql_tokens.hpp"
 
 #include <cctype>
+#include <set>
 
 namespace polydb::query {
 
@@ -73,6 +74,45 @@ std::string ident(std::string_view s, const Token& t) {
     out += text[i];
     if (text[i] == close && close != ']' && i + 1 < text.size() && text[i + 1] == close) ++i;
   }
+  return out;
+}
+
+std::string lowered(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool keyword(std::string_view w) {
+  static const std::set<std::string> kWords = {
+      "and",     "or",    "not",     "null",   "is",     "in",       "between", "like",
+      "glob",    "regexp", "match",  "escape", "case",   "when",     "then",    "else",
+      "end",     "as",    "distinct", "all",   "cast",   "collate",  "asc",     "desc",
+      "nulls",   "first", "last",    "true",   "false",  "exists",   "select",  "from",
+      "where",   "group", "by",      "having", "order",  "limit",    "offset",  "window",
+      "over",    "filter", "union",  "except", "intersect", "join",  "on",      "using",
+      "inner",   "left",  "right",   "full",   "outer",  "cross",    "natural", "indexed",
+      "current_date", "current_time", "current_timestamp", "isnull", "notnull", "values"};
+  return kWords.count(lowered(std::string(w))) > 0;
+}
+
+SelectExtent select_extent(std::string_view sql, const std::vector<Token>& tok, size_t select,
+                           bool whole_compound) {
+  SelectExtent out;
+  size_t end = select + 1;
+  int depth = 0;
+  for (; end < tok.size(); ++end) {
+    if (is_symbol(sql, tok[end], '(')) ++depth;
+    if (is_symbol(sql, tok[end], ')') && depth-- == 0) break;
+    if (depth == 0 && is_symbol(sql, tok[end], ';')) break;
+    if (depth == 0 && tok[end].kind == Token::word) {
+      const auto w = sql.substr(tok[end].begin, tok[end].end - tok[end].begin);
+      if (iequals(w, "UNION") || iequals(w, "EXCEPT") || iequals(w, "INTERSECT")) {
+        out.compound = true;
+        if (!whole_compound) break;
+      }
+    }
+  }
+  out.end = end;
   return out;
 }
 

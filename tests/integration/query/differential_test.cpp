@@ -10,7 +10,8 @@
 // any of equal values). The queries cover filters on every column type (with
 // NULLs, padded and unpadded text, date-only and ISO 'T' timestamp literals,
 // IN lists, ranges, AND/OR/NOT), aggregates with GROUP BY,
-// joins and LEFT JOINs across backends, IN/EXISTS subqueries (also NOT),
+// joins and LEFT JOINs across backends, joins of two or three tables of one
+// backend (which it runs as one query: join views), IN/EXISTS subqueries (also NOT),
 // DISTINCT, ORDER BY with LIMIT/OFFSET, and aggregates of one table in the
 // shapes its backend computes itself (aggregate pushdown).
 //
@@ -43,40 +44,7 @@ namespace {
 
 using querytest::Rows;
 
-// Numbers to the cent (exact decimal sums against floating averages), text
-// without trailing blanks (PostgreSQL pads char(n) on output, MariaDB strips
-// CHAR; the comparisons themselves are what is tested).
-std::string canonical(const Value& v) {
-  if (v.is_null()) return "NULL";
-  // A sum of a SQLite DECIMAL column adds the doubles SQLite stores, as
-  // SQLite does (1367.9999999999998 where PostgreSQL's numeric says 1368).
-  const auto number = [](double d) {
-    const double cents = std::round(d * 100);
-    return std::fmod(cents, 100) == 0 && std::fabs(d) < 1e15
-               ? std::to_string(static_cast<int64_t>(cents / 100))
-               : fmt::format("{:.2f}", cents / 100);
-  };
-  switch (v.type_id()) {
-    case TypeId::int64: return std::to_string(v.as<int64_t>());
-    case TypeId::float64: return number(v.as<double>());
-    case TypeId::decimal: return number(std::stod(v.as<Decimal>().text));
-    case TypeId::string: {
-      // A computed column whose first value is NULL is typed as text by the
-      // federation (docs/query.md, Types): compare its numbers as numbers.
-      const std::string& t = v.as<std::string>();
-      char* end = nullptr;
-      const double d = t.empty() ? 0 : std::strtod(t.c_str(), &end);
-      if (!t.empty() && end == t.c_str() + t.size() && t.find_first_of("0123456789") == 0 + (t[0] == '-'))
-        return number(d);
-      [[fallthrough]];
-    }
-    default: {
-      std::string s = v.to_text();
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      return s;
-    }
-  }
-}
+using querytest::canonical;
 
 Rows rows_of(BatchReader& r) { return querytest::rows_of(r, canonical); }
 
@@ -172,7 +140,9 @@ class QueryGen {
   explicit QueryGen(uint64_t seed) : rng_(seed) {}
 
   std::string query() {
-    switch (pick(11)) {
+    switch (pick(13)) {
+      case 11:
+      case 12: return backend_join();
       case 0: return filter_rows();
       case 1:
       case 2: return grouped();
@@ -330,6 +300,48 @@ class QueryGen {
     return sql;
   }
 
+  // Joins of two or three tables of one backend (sent to it as one query,
+  // a join view), alone or joined with another backend's table.
+  std::string backend_join() {
+    const std::string backend = one_of<std::string>({"p", "m", "l"});
+    const std::string t1 = "{" + backend + "t}", t2 = "{" + backend + "t2}";
+    const char key = join_key();
+    const bool comma = pick(2);
+    std::vector<std::string> conds;
+    std::string from = comma ? fmt::format("{} a, {} b", pick(4) ? t1 : t2, t2)
+                             : fmt::format("{} a JOIN {} b ON a.{} = b.{}", pick(4) ? t1 : t2, t2, key, key);
+    if (comma) conds.push_back(fmt::format("b.{} = a.{}", key, key));
+    if (pick(2)) {  // a third table of the same backend
+      const char key2 = join_key();
+      if (comma) {
+        from += ", " + t1 + " c";
+        conds.push_back(fmt::format("c.{} = b.{}", key2, key2));
+      } else {
+        from += fmt::format(" JOIN {} c ON c.{} = b.{}", t1, key2, key2);
+      }
+      if (pick(2)) conds.push_back(predicate("c"));
+    }
+    if (pick(3) == 0) {  // and a table of another backend
+      from += (comma ? ", " : " JOIN ") + table() + " z" + (comma ? "" : " ON z.k = a.k");
+      if (comma) conds.push_back("z.k = a.k");
+    }
+    if (pick(3)) conds.push_back(predicate("a"));
+    if (pick(3)) conds.push_back(predicate("b"));
+    std::string where;
+    for (size_t i = 0; i < conds.size(); ++i) where += (i ? " AND " : " WHERE ") + conds[i];
+    switch (pick(3)) {
+      case 0:
+        return "SELECT a.id, b.id, a.n, b." + std::string(1, column()) + " FROM " + from + where +
+               " ORDER BY 1, 2, 3, 4 LIMIT 60";
+      case 1:
+        return fmt::format("SELECT {}, COUNT(*), SUM(b.n), MIN(a.id) FROM {}{} GROUP BY a.{} ORDER "
+                           "BY 1 NULLS FIRST",
+                           shown(std::string("a.") + key, key), from, where, key);
+      default:
+        return "SELECT COUNT(*), COUNT(b.id), SUM(a.n), MIN(b.s), MAX(a.d) FROM " + from + where;
+    }
+  }
+
   std::string left_join() {
     const char key = join_key();
     return fmt::format(
@@ -391,12 +403,7 @@ class DifferentialQueryTest : public ::testing::Test {
   static constexpr uint64_t kDataSeed = 20261206;
 
   static void SetUpTestSuite() {
-    pg_url_ = pgtest::server_url();
-    my_url_ = mytest::server_url();
-    schema_ = "diff_" + std::to_string(getpid());
-    dir_ = std::filesystem::temp_directory_path() / schema_;
-    std::filesystem::create_directories(dir_);
-    lite_url_ = "sqlite://" + (dir_ / "lt.db").string();
+    std::tie(pg_url_, my_url_, lite_url_, schema_, dir_) = querytest::scratch("diff_", "lt.db");
     auto pg = connect(pg_url_);
     const std::string oracle = schema_ + "_oracle";
     for (const auto& s : {schema_, oracle}) {
@@ -404,9 +411,10 @@ class DifferentialQueryTest : public ::testing::Test {
       pg->execute("CREATE SCHEMA " + s);
     }
     const auto pt = table_rows(kDataSeed, 300), mt = table_rows(kDataSeed + 1, 200),
-               lt = table_rows(kDataSeed + 2, 150);
+               lt = table_rows(kDataSeed + 2, 150), pt2 = table_rows(kDataSeed + 3, 120),
+               mt2 = table_rows(kDataSeed + 4, 100), lt2 = table_rows(kDataSeed + 5, 80);
     // The oracle: the same rows, bytewise text, char(n) with PostgreSQL's own semantics.
-    for (const char* t : {"pt", "mt", "lt"})
+    for (const char* t : {"pt", "mt", "lt", "pt2", "mt2", "lt2"})
       pg->execute(fmt::format("CREATE TABLE {}.{} (id int PRIMARY KEY, k int, n numeric(8,2), s "
                               "text COLLATE \"C\", c char(6) COLLATE \"C\", d date, f double "
                               "precision, t timestamp, i citext COLLATE \"C\")",
@@ -414,37 +422,43 @@ class DifferentialQueryTest : public ::testing::Test {
     pg->execute(insert_sql(oracle + ".pt", pt));
     pg->execute(insert_sql(oracle + ".mt", mt));
     pg->execute(insert_sql(oracle + ".lt", lt));
-    pg->execute(fmt::format("CREATE TABLE {}.pt (id int PRIMARY KEY, k int, n numeric(8,2), s "
-                            "text, c char(6), d date, f double precision, t timestamp, i "
-                            "citext)",
-                            schema_));
-    pg->execute(insert_sql(schema_ + ".pt", pt));
-    pg->execute(fmt::format("CREATE INDEX ON {}.pt (k)", schema_));
-    pg->execute("ANALYZE " + schema_ + ".pt");
+    pg->execute(insert_sql(oracle + ".pt2", pt2));
+    pg->execute(insert_sql(oracle + ".mt2", mt2));
+    pg->execute(insert_sql(oracle + ".lt2", lt2));
     auto my = connect(my_url_);
-    my->execute("DROP TABLE IF EXISTS " + schema_ + "_mt");
-    my->execute("CREATE TABLE " + schema_ +
-                "_mt (id INT PRIMARY KEY, k INT, n DECIMAL(8,2), s VARCHAR(8) CHARACTER SET "
-                "utf8mb4 COLLATE utf8mb4_nopad_bin, c CHAR(6) CHARACTER SET utf8mb4 COLLATE "
-                "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), i VARCHAR(8) CHARACTER SET utf8mb4 "
-                "COLLATE utf8mb4_general_ci, KEY (k))");
-    my->execute(insert_sql(schema_ + "_mt", mt));
-    my->execute("ANALYZE TABLE " + schema_ + "_mt");
     ConnectOptions create;
     create.create_if_missing = true;
     auto lite = connect(lite_url_, create);
-    lite->execute("CREATE TABLE lt (id INTEGER PRIMARY KEY, k INTEGER, n DECIMAL(8,2), s TEXT, c "
-                  "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP, i TEXT COLLATE NOCASE)");
-    lite->execute(insert_sql("lt", lt));
+    for (const auto& [name, rows] : {std::pair{std::string("pt"), &pt}, std::pair{std::string("pt2"), &pt2}}) {
+      pg->execute(fmt::format("CREATE TABLE {}.{} (id int PRIMARY KEY, k int, n numeric(8,2), s "
+                              "text, c char(6), d date, f double precision, t timestamp, i "
+                              "citext)",
+                              schema_, name));
+      pg->execute(insert_sql(schema_ + "." + name, *rows));
+      pg->execute(fmt::format("CREATE INDEX ON {}.{} (k)", schema_, name));
+      pg->execute("ANALYZE " + schema_ + "." + name);
+    }
+    for (const auto& [name, rows] : {std::pair{std::string("_mt"), &mt}, std::pair{std::string("_mt2"), &mt2}}) {
+      my->execute("DROP TABLE IF EXISTS " + schema_ + name);
+      my->execute("CREATE TABLE " + schema_ + name +
+                  " (id INT PRIMARY KEY, k INT, n DECIMAL(8,2), s VARCHAR(8) CHARACTER SET "
+                  "utf8mb4 COLLATE utf8mb4_nopad_bin, c CHAR(6) CHARACTER SET utf8mb4 COLLATE "
+                  "utf8mb4_bin, d DATE, f DOUBLE, t DATETIME(6), i VARCHAR(8) CHARACTER SET utf8mb4 "
+                  "COLLATE utf8mb4_general_ci, KEY (k))");
+      my->execute(insert_sql(schema_ + name, *rows));
+      my->execute("ANALYZE TABLE " + schema_ + name);
+    }
+    for (const auto& [name, rows] : {std::pair{std::string("lt"), &lt}, std::pair{std::string("lt2"), &lt2}}) {
+      lite->execute("CREATE TABLE " + name +
+                    " (id INTEGER PRIMARY KEY, k INTEGER, n DECIMAL(8,2), s TEXT, c "
+                    "TEXT COLLATE RTRIM, d DATE, f REAL, t TIMESTAMP, i TEXT COLLATE NOCASE)");
+      lite->execute(insert_sql(name, *rows));
+    }
   }
 
   static void TearDownTestSuite() {
-    if (pg_url_.empty() || my_url_.empty()) return;
-    auto pg = connect(pg_url_);
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + "_oracle CASCADE");
-    connect(my_url_)->execute("DROP TABLE IF EXISTS " + schema_ + "_mt");
-    std::filesystem::remove_all(dir_);
+    // (nothing when SetUpTestSuite failed and said why)
+    querytest::drop_scratch(pg_url_, my_url_, schema_, {"_mt", "_mt2"}, dir_);
   }
 
   // Runs the queries of `shard`; every mismatch is reported with its seed.
@@ -458,10 +472,13 @@ class DifferentialQueryTest : public ::testing::Test {
     fed.attach("lite", lite_url_);
     auto oracle = connect(pg_url_);
     const std::map<std::string, std::string> fed_names = {
-        {"{pt}", "pg." + schema_ + ".pt"}, {"{mt}", "my." + schema_ + "_mt"}, {"{lt}", "lite.lt"}};
+        {"{pt}", "pg." + schema_ + ".pt"},   {"{mt}", "my." + schema_ + "_mt"},
+        {"{lt}", "lite.lt"},                 {"{pt2}", "pg." + schema_ + ".pt2"},
+        {"{mt2}", "my." + schema_ + "_mt2"}, {"{lt2}", "lite.lt2"}};
     const std::string o = schema_ + "_oracle.";
     const std::map<std::string, std::string> oracle_names = {
-        {"{pt}", o + "pt"}, {"{mt}", o + "mt"}, {"{lt}", o + "lt"}};
+        {"{pt}", o + "pt"},   {"{mt}", o + "mt"},   {"{lt}", o + "lt"},
+        {"{pt2}", o + "pt2"}, {"{mt2}", o + "mt2"}, {"{lt2}", o + "lt2"}};
     std::vector<uint64_t> seeds;
     if (replay != 0) {
       if (shard == 0) seeds.push_back(replay);

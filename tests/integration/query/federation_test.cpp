@@ -78,12 +78,7 @@ std::string expand(std::string sql, const std::map<std::string, std::string>& na
 class FederatedQueryTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pg_url_ = pgtest::server_url();
-    my_url_ = mytest::server_url();
-    schema_ = "fed_" + std::to_string(getpid());
-    dir_ = std::filesystem::temp_directory_path() / schema_;
-    std::filesystem::create_directories(dir_);
-    lite_url_ = "sqlite://" + (dir_ / "products.db").string();
+    std::tie(pg_url_, my_url_, lite_url_, schema_, dir_) = querytest::scratch("fed_", "products.db");
 
     auto pg = connect(pg_url_);
     pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
@@ -109,12 +104,8 @@ class FederatedQueryTest : public ::testing::Test {
     load(*pg, schema_ + "_oracle.products", products());
   }
   static void TearDownTestSuite() {
-    if (pg_url_.empty() || my_url_.empty()) return;  // SetUpTestSuite failed and said why
-    auto pg = connect(pg_url_);
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    pg->execute("DROP SCHEMA IF EXISTS " + schema_ + "_oracle CASCADE");
-    connect(my_url_)->execute("DROP TABLE IF EXISTS " + schema_ + "_customers");
-    std::filesystem::remove_all(dir_);
+    // (nothing when SetUpTestSuite failed and said why)
+    querytest::drop_scratch(pg_url_, my_url_, schema_, {"_customers"}, dir_);
   }
 
   struct Table {
