@@ -273,6 +273,13 @@ std::string_view to_string(ChangeOp op) noexcept;
 struct ChangeBatch {
   Batch rows;                 ///< the schema given to change_writer()
   std::vector<ChangeOp> ops;  ///< one per row
+
+  /// Appends one change: `row` (a value per column of `rows`) with `op`,
+  /// keeping rows and ops in step. Throws what Batch::append_row throws.
+  void append(ChangeOp op, std::span<const Value> row) {
+    rows.append_row(row);
+    ops.push_back(op);
+  }
 };
 
 struct ChangeOptions {

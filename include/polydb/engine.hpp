@@ -162,15 +162,23 @@ struct CopyOptions {
 /// Errors: invalid_argument (options out of range or contradicting each
 /// other), not_found (table, column, job), unsupported (what the backends
 /// cannot do, e.g. parallel reads without a shared snapshot, replace into a
-/// non-atomic target without non_atomic), conflict (the target exists in
+/// non-atomic target without non_atomic); an error of options that
+/// contradict each other or the backends carries a Hint naming the remedy
+/// (Hint::drop_limit_or_parallel, Hint::non_atomic, ...), conflict (the target exists in
 /// create mode; a job with another spec), cancelled (stop requested: the
 /// message says what stays in the target), and the connections' errors. On
 /// any error of a one-transaction copy, the writer is aborted first.
 CopyStats copy(Connection& src, Connection& dst, const CopyOptions& options,
                const ConnectionFactory& open_src = {}, const ConnectionFactory& open_dst = {});
 
+/// The checks copy() makes of the options alone: in range and consistent with
+/// each other, without a connection. Throws Error(invalid_argument); options
+/// that contradict each other carry a Hint naming the remedy.
+void check_options(const CopyOptions& options);
+
 /// The checks copy() makes of the request and the source alone (options in
-/// range and consistent, the source table and every column named exist);
+/// range and consistent, a parallel copy's source able to split its scan and
+/// share a snapshot, the source table and every column named exist);
 /// returns the source table's schema. A caller that opens the destination
 /// itself calls it first, so that a mistyped source fails before the target
 /// is touched (a new database file created).

@@ -62,6 +62,13 @@ enum class Hint {
   create_if_missing,  ///< connect with ConnectOptions::create_if_missing to create it
   max_remote_calls,   ///< raise FederationOptions::max_remote_calls
   attach,             ///< attach the connection under a name (Federation::attach)
+  // The options of engine::copy that contradict each other or what the
+  // source can do (a front end reports them as errors in its own options):
+  drop_limit_or_parallel,  ///< a copy with parallel readers takes no limit: drop one
+  drop_limit_or_chunks,    ///< a chunked copy takes no limit: drop the limit or the chunks
+  create_or_unchunked,     ///< replace is not chunked: drop the table and create it, or copy whole
+  chunked_copy,            ///< a job, resume, state store or chunk column needs a chunked copy
+  one_reader_or_chunks,    ///< the source cannot share a scan: one reader, or a chunked copy
 };
 
 /// Stable lowercase name of a hint, e.g. "write_mode"; "" for none.

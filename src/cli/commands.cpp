@@ -580,42 +580,19 @@ int cmd_copy(const Context& ctx, const CopyArgs& args) {
                               "rows",
                               o.batch_rows, group_digits(kMaxBatchRows)));
   }
-  if (args.parallel > 1 && args.limit)
-    throw UsageError("--limit cannot be combined with --parallel (each worker reads its own part)");
-  if (args.chunked && args.limit)
-    throw UsageError("--limit cannot be combined with --chunked (each chunk is read on its own)");
-  if (args.chunked && o.mode == WriteMode::replace)
-    throw UsageError("--chunked commits chunk by chunk and cannot replace a table atomically: "
-                     "drop the table and use --mode create, or copy without --chunked");
-  if (!args.chunked && (args.resume || !args.job.empty() || !args.state.empty() ||
-                        !args.chunk_by.empty()))
-    throw UsageError("--resume, --job, --state and --chunk-by belong to --chunked copies");
-
+  // The engine makes every check, in the order a library caller meets them:
+  // the options before any connection, the source before the destination is
+  // opened (which may create its database file), the destination in copy().
+  // Options that contradict each other come back with a usage_hint().
+  engine::check_options(o);
   auto src = ctx.open(args.src, false);
-  // The source table and the columns named are checked before the
-  // destination is opened, which may create its database file.
-  const Schema source = engine::check_source(*src, o);
-  if (args.parallel > 1 && !args.chunked) {
-    const Capabilities caps = src->capabilities();
-    if (!caps.partitioned_scan || (!caps.shared_snapshot && caps.transactions))
-      throw UsageError(fmt::format(
-          "--parallel {} needs a source that splits scans and shares one snapshot between "
-          "connections; {} {} (drop --parallel, or use --chunked)",
-          args.parallel, ctx.display(args.src),
-          caps.partitioned_scan ? "cannot share a snapshot" : "cannot split scans"));
-  }
+  (void)engine::check_source(*src, o);
   // The same CONN for both sides shares one connection where the backend asks
   // for it: two SQLite connections to one file block each other's locks.
   std::unique_ptr<Connection> dst_owned;
   if (args.dst != args.src || !src->capabilities().single_connection_copy)
     dst_owned = ctx.open(args.dst, true);
   Connection* dst = dst_owned ? dst_owned.get() : src.get();
-  if (o.mode == WriteMode::replace && !o.non_atomic && !dst->capabilities().atomic_replace)
-    throw UsageError(fmt::format(
-        "{} cannot replace a table atomically: --mode replace would delete the table's "
-        "contents and then write the new rows, and a failure in between leaves it incomplete; "
-        "add --non-atomic to do that anyway, or copy into a new table",
-        ctx.display(args.dst)));
 
   std::optional<ProgressLine> progress;
   if (!ctx.quiet() && isatty(STDERR_FILENO)) progress.emplace(std::cerr);
@@ -983,7 +960,7 @@ int run(int argc, char** argv) {
     return kExitUsage;
   } catch (const Error& e) {
     print_error(error_text(e), e.detail(), global.verbosity);
-    return kExitFailure;
+    return usage_hint(e.hint()) ? kExitUsage : kExitFailure;
   } catch (const std::exception& e) {
     print_error(fmt::format("internal error: {} (please report it)", e.what()), {},
                 global.verbosity);

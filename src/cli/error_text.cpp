@@ -36,8 +36,32 @@ std::string_view flag_hint(Hint hint) noexcept {
       return "raise --max-remote-calls";
     case Hint::attach:
       return "attach one with --attach NAME=CONN";
+    case Hint::drop_limit_or_parallel:
+      return "drop --limit or --parallel";
+    case Hint::drop_limit_or_chunks:
+      return "drop --limit or --chunked";
+    case Hint::create_or_unchunked:
+      return "drop the table and use --mode create, or drop --chunked";
+    case Hint::chunked_copy:
+      return "add --chunked, or drop --resume, --job, --state and --chunk-by";
+    case Hint::one_reader_or_chunks:
+      return "drop --parallel, or add --chunked";
   }
   return "";
+}
+
+bool usage_hint(Hint hint) noexcept {
+  switch (hint) {
+    case Hint::non_atomic:
+    case Hint::drop_limit_or_parallel:
+    case Hint::drop_limit_or_chunks:
+    case Hint::create_or_unchunked:
+    case Hint::chunked_copy:
+    case Hint::one_reader_or_chunks:
+      return true;
+    default:
+      return false;
+  }
 }
 
 std::string error_text(const Error& e) {

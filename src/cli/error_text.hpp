@@ -16,6 +16,13 @@ namespace polydb::cli {
 /// library's message suggests, e.g. "use --mode upsert". "" for Hint::none.
 std::string_view flag_hint(Hint hint) noexcept;
 
+/// True when `hint` names a remedy in the command's own flags because the
+/// options given contradict each other or what the backends can do (copy's
+/// --limit with --parallel, --mode replace without --non-atomic, ...): the
+/// CLI reports such an Error as a usage error (exit status 2), like the flag
+/// checks it makes itself.
+bool usage_hint(Hint hint) noexcept;
+
 /// The text the CLI prints for `e` after "polydb: error: ": the message, then
 /// flag_hint(e.hint()) when there is one ("MESSAGE; use --mode upsert").
 std::string error_text(const Error& e);

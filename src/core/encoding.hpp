@@ -1,7 +1,8 @@
 #pragma once
 
 // Text encodings shared by output and connectors: UTF-8 decoding, JSON string
-// quoting and base64 (RFC 4648). Private to polydb (not part of the public API).
+// quoting, base64 (RFC 4648) and ASCII case folding (keywords, type names,
+// option keys). Private to polydb (not part of the public API).
 
 #include <string>
 #include <string_view>
@@ -29,5 +30,10 @@ std::string base64_encode(std::string_view bytes);
 /// Decodes standard base64 (padding and line breaks ignored). Throws
 /// Error(corruption) for any other character.
 std::string base64_decode(std::string_view text);
+
+/// `text` with ASCII letters lowercased (other bytes, UTF-8 included, kept).
+std::string ascii_lower(std::string_view text);
+/// `text` with ASCII letters uppercased (other bytes, UTF-8 included, kept).
+std::string ascii_upper(std::string_view text);
 
 }  // namespace polydb

@@ -45,6 +45,11 @@ std::string_view to_string(Hint hint) noexcept {
     case Hint::create_if_missing: return "create_if_missing";
     case Hint::max_remote_calls: return "max_remote_calls";
     case Hint::attach: return "attach";
+    case Hint::drop_limit_or_parallel: return "drop_limit_or_parallel";
+    case Hint::drop_limit_or_chunks: return "drop_limit_or_chunks";
+    case Hint::create_or_unchunked: return "create_or_unchunked";
+    case Hint::chunked_copy: return "chunked_copy";
+    case Hint::one_reader_or_chunks: return "one_reader_or_chunks";
   }
   return "";
 }

@@ -16,7 +16,29 @@ namespace {
 
 constexpr size_t kMaxBatchRows = 1'000'000;
 
-Error bad(std::string message) { return Error(ErrorCode::invalid_argument, std::move(message)); }
+Error bad(std::string message, Hint hint = Hint::none) {
+  return Error(ErrorCode::invalid_argument, std::move(message)).set_hint(hint);
+}
+
+// Parallel readers of one transaction split one scan and see one snapshot,
+// or the source has no transactions and its single scan is no snapshot
+// either (DynamoDB, Cosmos DB). Chunked copies read each chunk on its own.
+void check_parallel_source(Connection& src, const CopyOptions& o) {
+  if (o.parallel <= 1 || o.chunked) return;
+  const Capabilities in = src.capabilities();
+  const char* cannot = !in.partitioned_scan ? "cannot split a scan between parallel readers"
+                       : !in.shared_snapshot && in.transactions
+                           ? "cannot share one snapshot between parallel readers, so they would "
+                             "not read one consistent table"
+                           : nullptr;
+  if (cannot)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("{} {} (copy with one reader, or chunked)", src.display_url(), cannot),
+                std::string(src.backend()))
+        .set_hint(Hint::one_reader_or_chunks);
+}
+
+}  // namespace
 
 void check_options(const CopyOptions& o) {
   if (o.table.empty()) throw bad("no source table given");
@@ -27,21 +49,25 @@ void check_options(const CopyOptions& o) {
     throw bad(fmt::format("parallel must be between 1 and {} (got {})", kMaxParallel, o.parallel));
   if (o.limit && *o.limit == 0) throw bad("a limit must be at least 1 row");
   if (o.parallel > 1 && o.limit)
-    throw bad("a parallel copy cannot take a limit (each worker reads its own part)");
+    throw bad("a parallel copy cannot take a limit (each worker reads its own part)",
+              Hint::drop_limit_or_parallel);
   if (o.chunked) {
-    if (o.limit) throw bad("a chunked copy cannot take a limit (each chunk is read on its own)");
+    if (o.limit)
+      throw bad("a chunked copy cannot take a limit (each chunk is read on its own)",
+                Hint::drop_limit_or_chunks);
     if (o.mode == WriteMode::replace)
-      throw bad("a chunked copy commits chunk by chunk, so it cannot replace a table atomically: "
-                "drop the table and copy in create mode, or copy without chunks");
+      throw bad(
+          "a chunked copy commits chunk by chunk, so it cannot replace a table atomically: "
+          "drop the table and copy in create mode, or copy without chunks",
+          Hint::create_or_unchunked);
     if (o.chunk_rows == 0) throw bad("chunks must hold at least 1 row");
     if (o.lease < std::chrono::seconds(1)) throw bad("a chunk lease must last at least 1 second");
     if (o.max_attempts == 0) throw bad("a chunk needs at least 1 attempt");
-  } else if (o.resume || !o.job.empty() || !o.chunk_by.empty()) {
-    throw bad("a job, a resume and a chunk column belong to chunked copies");
+  } else if (o.resume || !o.job.empty() || !o.state.empty() || !o.chunk_by.empty()) {
+    throw bad("a job, a resume, a state store and a chunk column belong to chunked copies",
+              Hint::chunked_copy);
   }
 }
-
-}  // namespace
 
 double Progress::rows_per_second() const noexcept {
   const double secs = std::chrono::duration<double>(elapsed).count();
@@ -57,6 +83,7 @@ std::optional<std::chrono::seconds> Progress::eta() const noexcept {
 
 Schema check_source(Connection& src, const CopyOptions& o) {
   check_options(o);
+  check_parallel_source(src, o);
   Schema source = src.describe(o.table);
   for (const auto& c : o.columns) (void)source.field(c);
   if (o.filter)
@@ -70,23 +97,7 @@ CopyStats copy(Connection& src, Connection& dst, const CopyOptions& o,
                const ConnectionFactory& open_src, const ConnectionFactory& open_dst) {
   const Schema source = check_source(src, o);
 
-  const Capabilities in = src.capabilities();
-  const Capabilities out = dst.capabilities();
-  if (o.parallel > 1 && !o.chunked) {
-    if (!in.partitioned_scan)
-      throw Error(ErrorCode::unsupported,
-                  fmt::format("{} cannot split a scan between parallel readers", src.display_url()),
-                  std::string(src.backend()));
-    // Parallel readers see one snapshot, or the source has no transactions
-    // and its single scan is no snapshot either (DynamoDB, Cosmos DB).
-    if (!in.shared_snapshot && in.transactions)
-      throw Error(ErrorCode::unsupported,
-                  fmt::format("{} cannot share one snapshot between parallel readers, so they "
-                              "would not read one consistent table",
-                              src.display_url()),
-                  std::string(src.backend()));
-  }
-  if (o.mode == WriteMode::replace && !out.atomic_replace && !o.non_atomic)
+  if (o.mode == WriteMode::replace && !dst.capabilities().atomic_replace && !o.non_atomic)
     throw Error(ErrorCode::unsupported,
                 fmt::format("{} cannot swap a table's contents atomically: replace would delete "
                             "the table's items and then write the new ones, and a failure in "

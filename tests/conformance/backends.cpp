@@ -281,6 +281,9 @@ const std::vector<Backend>& all_backends() {
     dynamodb.transactional_writes = false;
     dynamodb.exact_describe = false;
     dynamodb.extra_column = true;
+    dynamodb.fixed_columns = false;
+    dynamodb.upserts_keep_other_columns = false;
+    dynamodb.any_table_name = false;
     dynamodb.max_value_bytes = 256 * 1024;
     dynamodb.resume_points = true;  // ExclusiveStartKey
     b.push_back({"dynamodb", dynamodb_url, dynamodb});
@@ -306,6 +309,7 @@ const std::vector<Backend>& all_backends() {
     Quirks cosmos = dynamodb;
     cosmos.max_value_bytes = 512 * 1024;
     cosmos.resume_points = true;  // x-ms-continuation (and the items of its page read)
+    cosmos.any_table_name = true;
     b.push_back({"cosmos", cosmos_url, cosmos});
     // Firestore: no SQL (structured-query JSON), batchWrite is not
     // transactional, schemas are inferred from documents, 1 MiB documents.
@@ -314,6 +318,8 @@ const std::vector<Backend>& all_backends() {
     firestore.transactional_writes = false;
     firestore.exact_describe = false;
     firestore.extra_column = true;
+    firestore.fixed_columns = false;
+    firestore.upserts_keep_other_columns = false;
     firestore.max_value_bytes = 256 * 1024;
     firestore.empty_tables_exist = false;
     firestore.resume_points = true;  // a cursor after the last document

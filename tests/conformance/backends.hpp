@@ -32,6 +32,17 @@ struct Quirks {
   /// attributes the inferred schema has no column for (document stores,
   /// docs/document-schemas.md).
   bool extra_column = false;
+  /// A table has a fixed set of columns: a writer naming one it lacks is
+  /// refused (Error(not_found) naming it). false (document stores): items
+  /// take any attribute.
+  bool fixed_columns = true;
+  /// An upsert of fewer columns than the table has keeps the stored values of
+  /// the others. false (document stores): an upsert replaces the whole item,
+  /// and the attributes it does not name are gone.
+  bool upserts_keep_other_columns = true;
+  /// Table names may hold quotes, spaces and backticks. false (DynamoDB:
+  /// letters, digits, '_', '-' and '.' only).
+  bool any_table_name = true;
   /// A table can exist without rows. false (Firestore): a collection exists
   /// while it holds documents, so a missing table and an empty one are one.
   bool empty_tables_exist = true;

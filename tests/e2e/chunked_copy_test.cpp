@@ -468,7 +468,8 @@ TEST(EngineCopy, LibraryCallerGetsTheSameTableAndChecksAsTheCli) {
   fs::remove_all(dir);
 }
 
-// Replace into a store that cannot swap atomically says so and needs consent.
+// Replace into a store that cannot swap atomically says so and needs consent,
+// in the same words for a library caller and the CLI (which adds its flag).
 TEST(EngineCopy, ReplaceIntoDynamoDbNeedsNonAtomic) {
   const fs::path dir = polydb::e2e::make_temp_dir("polydb-non-atomic");
   const std::string src_url = "sqlite://" + (dir / "src.db").string();
@@ -481,10 +482,23 @@ TEST(EngineCopy, ReplaceIntoDynamoDbNeedsNonAtomic) {
   }
   const std::string dyn_url = polydb::e2e::dynamodb_url();
   const std::string table = polydb::e2e::unique_name("non_atomic");
+  polydb::engine::CopyOptions o;
+  o.table = "t";
+  o.dst_table = table;
+  o.mode = polydb::WriteMode::replace;
+  std::string message;
+  try {
+    polydb::engine::copy(src_url, dyn_url, o);
+    ADD_FAILURE() << "the library replaced without non_atomic";
+  } catch (const polydb::Error& e) {
+    EXPECT_EQ(e.code(), polydb::ErrorCode::unsupported) << e.what();
+    EXPECT_EQ(e.hint(), polydb::Hint::non_atomic) << e.what();
+    message = e.message();
+  }
   const RunResult refused =
       Process({"copy", src_url, "t", dyn_url, table, "--mode", "replace"}, dir).wait();
   EXPECT_EQ(refused.status, 2) << refused;
-  EXPECT_NE(refused.err.find("--non-atomic"), std::string::npos) << refused;
+  EXPECT_EQ(refused.err, "polydb: error: " + message + "; add --non-atomic\n") << refused;
   const RunResult done =
       Process({"-q", "copy", src_url, "t", dyn_url, table, "--mode", "replace", "--non-atomic"},
               dir)

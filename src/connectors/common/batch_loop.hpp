@@ -46,10 +46,10 @@ class BatchLoop {
   explicit BatchLoop(std::string_view logger_name) : logger_name_(logger_name) {}
 
   /// The next batch, or nullopt once the result or the limit is exhausted.
-  /// `setup` is the reader's setup: its members `schema`
-  /// (shared_ptr<const Schema>), `batch_rows`, `batch_bytes`, `residual`
-  /// (optional<Filter>) and `limit` (optional<uint64_t>) are read. Throws
-  /// what the source throws.
+  /// `setup` is the reader's setup (a SqlReadSetup, sql_read_setup.hpp): its
+  /// members `schema` (shared_ptr<const Schema>), `batch_rows`,
+  /// `batch_bytes`, `residual` (optional<Filter>) and `limit`
+  /// (optional<uint64_t>) are read. Throws what the source throws.
   template <RowSource Source, class Setup>
   std::optional<Batch> next(Source& source, const Setup& setup) {
     while (!ended_) {

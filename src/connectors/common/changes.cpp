@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/log.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb {
@@ -131,6 +132,54 @@ std::vector<size_t> effective_changes(const ChangeBatch& changes, const ChangeCo
   for (const auto& [k, r] : winner) out.push_back(r);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+ChangeWriterBase::ChangeWriterBase(std::string_view table, const Schema& schema,
+                                   const ChangeOptions& options, std::string_view backend,
+                                   std::string_view logger_name)
+    : table_(table),
+      schema_(schema),
+      columns_(change_columns(schema, options, table, backend)),
+      backend_(backend),
+      logger_name_(logger_name) {}
+
+void ChangeWriterBase::apply(const ChangeBatch& changes) {
+  if (aborted_) throw unusable_change_writer("apply()", table_, failed_, backend_);
+  check_change_columns(changes, schema_, table_, backend_);
+  const std::vector<size_t> rows = effective_changes(changes, columns_, backend_);
+  write_changes(changes, rows);
+  size_t upserts = 0;
+  for (size_t r : rows) upserts += changes.ops[r] == ChangeOp::upsert;
+  for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
+  applied_rows_ += changes.rows.num_rows();
+  logger(logger_name_)
+      ->trace("applied {} changes to {} ({} upserts, {} removes deciding)", changes.ops.size(),
+              table_, upserts, rows.size() - upserts);
+}
+
+ChangeResult ChangeWriterBase::commit() {
+  if (aborted_) throw unusable_change_writer("commit()", table_, failed_, backend_);
+  send_or_roll_back([&] { commit_changes(); });
+  logger(logger_name_)
+      ->debug("committed changes to {}: {} upserts, {} removes so far", table_, result_.upserts,
+              result_.removes);
+  return result_;
+}
+
+void ChangeWriterBase::abort() noexcept {
+  if (aborted_) return;
+  aborted_ = true;
+  roll_back();
+}
+
+void ChangeWriterBase::send_or_roll_back(const std::function<void()>& send) {
+  try {
+    send();
+  } catch (...) {
+    failed_ = true;
+    abort();
+    throw;
+  }
 }
 
 }  // namespace polydb

@@ -16,6 +16,14 @@ Error table_exists_error(std::string_view table, std::string_view where, std::st
       .set_hint(Hint::write_mode);
 }
 
+Error no_table_error(std::string_view table, std::string_view where, std::string_view backend) {
+  return Error(ErrorCode::not_found,
+               fmt::format("no table '{}' in {} (the connection's table list shows the names)",
+                           table, where),
+               std::string(backend))
+      .set_hint(Hint::list_tables);
+}
+
 void check_schema_creatable(std::string_view table, const Schema& schema) {
   if (schema.fields.empty())
     throw Error(ErrorCode::invalid_argument,

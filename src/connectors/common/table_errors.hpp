@@ -14,6 +14,10 @@ namespace polydb {
 Error table_exists_error(std::string_view table, std::string_view where, std::string_view backend,
                          std::string_view detail = {});
 
+/// Error(not_found): no table `table` in `where` (a redacted URL), with
+/// Hint::list_tables.
+Error no_table_error(std::string_view table, std::string_view where, std::string_view backend);
+
 /// Throws Error(invalid_argument) when `schema` has no columns to create.
 void check_schema_creatable(std::string_view table, const Schema& schema);
 

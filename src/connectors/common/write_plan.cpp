@@ -26,6 +26,14 @@ void check_batch_columns(const Batch& batch, const Schema& source, std::string_v
                 std::string(backend));
 }
 
+Error finished_writer(std::string_view call, std::string_view table, bool failed,
+                      std::string_view backend) {
+  return Error(ErrorCode::invalid_argument,
+               fmt::format("{} on the writer of table '{}', which {} (open a new one)", call, table,
+                           failed ? "rolled back after a failed write" : "is finished"),
+               std::string(backend));
+}
+
 TargetStep target_step(WriteMode mode, bool exists, std::string_view table,
                        std::string_view where, std::string_view backend) {
   switch (mode) {
@@ -39,6 +47,14 @@ TargetStep target_step(WriteMode mode, bool exists, std::string_view table,
       return TargetStep::build_aside;
   }
   return TargetStep::write_existing;
+}
+
+DirectTarget direct_target(WriteMode mode, bool exists, std::string_view table,
+                           std::string_view where, std::string_view backend) {
+  const TargetStep step = target_step(mode, exists, table, where, backend);
+  return {.create = step == TargetStep::create || (step == TargetStep::build_aside && !exists),
+          .clear = step == TargetStep::build_aside && exists,
+          .keep_types = step == TargetStep::write_existing};
 }
 
 Schema schema_to_create(const Schema& source, const WriteOptions& options) {

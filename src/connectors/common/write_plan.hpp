@@ -24,6 +24,12 @@ void check_writable_source(const Schema& source, std::string_view table,
 /// than the schema the writer was opened with.
 void check_batch_columns(const Batch& batch, const Schema& source, std::string_view backend);
 
+/// The Error(invalid_argument) for write() or commit() (`call`) on a bulk
+/// writer of `table` that committed or aborted, or (`failed`) rolled back
+/// after a failed write.
+Error finished_writer(std::string_view call, std::string_view table, bool failed,
+                      std::string_view backend);
+
 /// What a writer does with the target table before it writes.
 enum class TargetStep {
   write_existing,  ///< append/upsert into the table as it is
@@ -35,6 +41,19 @@ enum class TargetStep {
 /// table_exists_error (conflict) for create mode and an existing table.
 TargetStep target_step(WriteMode mode, bool exists, std::string_view table,
                        std::string_view where, std::string_view backend);
+
+/// What a writer without transactions or side tables (the document stores)
+/// does with its target before the first row. Plain data.
+struct DirectTarget {
+  bool create = false;      ///< create the table (create mode, or a missing table)
+  bool clear = false;       ///< replace an existing table: delete its rows first (not atomic)
+  bool keep_types = false;  ///< append/upsert into an existing table: values take its types
+};
+
+/// The DirectTarget for `mode` when the target does (not) exist. Throws
+/// table_exists_error (conflict) for create mode and an existing table.
+DirectTarget direct_target(WriteMode mode, bool exists, std::string_view table,
+                           std::string_view where, std::string_view backend);
 
 /// The schema a writer creates the table with: the source's columns, keyed
 /// by WriteOptions::key when one is given, else by the source's primary key.

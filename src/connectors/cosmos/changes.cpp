@@ -42,25 +42,24 @@ std::optional<int64_t> stored_version(const Json& doc, const std::string& column
   return it->get<int64_t>();
 }
 
-class CosmosChangeWriter final : public ChangeWriter {
+class CosmosChangeWriter final : public ChangeWriterBase {
  public:
   CosmosChangeWriter(CosmosConnection& conn, std::string_view table, const Schema& schema,
                      const ChangeOptions& options)
-      : conn_(conn), table_(table), schema_(schema) {
-    columns_ = change_columns(schema_, options, table_, "cosmos");
-    key_ = conn_.partition_key(table_);  // Error(not_found) for a missing container
+      : ChangeWriterBase(table, schema, options, "cosmos", "cosmos"), conn_(conn) {
+    key_ = conn_.partition_key(this->table());  // Error(not_found) for a missing container
     // An item is its id plus its partition key value: both must follow from
     // the change key alone, or a remove (whose other cells may be NULL)
     // could not find its item.
     const auto in_key = [&](std::string_view name) {
-      const auto i = schema_.index_of(name);
-      return i && std::find(columns_.key.begin(), columns_.key.end(), *i) != columns_.key.end();
+      const auto i = this->schema().index_of(name);
+      return i && std::find(columns().key.begin(), columns().key.end(), *i) != columns().key.end();
     };
-    if (schema_.index_of("id") && !in_key("id"))
+    if (this->schema().index_of("id") && !in_key("id"))
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("the changes to '{}' have an 'id' column that is not part of their "
                               "key: an item's id must follow from the key (make 'id' the key)",
-                              table_),
+                              this->table()),
                   "cosmos")
           .set_hint(Hint::key_columns);
     for (const auto& p : key_.paths)
@@ -68,36 +67,29 @@ class CosmosChangeWriter final : public ChangeWriter {
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("the container '{}' is partitioned by '{}', which is not part of "
                                 "the changes' key: include it in the key",
-                                table_, p),
+                                this->table(), p),
                     "cosmos")
             .set_hint(Hint::key_columns);
-    encoder_.emplace(table_, schema_, columns_.key, conn_.describe(table_));
-    if (columns_.version) {
-      version_ = schema_.fields[*columns_.version].name;
+    encoder_.emplace(this->table(), this->schema(), columns().key, conn_.describe(this->table()));
+    if (columns().version) {
+      version_ = this->schema().fields[*columns().version].name;
     } else {
-      upserts_.emplace(conn_, table_, key_, BulkKind::upsert);
-      removes_.emplace(conn_, table_, key_, BulkKind::remove);
+      upserts_.emplace(conn_, this->table(), key_, BulkKind::upsert);
+      removes_.emplace(conn_, this->table(), key_, BulkKind::remove);
     }
   }
 
-  void apply(const ChangeBatch& changes) override {
-    if (closed_)
-      throw Error(ErrorCode::invalid_argument, "apply() on a change writer after abort()",
-                  "cosmos");
-    if (changes.rows.num_columns() != schema_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("a change batch has {} columns, the change writer into '{}' was "
-                              "opened with {}",
-                              changes.rows.num_columns(), table_, schema_.fields.size()),
-                  "cosmos");
-    const std::vector<size_t> rows = effective_changes(changes, columns_, "cosmos");
+ private:
+  // No transactions across partitions: a change is visible once its
+  // request returns, and a failed request leaves the ones before it applied.
+  void write_changes(const ChangeBatch& changes, const std::vector<size_t>& rows) override {
     // Every document is built before any is sent: a value that does not fit
     // fails the batch with nothing of it written.
     std::vector<Json> docs;
     docs.reserve(rows.size());
     for (size_t r : rows)
-      docs.push_back(
-          encoder_->document(changes.rows, r, seen_ + r + 1, changes.ops[r] == ChangeOp::remove));
+      docs.push_back(encoder_->document(changes.rows, r, applied_rows() + r + 1,
+                                        changes.ops[r] == ChangeOp::remove));
     if (version_.empty()) {
       std::vector<BulkOp> puts, deletes;
       for (size_t i = 0; i < rows.size(); ++i) {
@@ -112,7 +104,7 @@ class CosmosChangeWriter final : public ChangeWriter {
       if (!puts.empty()) upserts_->send(puts);
       if (!deletes.empty()) removes_->send(deletes);
     } else {
-      const Column& versions = changes.rows.column(*columns_.version);
+      const Column& versions = changes.rows.column(*columns().version);
       for (size_t begin = 0; begin < rows.size(); begin += kReadIds) {
         const size_t end = std::min(rows.size(), begin + kReadIds);
         const std::span<const Json> part(docs.data() + begin, end - begin);
@@ -121,21 +113,8 @@ class CosmosChangeWriter final : public ChangeWriter {
           apply_conditional(docs[i], changes.ops[rows[i]], versions.int64_at(rows[i]), stored);
       }
     }
-    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
-    seen_ += changes.rows.num_rows();
   }
 
-  ChangeResult commit() override {
-    if (closed_)
-      throw Error(ErrorCode::invalid_argument, "commit() on a change writer after abort()",
-                  "cosmos");
-    // Nothing is buffered: apply() sent every change before it returned.
-    return result_;
-  }
-
-  void abort() noexcept override { closed_ = true; }
-
- private:
   // Where read_stored() files an item: its id and partition key values.
   std::string item_key(const Json& doc) const {
     return doc.value("id", "") + '\x1f' + partition_values(doc, key_).dump();
@@ -149,17 +128,17 @@ class CosmosChangeWriter final : public ChangeWriter {
     for (const Json& d : docs) ids.push_back(d["id"]);
     const Json body = {{"query", "SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.id)"},
                        {"parameters", Json::array({{{"name", "@ids"}, {"value", ids}}})}};
-    Request req = conn_.query_request(table_, body, std::nullopt);
+    Request req = conn_.query_request(table(), body, std::nullopt);
     std::unordered_map<std::string, Item> out;
     for (;;) {
       const net::HttpResponse r =
-          conn_.api().call(req, fmt::format("Cosmos DB query (stored versions) on {}", table_));
+          conn_.api().call(req, fmt::format("Cosmos DB query (stored versions) on {}", table()));
       const Json page = Json::parse(r.body, nullptr, false);
       if (page.is_discarded())
         throw Error(ErrorCode::connection,
                     fmt::format("Cosmos DB query (stored versions) on {}: the response is not "
                                 "JSON",
-                                table_),
+                                table()),
                     "cosmos");
       for (const Json& d : page.value("Documents", Json::array()))
         out[item_key(d)] = Item{d, d.value("_etag", "")};
@@ -183,11 +162,11 @@ class CosmosChangeWriter final : public ChangeWriter {
         const std::optional<int64_t> v = item ? stored_version(item->doc, version_) : std::nullopt;
         if (op == ChangeOp::upsert) {
           if (!item)
-            conn_.create_item(table_, doc, values);
+            conn_.create_item(table(), doc, values);
           else if (!v || *v < version)
-            conn_.replace_item(table_, doc, values, item->etag);
+            conn_.replace_item(table(), doc, values, item->etag);
         } else if (item && (!v || *v <= version)) {
-          conn_.delete_item(table_, id, values, item->etag);
+          conn_.delete_item(table(), id, values, item->etag);
         }
         return;
       } catch (const Error& e) {
@@ -196,7 +175,7 @@ class CosmosChangeWriter final : public ChangeWriter {
         logger("cosmos")->debug(
             "item '{}' in {} changed while its change was applied: "
             "reading it again",
-            id, table_);
+            id, table());
         stored.erase(where);
         for (auto& [k, item] : read_stored(std::span<const Json>(&doc, 1)))
           stored[k] = std::move(item);
@@ -205,16 +184,10 @@ class CosmosChangeWriter final : public ChangeWriter {
   }
 
   CosmosConnection& conn_;
-  std::string table_;
-  Schema schema_;
-  ChangeColumns columns_;
   PartitionKey key_;
   std::string version_;  ///< the version property; empty = unconditional
   std::optional<DocumentEncoder> encoder_;
   std::optional<BulkSender> upserts_, removes_;  ///< unconditional changes
-  ChangeResult result_;
-  uint64_t seen_ = 0;  ///< change rows applied before this batch (for row numbers in errors)
-  bool closed_ = false;
 };
 
 }  // namespace

@@ -87,8 +87,9 @@ class CosmosWriter final : public BatchWriter {
       : conn_(conn), table_(table), source_(schema) {
     check_writable_source(source_, table, "cosmos");
     const Schema create_schema = schema_to_create(source_, options);
-    const bool existed = conn_.exists(table_);
-    if (options.mode == WriteMode::create || !existed) conn_.create_table(table_, create_schema);
+    const DirectTarget plan =
+        direct_target(options.mode, conn_.exists(table_), table, conn_.display_url(), "cosmos");
+    if (plan.create) conn_.create_table(table_, create_schema);
     key_ = conn_.partition_key(table_);
     for (const auto& p : key_.paths)
       if (!source_.index_of(p) && p != "id")
@@ -103,11 +104,10 @@ class CosmosWriter final : public BatchWriter {
     // Existing properties keep their JSON kind: convert source values to the
     // inferred type ("12" into a number property is written as 12; "abc" is refused).
     Schema target;
-    if (existed && (options.mode == WriteMode::append || options.mode == WriteMode::upsert))
-      target = conn_.describe(table_);
+    if (plan.keep_types) target = conn_.describe(table_);
     // Before a replace deletes anything: a bad `_extra` column fails first.
     encoder_.emplace(table_, source_, std::move(key_columns), target);
-    if (existed && options.mode == WriteMode::replace) {
+    if (plan.clear) {
       write_marker();
       conn_.delete_all_items(table_, key_);
     }
@@ -116,7 +116,7 @@ class CosmosWriter final : public BatchWriter {
   }
 
   void write(const Batch& batch) override {
-    if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "cosmos");
+    if (done_) throw finished_writer("write()", table_, false, "cosmos");
     check_batch_columns(batch, source_, "cosmos");
     std::vector<BulkOp> ops;
     ops.reserve(batch.num_rows());
@@ -130,7 +130,7 @@ class CosmosWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (done_) throw Error(ErrorCode::invalid_argument, "commit() called twice", "cosmos");
+    if (done_) throw finished_writer("commit()", table_, false, "cosmos");
     done_ = true;
     if (marker_) {
       Request del{.method = "DELETE", .path = conn_.item_path(table_, kReplaceMarkerId),

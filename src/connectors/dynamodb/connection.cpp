@@ -528,11 +528,8 @@ Json DynamoConnection::describe_table(std::string_view table) {
     return std::move(r.at("Table"));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_found) throw;
-    throw e
-        .with_message(fmt::format("no table '{}' in {} (the connection's table list shows the "
-                                  "names)",
-                                  table, display_))
-        .set_hint(Hint::list_tables);
+    const Error missing = no_table_error(table, display_, "dynamodb");
+    throw e.with_message(missing.message()).set_hint(missing.hint());
   }
 }
 

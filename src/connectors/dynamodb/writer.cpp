@@ -103,32 +103,23 @@ class DynamoWriter final : public BatchWriter {
                const WriteOptions& options)
       : conn_(conn), table_(table), source_(schema) {
     check_writable_source(source_, table, "dynamodb");
-    const Schema create_schema = schema_to_create(source_, options);
-    const bool existed = conn_.exists(table_);
-    switch (options.mode) {
-      case WriteMode::create: conn_.create_table(table_, create_schema); break;
-      case WriteMode::append:
-      case WriteMode::upsert:
-        if (!existed) conn_.create_table(table_, create_schema);
-        break;
-      case WriteMode::replace:
-        // Not atomic: the old items are deleted first, then the new ones written.
-        if (existed) conn_.delete_all_items(table_, conn_.key_schema(table_));
-        else conn_.create_table(table_, create_schema);
-        break;
-    }
+    const DirectTarget plan =
+        direct_target(options.mode, conn_.exists(table_), table, conn_.display_url(), "dynamodb");
+    if (plan.create) conn_.create_table(table_, schema_to_create(source_, options));
+    // Not atomic: the old items are deleted first, then the new ones written.
+    if (plan.clear) conn_.delete_all_items(table_, conn_.key_schema(table_));
     keys_ = conn_.key_schema(table_);
     key_names_ = {keys_.hash};
     if (!keys_.range.empty()) key_names_.push_back(keys_.range);
     // Existing attributes keep their type: convert source values to it
     // ("12" into a numeric attribute is stored as N 12; "abc" is refused).
     Schema target;
-    if (existed && options.mode != WriteMode::replace) target = conn_.describe(table_);
+    if (plan.keep_types) target = conn_.describe(table_);
     encoder_.emplace(conn_.options(), table_, source_, keys_, target);
   }
 
   void write(const Batch& batch) override {
-    if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "dynamodb");
+    if (done_) throw finished_writer("write()", table_, false, "dynamodb");
     check_batch_columns(batch, source_, "dynamodb");
     std::vector<Json> requests;
     requests.reserve(batch.num_rows());
@@ -139,7 +130,7 @@ class DynamoWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (done_) throw Error(ErrorCode::invalid_argument, "commit() called twice", "dynamodb");
+    if (done_) throw finished_writer("commit()", table_, false, "dynamodb");
     done_ = true;
     logger("dynamodb")->info("wrote {} items into {}", rows_, table_);
     return {rows_};

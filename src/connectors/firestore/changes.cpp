@@ -54,46 +54,40 @@ std::optional<int64_t> stored_version(const Json& document, const std::string& f
   return v;
 }
 
-class FirestoreChangeWriter final : public ChangeWriter {
+class FirestoreChangeWriter final : public ChangeWriterBase {
  public:
   FirestoreChangeWriter(FirestoreConnection& conn, std::string_view table, const Schema& schema,
                         const ChangeOptions& options)
-      : conn_(conn), table_(table), collection_(parse_collection(table)), schema_(schema) {
-    columns_ = change_columns(schema_, options, table_, "firestore");
-    if (auto id = schema_.index_of(kIdColumn);
-        id && (columns_.key.size() != 1 || columns_.key[0] != *id))
+      : ChangeWriterBase(table, schema, options, "firestore", "firestore"),
+        conn_(conn),
+        collection_(parse_collection(table)) {
+    if (auto id = this->schema().index_of(kIdColumn);
+        id && (columns().key.size() != 1 || columns().key[0] != *id))
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("the changes to '{}' have a '{}' column (the document id) but are "
                               "keyed by other columns: make '{}' the key",
-                              table_, kIdColumn, kIdColumn),
+                              this->table(), kIdColumn, kIdColumn),
                   "firestore")
           .set_hint(Hint::key_columns);
     // A collection exists once it holds a document: changes into an empty
     // one create it, as writes do.
     Schema target;
-    if (conn_.exists(collection_)) target = conn_.describe(table_);
-    encoder_.emplace(table_, schema_, columns_.key, target);
+    if (conn_.exists(collection_)) target = conn_.describe(this->table());
+    encoder_.emplace(this->table(), this->schema(), columns().key, target);
     collection_name_ = conn_.api().endpoint().name(collection_.path());
-    if (columns_.version) version_ = schema_.fields[*columns_.version].name;
+    if (columns().version) version_ = this->schema().fields[*columns().version].name;
   }
 
-  void apply(const ChangeBatch& changes) override {
-    if (closed_)
-      throw Error(ErrorCode::invalid_argument, "apply() on a change writer after abort()",
-                  "firestore");
-    if (changes.rows.num_columns() != schema_.fields.size())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("a change batch has {} columns, the change writer into '{}' was "
-                              "opened with {}",
-                              changes.rows.num_columns(), table_, schema_.fields.size()),
-                  "firestore");
-    const std::vector<size_t> rows = effective_changes(changes, columns_, "firestore");
+ private:
+  // Capabilities::transactions is false: a change is visible once its request
+  // returns, and a failed request leaves the ones before it applied.
+  void write_changes(const ChangeBatch& changes, const std::vector<size_t>& rows) override {
     // Every write is built before any is sent: a value that does not fit
     // fails the batch with nothing of it written.
     std::vector<Json> writes;
     writes.reserve(rows.size());
     for (size_t r : rows) {
-      const uint64_t row_number = seen_ + r + 1;
+      const uint64_t row_number = applied_rows() + r + 1;
       std::string name =
           collection_name_ + "/" + encoder_->document_id(changes.rows, r, row_number, rng_);
       if (changes.ops[r] == ChangeOp::upsert)
@@ -104,9 +98,9 @@ class FirestoreChangeWriter final : public ChangeWriter {
         writes.push_back({{"delete", std::move(name)}});
     }
     if (version_.empty()) {
-      conn_.write_all(std::move(writes), fmt::format("Firestore batchWrite into {}", table_));
+      conn_.write_all(std::move(writes), fmt::format("Firestore batchWrite into {}", table()));
     } else {
-      const Column& versions = changes.rows.column(*columns_.version);
+      const Column& versions = changes.rows.column(*columns().version);
       std::vector<int64_t> v;
       v.reserve(rows.size());
       for (size_t r : rows) v.push_back(versions.int64_at(r));
@@ -121,21 +115,8 @@ class FirestoreChangeWriter final : public ChangeWriter {
         begin = end;
       }
     }
-    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
-    seen_ += changes.rows.num_rows();
   }
 
-  ChangeResult commit() override {
-    if (closed_)
-      throw Error(ErrorCode::invalid_argument, "commit() on a change writer after abort()",
-                  "firestore");
-    // Nothing is buffered: apply() sent every change before it returned.
-    return result_;
-  }
-
-  void abort() noexcept override { closed_ = true; }
-
- private:
   static const std::string& name_of(const Json& write) {
     auto u = write.find("update");
     return u != write.end() ? (*u)["name"].get_ref<const std::string&>()
@@ -151,14 +132,14 @@ class FirestoreChangeWriter final : public ChangeWriter {
       const Json begin_body = Json::object();
       const Json t =
           api.call("POST", root + ":beginTransaction", &begin_body,
-                   fmt::format("Firestore beginTransaction for changes into {}", table_));
+                   fmt::format("Firestore beginTransaction for changes into {}", table()));
       const std::string transaction = t.value("transaction", "");
       bool committing = false;
       try {
         Json get = {{"documents", Json::array()}, {"transaction", transaction}};
         for (const Json& w : group) get["documents"].push_back(name_of(w));
         const Json found = api.call("POST", root + ":batchGet", &get,
-                                    fmt::format("Firestore batchGet of changes into {}", table_));
+                                    fmt::format("Firestore batchGet of changes into {}", table()));
         // name -> stored document (missing documents are not in the map)
         std::unordered_map<std::string, const Json*> stored;
         if (found.is_array())
@@ -180,7 +161,7 @@ class FirestoreChangeWriter final : public ChangeWriter {
         // An empty commit still ends the transaction (and releases its locks).
         committing = true;
         api.call("POST", root + ":commit", &commit,
-                 fmt::format("Firestore commit of changes into {}", table_));
+                 fmt::format("Firestore commit of changes into {}", table()));
         return;
       } catch (const Error& e) {
         rollback(api, root, transaction);
@@ -194,7 +175,7 @@ class FirestoreChangeWriter final : public ChangeWriter {
              std::string_view(e.what()).find("Transaction is invalid") != std::string_view::npos);
         if (!aborted || attempt == kTransactionAttempts) throw;
         logger("firestore")
-            ->debug("transaction of changes into {} aborted: running it again", table_);
+            ->debug("transaction of changes into {} aborted: running it again", table());
       }
     }
   }
@@ -205,24 +186,18 @@ class FirestoreChangeWriter final : public ChangeWriter {
     try {
       const Json body = {{"transaction", transaction}};
       api.call("POST", root + ":rollback", &body,
-               fmt::format("Firestore rollback of changes into {}", table_));
+               fmt::format("Firestore rollback of changes into {}", table()));
     } catch (const std::exception& e) {
-      logger("firestore")->debug("rollback of a transaction into {} failed: {}", table_, e.what());
+      logger("firestore")->debug("rollback of a transaction into {} failed: {}", table(), e.what());
     }
   }
 
   FirestoreConnection& conn_;
-  std::string table_;
   CollectionPath collection_;
   std::string collection_name_;
-  Schema schema_;
-  ChangeColumns columns_;
   std::string version_;  ///< the version field; empty = unconditional
   std::optional<DocumentEncoder> encoder_;
   std::mt19937_64 rng_{std::random_device{}()};  // unused: change keys are never empty
-  ChangeResult result_;
-  uint64_t seen_ = 0;  ///< change rows applied before this batch (for row numbers in errors)
-  bool closed_ = false;
 };
 
 }  // namespace

@@ -27,19 +27,19 @@ class FirestoreWriter final : public BatchWriter {
       : conn_(conn), table_(table), collection_(parse_collection(table)), source_(schema),
         mode_(options.mode), rng_(std::random_device{}()) {
     check_schema_creatable(table, schema);
-    const bool existed = conn_.exists(collection_);
-    if (mode_ == WriteMode::create && existed) throw table_exists_error(table, conn_.display_url(), "firestore");
-    if (mode_ == WriteMode::replace && existed) conn_.delete_all(collection_);  // not atomic
+    // A collection appears with its first document: nothing to create.
+    const DirectTarget plan =
+        direct_target(mode_, conn_.exists(collection_), table, conn_.display_url(), "firestore");
+    if (plan.clear) conn_.delete_all(collection_);  // not atomic
     Schema target;
-    if (existed && mode_ != WriteMode::replace && mode_ != WriteMode::create)
-      target = conn_.describe(table);
+    if (plan.keep_types) target = conn_.describe(table);
     pick_key(options, target);
     encoder_.emplace(table_, source_, key_, target);
     collection_name_ = conn_.api().endpoint().name(collection_.path());
   }
 
   void write(const Batch& batch) override {
-    if (done_) throw Error(ErrorCode::invalid_argument, "write() after commit()", "firestore");
+    if (done_) throw finished_writer("write()", table_, false, "firestore");
     check_batch_columns(batch, source_, "firestore");
     std::vector<Json> writes;
     writes.reserve(batch.num_rows());
@@ -49,7 +49,7 @@ class FirestoreWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (done_) throw Error(ErrorCode::invalid_argument, "commit() called twice", "firestore");
+    if (done_) throw finished_writer("commit()", table_, false, "firestore");
     done_ = true;
     logger("firestore")->info("wrote {} documents into {}", rows_, table_);
     return {rows_};

@@ -14,13 +14,14 @@
 // A statement that fails rolls the transaction back: the writer is unusable
 // afterwards (what it had applied since the last commit is gone).
 
+#include "connectors/common/changes.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
 
-#include "connectors/common/changes.hpp"
 #include "connectors/common/local_rows.hpp"
 #include "connectors/common/write_plan.hpp"
 #include "connectors/mysql/connection.hpp"
@@ -44,24 +45,21 @@ constexpr size_t kMaxCachedStatements = 8;
 // The row alias of INSERT ... AS (MySQL 8.0.19+, where VALUES() is deprecated).
 constexpr std::string_view kRowAlias = "_polydb_new";
 
-class MysqlChangeWriter final : public ChangeWriter {
+class MysqlChangeWriter final : public ChangeWriterBase {
  public:
   MysqlChangeWriter(MysqlConnection& conn, std::string_view table, const Schema& schema,
                     const ChangeOptions& options)
-      : conn_(conn),
-        as_given_(table),
-        schema_(schema),
-        columns_(change_columns(schema, options, table, "mysql")) {
+      : ChangeWriterBase(table, schema, options, "mysql", "mysql"), conn_(conn) {
     const TableDescription target = conn_.describe_table(conn_.resolve(table), table);
     target_ = target.name;
     for (size_t idx :
-         match_columns(schema_, target.schema, as_given_, "mysql", Hint::describe_table)) {
+         match_columns(this->schema(), target.schema, table, "mysql", Hint::describe_table)) {
       names_.push_back(target.columns[idx].name);  // as the server spells it
       target_types_.push_back(target.schema.fields[idx].type);
     }
     std::vector<std::string> key;
-    for (size_t k : columns_.key) key.push_back(names_[k]);
-    require_unique_key(conn_, target, key, fmt::format("changes to '{}'", as_given_));
+    for (size_t k : columns().key) key.push_back(names_[k]);
+    require_unique_key(conn_, target, key, fmt::format("changes to '{}'", table));
     // The row alias where the server has it and VALUES() is deprecated
     // (MySQL 8.0.20 warns); MariaDB has only VALUES().
     row_alias_ = !conn_.is_mariadb() && mysql_get_server_version(conn_.db()) >= 80019;
@@ -72,54 +70,31 @@ class MysqlChangeWriter final : public ChangeWriter {
 
   ~MysqlChangeWriter() override { abort(); }
 
-  void apply(const ChangeBatch& changes) override {
-    if (done_) throw unusable_change_writer("apply()", as_given_, failed_, "mysql");
-    check_change_columns(changes, schema_, as_given_, "mysql");
-    // Checks (NULL keys, versions, op count) come before anything is sent:
-    // a batch they refuse leaves the writer as it was.
-    const std::vector<size_t> picked = effective_changes(changes, columns_, "mysql");
+ private:
+  void write_changes(const ChangeBatch& changes, const std::vector<size_t>& rows) override {
+    // Values that do not convert fail the batch before anything is sent: the
+    // writer stays as it was.
     std::vector<Column> storage;
     const std::vector<const Column*> cols =
-        columns_as(changes.rows, target_types_, applied_rows_, "mysql", storage);
+        columns_as(changes.rows, target_types_, applied_rows(), "mysql", storage);
     std::vector<size_t> upserts, removes;
-    for (size_t r : picked) (changes.ops[r] == ChangeOp::upsert ? upserts : removes).push_back(r);
-    try {
+    for (size_t r : rows) (changes.ops[r] == ChangeOp::upsert ? upserts : removes).push_back(r);
+    send_or_roll_back([&] {
       conn_.check_idle();
       write_removes(cols, removes);
       write_upserts(cols, upserts);
-    } catch (...) {
-      failed_ = true;
-      abort();
-      throw;
-    }
-    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
-    applied_rows_ += changes.rows.num_rows();
-    logger("mysql")->trace("applied {} changes to {} ({} upserts, {} removes after dedupe)",
-                           changes.rows.num_rows(), target_.display(), upserts.size(),
-                           removes.size());
+    });
   }
 
-  ChangeResult commit() override {
-    if (done_) throw unusable_change_writer("commit()", as_given_, failed_, "mysql");
-    try {
-      conn_.check_idle();
-      conn_.exec("COMMIT");
-      in_txn_ = false;
-      conn_.exec("START TRANSACTION");
-      in_txn_ = true;
-    } catch (...) {
-      failed_ = true;
-      abort();
-      throw;
-    }
-    logger("mysql")->debug("committed changes to {}: {} upserts, {} removes so far",
-                           target_.display(), result_.upserts, result_.removes);
-    return result_;
+  void commit_changes() override {
+    conn_.check_idle();
+    conn_.exec("COMMIT");
+    in_txn_ = false;
+    conn_.exec("START TRANSACTION");
+    in_txn_ = true;
   }
 
-  void abort() noexcept override {
-    if (done_) return;
-    done_ = true;
+  void roll_back() noexcept override {
     upsert_stmts_.clear();
     remove_stmts_.clear();
     if (!in_txn_) return;
@@ -132,7 +107,6 @@ class MysqlChangeWriter final : public ChangeWriter {
                             mysql_error(m));
   }
 
- private:
   std::string ident(size_t column) const { return quote_ident(names_[column]); }
 
   // The incoming value of `column` in ON DUPLICATE KEY UPDATE.
@@ -150,21 +124,21 @@ class MysqlChangeWriter final : public ChangeWriter {
     for (size_t r = 0; r < rows; ++r) values += (r ? ", " : "") + row;
     std::vector<std::string> set;
     const auto is_key = [&](size_t c) {
-      return std::find(columns_.key.begin(), columns_.key.end(), c) != columns_.key.end();
+      return std::find(columns().key.begin(), columns().key.end(), c) != columns().key.end();
     };
-    if (columns_.version) {
-      const std::string v = ident(*columns_.version);
+    if (columns().version) {
+      const std::string v = ident(*columns().version);
       const std::string newer =
-          fmt::format("{} IS NULL OR {} < {}", v, v, incoming(*columns_.version));
+          fmt::format("{} IS NULL OR {} < {}", v, v, incoming(*columns().version));
       for (size_t c = 0; c < n; ++c)
-        if (!is_key(c) && c != *columns_.version)
+        if (!is_key(c) && c != *columns().version)
           set.push_back(fmt::format("{} = IF({}, {}, {})", ident(c), newer, incoming(c), ident(c)));
       // Last: the conditions above read the stored version, not the new one.
-      set.push_back(fmt::format("{} = IF({}, {}, {})", v, newer, incoming(*columns_.version), v));
+      set.push_back(fmt::format("{} = IF({}, {}, {})", v, newer, incoming(*columns().version), v));
     } else {
       for (size_t c = 0; c < n; ++c)
         if (!is_key(c)) set.push_back(fmt::format("{} = {}", ident(c), incoming(c)));
-      if (set.empty()) set.push_back(fmt::format("{0} = {0}", ident(columns_.key.at(0))));
+      if (set.empty()) set.push_back(fmt::format("{0} = {0}", ident(columns().key.at(0))));
     }
     std::vector<std::string> cols;
     for (size_t c = 0; c < n; ++c) cols.push_back(ident(c));
@@ -175,10 +149,10 @@ class MysqlChangeWriter final : public ChangeWriter {
 
   std::string remove_sql(size_t rows) const {
     std::string term = "(";
-    for (size_t i = 0; i < columns_.key.size(); ++i)
-      term += fmt::format("{}{} = ?", i ? " AND " : "", ident(columns_.key[i]));
-    if (columns_.version)
-      term += fmt::format(" AND ({0} IS NULL OR {0} <= ?)", ident(*columns_.version));
+    for (size_t i = 0; i < columns().key.size(); ++i)
+      term += fmt::format("{}{} = ?", i ? " AND " : "", ident(columns().key[i]));
+    if (columns().version)
+      term += fmt::format(" AND ({0} IS NULL OR {0} <= ?)", ident(*columns().version));
     term += ")";
     std::string where;
     for (size_t r = 0; r < rows; ++r) where += (r ? " OR " : "") + term;
@@ -206,8 +180,8 @@ class MysqlChangeWriter final : public ChangeWriter {
       params.add(col.value_at(row));
     } catch (const Error& e) {
       throw Error(e.code(),
-                  fmt::format("change {}, column '{}': {}", applied_rows_ + row + 1,
-                              schema_.fields[column].name, e.message()),
+                  fmt::format("change {}, column '{}': {}", applied_rows() + row + 1,
+                              schema().fields[column].name, e.message()),
                   "mysql", e.detail());
     }
   }
@@ -222,41 +196,35 @@ class MysqlChangeWriter final : public ChangeWriter {
       for (size_t i = first; i < first + count; ++i)
         for (size_t c = 0; c < ncols; ++c) add_param(params, *cols[c], rows[i], c);
       execute(statement(upsert_stmts_, count, true), params,
-              fmt::format("cannot apply upserts to '{}'", as_given_));
+              fmt::format("cannot apply upserts to '{}'", table()));
     }
   }
 
   void write_removes(const std::vector<const Column*>& cols, const std::vector<size_t>& rows) {
-    const size_t width = columns_.key.size() + (columns_.version ? 1 : 0);
+    const size_t width = columns().key.size() + (columns().version ? 1 : 0);
     const size_t per = std::clamp<size_t>(kMaxParams / width, 1, kMaxRemovesPerStatement);
     Params params;
     for (size_t first = 0; first < rows.size(); first += per) {
       const size_t count = std::min(per, rows.size() - first);
       params.clear();
       for (size_t i = first; i < first + count; ++i) {
-        for (size_t k : columns_.key) add_param(params, *cols[k], rows[i], k);
-        if (columns_.version) add_param(params, *cols[*columns_.version], rows[i], *columns_.version);
+        for (size_t k : columns().key) add_param(params, *cols[k], rows[i], k);
+        if (columns().version)
+          add_param(params, *cols[*columns().version], rows[i], *columns().version);
       }
       execute(statement(remove_stmts_, count, false), params,
-              fmt::format("cannot apply removes to '{}'", as_given_));
+              fmt::format("cannot apply removes to '{}'", table()));
     }
   }
 
   MysqlConnection& conn_;
-  std::string as_given_;
-  Schema schema_;
-  ChangeColumns columns_;
   TableName target_;                // as the server spells it
-  std::vector<std::string> names_;  // schema_'s columns as the table spells them
-  std::vector<Type> target_types_;  // the table's type of each of schema_'s columns
+  std::vector<std::string> names_;  // schema()'s columns as the table spells them
+  std::vector<Type> target_types_;  // the table's type of each of schema()'s columns
   bool row_alias_ = false;
   std::map<size_t, StmtHandle> upsert_stmts_;  // by rows per statement
   std::map<size_t, StmtHandle> remove_stmts_;
-  ChangeResult result_;
-  uint64_t applied_rows_ = 0;  // changes applied so far, to number them in messages
   bool in_txn_ = false;
-  bool done_ = false;
-  bool failed_ = false;
 };
 
 }  // namespace

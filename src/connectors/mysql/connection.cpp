@@ -778,11 +778,7 @@ TableDescription MysqlConnection::describe_table(const TableName& name, std::str
     if (row[1] == name.table) found = &row;
   if (!found && tables.size() == 1) found = &tables[0];
   if (!found)
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
-                            as_given, display_),
-                "mysql")
-        .set_hint(Hint::list_tables);
+    throw no_table_error(as_given, display_, "mysql");
   TableDescription d;
   d.name = TableName{found->at(0).value_or(""), found->at(1).value_or("")};
   d.is_view = found->at(2) == "VIEW";
@@ -953,12 +949,7 @@ std::unique_ptr<BatchReader> MysqlConnection::scan(const ScanSpec& spec) {
 
   setup.sql = sql;
   setup.params.add_all(params);
-  setup.schema = std::move(schema);
-  setup.limit = spec.limit;
-  setup.batch_rows = spec.batch_rows;
-  setup.batch_bytes = spec.batch_bytes;
-  setup.plan = {sql, true, spec.filter && !setup.residual, spec.limit && !setup.residual,
-                !spec.order_by.empty()};
+  setup.set_scan(spec, std::move(schema), sql);
   return make_reader(*this, std::move(setup));
 }
 
@@ -968,9 +959,7 @@ std::unique_ptr<BatchReader> MysqlConnection::query(std::string_view text,
   ReaderSetup setup;
   setup.sql = std::string(text);
   setup.params.add_all(params);
-  setup.batch_rows = options.batch_rows;
-  setup.batch_bytes = options.batch_bytes;
-  setup.plan.native = std::string(text);
+  setup.set_query(options, text);
   setup.cursor = !options.exclusive;
   return make_reader(*this, std::move(setup));
 }
@@ -1029,11 +1018,7 @@ void MysqlConnection::drop_table(std::string_view table, bool if_exists) {
 std::optional<uint64_t> MysqlConnection::count_rows(std::string_view table) {
   const TableName name = resolve(table);
   if (!exists(name))
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
-                            table, display_),
-                "mysql")
-        .set_hint(Hint::list_tables);
+    throw no_table_error(table, display_, "mysql");
   const auto rows = collect_text("SELECT COUNT(*) FROM " + name.quoted());
   return std::stoull(rows.at(0).at(0).value_or("0"));
 }
@@ -1041,11 +1026,7 @@ std::optional<uint64_t> MysqlConnection::count_rows(std::string_view table) {
 std::optional<uint64_t> MysqlConnection::estimate_rows(std::string_view table) {
   const TableName name = resolve(table);
   if (!exists(name))
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
-                            table, display_),
-                "mysql")
-        .set_hint(Hint::list_tables);
+    throw no_table_error(table, display_, "mysql");
   // InnoDB's estimate from index statistics; NULL for views.
   const std::vector<Value> params{name.schema.empty() ? Value() : Value(name.schema), name.table};
   const auto rows = collect_text(

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/common/sql_read_setup.hpp"
 #include "connectors/mysql/handles.hpp"
 #include "connectors/mysql/sql.hpp"
 #include "connectors/mysql/types.hpp"
@@ -260,15 +261,9 @@ class MysqlConnection final : public Connection {
 
 /// A reader over one prepared statement. `schema` null: derived from the
 /// result-set metadata (query()); otherwise the table's (scan()).
-struct ReaderSetup {
+struct ReaderSetup : SqlReadSetup {
   std::string sql;
   Params params;
-  std::shared_ptr<const Schema> schema;
-  std::optional<Filter> residual;  ///< evaluated locally
-  std::optional<uint64_t> limit;   ///< applied locally (after residual)
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
-  ScanPlan plan;
   bool cursor = true;  ///< a server cursor where the URL allows one (server-cursor)
 };
 std::unique_ptr<BatchReader> make_reader(MysqlConnection& conn, ReaderSetup setup);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/encoding.hpp"
 #include "polydb/error.hpp"
 #include "polydb/value.hpp"
 
@@ -17,13 +18,6 @@ namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
@@ -88,8 +82,8 @@ void append_clock(std::string& out, const DateTimeParts& p) {
 }  // namespace
 
 Type type_from_column(const ColumnInfo& c, const TypeOptions& o) {
-  const std::string dt = lower(c.data_type);
-  const std::string ct = lower(c.column_type);
+  const std::string dt = ascii_lower(c.data_type);
+  const std::string ct = ascii_lower(c.column_type);
   const bool is_unsigned = contains(ct, "unsigned");
   if (c.comment == kUuidComment && (dt == "char" || dt == "varchar")) return TypeId::uuid;
   if (c.comment == kTimestampTzComment && (dt == "datetime" || dt == "timestamp"))

@@ -162,7 +162,7 @@ class MysqlWriter final : public BatchWriter {
   ~MysqlWriter() override { abort(); }
 
   void write(const Batch& batch) override {
-    if (done_) throw finished("write()");
+    if (done_) throw finished_writer("write()", as_given_, failed_, "mysql");
     check_batch_columns(batch, source_, "mysql");
     if (batch.num_rows() == 0) return;
     try {
@@ -177,7 +177,7 @@ class MysqlWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (done_) throw finished("commit()");
+    if (done_) throw finished_writer("commit()", as_given_, failed_, "mysql");
     try {
       inserts_.clear();
       conn_.exec("COMMIT");
@@ -222,13 +222,6 @@ class MysqlWriter final : public BatchWriter {
   }
 
  private:
-  Error finished(std::string_view call) const {
-    return Error(ErrorCode::invalid_argument,
-                 fmt::format("{} on a writer that {}", call,
-                             failed_ ? "rolled back after a failed write" : "is finished"),
-                 "mysql");
-  }
-
   void open() {
     target_ = conn_.resolve(as_given_);
     if (options_.mode == WriteMode::replace) lock();

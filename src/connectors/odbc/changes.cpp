@@ -10,20 +10,20 @@
 // different keys and no statement meets a key twice. A statement that fails
 // rolls the transaction back: the writer is unusable afterwards.
 
+#include "connectors/common/changes.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
 
-#include "connectors/common/changes.hpp"
 #include "connectors/common/local_rows.hpp"
 #include "connectors/common/write_plan.hpp"
 #include "connectors/odbc/connection.hpp"
 #include "connectors/odbc/errors.hpp"
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
-#include "core/log.hpp"
 
 namespace polydb::odbc {
 
@@ -40,66 +40,41 @@ Column gather(const Column& col, const std::vector<size_t>& rows) {
   return out;
 }
 
-class OdbcChangeWriter final : public ChangeWriter {
+class OdbcChangeWriter final : public ChangeWriterBase {
  public:
   OdbcChangeWriter(OdbcConnection& conn, std::string_view table, const Schema& schema,
                    const ChangeOptions& options)
-      : conn_(conn),
-        dialect_(conn.dialect()),
-        as_given_(table),
-        schema_(schema),
-        columns_(change_columns(schema, options, table, "odbc")) {
+      : ChangeWriterBase(table, schema, options, "odbc", "odbc"),
+        conn_(conn),
+        dialect_(conn.dialect()) {
     conn_.io(nullptr, [&] { open(); });
   }
 
   ~OdbcChangeWriter() override { abort(); }
 
-  void apply(const ChangeBatch& changes) override {
-    if (done_) throw unusable_change_writer("apply()", as_given_, failed_, "odbc");
-    check_change_columns(changes, schema_, as_given_, "odbc");
-    // Checks come before anything is sent: a batch they refuse leaves the
-    // writer as it was.
-    const std::vector<size_t> picked = effective_changes(changes, columns_, "odbc");
+ private:
+  void write_changes(const ChangeBatch& changes, const std::vector<size_t>& rows) override {
+    // Values that do not convert fail the batch before anything is sent: the
+    // writer stays as it was.
     std::vector<Column> storage;
     const std::vector<const Column*> cols =
-        columns_as(changes.rows, target_types_, applied_rows_, "odbc", storage);
+        columns_as(changes.rows, target_types_, applied_rows(), "odbc", storage);
     std::vector<size_t> upserts, removes;
-    for (size_t r : picked) (changes.ops[r] == ChangeOp::upsert ? upserts : removes).push_back(r);
-    try {
+    for (size_t r : rows) (changes.ops[r] == ChangeOp::upsert ? upserts : removes).push_back(r);
+    send_or_roll_back([&] {
       conn_.io(nullptr, [&] {
         if (!removes.empty()) write_removes(cols, removes);
         if (!upserts.empty()) write_upserts(cols, upserts);
       });
-    } catch (...) {
-      failed_ = true;
-      abort();
-      throw;
-    }
-    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
-    applied_rows_ += changes.rows.num_rows();
-    logger("odbc")->trace("applied {} changes to {} ({} upserts, {} removes after dedupe)",
-                          changes.rows.num_rows(), target_.display(), upserts.size(),
-                          removes.size());
+    });
   }
 
-  ChangeResult commit() override {
-    if (done_) throw unusable_change_writer("commit()", as_given_, failed_, "odbc");
-    try {
-      // Autocommit stays off: the next transaction starts with the next statement.
-      conn_.io(nullptr, [&] { conn_.end_transaction(true); });
-    } catch (...) {
-      failed_ = true;
-      abort();
-      throw;
-    }
-    logger("odbc")->debug("committed changes to {}: {} upserts, {} removes so far",
-                          target_.display(), result_.upserts, result_.removes);
-    return result_;
+  void commit_changes() override {
+    // Autocommit stays off: the next transaction starts with the next statement.
+    conn_.io(nullptr, [&] { conn_.end_transaction(true); });
   }
 
-  void abort() noexcept override {
-    if (done_) return;
-    done_ = true;
+  void roll_back() noexcept override {
     const auto busy = conn_.busy();
     upserts_.clear();
     removes_.clear();
@@ -107,22 +82,21 @@ class OdbcChangeWriter final : public ChangeWriter {
     in_txn_ = false;
   }
 
- private:
   void open() {
-    const TableDescription target = conn_.describe_table(conn_.resolve(as_given_), as_given_);
+    const TableDescription target = conn_.describe_table(conn_.resolve(table()), table());
     target_ = target.name;
     for (size_t idx :
-         match_columns(schema_, target.schema, as_given_, "odbc", Hint::describe_table)) {
+         match_columns(schema(), target.schema, table(), "odbc", Hint::describe_table)) {
       const Field& tf = target.schema.fields[idx];
       names_.push_back(tf.name);
       target_types_.push_back(tf.type);
       placeholders_.push_back(dialect_.placeholder(tf.type.id, target.columns[idx].type_name));
     }
-    for (size_t k : columns_.key) key_names_.push_back(names_[k]);
-    if (columns_.version) version_name_ = names_[*columns_.version];
+    for (size_t k : columns().key) key_names_.push_back(names_[k]);
+    if (columns().version) version_name_ = names_[*columns().version];
     check_unique_key(target);
     per_stmt_ = dialect_.max_rows_per_statement(names_.size(), true);
-    for (size_t k : columns_.key)
+    for (size_t k : columns().key)
       if (!bytewise_equality(target_types_[k].id)) per_stmt_ = 1;
     conn_.set_autocommit(false);
     in_txn_ = true;
@@ -139,21 +113,20 @@ class OdbcChangeWriter final : public ChangeWriter {
     const std::vector<std::string> want = sorted(key_names_);
     if (sorted(target.schema.primary_key) == want) return;
     StmtHandle stmt = conn_.new_statement();
-    std::optional<std::u16string> catalog, schema;
+    std::optional<std::u16string> catalog, owner;
     if (!target.name.schema.empty())
-      (dialect_.schema_is_catalog() ? catalog : schema) = to_utf16(target.name.schema);
-    std::u16string table = to_utf16(target.name.table);
+      (dialect_.schema_is_catalog() ? catalog : owner) = to_utf16(target.name.schema);
+    std::u16string name = to_utf16(target.name.table);
     const auto arg = [](std::optional<std::u16string>& s) {
       return s ? reinterpret_cast<SQLWCHAR*>(s->data()) : nullptr;
     };
     const auto len = [](const std::optional<std::u16string>& s) {
       return s ? static_cast<SQLSMALLINT>(s->size()) : SQLSMALLINT{0};
     };
-    conn_.check(SQLStatisticsW(stmt.get(), arg(catalog), len(catalog), arg(schema), len(schema),
-                               reinterpret_cast<SQLWCHAR*>(table.data()),
-                               static_cast<SQLSMALLINT>(table.size()), SQL_INDEX_UNIQUE,
-                               SQL_QUICK),
-                stmt.get(), fmt::format("cannot read the unique indexes of '{}'", as_given_));
+    conn_.check(SQLStatisticsW(stmt.get(), arg(catalog), len(catalog), arg(owner), len(owner),
+                               reinterpret_cast<SQLWCHAR*>(name.data()),
+                               static_cast<SQLSMALLINT>(name.size()), SQL_INDEX_UNIQUE, SQL_QUICK),
+                stmt.get(), fmt::format("cannot read the unique indexes of '{}'", table()));
     // TABLE_NAME, NON_UNIQUE, INDEX_NAME, TYPE, COLUMN_NAME (columns 3, 4, 6, 7, 9).
     std::map<std::string, std::vector<std::string>> unique;
     for (const auto& row : fetch_text_rows(conn_, stmt.get())) {
@@ -168,12 +141,12 @@ class OdbcChangeWriter final : public ChangeWriter {
                 fmt::format("changes to '{}' by ({}) need a primary key or a unique index on "
                             "exactly those columns: the database finds the stored row by a "
                             "unique key (add such an index, or use the primary key as the key)",
-                            as_given_, fmt::join(key_names_, ", ")),
+                            table(), fmt::join(key_names_, ", ")),
                 "odbc");
   }
 
   StmtHandle prepare(const std::string& sql) {
-    return conn_.prepare(sql, fmt::format("cannot prepare the changes to '{}'", as_given_));
+    return conn_.prepare(sql, fmt::format("cannot prepare the changes to '{}'", table()));
   }
 
   SQLHSTMT upsert_statement(size_t rows) {
@@ -194,7 +167,7 @@ class OdbcChangeWriter final : public ChangeWriter {
     }
     if (succeeded(rc) || rc == SQL_NO_DATA) return;
     throw make_error(collect_diagnostics(SQL_HANDLE_STMT, stmt),
-                     fmt::format("cannot apply {} to '{}'", what, as_given_));
+                     fmt::format("cannot apply {} to '{}'", what, table()));
   }
 
   void bind(SQLHSTMT stmt, const std::vector<const Column*>& cols, size_t first, size_t count,
@@ -202,7 +175,7 @@ class OdbcChangeWriter final : public ChangeWriter {
     try {
       params_.bind(stmt, cols, dialect_, first, count, per_set);
     } catch (const Error& e) {
-      throw Error(e.code(), fmt::format("changes to '{}': {}", as_given_, e.message()), "odbc",
+      throw Error(e.code(), fmt::format("changes to '{}': {}", table(), e.message()), "odbc",
                   e.detail());
     }
   }
@@ -229,18 +202,18 @@ class OdbcChangeWriter final : public ChangeWriter {
   void write_removes(const std::vector<const Column*>& all, const std::vector<size_t>& rows) {
     std::vector<Column> picked;
     std::vector<std::string> key_placeholders;
-    for (size_t k : columns_.key) {
+    for (size_t k : columns().key) {
       picked.push_back(gather(*all[k], rows));
       key_placeholders.push_back(placeholders_[k]);
     }
-    if (columns_.version) picked.push_back(gather(*all[*columns_.version], rows));
+    if (columns().version) picked.push_back(gather(*all[*columns().version], rows));
     std::vector<const Column*> cols;
     for (const auto& c : picked) cols.push_back(&c);
     auto it = removes_.find(1);
     if (it == removes_.end())
       it = removes_
-               .emplace(1, prepare(dialect_.change_remove_sql(target_, key_names_,
-                                                              key_placeholders, version_name_)))
+               .emplace(1, prepare(dialect_.change_remove_sql(target_, key_names_, key_placeholders,
+                                                              version_name_)))
                .first;
     const size_t n = rows.size();
     for (size_t first = 0; first < n;) {
@@ -253,24 +226,17 @@ class OdbcChangeWriter final : public ChangeWriter {
 
   OdbcConnection& conn_;
   const Dialect& dialect_;
-  std::string as_given_;
-  Schema schema_;
-  ChangeColumns columns_;
   TableName target_;                       // as the catalog spells it
-  std::vector<std::string> names_;         // schema_'s columns as the table spells them
+  std::vector<std::string> names_;         // schema()'s columns as the table spells them
   std::vector<std::string> key_names_;     // the key columns, likewise
   std::string version_name_;               // "" without a version column
-  std::vector<Type> target_types_;         // the table's type of each of schema_'s columns
+  std::vector<Type> target_types_;         // the table's type of each of schema()'s columns
   std::vector<std::string> placeholders_;  // per column ("?" or a cast)
   size_t per_stmt_ = 1;                    // upsert rows per full statement
   std::map<size_t, StmtHandle> upserts_;   // prepared, by rows per statement
   std::map<size_t, StmtHandle> removes_;
   ParamArrays params_;
-  ChangeResult result_;
-  uint64_t applied_rows_ = 0;
   bool in_txn_ = false;
-  bool done_ = false;
-  bool failed_ = false;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "connectors/odbc/errors.hpp"
 #include "connectors/odbc/params.hpp"
 #include "connectors/odbc/text.hpp"
+#include "core/encoding.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
 #include "connectors/common/pushdown.hpp"
@@ -29,11 +30,6 @@ constexpr size_t kDriverFetchRows = 10000;
 constexpr size_t kChunkBytes = 64u << 10;
 
 SQLWCHAR* wide(std::u16string& s) { return reinterpret_cast<SQLWCHAR*>(s.data()); }
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool is_integer_sql_type(short t) {
   return t == SQL_TINYINT || t == SQL_SMALLINT || t == SQL_INTEGER || t == SQL_BIGINT;
@@ -425,7 +421,7 @@ std::vector<TableInfo> OdbcConnection::list_tables() {
     for (const auto& row : fetch_text_rows(*this, stmt.get())) {
       const std::string schema = row.at(1).value_or(""), table = row.at(2).value_or("");
       const std::string type = row.at(3).value_or("");
-      const std::string s = lower(schema);
+      const std::string s = ascii_lower(schema);
       if (s == "pg_catalog" || s == "information_schema" || s == "sys" || s == "pg_toast") continue;
       if (type != "TABLE" && type != "VIEW" && type != "BASE TABLE") continue;
       const bool local = schema.empty() || schema == default_schema_;
@@ -472,11 +468,7 @@ TableDescription OdbcConnection::describe_table(const TableName& name, std::stri
   return io(nullptr, [&]() -> TableDescription {
     const auto found = find(name);
     if (!found)
-      throw Error(ErrorCode::not_found,
-                  fmt::format("no table '{}' in {} (the connection's table list shows the names)",
-                              as_given, display_),
-                  "odbc")
-          .set_hint(Hint::list_tables);
+      throw no_table_error(as_given, display_, "odbc");
     TableDescription d;
     d.name = name;
     d.is_view = found->kind == "view";
@@ -496,7 +488,7 @@ TableDescription OdbcConnection::describe_table(const TableName& name, std::stri
         ColumnMeta c;
         c.name = row.at(3).value_or("");
         c.sql_type = static_cast<short>(std::stoi(row.at(4).value_or("0")));
-        c.type_name = lower(row.at(5).value_or(""));
+        c.type_name = ascii_lower(row.at(5).value_or(""));
         c.column_size = std::stoll(row.at(6).value_or("0"));
         c.decimal_digits = static_cast<short>(std::stoi(row.at(8).value_or("0")));
         c.nullable = row.at(10).value_or("1") != "0";
@@ -626,13 +618,8 @@ std::unique_ptr<BatchReader> OdbcConnection::scan(const ScanSpec& spec) {
   }
   if (spec.limit && !setup.residual) parts.limit = spec.limit;
   setup.sql = dialect_->select_sql(parts);
-  setup.schema = std::move(schema);
-  setup.limit = spec.limit;
-  setup.batch_rows = spec.batch_rows;
-  setup.batch_bytes = spec.batch_bytes;
+  setup.set_scan(spec, std::move(schema), setup.sql);
   setup.prefetch = spec.exclusive;
-  setup.plan = {setup.sql, true, spec.filter && !setup.residual, spec.limit && !setup.residual,
-                !spec.order_by.empty()};
   return make_reader(*this, std::move(setup));
 }
 
@@ -683,10 +670,8 @@ std::unique_ptr<BatchReader> OdbcConnection::query(std::string_view text,
   ReaderSetup setup;
   setup.sql = std::string(text);
   setup.params.assign(params.begin(), params.end());
-  setup.batch_rows = options.batch_rows;
-  setup.batch_bytes = options.batch_bytes;
+  setup.set_query(options, text);
   setup.prefetch = options.exclusive;
-  setup.plan.native = std::string(text);
   return make_reader(*this, std::move(setup));
 }
 
@@ -726,11 +711,7 @@ void OdbcConnection::drop_table(std::string_view table, bool if_exists) {
 std::optional<uint64_t> OdbcConnection::count_rows(std::string_view table) {
   const TableName name = resolve(table);
   if (!find(name))
-    throw Error(ErrorCode::not_found,
-                fmt::format("no table '{}' in {} (the connection's table list shows the names)",
-                            table, display_),
-                "odbc")
-        .set_hint(Hint::list_tables);
+    throw no_table_error(table, display_, "odbc");
   const TextRows rows = collect_text(dialect_->count_sql(name));
   return std::stoull(rows.at(0).at(0).value_or("0"));
 }

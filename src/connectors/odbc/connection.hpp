@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/common/sql_read_setup.hpp"
 #include "connectors/odbc/dialect.hpp"
 #include "connectors/odbc/handles.hpp"
 #include "connectors/odbc/socket_watch.hpp"
@@ -189,19 +190,13 @@ bool get_long_data(const OdbcConnection& conn, SQLHSTMT stmt, SQLUSMALLINT col, 
 
 /// A reader over one executed statement. `schema` null: derived from the
 /// result's metadata (query()); otherwise the table's (scan()).
-struct ReaderSetup {
+struct ReaderSetup : SqlReadSetup {
   std::string sql;
   std::vector<Value> params;
-  std::shared_ptr<const Schema> schema;
-  std::optional<Filter> residual;  ///< evaluated locally
-  std::optional<uint64_t> limit;   ///< applied locally (after residual)
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
   /// Fill the next row array in a thread of its own while the caller consumes
   /// the previous one: only when nothing else runs on the connection meanwhile
   /// (QueryOptions::exclusive).
   bool prefetch = false;
-  ScanPlan plan;
 };
 std::unique_ptr<BatchReader> make_reader(OdbcConnection& conn, ReaderSetup setup);
 

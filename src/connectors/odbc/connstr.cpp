@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/encoding.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::odbc {
@@ -42,19 +43,13 @@ bool icontains(std::string_view text, std::string_view part) {
   return false;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_credential_key(std::string_view key) {
-  const std::string k = lower(key);
+  const std::string k = ascii_lower(key);
   return k == "pwd" || k == "password" || is_secret_option_key(k);
 }
 
 std::optional<bool> parse_yes_no(std::string_view value) {
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   if (v == "yes" || v == "true" || v == "1" || v == "on" || v == "mandatory") return true;
   if (v == "no" || v == "false" || v == "0" || v == "off" || v == "optional") return false;
   return std::nullopt;
@@ -79,7 +74,7 @@ void add(std::string& out, std::string_view key, std::string_view value) {
 }
 
 void check_dialect(const std::string& value) {
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   if (v != "sqlserver" && v != "postgresql" && v != "mysql" && v != "ansi")
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("dialect={} is not one of: sqlserver, postgresql, mysql, ansi", value),
@@ -129,7 +124,7 @@ SqlServerOptions parse_sqlserver_options(const Uri& uri, ConnectionTarget& targe
     if (option_keys_equal(key, "driver")) {
       o.driver = value;
     } else if (option_keys_equal(key, "encrypt")) {
-      const std::string v = lower(value);
+      const std::string v = ascii_lower(value);
       if (v != "strict" && !parse_yes_no(v))
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("encrypt={} is not one of: yes, no, strict", value),
@@ -157,7 +152,7 @@ SqlServerOptions parse_sqlserver_options(const Uri& uri, ConnectionTarget& targe
       }
       o.authentication = std::string(*m);
     } else if (option_keys_equal(key, "application-intent")) {
-      const std::string v = lower(value);
+      const std::string v = ascii_lower(value);
       if (v != "readonly" && v != "readwrite")
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("application-intent={} is not ReadOnly or ReadWrite", value),
@@ -173,7 +168,7 @@ SqlServerOptions parse_sqlserver_options(const Uri& uri, ConnectionTarget& targe
       o.app = value;
     } else if (option_keys_equal(key, "dialect")) {
       check_dialect(value);
-      target.dialect = lower(value);
+      target.dialect = ascii_lower(value);
     } else {
       unknown.push_back(key);
     }
@@ -280,7 +275,7 @@ ConnectionTarget build_odbc(const Uri& uri) {
       // The connection reads it (read_timeout_option): not a driver attribute.
     } else if (option_keys_equal(key, "dialect")) {
       check_dialect(value);
-      t.dialect = lower(value);
+      t.dialect = ascii_lower(value);
     } else {
       unknown.push_back(key);
     }

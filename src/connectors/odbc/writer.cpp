@@ -52,7 +52,7 @@ class OdbcWriter final : public BatchWriter {
   ~OdbcWriter() override { abort(); }
 
   void write(const Batch& batch) override {
-    if (done_) throw finished("write()");
+    if (done_) throw finished_writer("write()", as_given_, failed_, "odbc");
     check_batch_columns(batch, source_, "odbc");
     try {
       conn_.io(nullptr, [&] { write_rows(batch); });
@@ -64,7 +64,7 @@ class OdbcWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (done_) throw finished("commit()");
+    if (done_) throw finished_writer("commit()", as_given_, failed_, "odbc");
     try {
       conn_.io(nullptr, [&] {
         statements_.clear();
@@ -107,13 +107,6 @@ class OdbcWriter final : public BatchWriter {
   }
 
  private:
-  Error finished(std::string_view call) const {
-    return Error(ErrorCode::invalid_argument,
-                 fmt::format("{} on a writer that {}", call,
-                             failed_ ? "rolled back after a failed write" : "is finished"),
-                 "odbc");
-  }
-
   void begin() {
     if (in_txn_) return;
     conn_.set_autocommit(false);

@@ -17,7 +17,6 @@
 // ON CONFLICT DO UPDATE refuses).
 
 #include "connectors/common/changes.hpp"
-#include "connectors/common/write_plan.hpp"
 
 #include <fmt/format.h>
 
@@ -25,11 +24,11 @@
 #include <map>
 #include <random>
 
+#include "connectors/common/write_plan.hpp"
 #include "connectors/postgres/connection.hpp"
 #include "connectors/postgres/copy_in.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/types.hpp"
-#include "core/log.hpp"
 
 namespace polydb::postgres {
 
@@ -41,13 +40,12 @@ bool same_columns(std::vector<std::string> a, std::vector<std::string> b) {
   return a == b;
 }
 
-class PgChangeWriter final : public ChangeWriter {
+class PgChangeWriter final : public ChangeWriterBase {
  public:
   PgChangeWriter(PgConnection& conn, std::string_view table, const Schema& schema,
                  const ChangeOptions& options)
-      : conn_(conn),
-        table_(table),
-        schema_(schema),
+      : ChangeWriterBase(table, schema, options, kBackend, "pg"),
+        conn_(conn),
         copy_(conn, fmt::format("cannot stage changes to '{}'", table)) {
     const TableDesc desc = conn_.describe_table(table);
     if (desc.relkind != 'r' && desc.relkind != 'p')
@@ -57,8 +55,8 @@ class PgChangeWriter final : public ChangeWriter {
                               table),
                   std::string(kBackend));
     target_ = desc.name;
-    columns_ = change_columns(schema_, options, table, kBackend);
-    for (size_t idx : match_columns(schema_, desc.schema, table, kBackend, Hint::describe_table)) {
+    for (size_t idx :
+         match_columns(this->schema(), desc.schema, table, kBackend, Hint::describe_table)) {
       const PgType& t = desc.types[idx];
       if (!can_encode(t))
         throw Error(ErrorCode::unsupported,
@@ -71,63 +69,40 @@ class PgChangeWriter final : public ChangeWriter {
       scratch_.emplace_back(target_types_.back());
     }
     std::vector<std::string> key;
-    for (size_t k : columns_.key) key.push_back(names_[k]);
+    for (size_t k : columns().key) key.push_back(names_[k]);
     check_unique(desc, key);
     build_sql(key);
   }
 
   ~PgChangeWriter() override { abort(); }
 
-  void apply(const ChangeBatch& changes) override {
-    if (aborted_) throw unusable_change_writer("apply()", table_, failed_, kBackend);
-    check_change_columns(changes, schema_, table_, kBackend);
-    const std::vector<size_t> rows = effective_changes(changes, columns_, kBackend);
+ private:
+  void write_changes(const ChangeBatch& changes, const std::vector<size_t>& rows) override {
+    if (rows.empty()) return;
     size_t upserts = 0;
     for (size_t r : rows) upserts += changes.ops[r] == ChangeOp::upsert;
-    if (!rows.empty()) {
-      try {
-        begin();
-        if (staged_) conn_.run("TRUNCATE " + staging_, {}, "cannot empty the staging table");
-        staged_ = true;
-        stage(changes, rows);
-        if (upserts > 0)
-          conn_.run(upsert_sql_, {}, fmt::format("cannot upsert rows into '{}'", table_));
-        if (upserts < rows.size())
-          conn_.run(delete_sql_, {}, fmt::format("cannot remove rows from '{}'", table_));
-      } catch (...) {
-        // The transaction failed (PostgreSQL refuses anything but ROLLBACK
-        // now): what was applied since the last commit is lost.
-        failed_ = true;
-        abort();
-        throw;
-      }
-    }
-    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
-    logger("pg")->trace("applied {} changes ({} deciding) to {}", changes.ops.size(), rows.size(),
-                        target_.quoted());
+    // A failed statement fails the transaction (PostgreSQL refuses anything
+    // but ROLLBACK then): what was applied since the last commit is lost.
+    send_or_roll_back([&] {
+      begin();
+      if (staged_) conn_.run("TRUNCATE " + staging_, {}, "cannot empty the staging table");
+      staged_ = true;
+      stage(changes, rows);
+      if (upserts > 0)
+        conn_.run(upsert_sql_, {}, fmt::format("cannot upsert rows into '{}'", table()));
+      if (upserts < rows.size())
+        conn_.run(delete_sql_, {}, fmt::format("cannot remove rows from '{}'", table()));
+    });
   }
 
-  ChangeResult commit() override {
-    if (aborted_) throw unusable_change_writer("commit()", table_, failed_, kBackend);
-    if (in_txn_) {
-      try {
-        conn_.run("COMMIT", {}, fmt::format("cannot commit the changes to '{}'", table_));
-      } catch (...) {
-        failed_ = true;
-        abort();
-        throw;
-      }
-      in_txn_ = false;
-      staged_ = false;
-    }
-    logger("pg")->debug("committed changes to {}: {} upserts, {} removes so far", target_.quoted(),
-                        result_.upserts, result_.removes);
-    return result_;
+  void commit_changes() override {
+    if (!in_txn_) return;
+    conn_.run("COMMIT", {}, fmt::format("cannot commit the changes to '{}'", table()));
+    in_txn_ = false;
+    staged_ = false;
   }
 
-  void abort() noexcept override {
-    if (aborted_) return;
-    aborted_ = true;
+  void roll_back() noexcept override {
     copy_.cancel();
     if (!in_txn_) return;
     in_txn_ = false;
@@ -138,7 +113,6 @@ class PgChangeWriter final : public ChangeWriter {
     }
   }
 
- private:
   // ON CONFLICT (key) infers a unique index over exactly the key columns: a
   // valid, non-partial, non-deferrable one on columns (not expressions).
   void check_unique(const TableDesc& desc, const std::vector<std::string>& key) {
@@ -151,7 +125,7 @@ class PgChangeWriter final : public ChangeWriter {
         " WHERE i.indrelid = $1::pg_catalog.oid AND i.indisunique AND i.indimmediate"
         " AND i.indisvalid AND i.indpred IS NULL AND k.ord <= i.indnkeyatts"
         " ORDER BY i.indexrelid, k.ord",
-        params, fmt::format("cannot read the indexes of '{}'", table_));
+        params, fmt::format("cannot read the indexes of '{}'", table()));
     std::map<std::string, std::vector<std::string>> indexes;
     std::map<std::string, bool> expression;
     for (int r = 0; r < PQntuples(res.get()); ++r) {
@@ -168,7 +142,7 @@ class PgChangeWriter final : public ChangeWriter {
                             "key ({}): PostgreSQL finds the stored row of a key through one (add "
                             "a primary key or a unique index on exactly those columns, e.g. "
                             "CREATE UNIQUE INDEX ON {} ({}))",
-                            table_, join_quoted(key), target_.quoted(), join_quoted(key)),
+                            table(), join_quoted(key), target_.quoted(), join_quoted(key)),
                 std::string(kBackend))
         .set_hint(Hint::key_columns);
   }
@@ -189,7 +163,7 @@ class PgChangeWriter final : public ChangeWriter {
 
     std::string set;
     for (size_t i = 0; i < names_.size(); ++i)
-      if (std::find(columns_.key.begin(), columns_.key.end(), i) == columns_.key.end())
+      if (std::find(columns().key.begin(), columns().key.end(), i) == columns().key.end())
         set += (set.empty() ? "" : ", ") + quote_ident(names_[i]) + " = EXCLUDED." +
                quote_ident(names_[i]);
     upsert_sql_ = fmt::format(
@@ -208,8 +182,8 @@ class PgChangeWriter final : public ChangeWriter {
       return;
     }
     upsert_sql_ += "UPDATE SET " + set;
-    if (columns_.version) {
-      const std::string v = quote_ident(names_[*columns_.version]);
+    if (columns().version) {
+      const std::string v = quote_ident(names_[*columns().version]);
       upsert_sql_ += fmt::format(" WHERE _polydb_o.{0} IS NULL OR _polydb_o.{0} < EXCLUDED.{0}", v);
       delete_sql_ +=
           fmt::format(" AND (_polydb_o.{0} IS NULL OR _polydb_o.{0} <= _polydb_s.{0})", v);
@@ -221,14 +195,14 @@ class PgChangeWriter final : public ChangeWriter {
     conn_.run("BEGIN", {}, "cannot start a transaction");
     in_txn_ = true;
     conn_.run(create_staging_sql_, {},
-              fmt::format("cannot create a staging table for the changes to '{}'", table_));
+              fmt::format("cannot create a staging table for the changes to '{}'", table()));
   }
 
   // A remove sends its key and version only: its other cells may hold
   // anything (they are not read), even values the columns cannot take.
   bool sent(size_t c, ChangeOp op) const {
-    return op == ChangeOp::upsert || columns_.version == c ||
-           std::find(columns_.key.begin(), columns_.key.end(), c) != columns_.key.end();
+    return op == ChangeOp::upsert || columns().version == c ||
+           std::find(columns().key.begin(), columns().key.end(), c) != columns().key.end();
   }
 
   void stage(const ChangeBatch& changes, const std::vector<size_t>& rows) {
@@ -249,7 +223,7 @@ class PgChangeWriter final : public ChangeWriter {
           encode_converted(pg_types_[c], target_types_[c], col, r, scratch_[c], buf);
         } catch (const Error& e) {
           throw Error(e.code(),
-                      fmt::format("table '{}', column '{}': {}", table_, schema_.fields[c].name,
+                      fmt::format("table '{}', column '{}': {}", table(), schema().fields[c].name,
                                   e.message()),
                       std::string(kBackend), e.detail());
         }
@@ -262,10 +236,7 @@ class PgChangeWriter final : public ChangeWriter {
   }
 
   PgConnection& conn_;
-  std::string table_;  // as the caller named it, for messages
-  Schema schema_;
   TableName target_;
-  ChangeColumns columns_;
   std::vector<std::string> names_;  // per schema column: as the table spells it
   std::vector<PgType> pg_types_;    // per schema column: the stored column's type
   std::vector<Type> target_types_;
@@ -274,11 +245,8 @@ class PgChangeWriter final : public ChangeWriter {
   std::string op_;               // the staging table's op column, quoted: true = upsert
   std::string create_staging_sql_, copy_sql_, upsert_sql_, delete_sql_;
   CopyIn copy_;
-  ChangeResult result_;
   bool in_txn_ = false;
   bool staged_ = false;  // the staging table holds an earlier batch
-  bool aborted_ = false;
-  bool failed_ = false;  // aborted by a failed statement, not by the caller
 };
 
 }  // namespace

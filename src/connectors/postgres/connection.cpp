@@ -12,8 +12,10 @@
 
 #include "connectors/postgres/errors.hpp"
 #include "connectors/common/cloud_hosts.hpp"
+#include "core/encoding.hpp"
 #include "core/io_wait.hpp"
 #include "core/log.hpp"
+#include "core/sql_names.hpp"
 #include "connectors/common/table_errors.hpp"
 #include "connectors/common/pushdown.hpp"
 #include "net/retry.hpp"
@@ -21,14 +23,7 @@
 
 namespace polydb::postgres {
 
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_ident(std::string_view name) { return double_quoted(name); }
 
 std::string join_quoted(const std::vector<std::string>& names) {
   std::string out;
@@ -41,13 +36,6 @@ std::string TableName::quoted() const { return quote_ident(schema) + "." + quote
 namespace {
 
 constexpr int kConnectAttempts = 3;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 [[noreturn]] void bad_name(std::string_view text, std::string_view why) {
   throw Error(ErrorCode::invalid_argument,
@@ -174,8 +162,8 @@ std::vector<NameCandidate> parse_table_name(std::string_view text) {
       add({std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))});
     add({"", std::string(text)});
     if (dot != std::string_view::npos)
-      add({lower(text.substr(0, dot)), lower(text.substr(dot + 1))});
-    add({"", lower(text)});
+      add({ascii_lower(text.substr(0, dot)), ascii_lower(text.substr(dot + 1))});
+    add({"", ascii_lower(text)});
     return out;
   }
   struct Part {
@@ -216,7 +204,7 @@ std::vector<NameCandidate> parse_table_name(std::string_view text) {
     ++i;
   }
   if (parts.size() > 2) bad_name(text, "more than two parts");
-  auto fold = [](const Part& p) { return p.quoted ? p.text : lower(p.text); };
+  auto fold = [](const Part& p) { return p.quoted ? p.text : ascii_lower(p.text); };
   if (parts.size() == 2) {
     add({parts[0].text, parts[1].text});
     add({fold(parts[0]), fold(parts[1])});
@@ -955,13 +943,8 @@ std::unique_ptr<BatchReader> PgConnection::scan(const ScanSpec& spec) {
   if (spec.limit && !residual) sql += fmt::format(" LIMIT {}", *spec.limit);
   const std::string copy = "COPY (" + sql + ") TO STDOUT (FORMAT binary)";
 
-  setup.schema = std::move(schema);
   setup.residual = std::move(residual);
-  setup.limit = spec.limit;
-  setup.batch_rows = spec.batch_rows;
-  setup.batch_bytes = spec.batch_bytes;
-  setup.plan = {copy, true, spec.filter && !setup.residual, spec.limit && !setup.residual,
-                !spec.order_by.empty()};
+  setup.set_scan(spec, std::move(schema), copy);
   return make_copy_reader(*this, copy, std::move(setup));
 }
 
@@ -1076,9 +1059,7 @@ std::unique_ptr<BatchReader> PgConnection::query(std::string_view text,
     setup.types.push_back(t);
   }
   setup.schema = std::move(schema);
-  setup.batch_rows = options.batch_rows;
-  setup.batch_bytes = options.batch_bytes;
-  setup.plan.native = sql;
+  setup.set_query(options, sql);
   setup.is_query = true;
   // Binary COPY streams several times faster than single-row mode (one
   // PGresult per row); COPY takes no parameters, hence only without them.

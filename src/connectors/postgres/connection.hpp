@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/common/sql_read_setup.hpp"
 #include "connectors/postgres/errors.hpp"
 #include "connectors/postgres/handles.hpp"
 #include "connectors/postgres/types.hpp"
@@ -229,14 +230,8 @@ class PgConnection final : public Connection {
 };
 
 /// Everything a reader needs besides the running command.
-struct ReaderSetup {
-  std::shared_ptr<const Schema> schema;
-  std::vector<PgType> types;       ///< per field: how each arrives
-  std::optional<Filter> residual;  ///< evaluated locally
-  std::optional<uint64_t> limit;   ///< applied locally (after residual)
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
-  ScanPlan plan;
+struct ReaderSetup : SqlReadSetup {
+  std::vector<PgType> types;  ///< per field: how each arrives
   bool is_query = false;  ///< a query() result, not a table scan: for messages
 };
 

@@ -45,9 +45,7 @@ class PgWriter final : public BatchWriter {
   ~PgWriter() override { abort(); }
 
   void write(const Batch& batch) override {
-    if (!in_txn_)
-      throw Error(ErrorCode::invalid_argument, "write() after commit() or abort()",
-                  std::string(kBackend));
+    if (!in_txn_) throw finished_writer("write()", table_, false, kBackend);
     check_batch_columns(batch, source_, kBackend);
     const size_t ncols = batch.num_columns();
     std::string& buf = copy_.buffer();
@@ -72,9 +70,7 @@ class PgWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (!in_txn_)
-      throw Error(ErrorCode::invalid_argument, "commit() after commit() or abort()",
-                  std::string(kBackend));
+    if (!in_txn_) throw finished_writer("commit()", table_, false, kBackend);
     try {
       copy_.finish();
       if (options_.mode == WriteMode::upsert) conn_.run(upsert_sql_, {}, "upsert failed");

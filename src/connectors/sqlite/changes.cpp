@@ -10,7 +10,6 @@
 // outcome: effective_changes()).
 
 #include "connectors/common/changes.hpp"
-#include "connectors/common/write_plan.hpp"
 
 #include <fmt/format.h>
 
@@ -18,10 +17,10 @@
 #include <cctype>
 #include <vector>
 
+#include "connectors/common/write_plan.hpp"
 #include "connectors/sqlite/connection.hpp"
 #include "connectors/sqlite/errors.hpp"
 #include "connectors/sqlite/types.hpp"
-#include "core/log.hpp"
 
 namespace polydb::sqlite {
 
@@ -46,32 +45,30 @@ bool same_columns(const std::vector<std::string>& a, const std::vector<std::stri
          std::all_of(b.begin(), b.end(), [&](auto& n) { return in(a, n); });
 }
 
-class SqliteChangeWriter final : public ChangeWriter {
+class SqliteChangeWriter final : public ChangeWriterBase {
  public:
   SqliteChangeWriter(SqliteConnection& conn, std::string_view table, const Schema& schema,
                      const ChangeOptions& options)
-      : conn_(conn), table_(table), schema_(schema) {
+      : ChangeWriterBase(table, schema, options, "sqlite", "sqlite"), conn_(conn) {
     target_ = conn_.existing(table);
-    columns_ = change_columns(schema_, options, table, "sqlite");
     const Schema stored = conn_.describe(target_.reference());
     std::vector<std::string> names;  // as the table spells them
-    for (size_t idx : match_columns(schema_, stored, table, "sqlite", Hint::describe_table)) {
+    for (size_t idx :
+         match_columns(this->schema(), stored, table, "sqlite", Hint::describe_table)) {
       names.push_back(stored.fields[idx].name);
       types_.push_back(stored.fields[idx].type);
     }
     std::vector<std::string> key;
-    for (size_t k : columns_.key) key.push_back(names[k]);
+    for (size_t k : columns().key) key.push_back(names[k]);
     check_unique(key, stored);
     prepare(names, key);
   }
 
   ~SqliteChangeWriter() override { abort(); }
 
-  void apply(const ChangeBatch& changes) override {
-    if (aborted_) throw unusable_change_writer("apply()", table_, failed_, "sqlite");
-    check_change_columns(changes, schema_, table_, "sqlite");
-    const std::vector<size_t> rows = effective_changes(changes, columns_, "sqlite");
-    try {
+ private:
+  void write_changes(const ChangeBatch& changes, const std::vector<size_t>& rows) override {
+    send_or_roll_back([&] {
       begin();
       for (size_t r : rows) {
         if (changes.ops[r] == ChangeOp::upsert)
@@ -79,37 +76,16 @@ class SqliteChangeWriter final : public ChangeWriter {
         else
           step_remove(changes.rows, r);
       }
-    } catch (...) {
-      // A half-applied batch must not be committed by a later commit().
-      failed_ = true;
-      abort();
-      throw;
-    }
-    for (ChangeOp op : changes.ops) ++(op == ChangeOp::upsert ? result_.upserts : result_.removes);
-    logger("sqlite")->trace("applied {} changes ({} deciding) to {}", changes.ops.size(),
-                            rows.size(), target_.table);
+    });
   }
 
-  ChangeResult commit() override {
-    if (aborted_) throw unusable_change_writer("commit()", table_, failed_, "sqlite");
-    if (in_txn_) {
-      try {
-        conn_.exec("COMMIT");
-      } catch (...) {
-        failed_ = true;
-        abort();
-        throw;
-      }
-      in_txn_ = false;
-    }
-    logger("sqlite")->debug("committed changes to {}: {} upserts, {} removes so far", target_.table,
-                            result_.upserts, result_.removes);
-    return result_;
+  void commit_changes() override {
+    if (!in_txn_) return;
+    conn_.exec("COMMIT");
+    in_txn_ = false;
   }
 
-  void abort() noexcept override {
-    if (aborted_) return;
-    aborted_ = true;
+  void roll_back() noexcept override {
     upsert_.reset();
     remove_.reset();
     if (!in_txn_) return;
@@ -119,7 +95,6 @@ class SqliteChangeWriter final : public ChangeWriter {
     sqlite3_exec(conn_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
 
- private:
   // ON CONFLICT (key) needs a primary key or a unique index over exactly the
   // key columns: say so before the first change rather than at prepare time.
   void check_unique(const std::vector<std::string>& key, const Schema& stored) {
@@ -155,7 +130,7 @@ class SqliteChangeWriter final : public ChangeWriter {
                 fmt::format("changes to table '{}' need a primary key or a unique index on their "
                             "key ({}): the table has neither (create a unique index on those "
                             "columns, or use the table's primary key as the key)",
-                            table_, names),
+                            table(), names),
                 "sqlite")
         .set_hint(Hint::key_columns);
   }
@@ -165,7 +140,7 @@ class SqliteChangeWriter final : public ChangeWriter {
     for (size_t i = 0; i < names.size(); ++i) {
       cols += (i ? ", " : "") + quote_ident(names[i]);
       params += i ? ", ?" : "?";
-      if (std::find(columns_.key.begin(), columns_.key.end(), i) == columns_.key.end())
+      if (std::find(columns().key.begin(), columns().key.end(), i) == columns().key.end())
         set += (set.empty() ? "" : ", ") + quote_ident(names[i]) + " = excluded." +
                quote_ident(names[i]);
     }
@@ -180,9 +155,9 @@ class SqliteChangeWriter final : public ChangeWriter {
       upsert += "NOTHING";
     } else {
       upsert += "UPDATE SET " + set;
-      if (columns_.version) {
+      if (columns().version) {
         // Unqualified names are the stored row's; excluded.* the incoming one.
-        const std::string v = quote_ident(names[*columns_.version]);
+        const std::string v = quote_ident(names[*columns().version]);
         upsert += fmt::format(" WHERE {0} IS NULL OR {0} < excluded.{0}", v);
         where += fmt::format(" AND ({0} IS NULL OR {0} <= ?{1})", v, key.size() + 1);
       }
@@ -209,7 +184,7 @@ class SqliteChangeWriter final : public ChangeWriter {
     } catch (const Error& e) {
       throw Error(
           e.code(),
-          fmt::format("table '{}', column '{}': {}", table_, schema_.fields[c].name, e.message()),
+          fmt::format("table '{}', column '{}': {}", table(), schema().fields[c].name, e.message()),
           "sqlite", e.detail());
     }
   }
@@ -217,7 +192,7 @@ class SqliteChangeWriter final : public ChangeWriter {
   void step(sqlite3_stmt* st, std::string_view what) {
     const int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
-      Error e = make_error(rc, conn_.db(), fmt::format("cannot {} in table '{}'", what, table_));
+      Error e = make_error(rc, conn_.db(), fmt::format("cannot {} in table '{}'", what, table()));
       sqlite3_reset(st);
       throw e;
     }
@@ -234,30 +209,24 @@ class SqliteChangeWriter final : public ChangeWriter {
 
   void step_remove(const Batch& rows, size_t r) {
     sqlite3_stmt* st = remove_.get();
-    const size_t n = columns_.key.size() + (columns_.version ? 1 : 0);
+    const size_t n = columns().key.size() + (columns().version ? 1 : 0);
     scratch_.resize(n * kMaxTemporalText);
-    for (size_t k = 0; k < columns_.key.size(); ++k)
-      bind(st, static_cast<int>(k) + 1, rows, columns_.key[k], r,
+    for (size_t k = 0; k < columns().key.size(); ++k)
+      bind(st, static_cast<int>(k) + 1, rows, columns().key[k], r,
            scratch_.data() + k * kMaxTemporalText);
-    if (columns_.version)
-      sqlite3_bind_int64(st, static_cast<int>(columns_.key.size()) + 1,
-                         rows.column(*columns_.version).int64_at(r));
+    if (columns().version)
+      sqlite3_bind_int64(st, static_cast<int>(columns().key.size()) + 1,
+                         rows.column(*columns().version).int64_at(r));
     step(st, "remove a row");
   }
 
   SqliteConnection& conn_;
-  std::string table_;  // as the caller named it, for messages
-  Schema schema_;
   TableName target_;
-  ChangeColumns columns_;
   std::vector<Type> types_;  // per schema column: the stored column's type
   StmtHandle upsert_;
   StmtHandle remove_;
   std::vector<char> scratch_;  // bound temporal text of the current row
-  ChangeResult result_;
   bool in_txn_ = false;
-  bool aborted_ = false;
-  bool failed_ = false;  // aborted by a failed statement, not by the caller
 };
 
 }  // namespace

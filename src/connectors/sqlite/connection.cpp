@@ -21,14 +21,7 @@
 
 namespace polydb::sqlite {
 
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_ident(std::string_view name) { return double_quoted(name); }
 
 std::string TableName::quoted() const {
   return schema.empty() ? quote_ident(table) : quote_ident(schema) + "." + quote_ident(table);
@@ -430,13 +423,8 @@ std::unique_ptr<BatchReader> SqliteConnection::scan(const ScanSpec& spec) {
   setup.stmt = prepare(sql);
   for (size_t i = 0; i < params.size(); ++i)
     bind_value(setup.stmt.get(), static_cast<int>(i) + 1, params[i]);
-  setup.schema = std::move(schema);
   setup.residual = std::move(residual);
-  setup.limit = spec.limit;
-  setup.batch_rows = spec.batch_rows;
-  setup.batch_bytes = spec.batch_bytes;
-  setup.plan = {sql, true, spec.filter && !setup.residual, spec.limit && !setup.residual,
-                !spec.order_by.empty()};
+  setup.set_scan(spec, std::move(schema), sql);
   return make_reader(*this, std::move(setup));
 }
 
@@ -446,9 +434,7 @@ std::unique_ptr<BatchReader> SqliteConnection::query(std::string_view text,
   ReaderSetup setup;
   setup.stmt = prepare(text);
   bind_params(*this, setup.stmt.get(), params);
-  setup.batch_rows = options.batch_rows;
-  setup.batch_bytes = options.batch_bytes;
-  setup.plan.native = std::string(text);
+  setup.set_query(options, text);
   return make_reader(*this, std::move(setup));
 }
 
@@ -526,11 +512,7 @@ Collation SqliteConnection::column_collation(const TableName& name,
 }
 
 Error SqliteConnection::no_table(std::string_view table) const {
-  return Error(ErrorCode::not_found,
-               fmt::format("no table '{}' in {} (the connection's table list shows the names)",
-                           table, display_),
-               "sqlite")
-      .set_hint(Hint::list_tables);
+  return no_table_error(table, display_, "sqlite");
 }
 
 TableName SqliteConnection::existing(std::string_view table) {

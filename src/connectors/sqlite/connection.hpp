@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/common/sql_read_setup.hpp"
 #include "connectors/sqlite/handles.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
@@ -114,14 +115,8 @@ class SqliteConnection final : public Connection {
 /// Reader over a prepared statement whose parameters are bound. When
 /// `schema` is null, the schema comes from the declared column types or, for
 /// expressions, from the first row's storage classes.
-struct ReaderSetup {
+struct ReaderSetup : SqlReadSetup {
   StmtHandle stmt;
-  std::shared_ptr<const Schema> schema;
-  std::optional<Filter> residual;    ///< evaluated locally
-  std::optional<uint64_t> limit;     ///< applied locally (after residual)
-  size_t batch_rows = 4096;
-  size_t batch_bytes = 8u << 20;
-  ScanPlan plan;
   /// For result columns without a declared type: a type from the first
   /// row's value, or std::nullopt for the storage class's (may be empty).
   std::function<std::optional<Type>(sqlite3_value*)> type_of_value;

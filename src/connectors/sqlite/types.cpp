@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/encoding.hpp"
 #include "polydb/error.hpp"
 
 namespace polydb::sqlite {
@@ -14,13 +15,6 @@ namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
 
 bool contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
@@ -100,7 +94,7 @@ std::string with_scale(std::string text, uint16_t scale) {
 }  // namespace
 
 Type type_from_declared(std::string_view declared) {
-  const std::string d = upper(declared);
+  const std::string d = ascii_upper(declared);
   if (d.empty()) return TypeId::string;
   if (d.starts_with("BOOL")) return TypeId::boolean;
   if (d.starts_with("DECIMAL") || d.starts_with("NUMERIC")) return decimal_from(d);

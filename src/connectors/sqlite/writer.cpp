@@ -43,8 +43,7 @@ class SqliteWriter final : public BatchWriter {
   ~SqliteWriter() override { abort(); }
 
   void write(const Batch& batch) override {
-    if (!in_txn_)
-      throw Error(ErrorCode::invalid_argument, "write() after commit() or abort()", "sqlite");
+    if (!in_txn_) throw finished_writer("write()", target_.table, false, "sqlite");
     check_batch_columns(batch, source_, "sqlite");
     sqlite3_stmt* st = insert_.get();
     const size_t ncols = batch.num_columns();
@@ -77,7 +76,7 @@ class SqliteWriter final : public BatchWriter {
   }
 
   WriteResult commit() override {
-    if (!in_txn_) throw Error(ErrorCode::invalid_argument, "commit() called twice", "sqlite");
+    if (!in_txn_) throw finished_writer("commit()", target_.table, false, "sqlite");
     insert_.reset();
     if (!aside_.table.empty()) {
       conn_.exec("DROP TABLE IF EXISTS " + target_.quoted());

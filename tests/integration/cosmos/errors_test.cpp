@@ -2,13 +2,12 @@
 // Error::native_code() (errors.cpp), checked against the emulator.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <functional>
 #include <string>
 
 #include "connectors/cosmos/connection.hpp"
+#include "fixture.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
 #include "polydb/uri.hpp"
@@ -16,49 +15,12 @@
 namespace polydb::cosmos {
 namespace {
 
-constexpr const char* kEmulatorKey =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
-
-std::string server_url() {
-  setenv("COSMOS_KEY", kEmulatorKey, 0);
-  const char* url = std::getenv("POLYDB_TEST_COSMOS_URL");
-  if (!url || !*url) {
-    ADD_FAILURE() << "POLYDB_TEST_COSMOS_URL is not set: use `make test`, or start the "
-                     "emulator with `scripts/services.sh start cosmos` and export its URL with "
-                     "eval \"$(scripts/services.sh env | sed 's/^/export /')\"";
-    return "cosmos://127.0.0.1:1/polydb?endpoint=https://127.0.0.1:1";
-  }
-  return url;
-}
-
-Error error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  return Error(ErrorCode::internal, "no error was thrown");
-}
-
-class CosmosErrors : public ::testing::Test {
+class CosmosErrors : public CosmosTest {
  protected:
   void SetUp() override {
-    ConnectOptions o;
-    o.create_if_missing = true;
-    conn_ = connect(server_url(), o);
-    cosmos_ = dynamic_cast<CosmosConnection*>(conn_.get());
-    ASSERT_NE(cosmos_, nullptr);
-    table_ = "errors_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    CosmosTest::SetUp();
     ASSERT_TRUE(cosmos_->create_container(table_, {{"tenant"}, "Hash"}));
   }
-  void TearDown() override {
-    if (conn_) conn_->drop_table(table_, true);
-  }
-
-  std::unique_ptr<Connection> conn_;
-  CosmosConnection* cosmos_ = nullptr;
-  std::string table_;
 };
 
 TEST_F(CosmosErrors, AnExistingIdIs409Conflict) {

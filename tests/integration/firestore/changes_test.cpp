@@ -1,114 +1,38 @@
 // Change batches (Connection::change_writer) into Firestore collections of
-// the emulator: batchWrite without versions, transactions with them
-// (tests/integration/document_change_scenarios.hpp), plus what is Firestore's own:
-// more than one commit's worth (500 writes) per batch, and the `_extra` fields.
+// the emulator: what is Firestore's own. The behaviour every backend shares
+// (upserts, removes, versions, a differential check, batches of more than
+// one commit's 500 writes, bad input) is in tests/conformance/changes_test.cpp;
+// here: the `_extra` fields, and a versioned change racing another client's
+// transaction on the same document.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "../document_change_scenarios.hpp"
 #include "connectors/firestore/connection.hpp"
-#include "net/http.hpp"
+#include "fixture.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
-#include "polydb/uri.hpp"
 
-namespace polydb {
+namespace polydb::firestoretest {
 namespace {
 
-std::string server_url() {
-  const char* url = std::getenv("POLYDB_TEST_FIRESTORE_URL");
-  if (!url || !*url) {
-    ADD_FAILURE() << "POLYDB_TEST_FIRESTORE_URL is not set: use `make test`, or start the "
-                     "emulator with `scripts/services.sh start firestore` and export its URL with "
-                     "eval \"$(scripts/services.sh env | sed 's/^/export /')\"";
-    return "firestore://missing?emulator=127.0.0.1:1";
-  }
-  return url;
-}
-
-class FirestoreChangesTest : public ::testing::Test {
+class FirestoreChangesTest : public FirestoreTest {
  protected:
-  void SetUp() override {
-    Uri uri = Uri::parse(server_url());
-    emulator_ = uri.option("emulator").value_or("127.0.0.1:1");
-    static std::atomic<int> counter{0};
-    // A project of its own per test: nothing else sees or resets its data.
-    project_ = "polydb-chg-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    uri.host = project_;
-    url_ = uri.to_string_with_secrets();
-    conn_ = connect(url_);
-  }
-  void TearDown() override {
-    conn_.reset();
-    net::HttpClient http;
-    net::HttpRequest req;
-    req.method = "DELETE";
-    req.url = "http://" + emulator_ + "/emulator/v1/projects/" + project_ +
-              "/databases/(default)/documents";
-    http.send(req);
-  }
-
-  std::unique_ptr<Connection> conn_;
-  std::string emulator_, project_, url_;
-  const std::string table_ = "items", second_ = "items_b";
+  const std::string table_ = "items";
 };
-
-TEST_F(FirestoreChangesTest, UpsertsInsertAndReplaceWholeDocuments) {
-  changetest::upserts_insert_and_replace(*conn_, table_);
-}
-
-TEST_F(FirestoreChangesTest, RemovesDeleteAndAbsentKeysAreFine) {
-  changetest::removes_delete_and_absent_keys_are_fine(*conn_, table_);
-}
-
-TEST_F(FirestoreChangesTest, LastChangeOfAKeyWins) {
-  changetest::last_change_of_a_key_wins(*conn_, table_);
-}
-
-TEST_F(FirestoreChangesTest, VersionsDecide) { changetest::versions_decide(*conn_, table_); }
-
-TEST_F(FirestoreChangesTest, MoreThanOneRequestPerBatch) {
-  changetest::large_batches(*conn_, table_, 1234);
-}
-
-TEST_F(FirestoreChangesTest, MoreThanOneTransactionPerBatch) {
-  // 1,234 versioned upserts: three commits of at most 500 writes.
-  const auto s = changetest::row_schema(true);
-  std::vector<changetest::Change> up;
-  changetest::Contents want;
-  for (int64_t k = 0; k < 1234; ++k) {
-    up.push_back({ChangeOp::upsert, k, "r", k, 7});
-    want[k] = {"r", k, 7};
-  }
-  const ChangeOptions o{.key = {}, .version_column = "v"};
-  changetest::apply(*conn_, table_, s, up, o);
-  for (auto& c : up) c.name = "stale", c.v = 6;
-  changetest::apply(*conn_, table_, s, up, o);
-  EXPECT_EQ(changetest::read_back(*conn_, table_), want);
-}
-
-TEST_F(FirestoreChangesTest, BadInputFailsBeforeWriting) { changetest::bad_input(*conn_, table_); }
-
-TEST_F(FirestoreChangesTest, DifferentialAgainstAnOracle) {
-  changetest::differential(*conn_, table_, second_, 60);
-}
 
 TEST_F(FirestoreChangesTest, ExtraFieldsAreMergedAndReplaced) {
   auto s = std::make_shared<Schema>();
   s->fields = {{"k", TypeId::int64, false, ""}, {"_extra", TypeId::json, true, ""}};
   s->primary_key = {"k"};
   for (const char* extra : {R"({"color":"red","n":3})", R"({"size":"XL"})"}) {
-    ChangeBatch b{Batch(s), {ChangeOp::upsert}};
-    b.rows.append_row(std::vector<Value>{int64_t{1}, polydb::Json{extra}});
+    ChangeBatch b{Batch(s), {}};
+    b.append(ChangeOp::upsert, std::vector<Value>{int64_t{1}, polydb::Json{extra}});
     auto w = conn_->change_writer(table_, *s, {});
     w->apply(b);
     w->commit();
@@ -125,10 +49,21 @@ TEST_F(FirestoreChangesTest, ExtraFieldsAreMergedAndReplaced) {
 }
 
 TEST_F(FirestoreChangesTest, AConcurrentTransactionOnTheSameDocumentIsSurvived) {
-  const auto s = changetest::row_schema(true);
+  auto s = std::make_shared<Schema>();
+  s->fields = {{"k", TypeId::int64, false, ""},
+               {"name", TypeId::string, true, ""},
+               {"qty", TypeId::int64, true, ""},
+               {"v", TypeId::int64, true, ""}};
+  s->primary_key = {"k"};
   const ChangeOptions o{.key = {}, .version_column = "v"};
-  const changetest::Change first[] = {{ChangeOp::upsert, 1, "v10", 1, 10}};
-  changetest::apply(*conn_, table_, s, first, o);
+  const auto apply = [&](const char* name, int64_t v) {
+    ChangeBatch b{Batch(s), {}};
+    b.append(ChangeOp::upsert, std::vector<Value>{int64_t{1}, name, int64_t{1}, v});
+    auto w = conn_->change_writer(table_, *s, o);
+    w->apply(b);
+    w->commit();
+  };
+  apply("v10", 10);
   // Another client reads the document in a transaction and commits v100
   // while the change writer works on the same document.
   auto other = connect(url_);
@@ -156,13 +91,13 @@ TEST_F(FirestoreChangesTest, AConcurrentTransactionOnTheSameDocumentIsSurvived) 
       // Aborted in favour of the change writer: then its write stands.
     }
   });
-  const changetest::Change second[] = {{ChangeOp::upsert, 1, "v50", 1, 50}};
-  EXPECT_NO_THROW(changetest::apply(*conn_, table_, s, second, o));
+  EXPECT_NO_THROW(apply("v50", 50));
   committer.join();
-  const auto got = changetest::read_back(*conn_, table_);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_TRUE(got.at(1).name == "v100" || got.at(1).name == "v50") << got.at(1);
+  const auto rows = read_all({.table = table_, .columns = {"k", "name"}});
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string name = rows[0][1].to_text();
+  EXPECT_TRUE(name == "v100" || name == "v50") << name;
 }
 
 }  // namespace
-}  // namespace polydb
+}  // namespace polydb::firestoretest

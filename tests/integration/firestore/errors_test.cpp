@@ -4,65 +4,18 @@
 // Checked against the emulator.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <functional>
 #include <string>
 
-#include "net/http.hpp"
+#include "fixture.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
-#include "polydb/uri.hpp"
 
-namespace polydb {
+namespace polydb::firestoretest {
 namespace {
 
-std::string server_url() {
-  const char* url = std::getenv("POLYDB_TEST_FIRESTORE_URL");
-  if (!url || !*url) {
-    ADD_FAILURE() << "POLYDB_TEST_FIRESTORE_URL is not set: use `make test`, or start the "
-                     "emulator with `scripts/services.sh start firestore` and export its URL with "
-                     "eval \"$(scripts/services.sh env | sed 's/^/export /')\"";
-    return "firestore://missing?emulator=127.0.0.1:1";
-  }
-  return url;
-}
-
-Error error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  return Error(ErrorCode::internal, "no error was thrown");
-}
-
-class FirestoreErrors : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Uri uri = Uri::parse(server_url());
-    emulator_ = uri.option("emulator").value_or("127.0.0.1:1");
-    static std::atomic<int> counter{0};
-    // A project of its own per test: nothing else sees or resets its data.
-    project_ = "polydb-errors-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    uri.host = project_;
-    conn_ = connect(uri.to_string_with_secrets());
-  }
-  void TearDown() override {
-    conn_.reset();
-    net::HttpClient http;
-    net::HttpRequest req;
-    req.method = "DELETE";
-    req.url = "http://" + emulator_ + "/emulator/v1/projects/" + project_ +
-              "/databases/(default)/documents";
-    http.send(req);
-  }
-
-  std::string emulator_, project_;
-  std::unique_ptr<Connection> conn_;
-};
+class FirestoreErrors : public FirestoreTest {};
 
 TEST_F(FirestoreErrors, AQueryTheServerRefusesIs400InvalidArgument) {
   const Error e = error_of([&] {
@@ -95,4 +48,4 @@ TEST_F(FirestoreErrors, AFailedPreconditionOnAWriteCarriesItsStatus) {
 }
 
 }  // namespace
-}  // namespace polydb
+}  // namespace polydb::firestoretest

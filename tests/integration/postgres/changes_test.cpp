@@ -1,11 +1,15 @@
 // PostgreSQL's change writer (Connection::change_writer,
-// src/connectors/postgres/changes.cpp): the shared scenarios of
-// tests/change_scenarios.hpp in the test's own schema, and what is
-// PostgreSQL's own (the key's unique index, views, partitions, COPY volume).
+// src/connectors/postgres/changes.cpp): what is PostgreSQL's own (the key's
+// unique index, views, partitions, case-sensitive names, COPY volume). The
+// behaviour every backend shares is in tests/conformance/changes_test.cpp.
 
 #include <gtest/gtest.h>
 
-#include "change_scenarios.hpp"
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "fixture.hpp"
 #include "polydb/connection.hpp"
 #include "polydb/error.hpp"
@@ -13,15 +17,19 @@
 namespace polydb::pgtest {
 namespace {
 
-using change_test::make_batch;
-using change_test::rm;
-using change_test::up;
+constexpr ChangeOp U = ChangeOp::upsert;
+constexpr ChangeOp R = ChangeOp::remove;
+using Row = std::vector<Value>;
+
+ChangeBatch batch(const std::shared_ptr<Schema>& s,
+                  const std::vector<std::pair<ChangeOp, Row>>& list) {
+  ChangeBatch b{Batch(s), {}};
+  for (const auto& [op, row] : list) b.append(op, row);
+  return b;
+}
 
 class PgChanges : public PostgresTest {
  protected:
-  change_test::TableRef ref() const {
-    return [this](const std::string& name) { return schema_ + "." + conn_->table_reference(name); };
-  }
   std::shared_ptr<Schema> id_note() const {
     auto s = std::make_shared<Schema>();
     s->fields = {{"id", TypeId::int64, false}, {"note", TypeId::string}};
@@ -33,47 +41,6 @@ class PgChanges : public PostgresTest {
     return collect_rows(*r).at(0).at(0).as<int64_t>();
   }
 };
-
-TEST_F(PgChanges, HasTheCapability) { EXPECT_TRUE(conn_->capabilities().change_writes); }
-TEST_F(PgChanges, UpsertsInsertAndReplace) {
-  change_test::upserts_insert_and_replace(*conn_, ref());
-}
-TEST_F(PgChanges, RemovesDeleteAndAbsentKeysAreFine) {
-  change_test::removes_delete_and_absent_keys_are_fine(*conn_, ref());
-}
-TEST_F(PgChanges, KeyChangedSeveralTimesInOneBatchEndsAsItsLastChange) {
-  change_test::key_changed_several_times_in_one_batch_ends_as_its_last_change(*conn_, ref());
-}
-TEST_F(PgChanges, VersionsSkipStaleChanges) {
-  change_test::versions_skip_stale_changes(*conn_, ref());
-}
-TEST_F(PgChanges, ReplayingAStreamTwiceGivesTheSameTable) {
-  change_test::replaying_a_stream_twice_gives_the_same_table(*conn_, ref());
-}
-TEST_F(PgChanges, AbortRollsBack) { change_test::abort_rolls_back(*conn_, ref()); }
-TEST_F(PgChanges, CommitThenMoreChangesThenCommit) {
-  auto other = connect(url_);
-  change_test::commit_then_more_changes_then_commit(*conn_, *other, ref());
-}
-TEST_F(PgChanges, CompositeKeys) { change_test::composite_keys(*conn_, ref()); }
-TEST_F(PgChanges, OddColumnNames) { change_test::odd_column_names(*conn_, ref()); }
-TEST_F(PgChanges, NullsInNonKeyColumns) { change_test::nulls_in_non_key_columns(*conn_, ref()); }
-TEST_F(PgChanges, BadChangesAreInvalidArguments) {
-  change_test::bad_changes_are_invalid_arguments(*conn_, ref());
-}
-TEST_F(PgChanges, OpeningChecksTableAndColumns) {
-  change_test::opening_checks_table_and_columns(*conn_, ref());
-}
-TEST_F(PgChanges, KeysMustBeUnique) {
-  change_test::keys_must_be_unique(*conn_, ref(), [&](const std::string& t) {
-    conn_->execute("CREATE TABLE " + t + " (id bigint, code bigint, name text, UNIQUE (code))");
-  });
-}
-TEST_F(PgChanges, EveryTypeRoundTrips) { change_test::every_type_round_trips(*conn_, ref()); }
-TEST_F(PgChanges, MatchesTheOracle) { change_test::matches_the_oracle(*conn_, ref(), false); }
-TEST_F(PgChanges, MatchesTheOracleWithVersions) {
-  change_test::matches_the_oracle(*conn_, ref(), true);
-}
 
 TEST_F(PgChanges, ATableWithoutAUniqueKeyIsRefusedClearly) {
   conn_->execute("CREATE TABLE " + t("nokey") + " (id bigint, note text)");
@@ -87,14 +54,12 @@ TEST_F(PgChanges, ATableWithoutAUniqueKeyIsRefusedClearly) {
   s->primary_key.clear();
   std::string message;
   EXPECT_EQ(
-      change_test::code_of(
-          [&] { conn_->change_writer(t("nokey"), *s, {.key = {"id"}, .version_column = ""}); },
-          &message),
+      code_of([&] { conn_->change_writer(t("nokey"), *s, {.key = {"id"}, .version_column = ""}); },
+              &message),
       ErrorCode::invalid_argument);
   EXPECT_NE(message.find("primary key or a unique index"), std::string::npos) << message;
   EXPECT_NE(message.find("\"id\""), std::string::npos) << message;
-  EXPECT_EQ(change_test::code_of([&] { conn_->change_writer(t("nokey"), *s, {}); }),
-            ErrorCode::invalid_argument)
+  EXPECT_EQ(code_of([&] { conn_->change_writer(t("nokey"), *s, {}); }), ErrorCode::invalid_argument)
       << "no key named and none in the schema";
 }
 
@@ -109,8 +74,8 @@ TEST_F(PgChanges, AUniqueIndexServesAsTheKey) {
                {"ver", TypeId::int64},
                {"note", TypeId::string}};
   auto w = conn_->change_writer(t("u"), *s, {.key = {"code", "region"}, .version_column = "ver"});
-  w->apply(make_batch(s, {up({"a", "eu", 1, "1"}), up({"a", "us", 1, "2"})}));
-  w->apply(make_batch(s, {up({"a", "eu", 2, "3"}), rm({"a", "us", 0, nullptr})}));
+  w->apply(batch(s, {{U, {"a", "eu", 1, "1"}}, {U, {"a", "us", 1, "2"}}}));
+  w->apply(batch(s, {{U, {"a", "eu", 2, "3"}}, {R, {"a", "us", 0, nullptr}}}));
   w->commit();
   auto r = conn_->query("SELECT code, region, ver, note FROM " + t("u") + " ORDER BY region");
   EXPECT_EQ(collect_rows(*r),
@@ -126,8 +91,8 @@ TEST_F(PgChanges, APartitionedTable) {
                  " FOR VALUES FROM (100) TO (MAXVALUE)");
   auto s = id_note();
   auto w = conn_->change_writer(t("p"), *s, {});
-  w->apply(make_batch(s, {up({1, "a"}), up({150, "b"}), up({99, "c"})}));
-  w->apply(make_batch(s, {up({150, "b2"}), rm({99, nullptr})}));
+  w->apply(batch(s, {{U, {1, "a"}}, {U, {150, "b"}}, {U, {99, "c"}}}));
+  w->apply(batch(s, {{U, {150, "b2"}}, {R, {99, nullptr}}}));
   w->commit();
   auto r = conn_->query("SELECT id, note FROM " + t("p") + " ORDER BY id");
   EXPECT_EQ(collect_rows(*r), (std::vector<std::vector<Value>>{{1, "a"}, {150, "b2"}}));
@@ -137,7 +102,7 @@ TEST_F(PgChanges, AViewIsRefused) {
   conn_->execute("CREATE TABLE " + t("base") + " (id bigint PRIMARY KEY, note text)");
   conn_->execute("CREATE VIEW " + t("v") + " AS SELECT * FROM " + t("base"));
   std::string message;
-  EXPECT_EQ(change_test::code_of([&] { conn_->change_writer(t("v"), *id_note(), {}); }, &message),
+  EXPECT_EQ(code_of([&] { conn_->change_writer(t("v"), *id_note(), {}); }, &message),
             ErrorCode::invalid_argument);
   EXPECT_NE(message.find("not a table"), std::string::npos) << message;
 }
@@ -149,7 +114,7 @@ TEST_F(PgChanges, CaseSensitiveNames) {
   s->fields = {{"Id", TypeId::int64, false}, {"Note", TypeId::string}, {"note", TypeId::string}};
   s->primary_key = {"Id"};
   auto w = conn_->change_writer(t("\"Mixed\""), *s, {});
-  w->apply(make_batch(s, {up({1, "upper", "lower"})}));
+  w->apply(batch(s, {{U, {1, "upper", "lower"}}}));
   w->commit();
   auto r = conn_->query("SELECT \"Id\", \"Note\", note FROM " + t("\"Mixed\""));
   EXPECT_EQ(collect_rows(*r), (std::vector<std::vector<Value>>{{1, "upper", "lower"}}));
@@ -159,17 +124,17 @@ TEST_F(PgChanges, AConstraintBreakIsAConflictAndRollsBack) {
   conn_->execute("CREATE TABLE " + t("c") + " (id bigint PRIMARY KEY, note text NOT NULL)");
   auto s = id_note();
   auto w = conn_->change_writer(t("c"), *s, {});
-  w->apply(make_batch(s, {up({1, "kept"})}));
+  w->apply(batch(s, {{U, {1, "kept"}}}));
   w->commit();
   std::string message;
-  EXPECT_EQ(change_test::code_of(
+  EXPECT_EQ(code_of(
                 [&] {
-                  w->apply(make_batch(s, {up({2, "x"}), up({3, nullptr})}));
+                  w->apply(batch(s, {{U, {2, "x"}}, {U, {3, nullptr}}}));
                 },
                 &message),
             ErrorCode::conflict);
   EXPECT_NE(message.find("note"), std::string::npos) << message;
-  EXPECT_EQ(change_test::code_of([&] { w->commit(); }), ErrorCode::invalid_argument)
+  EXPECT_EQ(code_of([&] { w->commit(); }), ErrorCode::invalid_argument)
       << "a failed apply() leaves the writer aborted";
   w.reset();
   EXPECT_EQ(count(t("c")), 1) << "the connection is usable again";
@@ -183,15 +148,15 @@ TEST_F(PgChanges, ValuesConvertToTheStoredColumnTypes) {
   s->primary_key = {"id"};
   auto w = conn_->change_writer(t("conv"), *s, {});
   // A remove's cells other than the key are not read: not even converted.
-  w->apply(make_batch(
-      s, {up({"7", "42", "2024-01-31 12:00:00+00:00"}), rm({"8", "not a number", nullptr})}));
+  w->apply(batch(
+      s, {{U, {"7", "42", "2024-01-31 12:00:00+00:00"}}, {R, {"8", "not a number", nullptr}}}));
   w->commit();
   auto r = conn_->query("SELECT id, n FROM " + t("conv"));
   EXPECT_EQ(collect_rows(*r), (std::vector<std::vector<Value>>{{7, 42}}));
   std::string message;
-  EXPECT_EQ(change_test::code_of(
+  EXPECT_EQ(code_of(
                 [&] {
-                  w->apply(make_batch(s, {up({"9", "x", nullptr})}));
+                  w->apply(batch(s, {{U, {"9", "x", nullptr}}}));
                 },
                 &message),
             ErrorCode::type_mismatch);

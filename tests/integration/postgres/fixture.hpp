@@ -35,10 +35,13 @@ inline std::string server_url() {
   return url;
 }
 
-inline ErrorCode code_of(const std::function<void()>& fn) {
+/// The code of the Error `fn` throws (internal when it throws none), and its
+/// message into `message` when given.
+inline ErrorCode code_of(const std::function<void()>& fn, std::string* message = nullptr) {
   try {
     fn();
   } catch (const Error& e) {
+    if (message) *message = e.message();
     return e.code();
   }
   return ErrorCode::internal;

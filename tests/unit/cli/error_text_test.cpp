@@ -59,6 +59,24 @@ TEST(ErrorText, TheFlagsOfEachRemedy) {
   EXPECT_NE(flag_hint(Hint::bind_params).find("-p VALUE"), std::string::npos);
   EXPECT_NE(flag_hint(Hint::typed_param).find("-p text:VALUE"), std::string::npos);
   EXPECT_NE(flag_hint(Hint::attach).find("--attach NAME=CONN"), std::string::npos);
+  EXPECT_EQ(flag_hint(Hint::drop_limit_or_parallel), "drop --limit or --parallel");
+  EXPECT_EQ(flag_hint(Hint::drop_limit_or_chunks), "drop --limit or --chunked");
+  EXPECT_EQ(flag_hint(Hint::one_reader_or_chunks), "drop --parallel, or add --chunked");
+  EXPECT_NE(flag_hint(Hint::chunked_copy).find("add --chunked"), std::string::npos);
+  EXPECT_NE(flag_hint(Hint::create_or_unchunked).find("--mode create"), std::string::npos);
+}
+
+// Options that contradict each other or the backends are usage errors (exit
+// status 2) whoever checks them; the state of the data (a table that exists,
+// a missing key) is not.
+TEST(ErrorText, CopyOptionHintsAreUsageErrors) {
+  for (const Hint h : {Hint::non_atomic, Hint::drop_limit_or_parallel, Hint::drop_limit_or_chunks,
+                       Hint::create_or_unchunked, Hint::chunked_copy, Hint::one_reader_or_chunks})
+    EXPECT_TRUE(usage_hint(h)) << to_string(h);
+  for (const Hint h : {Hint::none, Hint::write_mode, Hint::upsert_mode, Hint::replace_mode,
+                       Hint::key_columns, Hint::list_tables, Hint::describe_table,
+                       Hint::bind_params, Hint::max_remote_calls})
+    EXPECT_FALSE(usage_hint(h)) << to_string(h);
 }
 
 }  // namespace

@@ -35,5 +35,14 @@ TEST(Encoding, Base64DecodeRoundTripsAndRejectsJunk) {
   EXPECT_THROW(base64_decode("Zm9v!"), Error);
 }
 
+TEST(Encoding, AsciiCaseFoldingLeavesOtherBytes) {
+  EXPECT_EQ(ascii_lower("DECIMAL(12,2) Unsigned"), "decimal(12,2) unsigned");
+  EXPECT_EQ(ascii_upper("varchar(20) with time zone"), "VARCHAR(20) WITH TIME ZONE");
+  // UTF-8 and punctuation stay as they are: no locale-dependent folding.
+  EXPECT_EQ(ascii_lower("ÄÖ_Ü-Z"), "ÄÖ_Ü-z");
+  EXPECT_EQ(ascii_upper("äö@[`{"), "äö@[`{");
+  EXPECT_EQ(ascii_lower(""), "");
+}
+
 }  // namespace
 }  // namespace polydb
